@@ -1,0 +1,22 @@
+// Every strategy emits these; Slack, the CLI and the store consume them.
+import type { Blocker, DecisionChoice, NewNodeState, NodeState, Phase, RunStatus } from './run.js';
+
+interface EventBase {
+  runId: string;
+  /** Clock time of the change, ms. */
+  at: number;
+  /** Human-readable, one line. */
+  detail: string;
+}
+
+export type ProgressEvent =
+  | (EventBase & { kind: 'phase'; phase: Phase })
+  | (EventBase & { kind: 'node'; node: string; state: NodeState; pods?: number; tookMs?: number })
+  | (EventBase & { kind: 'new-node'; node: string; state: NewNodeState })
+  | (EventBase & { kind: 'blocked'; node: string; blockers: Blocker[] })
+  | (EventBase & { kind: 'decision'; node?: string; choice: DecisionChoice | 'cancel' | 'pause' | 'resume'; by: string })
+  | (EventBase & { kind: 'warning'; node?: string })
+  | (EventBase & { kind: 'status'; status: RunStatus });
+
+export type ProgressEventKind = ProgressEvent['kind'];
+export type ProgressListener = (event: ProgressEvent) => void;

@@ -1,0 +1,265 @@
+// The engine's view of the outside world. Adapters (aws/, kube/, sim/, store/) implement these;
+// the engine imports nothing else. Every type here is an engine type, never an SDK type.
+
+export interface GroupRef {
+  cluster: string;
+  nodegroup: string;
+}
+
+export interface Sizes {
+  min: number;
+  max: number;
+  desired: number;
+}
+
+export interface ClusterInfo {
+  name: string;
+  /** Control-plane Kubernetes version, "major.minor". */
+  version: string;
+  region: string;
+  status: string;
+}
+
+export type AmiFamily = 'AL2' | 'AL2023' | 'BOTTLEROCKET' | 'CUSTOM';
+
+export interface NodeGroupInfo {
+  cluster: string;
+  name: string;
+  /** EKS managed node group (true) or a self-managed Auto Scaling group (false). */
+  managed: boolean;
+  /** EKS status: ACTIVE, UPDATING, DEGRADED, CREATING, DELETING… Self-managed groups report ACTIVE. */
+  status: string;
+  /** Kubernetes "major.minor" of the group's current image. */
+  version: string;
+  /** AMI release version of the current image, e.g. 1.29.3-20240531. */
+  releaseVersion: string;
+  amiFamily: AmiFamily;
+  /** e.g. AL2_x86_64, AL2023_x86_64_STANDARD, BOTTLEROCKET_ARM_64. */
+  amiType: string;
+  imageId: string;
+  asgName: string;
+  launchTemplate: { id: string; version: string };
+  azs: string[];
+  sizes: Sizes;
+  /** The group's update config; 1 when unset, as EKS. */
+  maxUnavailable: number;
+  instanceType: string;
+  /** Auto Scaling processes suspended before mngbot touched the group. */
+  suspendedProcesses: string[];
+}
+
+export interface GroupInstance {
+  instanceId: string;
+  az: string;
+  /** Auto Scaling lifecycle state: Pending, InService, Terminating, Terminated, … */
+  lifecycleState: string;
+  imageId: string;
+  launchTemplateVersion?: string;
+}
+
+export interface ImageRelease {
+  version: string;
+  releaseVersion: string;
+  imageId: string;
+}
+
+export interface UpdateInfo {
+  id: string;
+  /** EKS update status: InProgress, Successful, Failed, Cancelled. */
+  status: 'InProgress' | 'Successful' | 'Failed' | 'Cancelled';
+  errors: { code: string; message: string; resourceIds: string[] }[];
+}
+
+export interface ScalingActivity {
+  id: string;
+  at: number;
+  /** Successful, Failed, InProgress, … */
+  status: string;
+  description: string;
+  instanceId?: string;
+}
+
+/** Node groups as AWS sees them: EKS, Auto Scaling, EC2 launch templates, SSM image parameters. */
+export interface NodeGroups {
+  /** Resolves with the control plane's version and status; rejects with a UserError for an unknown cluster. */
+  describeCluster(cluster: string): Promise<ClusterInfo>;
+  /** Names of the node groups mngbot can see in the cluster (managed and configured self-managed). */
+  listNodegroups(cluster: string): Promise<string[]>;
+  /** The group as it is now; rejects with a UserError for an unknown group. */
+  describeNodegroup(ref: GroupRef): Promise<NodeGroupInfo>;
+  /** The Auto Scaling group's members now, with the image each runs. */
+  listInstances(ref: GroupRef): Promise<GroupInstance[]>;
+  /** The image for a Kubernetes version and family: the latest release, or the named release. */
+  resolveImage(ref: GroupRef, version: string, releaseVersion?: string): Promise<ImageRelease>;
+  /**
+   * A launch-template version of the group's template with the image. Idempotent on token:
+   * a second call with the same token returns the version the first created.
+   */
+  ensureLaunchTemplateVersion(ref: GroupRef, imageId: string, token: string): Promise<string>;
+  /** Points the Auto Scaling group at a version of its launch template. */
+  useLaunchTemplateVersion(ref: GroupRef, version: string): Promise<void>;
+  /** Sets the given sizes; resolves when the Auto Scaling group accepted them, not when instances exist. */
+  setSizes(ref: GroupRef, sizes: Partial<Sizes>): Promise<void>;
+  /**
+   * Resolves when the termination is accepted, not when the instance is gone. With decrement the
+   * desired size drops by one and nothing replaces it; without, the group launches a replacement.
+   */
+  terminateInstance(ref: GroupRef, instanceId: string, opts: { decrement: boolean }): Promise<void>;
+  suspendProcesses(ref: GroupRef, processes: string[]): Promise<void>;
+  resumeProcesses(ref: GroupRef, processes: string[]): Promise<void>;
+  /** EKS UpdateNodegroupVersion. Idempotent on token: the same token returns the same update. */
+  startVersionUpdate(
+    ref: GroupRef,
+    req: { version?: string; releaseVersion?: string; force: boolean; token: string },
+  ): Promise<string>;
+  /** EKS DescribeUpdate. */
+  describeUpdate(ref: GroupRef, updateId: string): Promise<UpdateInfo>;
+  /** The Auto Scaling group's activities since the given time, oldest first. */
+  listScalingActivities(ref: GroupRef, sinceMs: number): Promise<ScalingActivity[]>;
+}
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface NodeInfo {
+  name: string;
+  /** From spec.providerID (aws:///us-west-2a/i-0abc…). */
+  instanceId: string;
+  az: string;
+  /** From labels: eks.amazonaws.com/nodegroup, or alpha.eksctl.io/nodegroup-name for self-managed groups. */
+  nodegroup?: string;
+  /** status.nodeInfo.kubeletVersion, e.g. v1.29.3-eks-ae9a62a. */
+  kubeletVersion: string;
+  ready: boolean;
+  unschedulable: boolean;
+  taints: Taint[];
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** status.allocatable.pods */
+  allocatablePods: number;
+  createdAt: number;
+}
+
+export interface PodInfo {
+  namespace: string;
+  name: string;
+  uid: string;
+  nodeName?: string;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+  ready: boolean;
+  /** Has a deletionTimestamp: on its way out. */
+  terminating: boolean;
+  /** The controlling owner reference, if any. */
+  owner?: { kind: string; name: string };
+  labels: Record<string, string>;
+  /** A static pod's mirror (kubernetes.io/config.mirror annotation). */
+  mirror: boolean;
+  /** Mounts an emptyDir volume whose data goes with the node. */
+  emptyDir: boolean;
+  /** Mounts /var/run/docker.sock (or dockershim.sock) from the host. */
+  dockerSocket: boolean;
+  gracePeriodSeconds: number;
+}
+
+export interface PdbInfo {
+  namespace: string;
+  name: string;
+  /** spec.selector.matchLabels */
+  selector: Record<string, string>;
+  minAvailable?: number | string;
+  maxUnavailable?: number | string;
+  /** status.disruptionsAllowed */
+  disruptionsAllowed: number;
+  currentHealthy: number;
+  desiredHealthy: number;
+  expectedPods: number;
+}
+
+export type ClusterEvent =
+  | { kind: 'node'; type: 'upsert' | 'delete'; node: NodeInfo }
+  | { kind: 'pod'; type: 'upsert' | 'delete'; pod: PodInfo }
+  /** A full picture: sent first, and again whenever the watch had to re-list. */
+  | { kind: 'resync'; nodes: NodeInfo[]; pods: PodInfo[] };
+
+export interface ClusterWatch {
+  /** Resolves once the first resync has been delivered. */
+  ready: Promise<void>;
+  stop(): void;
+}
+
+export type EvictionResult =
+  | { outcome: 'accepted' }
+  /** 429: a PodDisruptionBudget allows no disruption now. */
+  | { outcome: 'blocked'; message: string }
+  /** The pod no longer exists. */
+  | { outcome: 'gone' };
+
+export interface NodePatch {
+  addTaints?: Taint[];
+  /** Keys of taints to remove. */
+  removeTaints?: string[];
+  unschedulable?: boolean;
+  /** null removes the annotation. */
+  annotations?: Record<string, string | null>;
+}
+
+/** The Kubernetes cluster the node group serves. */
+export interface Cluster {
+  listNodes(): Promise<NodeInfo[]>;
+  listPods(opts?: { nodeName?: string }): Promise<PodInfo[]>;
+  listPdbs(): Promise<PdbInfo[]>;
+  /**
+   * Streams node and pod changes, starting with a resync. Survives dropped connections on its own
+   * (resumes from the last resourceVersion, re-lists on 410 Gone, sending a new resync).
+   */
+  watch(onEvent: (event: ClusterEvent) => void): ClusterWatch;
+  /** Applies the patch to the node; taint changes are idempotent. Resolves when the API server accepted it. */
+  patchNode(name: string, patch: NodePatch): Promise<void>;
+  /** Creates a policy/v1 Eviction; resolves when it is accepted, not when the pod is gone. */
+  evict(pod: { namespace: string; name: string }): Promise<EvictionResult>;
+  /** Deletes the pod regardless of PodDisruptionBudgets (forced drains only). */
+  deletePod(pod: { namespace: string; name: string }): Promise<void>;
+}
+
+/** Time. Virtual in the simulator, real in production. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after ms; resolves early (without error) when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+import type { Run } from './run.js';
+import type { ProgressEvent } from './events.js';
+
+export interface AuditEntry {
+  at: number;
+  user: string;
+  action: string;
+  runId?: string;
+  channel?: string;
+  detail?: string;
+}
+
+/** Where runs live between steps and across restarts. */
+export interface RunStore {
+  get(id: string): Promise<Run | undefined>;
+  /** Newest first. */
+  list(filter?: { cluster?: string; nodegroup?: string; statuses?: readonly Run['status'][] }): Promise<Run[]>;
+  /** Stores a new run; rejects with a UserError naming the active run when its node group already has one. */
+  create(run: Run): Promise<void>;
+  /**
+   * Stores the run if the stored revision is still run.rev, then increments run.rev.
+   * Rejects with ConflictError otherwise. A run entering an active status is refused (UserError) while
+   * another active run holds its node group.
+   */
+  save(run: Run): Promise<void>;
+  appendEvents(runId: string, events: ProgressEvent[]): Promise<void>;
+  /** The newest events, oldest first, and how many older ones were dropped. */
+  events(runId: string, limit?: number): Promise<{ events: ProgressEvent[]; dropped: number }>;
+  audit(entry: AuditEntry): Promise<void>;
+  auditLog(limit?: number): Promise<AuditEntry[]>;
+}

@@ -1,0 +1,238 @@
+// The Run record: everything the engine needs to carry on after a restart lives here.
+import type { GroupRef, Sizes } from './ports.js';
+
+export type Strategy = 'rolling' | 'eks';
+
+export type Severity = 'block' | 'warn' | 'info';
+
+export interface Finding {
+  severity: Severity;
+  /** Stable identifier, e.g. pdb-no-disruption, unmanaged-pod. */
+  code: string;
+  message: string;
+  /** The objects concerned: namespace/name of pods or PDBs, node names. */
+  subjects: string[];
+}
+
+export interface PlanNode {
+  name: string;
+  instanceId: string;
+  az: string;
+  /** "major.minor" the kubelet reports. */
+  version: string;
+  imageId: string;
+  /** Pods that would be evicted (not DaemonSet or mirror pods). */
+  pods: number;
+}
+
+export interface UpgradeRequest {
+  ref: GroupRef;
+  /** As typed: 1.30, v1.30 or 1.30.4. */
+  version: string;
+  releaseVersion?: string;
+  maxUnavailable?: number;
+  surge?: number;
+  strategy?: Strategy;
+  drainTimeoutMs?: number;
+  force?: boolean;
+}
+
+export interface Plan {
+  ref: GroupRef;
+  strategy: Strategy;
+  managed: boolean;
+  clusterVersion: string;
+  fromVersion: string;
+  toVersion: string;
+  fromRelease: string;
+  toRelease: string;
+  fromImageId: string;
+  toImageId: string;
+  amiType: string;
+  surge: number;
+  surgeReason: string;
+  maxUnavailable: number;
+  drainTimeoutMs: number;
+  force: boolean;
+  sizes: Sizes;
+  azs: string[];
+  nodes: PlanNode[];
+  findings: Finding[];
+  estimatedMs: number;
+  createdAt: number;
+}
+
+export type RunStatus =
+  | 'awaiting-approval'
+  | 'scheduled'
+  | 'running'
+  | 'paused'
+  | 'needs-decision'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'aborted'
+  | 'rejected'
+  | 'expired';
+
+export const TERMINAL_STATUSES: readonly RunStatus[] = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'aborted',
+  'rejected',
+  'expired',
+];
+/** Statuses in which the run owns its node group: no second run may start on it. */
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['scheduled', 'running', 'paused', 'needs-decision'];
+
+export const isTerminal = (s: RunStatus) => TERMINAL_STATUSES.includes(s);
+export const isActive = (s: RunStatus) => ACTIVE_STATUSES.includes(s);
+
+export type Phase =
+  | 'pending'
+  | 'prepare'
+  | 'surge'
+  | 'await-new-nodes'
+  | 'taint'
+  | 'replace'
+  | 'scale-back'
+  | 'finish'
+  | 'cleanup'
+  | 'done';
+
+export type NodeState =
+  | 'waiting'
+  | 'tainted'
+  | 'evicting'
+  | 'evicted'
+  | 'cordoned'
+  | 'terminating'
+  | 'terminated'
+  | 'failed'
+  | 'skipped';
+
+export const NODE_ORDER: readonly NodeState[] = [
+  'waiting',
+  'tainted',
+  'evicting',
+  'evicted',
+  'cordoned',
+  'terminating',
+  'terminated',
+];
+
+/** Per-node transitions the engine may make; anything else is a bug. */
+export const NODE_TRANSITIONS: Record<NodeState, readonly NodeState[]> = {
+  waiting: ['tainted', 'skipped', 'failed'],
+  tainted: ['evicting', 'skipped', 'failed', 'waiting'],
+  evicting: ['evicted', 'skipped', 'failed', 'waiting'],
+  evicted: ['cordoned', 'failed', 'waiting'],
+  cordoned: ['terminating', 'failed', 'waiting'],
+  terminating: ['terminated', 'failed'],
+  terminated: [],
+  failed: [],
+  skipped: [],
+};
+
+export type NewNodeState = 'launching' | 'joined' | 'ready';
+
+export interface NodeRecord {
+  name: string;
+  instanceId: string;
+  az: string;
+  /** old: runs the previous image; surplus: a new node removed to bring the group back to its size. */
+  role: 'old' | 'surplus';
+  state: NodeState;
+  /** When the node entered each state it has been in. */
+  at: Partial<Record<NodeState, number>>;
+  /** Pods the drain had to move when it began. */
+  podsToEvict?: number;
+  evicted: number;
+  forced: number;
+  /** Eviction retries: when the next attempt is due, and the backoff so far. */
+  retryAt?: number;
+  backoffMs?: number;
+  /** Terminated with decrement (absorbs the surge) rather than replaced. */
+  decrement?: boolean;
+  note?: string;
+}
+
+export interface NewNodeRecord {
+  instanceId: string;
+  az: string;
+  name?: string;
+  state: NewNodeState;
+  at: Partial<Record<NewNodeState, number>>;
+}
+
+export interface Actor {
+  user: string;
+  at: number;
+  channel?: string;
+}
+
+export interface Blocker {
+  /** namespace/name */
+  pod: string;
+  /** namespace/name of the PDB that blocks it, when one does. */
+  pdb?: string;
+  reason: string;
+}
+
+export type DecisionChoice = 'force' | 'skip' | 'abort';
+
+export interface PendingDecision {
+  node: string;
+  since: number;
+  blockers: Blocker[];
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  summary: string;
+  /** What the run changed that stays changed, in words (for aborted, cancelled and failed runs). */
+  changes: string[];
+}
+
+export interface Run {
+  id: string;
+  /** Incremented on every save; compare-and-set guard. */
+  rev: number;
+  ref: GroupRef;
+  strategy: Strategy;
+  status: RunStatus;
+  phase: Phase;
+  plan: Plan;
+  requestedBy: Actor;
+  approvedBy?: Actor;
+  decidedBy?: Actor & { decision: 'approved' | 'rejected' | 'expired' };
+  createdAt: number;
+  expiresAt?: number;
+  /** Not before this time (maintenance windows, schedules). */
+  notBefore?: number;
+  /** Recorded before the first change; restoring reads this, never the current values. */
+  original?: { sizes: Sizes; launchTemplateVersion: string; suspendedProcesses: string[] };
+  target?: { launchTemplateVersion?: string; imageId: string; releaseVersion: string; version: string };
+  /** Processes mngbot suspended (and so must resume). */
+  suspended?: string[];
+  nodes: NodeRecord[];
+  newNodes: NewNodeRecord[];
+  decision?: PendingDecision;
+  /** Decisions and cancellations wait here for the runner's next step. */
+  requests: { decision?: { node: string; choice: DecisionChoice; by: Actor }; cancel?: Actor; pause?: Actor };
+  /** Why the run is cleaning up. */
+  cleanupReason?: { status: 'failed' | 'cancelled' | 'aborted'; message: string };
+  eks?: { updateId?: string; lastActivityAt?: number };
+  startedAt?: number;
+  phaseSince?: number;
+  finishedAt?: number;
+  counters: { podsEvicted: number; forcedDeletions: number; apiErrors: number };
+  outcome?: RunOutcome;
+  /** Where the chat front end shows this run; opaque to the engine. */
+  notify?: { channel?: string; planTs?: string; progressTs?: string; threadTs?: string };
+}
+
+export function canTransition(from: NodeState, to: NodeState): boolean {
+  return NODE_TRANSITIONS[from].includes(to);
+}
