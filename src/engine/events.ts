@@ -16,6 +16,8 @@ export type ProgressEvent =
   | (EventBase & { kind: 'blocked'; node: string; blockers: Blocker[] })
   | (EventBase & { kind: 'decision'; node?: string; choice: DecisionChoice | 'cancel' | 'pause' | 'resume'; by: string })
   | (EventBase & { kind: 'warning'; node?: string })
+  /** The bot restarted and picked the run up again; detail says what it found. */
+  | (EventBase & { kind: 'resumed' })
   | (EventBase & { kind: 'status'; status: RunStatus });
 
 export type ProgressEventKind = ProgressEvent['kind'];

@@ -252,12 +252,11 @@ export interface RunStore {
   /** Stores a new run; rejects with a UserError naming the active run when its node group already has one. */
   create(run: Run): Promise<void>;
   /**
-   * Stores the run if the stored revision is still run.rev, then increments run.rev.
-   * Rejects with ConflictError otherwise. A run entering an active status is refused (UserError) while
-   * another active run holds its node group.
+   * Stores the run, and appends its new events, in one write: if the stored revision is still run.rev;
+   * then increments run.rev. Rejects with ConflictError otherwise. A run entering an active status is
+   * refused (UserError) while another active run holds its node group.
    */
-  save(run: Run): Promise<void>;
-  appendEvents(runId: string, events: ProgressEvent[]): Promise<void>;
+  save(run: Run, events?: ProgressEvent[]): Promise<void>;
   /** The newest events, oldest first, and how many older ones were dropped. */
   events(runId: string, limit?: number): Promise<{ events: ProgressEvent[]; dropped: number }>;
   audit(entry: AuditEntry): Promise<void>;

@@ -127,8 +127,8 @@ export const NODE_TRANSITIONS: Record<NodeState, readonly NodeState[]> = {
   waiting: ['tainted', 'skipped', 'failed'],
   tainted: ['evicting', 'skipped', 'failed', 'waiting'],
   evicting: ['evicted', 'skipped', 'failed', 'waiting'],
-  evicted: ['cordoned', 'failed', 'waiting'],
-  cordoned: ['terminating', 'failed', 'waiting'],
+  evicted: ['cordoned', 'skipped', 'failed', 'waiting'],
+  cordoned: ['terminating', 'skipped', 'failed', 'waiting'],
   terminating: ['terminated', 'failed'],
   terminated: [],
   failed: [],
@@ -155,6 +155,10 @@ export interface NodeRecord {
   backoffMs?: number;
   /** Terminated with decrement (absorbs the surge) rather than replaced. */
   decrement?: boolean;
+  /** Cordoned by someone else before the run: leave it cordoned when restoring. */
+  wasCordoned?: boolean;
+  /** Since when a drain has waited for room on new nodes. */
+  waitingForRoomSince?: number;
   note?: string;
 }
 
@@ -214,8 +218,6 @@ export interface Run {
   /** Recorded before the first change; restoring reads this, never the current values. */
   original?: { sizes: Sizes; launchTemplateVersion: string; suspendedProcesses: string[] };
   target?: { launchTemplateVersion?: string; imageId: string; releaseVersion: string; version: string };
-  /** Processes mngbot suspended (and so must resume). */
-  suspended?: string[];
   nodes: NodeRecord[];
   newNodes: NewNodeRecord[];
   decision?: PendingDecision;
@@ -223,7 +225,9 @@ export interface Run {
   requests: { decision?: { node: string; choice: DecisionChoice; by: Actor }; cancel?: Actor; pause?: Actor };
   /** Why the run is cleaning up. */
   cleanupReason?: { status: 'failed' | 'cancelled' | 'aborted'; message: string };
-  eks?: { updateId?: string; lastActivityAt?: number };
+  eks?: { updateId?: string; lastActivityAt?: number; polledAt?: number };
+  /** Last look at the Auto Scaling group's instances (it has no watch). */
+  instancesPolledAt?: number;
   startedAt?: number;
   phaseSince?: number;
   finishedAt?: number;

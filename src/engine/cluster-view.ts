@@ -1,0 +1,138 @@
+// A local cache of nodes and pods fed by the Cluster watch, so steps read without API calls
+// and the runner wakes on change instead of polling.
+import type { Cluster, ClusterEvent, ClusterWatch, NodeInfo, PodInfo } from './ports.js';
+
+export const NODEGROUP_TAINT_KEY = 'eks.amazonaws.com/nodegroup';
+
+export class ClusterView {
+  private readonly nodes = new Map<string, NodeInfo>();
+  private readonly nodeNameByInstance = new Map<string, string>();
+  private readonly pods = new Map<string, PodInfo>();
+  private readonly podsByNode = new Map<string, Set<string>>();
+  private waiters: (() => void)[] = [];
+  private watch?: ClusterWatch;
+
+  constructor(private readonly cluster: Cluster) {}
+
+  async start(): Promise<void> {
+    if (!this.watch) this.watch = this.cluster.watch((e) => this.apply(e));
+    await this.watch.ready;
+  }
+
+  stop(): void {
+    this.watch?.stop();
+    this.watch = undefined;
+    this.wake();
+  }
+
+  /** Resolves at the next change (or when the signal aborts). */
+  changed(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.waiters.push(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  node(name: string): NodeInfo | undefined {
+    return this.nodes.get(name);
+  }
+
+  nodeByInstance(instanceId: string): NodeInfo | undefined {
+    const name = this.nodeNameByInstance.get(instanceId);
+    return name === undefined ? undefined : this.nodes.get(name);
+  }
+
+  allNodes(): IterableIterator<NodeInfo> {
+    return this.nodes.values();
+  }
+
+  podsOn(nodeName: string): PodInfo[] {
+    const keys = this.podsByNode.get(nodeName);
+    if (!keys) return [];
+    const out: PodInfo[] = [];
+    for (const k of keys) {
+      const p = this.pods.get(k);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  /** Pods waiting for a node: they will take room that drained pods would otherwise get. */
+  pendingPods(): number {
+    return this.podsByNode.get('')?.size ?? 0;
+  }
+
+  private apply(e: ClusterEvent): void {
+    if (e.kind === 'resync') {
+      this.nodes.clear();
+      this.nodeNameByInstance.clear();
+      this.pods.clear();
+      this.podsByNode.clear();
+      for (const n of e.nodes) this.putNode(n);
+      for (const p of e.pods) this.putPod(p);
+    } else if (e.kind === 'node') {
+      if (e.type === 'delete') {
+        this.nodes.delete(e.node.name);
+        this.nodeNameByInstance.delete(e.node.instanceId);
+      } else this.putNode(e.node);
+    } else if (e.type === 'delete') {
+      this.dropPod(e.pod.uid);
+    } else {
+      this.putPod(e.pod);
+    }
+    this.wake();
+  }
+
+  private putNode(n: NodeInfo): void {
+    this.nodes.set(n.name, n);
+    this.nodeNameByInstance.set(n.instanceId, n.name);
+  }
+
+  private putPod(p: PodInfo): void {
+    this.dropPod(p.uid);
+    if (p.phase === 'Succeeded' || p.phase === 'Failed') return;
+    this.pods.set(p.uid, p);
+    const key = p.nodeName ?? '';
+    let set = this.podsByNode.get(key);
+    if (!set) this.podsByNode.set(key, (set = new Set()));
+    set.add(p.uid);
+  }
+
+  private dropPod(uid: string): void {
+    const old = this.pods.get(uid);
+    if (!old) return;
+    this.pods.delete(uid);
+    this.podsByNode.get(old.nodeName ?? '')?.delete(uid);
+  }
+
+  private wake(): void {
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w();
+  }
+}
+
+/** Pods a drain must move: everything but DaemonSet and mirror pods. */
+export function isEvictable(p: PodInfo): boolean {
+  return !p.mirror && p.owner?.kind !== 'DaemonSet';
+}
+
+export function hasNodegroupTaint(n: NodeInfo): boolean {
+  return n.taints.some((t) => t.key === NODEGROUP_TAINT_KEY && t.effect === 'NoSchedule');
+}
+
+/** Free pod slots on nodes where the scheduler may place evicted pods. */
+export function schedulableRoom(view: ClusterView, exclude: ReadonlySet<string>): number {
+  let room = 0;
+  for (const n of view.allNodes()) {
+    if (exclude.has(n.name) || !n.ready || n.unschedulable) continue;
+    if (n.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) continue;
+    room += Math.max(0, n.allocatablePods - view.podsOn(n.name).length);
+  }
+  return room - view.pendingPods();
+}

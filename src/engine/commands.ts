@@ -1,0 +1,311 @@
+// The engine's public API: what Slack, the CLI and the scheduler may ask of it.
+import { UserError } from './errors.js';
+import type { ProgressEvent, ProgressListener } from './events.js';
+import { blockingFindings, makePlan, type PlanDefaults, type PlanTimings } from './plan.js';
+import type { GroupRef } from './ports.js';
+import { isActive, isTerminal, type Actor, type DecisionChoice, type Plan, type Run, type UpgradeRequest } from './run.js';
+import { retrying } from './retry.js';
+import { Runner, type RunnerDeps } from './runner.js';
+import { checkTarget } from './version.js';
+
+export interface ApprovalPolicy {
+  isApprover(user: string): boolean | Promise<boolean>;
+  /** May the person who asked approve their own request? */
+  allowSelfApproval: boolean;
+}
+
+export interface EngineOptions extends RunnerDeps {
+  policy: ApprovalPolicy;
+  defaults?: PlanDefaults & { approvalExpiryMs?: number };
+  timings?: PlanTimings;
+  newId?: () => string;
+}
+
+export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
+
+/** A plan that cannot be approved as it stands; the plan travels with the refusal so it can be shown. */
+export class PlanRefusedError extends UserError {
+  constructor(readonly plan: Plan) {
+    super(
+      `this upgrade cannot be approved: ${blockingFindings(plan).map((f) => f.message).join(' ')}`,
+      'fix what the findings name, or add --force where it applies',
+    );
+  }
+}
+
+export class Engine {
+  readonly runner: Runner;
+  private readonly newId: () => string;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.runner = new Runner(opts);
+    this.newId = opts.newId ?? (() => `r-${globalThis.crypto.randomUUID().slice(0, 8)}`);
+  }
+
+  onEvent(listener: ProgressListener): () => void {
+    return this.runner.onEvent(listener);
+  }
+
+  /** Picks up every unfinished run in the store. */
+  start(): Promise<string[]> {
+    return this.runner.resumeAll();
+  }
+
+  stop(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  get(runId: string): Promise<Run | undefined> {
+    return this.opts.store.get(runId);
+  }
+
+  async mustGet(runId: string): Promise<Run> {
+    const run = await this.opts.store.get(runId);
+    if (!run) throw new UserError(`there is no run ${runId}`, 'see /mng status for the runs there are');
+    return run;
+  }
+
+  list(filter?: Parameters<EngineOptions['store']['list']>[0]): Promise<Run[]> {
+    return this.opts.store.list(filter);
+  }
+
+  /** Works out what an upgrade would do; changes nothing. */
+  async plan(request: UpgradeRequest): Promise<Plan> {
+    const { nodeGroups, clock } = this.opts;
+    const call = <T>(fn: () => Promise<T>) => retrying(clock, fn);
+    const cluster = await call(() => nodeGroups.describeCluster(request.ref.cluster));
+    const group = await call(() => nodeGroups.describeNodegroup(request.ref));
+    const target = checkTarget({
+      target: request.version,
+      controlPlane: cluster.version,
+      nodegroup: group.version,
+      names: { cluster: cluster.name, nodegroup: group.name },
+    });
+    const k8s = this.opts.clusterFor(request.ref.cluster);
+    const [instances, image, nodes, pods, pdbs] = await Promise.all([
+      call(() => nodeGroups.listInstances(request.ref)),
+      call(() => nodeGroups.resolveImage(request.ref, target.version, request.releaseVersion)),
+      call(() => k8s.listNodes()),
+      call(() => k8s.listPods()),
+      call(() => k8s.listPdbs()),
+    ]);
+    return makePlan({
+      request,
+      cluster,
+      group,
+      instances,
+      nodes,
+      pods,
+      pdbs,
+      image,
+      defaults: this.opts.defaults ?? {},
+      timings: this.opts.timings,
+      now: clock.now(),
+    });
+  }
+
+  /** Plans the upgrade and stores it awaiting approval. Refuses (PlanRefusedError) a plan with blocking findings. */
+  async requestUpgrade(request: UpgradeRequest, by: Actor, extra: { notify?: Run['notify']; notBefore?: number } = {}): Promise<Run> {
+    const plan = await this.plan(request);
+    if (blockingFindings(plan).length > 0) throw new PlanRefusedError(plan);
+    await this.assertNoActiveRun(request.ref);
+    const now = this.opts.clock.now();
+    const run: Run = {
+      id: this.newId(),
+      rev: 0,
+      ref: request.ref,
+      strategy: plan.strategy,
+      status: 'awaiting-approval',
+      phase: 'pending',
+      plan,
+      requestedBy: by,
+      createdAt: now,
+      expiresAt: now + (this.opts.defaults?.approvalExpiryMs ?? DEFAULT_APPROVAL_EXPIRY_MS),
+      nodes: plan.nodes.map((n) => ({ name: n.name, instanceId: n.instanceId, az: n.az, role: 'old', state: 'waiting', at: {}, evicted: 0, forced: 0 })),
+      newNodes: [],
+      requests: {},
+      counters: { podsEvicted: 0, forcedDeletions: 0, apiErrors: 0 },
+      ...(extra.notify ? { notify: extra.notify } : {}),
+      ...(extra.notBefore ? { notBefore: extra.notBefore } : {}),
+    };
+    await this.opts.store.create(run);
+    await this.audit(by, 'request', run.id, `${request.ref.cluster}/${request.ref.nodegroup} → ${plan.toVersion} (${plan.toRelease})`);
+    return run;
+  }
+
+  /** Approves and starts (or schedules) the run. Exactly one of any number of concurrent approvals wins. */
+  async approve(runId: string, by: Actor): Promise<Run> {
+    const run = await this.runner.withLock(runId, async () => {
+      const run = await this.mustGet(runId);
+      await this.checkDecidable(run, by, 'approve');
+      await this.assertNoActiveRun(run.ref, run.id);
+      const now = this.opts.clock.now();
+      run.approvedBy = by;
+      run.decidedBy = { ...by, decision: 'approved' };
+      run.status = run.notBefore && run.notBefore > now ? 'scheduled' : 'running';
+      await this.runner.commit(run, [this.statusEvent(run, `approved by ${by.user}`)]);
+      await this.audit(by, 'approve', run.id);
+      return run;
+    });
+    void this.runner.start(runId);
+    return run;
+  }
+
+  async reject(runId: string, by: Actor): Promise<Run> {
+    return this.runner.withLock(runId, async () => {
+      const run = await this.mustGet(runId);
+      await this.checkDecidable(run, by, 'reject');
+      run.status = 'rejected';
+      run.decidedBy = { ...by, decision: 'rejected' };
+      run.finishedAt = this.opts.clock.now();
+      run.outcome = { status: 'rejected', summary: `Rejected by ${by.user}; nothing was changed.`, changes: [] };
+      await this.runner.commit(run, [this.statusEvent(run, `rejected by ${by.user}`)]);
+      await this.audit(by, 'reject', run.id);
+      return run;
+    });
+  }
+
+  /** Marks requests nobody decided in time as expired; returns them. */
+  async expireStale(): Promise<Run[]> {
+    const now = this.opts.clock.now();
+    const expired: Run[] = [];
+    for (const stale of await this.opts.store.list({ statuses: ['awaiting-approval'] })) {
+      if ((stale.expiresAt ?? Infinity) > now) continue;
+      const run = await this.runner.withLock(stale.id, () => this.expire(stale.id));
+      if (run) expired.push(run);
+    }
+    return expired;
+  }
+
+  /** Stops the run at its next safe point and puts back what it changed. */
+  async cancel(runId: string, by: Actor): Promise<Run> {
+    const run = await this.runner.withLock(runId, async () => {
+      const run = await this.mustGet(runId);
+      if (isTerminal(run.status)) throw new UserError(`run ${runId} has already ended (${run.status})`);
+      if (run.status === 'awaiting-approval') {
+        run.status = 'cancelled';
+        run.finishedAt = this.opts.clock.now();
+        run.outcome = { status: 'cancelled', summary: `Cancelled by ${by.user} before it started; nothing was changed.`, changes: [] };
+        await this.runner.commit(run, [this.statusEvent(run, `cancelled by ${by.user}`)]);
+      } else if (run.phase === 'pending' && run.status === 'scheduled') {
+        run.status = 'cancelled';
+        run.finishedAt = this.opts.clock.now();
+        run.outcome = { status: 'cancelled', summary: `Cancelled by ${by.user} before its window; nothing was changed.`, changes: [] };
+        await this.runner.commit(run, [this.statusEvent(run, `cancelled by ${by.user}`)]);
+      } else {
+        if (run.cleanupReason) throw new UserError(`run ${runId} is already cleaning up (${run.cleanupReason.status})`);
+        run.requests.cancel = by;
+        await this.runner.commit(run, []);
+      }
+      await this.audit(by, 'cancel', run.id);
+      return run;
+    });
+    this.runner.wake(runId);
+    return run;
+  }
+
+  /** A person's answer to a blocked drain: force, skip the node, or abort the run. */
+  async decide(runId: string, node: string, choice: DecisionChoice, by: Actor): Promise<Run> {
+    const run = await this.runner.withLock(runId, async () => {
+      const run = await this.mustGet(runId);
+      if (!(await this.opts.policy.isApprover(by.user))) {
+        await this.audit(by, `refused-${choice}`, runId, 'not an approver');
+        throw new UserError(`only approvers may ${choice} a blocked drain`, 'ask one of the configured approvers');
+      }
+      if (run.status !== 'needs-decision' || run.decision?.node !== node) {
+        throw new UserError(`run ${runId} is not waiting for a decision on ${node} (it is ${run.status})`);
+      }
+      if (run.requests.decision) throw new UserError(`${run.requests.decision.by.user} already chose ${run.requests.decision.choice} for ${node}`);
+      run.requests.decision = { node, choice, by };
+      await this.runner.commit(run, []);
+      await this.audit(by, choice, runId, node);
+      return run;
+    });
+    this.runner.wake(runId);
+    return run;
+  }
+
+  async pause(runId: string, by: Actor): Promise<Run> {
+    const run = await this.runner.withLock(runId, async () => {
+      const run = await this.mustGet(runId);
+      if (run.status !== 'running') throw new UserError(`run ${runId} is ${run.status}, not running`);
+      run.requests.pause = by;
+      await this.runner.commit(run, []);
+      await this.audit(by, 'pause', runId);
+      return run;
+    });
+    this.runner.wake(runId);
+    return run;
+  }
+
+  async resume(runId: string, by: Actor): Promise<Run> {
+    const run = await this.runner.withLock(runId, async () => {
+      const run = await this.mustGet(runId);
+      if (run.status !== 'paused' && !run.requests.pause) throw new UserError(`run ${runId} is ${run.status}, not paused`);
+      delete run.requests.pause;
+      const events = run.status === 'paused' ? [this.statusEvent(run, `resumed by ${by.user}`, 'running')] : [];
+      if (run.status === 'paused') run.status = 'running';
+      await this.runner.commit(run, events);
+      await this.audit(by, 'resume', runId);
+      return run;
+    });
+    void this.runner.start(runId);
+    return run;
+  }
+
+  private async expire(runId: string): Promise<Run | undefined> {
+    const run = await this.mustGet(runId);
+    if (run.status !== 'awaiting-approval') return undefined;
+    const now = this.opts.clock.now();
+    run.status = 'expired';
+    run.finishedAt = now;
+    run.decidedBy = { user: 'mngbot', at: now, decision: 'expired' };
+    run.outcome = { status: 'expired', summary: 'Nobody approved this request in time; nothing was changed.', changes: [] };
+    await this.runner.commit(run, [this.statusEvent(run, 'approval expired')]);
+    await this.audit({ user: 'mngbot', at: now }, 'expire', runId);
+    return run;
+  }
+
+  private async checkDecidable(run: Run, by: Actor, action: 'approve' | 'reject'): Promise<void> {
+    const refuse = async (why: string, hint?: string): Promise<never> => {
+      await this.audit(by, `refused-${action}`, run.id, why);
+      throw new UserError(why, hint);
+    };
+    if (run.status !== 'awaiting-approval') {
+      const who = run.decidedBy ? ` by ${run.decidedBy.user}` : '';
+      await refuse(`run ${run.id} was already ${run.decidedBy?.decision ?? run.status}${who}`);
+    }
+    if ((run.expiresAt ?? Infinity) <= this.opts.clock.now()) {
+      await this.expire(run.id);
+      await refuse(`this request expired; nothing was changed`, 'ask again with /mng upgrade');
+    }
+    if (!(await this.opts.policy.isApprover(by.user))) await refuse(`only approvers may ${action} upgrades`, 'ask one of the configured approvers');
+    if (action === 'approve' && by.user === run.requestedBy.user && !this.opts.policy.allowSelfApproval) {
+      await refuse('you asked for this upgrade, so someone else must approve it');
+    }
+  }
+
+  private async assertNoActiveRun(ref: GroupRef, except?: string): Promise<void> {
+    const active = (await this.opts.store.list({ cluster: ref.cluster, nodegroup: ref.nodegroup })).find(
+      (r) => r.id !== except && isActive(r.status),
+    );
+    if (active) {
+      throw new UserError(`${ref.cluster}/${ref.nodegroup} already has an upgrade ${active.status}: run ${active.id}`, `see /mng status ${active.id}`);
+    }
+  }
+
+  private statusEvent(run: Run, detail: string, status: Run['status'] = run.status): ProgressEvent {
+    return { runId: run.id, at: this.opts.clock.now(), kind: 'status', status, detail };
+  }
+
+  private audit(by: Actor, action: string, runId?: string, detail?: string): Promise<void> {
+    return this.opts.store.audit({
+      at: by.at ?? this.opts.clock.now(),
+      user: by.user,
+      action,
+      ...(runId ? { runId } : {}),
+      ...(by.channel ? { channel: by.channel } : {}),
+      ...(detail ? { detail } : {}),
+    });
+  }
+}

@@ -1,0 +1,77 @@
+// PDB-aware eviction of one node's pods, one bounded round per call.
+import { isEvictable } from './cluster-view.js';
+import type { PdbInfo, PodInfo } from './ports.js';
+import type { Blocker, NodeRecord } from './run.js';
+import type { StepContext } from './step-context.js';
+
+
+export function podsToMove(ctx: StepContext, node: string): PodInfo[] {
+  return ctx.view.podsOn(node).filter(isEvictable);
+}
+
+/**
+ * Evicts every pod still on the node that is not already leaving; a 429 backs the node off.
+ * Returns how long to wait before the next round (a watch event may wake the runner sooner).
+ */
+export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInfo[], deadline: number): Promise<number> {
+  const now = ctx.now;
+  const deadlineIn = deadline > now ? deadline - now : Infinity;
+  if (rec.retryAt !== undefined && now < rec.retryAt) return Math.min(rec.retryAt - now, deadlineIn);
+  let blocked = false;
+  let progressed = false;
+  for (const pod of pods) {
+    if (pod.terminating) continue;
+    const result = await ctx.cluster.evict(pod);
+    if (result.outcome === 'accepted') {
+      rec.evicted++;
+      ctx.run.counters.podsEvicted++;
+      progressed = true;
+    } else if (result.outcome === 'blocked') {
+      blocked = true;
+    }
+  }
+  if (blocked) {
+    const previous = progressed ? undefined : rec.backoffMs;
+    rec.backoffMs = previous === undefined ? ctx.settings.firstEvictionBackoffMs : Math.min(previous * 2, ctx.settings.maxEvictionBackoffMs);
+    rec.retryAt = now + rec.backoffMs;
+  } else {
+    rec.backoffMs = undefined;
+    rec.retryAt = undefined;
+  }
+  ctx.touch();
+  return Math.min(blocked ? rec.backoffMs! : ctx.settings.idleRecheckMs, deadlineIn);
+}
+
+/** Names every pod still on the node and, where one applies, the PDB that holds it. */
+export async function describeBlockers(ctx: StepContext, remaining: PodInfo[]): Promise<Blocker[]> {
+  const pdbs = remaining.some((p) => !p.terminating) ? await ctx.cluster.listPdbs() : [];
+  return remaining.map((pod) => {
+    const name = `${pod.namespace}/${pod.name}`;
+    if (pod.terminating) return { pod: name, reason: 'evicted but still terminating (a finalizer or a long shutdown)' };
+    const pdb = pdbs.find((b) => b.namespace === pod.namespace && selects(b, pod));
+    if (!pdb) return { pod: name, reason: 'eviction not accepted' };
+    return {
+      pod: name,
+      pdb: `${pdb.namespace}/${pdb.name}`,
+      reason: `PDB allows ${pdb.disruptionsAllowed} disruptions (${pdb.currentHealthy} healthy, needs ${pdb.desiredHealthy})`,
+    };
+  });
+}
+
+function selects(pdb: PdbInfo, pod: PodInfo): boolean {
+  const entries = Object.entries(pdb.selector);
+  return entries.length > 0 && entries.every(([k, v]) => pod.labels[k] === v);
+}
+
+/** Forced drain: deletes what eviction could not move. */
+export async function forceRemaining(ctx: StepContext, rec: NodeRecord): Promise<number> {
+  let n = 0;
+  for (const pod of podsToMove(ctx, rec.name)) {
+    await ctx.cluster.deletePod(pod);
+    n++;
+  }
+  rec.forced += n;
+  ctx.run.counters.forcedDeletions += n;
+  ctx.touch();
+  return n;
+}

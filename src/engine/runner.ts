@@ -1,0 +1,222 @@
+// load → step → save → emit, until the run is done or waiting; resumes whatever the store holds.
+import { ClusterView } from './cluster-view.js';
+import { ConflictError, errorMessage, FatalError, RetryableError } from './errors.js';
+import type { ProgressEvent, ProgressListener } from './events.js';
+import type { Clock, Cluster, NodeGroups, RunStore } from './ports.js';
+import { isTerminal, type Run } from './run.js';
+import { DEFAULT_SETTINGS, type EngineSettings, StepContext, type StepResult } from './step-context.js';
+import { failRun } from './steps/fail-run.js';
+import { reconcile } from './steps/reconcile.js';
+import { eksStep } from './strategies/eks.js';
+import { rollingStep } from './strategies/rolling.js';
+
+export interface EngineLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLog: EngineLog = { info() {}, warn() {}, error() {} };
+
+export interface RunnerDeps {
+  nodeGroups: NodeGroups;
+  /** The Kubernetes API of a cluster, by name. */
+  clusterFor(cluster: string): Cluster;
+  store: RunStore;
+  clock: Clock;
+  settings?: Partial<EngineSettings>;
+  log?: EngineLog;
+}
+
+/** A step that keeps failing for reasons other than throttling fails the run after this many tries. */
+const MAX_STEP_FAILURES = 6;
+const RESUMABLE: readonly Run['status'][] = ['scheduled', 'running', 'paused', 'needs-decision'];
+
+export class Runner {
+  readonly settings: EngineSettings;
+  private readonly log: EngineLog;
+  private readonly views = new Map<string, ClusterView>();
+  private readonly loops = new Map<string, Promise<void>>();
+  private readonly wakers = new Map<string, AbortController>();
+  private readonly pendingWakes = new Set<string>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly listeners = new Set<ProgressListener>();
+  private readonly reconciled = new Set<string>();
+  private stopped = false;
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.settings = { ...DEFAULT_SETTINGS, ...deps.settings };
+    this.log = deps.log ?? silentLog;
+  }
+
+  onEvent(listener: ProgressListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Runs fn with the run's lock held: steps and commands never interleave on one run. */
+  async withLock<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(runId) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.locks.set(runId, settled);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(runId) === settled) this.locks.delete(runId);
+    }
+  }
+
+  /** Saves a run changed outside a step (commands) and publishes its events. */
+  async commit(run: Run, events: ProgressEvent[]): Promise<void> {
+    await this.deps.store.save(run, events);
+    this.publish(run.id, events);
+  }
+
+  /** Starts driving the run unless a loop already does. */
+  start(runId: string): Promise<void> {
+    let loop = this.loops.get(runId);
+    if (!loop) {
+      loop = this.drive(runId).finally(() => this.loops.delete(runId));
+      this.loops.set(runId, loop);
+    } else {
+      this.wake(runId);
+    }
+    return loop;
+  }
+
+  /** Resolves when the run's loop has stopped (done, or the runner stopped). */
+  settled(runId: string): Promise<void> {
+    return this.loops.get(runId) ?? Promise.resolve();
+  }
+
+  wake(runId: string): void {
+    const waker = this.wakers.get(runId);
+    if (waker) waker.abort();
+    else this.pendingWakes.add(runId);
+  }
+
+  /** Picks up every run the store holds that is not finished. */
+  async resumeAll(): Promise<string[]> {
+    const runs = await this.deps.store.list({ statuses: RESUMABLE });
+    for (const run of runs) void this.start(run.id);
+    return runs.map((r) => r.id);
+  }
+
+  /** Stops every loop at its next wait; the store keeps each run where it was. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const w of this.wakers.values()) w.abort();
+    await Promise.allSettled([...this.loops.values()]);
+    for (const v of this.views.values()) v.stop();
+    this.views.clear();
+  }
+
+  private async viewFor(cluster: string): Promise<ClusterView> {
+    let view = this.views.get(cluster);
+    if (!view) {
+      view = new ClusterView(this.deps.clusterFor(cluster));
+      this.views.set(cluster, view);
+    }
+    await view.start();
+    return view;
+  }
+
+  private async drive(runId: string): Promise<void> {
+    const first = await this.deps.store.get(runId);
+    if (!first || isTerminal(first.status)) return;
+    const view = await this.viewFor(first.ref.cluster);
+    let failures = 0;
+    while (!this.stopped) {
+      let result: StepResult;
+      try {
+        result = await this.withLock(runId, () => this.step(runId, view));
+        failures = 0;
+      } catch (err) {
+        if (err instanceof ConflictError) continue;
+        failures++;
+        result = await this.stepFailed(runId, view, err, failures);
+      }
+      if ('done' in result) return;
+      if ('next' in result) continue;
+      await this.pause(runId, result.wait, view);
+    }
+  }
+
+  private async step(runId: string, view: ClusterView): Promise<StepResult> {
+    const run = await this.deps.store.get(runId);
+    if (!run || isTerminal(run.status) || run.status === 'awaiting-approval') return { done: true };
+    const ctx = this.context(run, view);
+    if (run.status === 'scheduled') {
+      if ((run.notBefore ?? 0) > ctx.now) return { wait: run.notBefore! - ctx.now, reason: 'scheduled' };
+      run.status = 'running';
+      ctx.emit({ kind: 'status', status: 'running', detail: 'starting' });
+    }
+    try {
+      if (!this.reconciled.has(runId)) {
+        await reconcile(ctx);
+        this.reconciled.add(runId);
+      }
+      return await (run.strategy === 'eks' ? eksStep(ctx) : rollingStep(ctx));
+    } finally {
+      // What a step did before it threw is real: keep it, so nothing is done twice.
+      if (ctx.dirty) await this.commit(run, ctx.events);
+    }
+  }
+
+  private async stepFailed(runId: string, view: ClusterView, err: unknown, failures: number): Promise<StepResult> {
+    const message = errorMessage(err);
+    const retryable = err instanceof RetryableError;
+    this.log.warn('step failed', { runId, failures, error: message });
+    const backoff = retryable && err.retryAfterMs ? err.retryAfterMs : Math.min(60_000, 1000 * 2 ** Math.min(failures, 6));
+    const giveUp = err instanceof FatalError || (!retryable && failures >= MAX_STEP_FAILURES);
+    try {
+      await this.withLock(runId, async () => {
+        const run = await this.deps.store.get(runId);
+        if (!run || isTerminal(run.status)) return;
+        const ctx = this.context(run, view);
+        if (giveUp && run.phase === 'cleanup') {
+          run.status = 'failed';
+          run.finishedAt = ctx.now;
+          run.outcome = { status: 'failed', summary: `Cleanup failed: ${message}`, changes: ['cleanup stopped before it finished: check the node group and its nodes'] };
+          ctx.emit({ kind: 'status', status: 'failed', detail: `cleanup failed: ${message}` });
+        } else if (giveUp) {
+          failRun(ctx, message);
+        } else if (failures === 1 || failures % 10 === 0) {
+          ctx.emit({ kind: 'warning', detail: `retrying after an error: ${message}` });
+        } else {
+          return;
+        }
+        await this.commit(run, ctx.events);
+      });
+    } catch (saveErr) {
+      this.log.error('could not record a step failure', { runId, error: errorMessage(saveErr) });
+    }
+    return giveUp ? { next: true } : { wait: backoff, reason: 'retrying after an error' };
+  }
+
+  private context(run: Run, view: ClusterView): StepContext {
+    return new StepContext(run, this.deps.nodeGroups, this.deps.clusterFor(run.ref.cluster), view, this.deps.clock, this.settings);
+  }
+
+  private publish(runId: string, events: ProgressEvent[]): void {
+    for (const e of events) {
+      for (const l of this.listeners) {
+        try {
+          l(e);
+        } catch (err) {
+          this.log.error('progress listener failed', { runId, error: errorMessage(err) });
+        }
+      }
+    }
+  }
+
+  private async pause(runId: string, ms: number, view: ClusterView): Promise<void> {
+    if (this.pendingWakes.delete(runId) || this.stopped) return;
+    const ac = new AbortController();
+    this.wakers.set(runId, ac);
+    await Promise.race([this.deps.clock.sleep(Math.max(0, ms), ac.signal), view.changed(ac.signal)]);
+    ac.abort();
+    this.wakers.delete(runId);
+  }
+}

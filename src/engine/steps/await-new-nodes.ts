@@ -1,0 +1,26 @@
+// Step 3: the surge's nodes must be Ready, one at least in every AZ that has old nodes, before any drain.
+import type { StepContext, StepResult } from '../step-context.js';
+import { failRun } from './fail-run.js';
+import { readyNewNodes, trackNewNodes } from './new-nodes.js';
+
+export async function awaitNewNodes(ctx: StepContext): Promise<StepResult> {
+  const { run } = ctx;
+  const pollIn = await trackNewNodes(ctx, { pollInstances: true });
+  const ready = readyNewNodes(ctx);
+  const readyAzs = new Set(ready.map((n) => n.az));
+  const oldAzs = new Set(run.nodes.filter((n) => n.role === 'old' && n.state === 'waiting').map((n) => n.az));
+  const missing = [...oldAzs].filter((az) => !readyAzs.has(az));
+  if (missing.length === 0 || ready.length >= run.plan.surge) {
+    ctx.setPhase('taint', `${ready.length} new nodes Ready in ${[...readyAzs].sort().join(', ')}`);
+    return { next: true };
+  }
+  const waited = ctx.now - (run.phaseSince ?? ctx.now);
+  if (waited >= ctx.settings.nodeReadyTimeoutMs) {
+    const failures = (await ctx.nodeGroups.listScalingActivities(run.ref, run.phaseSince ?? 0))
+      .filter((a) => a.status === 'Failed')
+      .map((a) => a.description);
+    const why = failures.length ? ` The Auto Scaling group reports: ${failures.slice(-3).join('; ')}` : '';
+    return failRun(ctx, `NodeCreationFailure: no new node became Ready in ${missing.join(', ')} within ${Math.round(waited / 60_000)} minutes.${why}`);
+  }
+  return { wait: Math.min(pollIn, ctx.settings.nodeReadyTimeoutMs - waited), reason: `waiting for new nodes in ${missing.join(', ')}` };
+}

@@ -1,0 +1,44 @@
+// Abort, cancel and failure all end here: old nodes get their taint and cordon back off, surplus
+// instances are drained and removed with decrement, the group's settings return to the record.
+import type { StepContext, StepResult } from '../step-context.js';
+import { endRun } from './finish.js';
+import { advanceNodes } from './node-pipeline.js';
+import { formatDuration } from '../duration.js';
+import { restoreGroup } from './restore-group.js';
+import { addSurplus } from './scale-back.js';
+import { restoreNode, taintNodes } from './taint-nodes.js';
+
+const UNTOUCHED_AFTER_CLEANUP = new Set(['waiting', 'tainted', 'evicting', 'evicted', 'cordoned']);
+
+export async function cleanup(ctx: StepContext): Promise<StepResult> {
+  const { run } = ctx;
+  const reason = run.cleanupReason!;
+  delete run.requests.decision;
+  delete run.requests.cancel;
+  for (const rec of run.nodes) {
+    if (rec.role !== 'old' || !UNTOUCHED_AFTER_CLEANUP.has(rec.state)) continue;
+    await restoreNode(ctx, rec.name, rec.wasCordoned);
+    rec.note = `left on ${run.plan.fromRelease}`;
+    ctx.setNodeState(rec, 'skipped', `${rec.name}: taint and cordon removed, left on ${run.plan.fromVersion}`);
+  }
+  if (run.nodes.some((r) => r.state === 'waiting')) return taintNodes(ctx);
+  const r = await advanceNodes(ctx, (rec) => rec.role === 'surplus');
+  if (r.stopped) return { next: true };
+  if (!r.settled) return { wait: r.waitMs, reason: `cleaning up: ${r.reason}` };
+  if (run.original && !run.nodes.some((n) => n.role === 'surplus' && n.state === 'failed')) {
+    const surplus = await addSurplus(ctx);
+    if (surplus !== 'wait' && surplus > 0) return { next: true };
+  }
+  const changes = await restoreGroup(ctx, { launchTemplate: true });
+  const replaced = run.nodes.filter((n) => n.role === 'old' && n.state === 'terminated');
+  if (replaced.length) {
+    changes.unshift(`${replaced.length} nodes were replaced by nodes on ${run.plan.toRelease} and stay: ${replaced.slice(0, 10).map((n) => n.name).join(', ')}${replaced.length > 10 ? ', …' : ''}`);
+  }
+  const left = run.nodes.filter((n) => n.role === 'old' && n.state === 'skipped').length;
+  if (left) changes.push(`${left} nodes stay on ${run.plan.fromRelease}, untainted and schedulable`);
+  for (const n of run.nodes.filter((x) => x.state === 'failed')) changes.push(`${n.name}: ${n.note ?? 'failed'}`);
+  const took = formatDuration(ctx.now - (run.startedAt ?? ctx.now));
+  return endRun(ctx, reason.status, `${capitalise(reason.status)} after ${took}: ${reason.message}.`, changes);
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,0 +1,144 @@
+// Steps 5–7 for each node: evict → cordon → terminate, up to maxUnavailable nodes at once.
+import { schedulableRoom } from '../cluster-view.js';
+import { describeBlockers, drainRound, forceRemaining, podsToMove } from '../drain.js';
+import type { NodeRecord, NodeState } from '../run.js';
+import type { StepContext } from '../step-context.js';
+import { failRun } from './fail-run.js';
+import { restoreNode } from './taint-nodes.js';
+
+/** Nodes the run is working on: they count against maxUnavailable. */
+const IN_FLIGHT: ReadonlySet<NodeState> = new Set(['evicting', 'evicted', 'cordoned']);
+const NOT_STARTED: ReadonlySet<NodeState> = new Set(['waiting', 'tainted']);
+const SETTLED: ReadonlySet<NodeState> = new Set(['terminated', 'skipped', 'failed']);
+
+export const isSettled = (rec: NodeRecord) => SETTLED.has(rec.state);
+export const isInFlight = (rec: NodeRecord) => IN_FLIGHT.has(rec.state);
+
+export interface PipelineResult {
+  /** Every node record has reached terminated, skipped or failed. */
+  settled: boolean;
+  waitMs: number;
+  reason: string;
+  /** The run left the pipeline (it failed); the caller returns at once. */
+  stopped?: boolean;
+}
+
+export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecord) => boolean): Promise<PipelineResult> {
+  const { run } = ctx;
+  let waitMs = ctx.settings.idleRecheckMs;
+  let reason = 'waiting for nodes to drain and terminate';
+  for (const rec of run.nodes) {
+    if (!IN_FLIGHT.has(rec.state) && rec.state !== 'terminating') continue;
+    waitMs = Math.min(waitMs, await advanceNode(ctx, rec));
+  }
+  if (run.phase !== 'replace' && run.phase !== 'cleanup') return { settled: false, waitMs: 0, reason, stopped: true };
+
+  if (run.status === 'running' && !run.decision && !run.requests.pause) {
+    let inFlight = run.nodes.filter(isInFlight).length;
+    while (inFlight < run.plan.maxUnavailable) {
+      const candidates = run.nodes.filter((r) => r.state === 'tainted' && allowStart(r));
+      if (candidates.length === 0) break;
+      const started = run.nodes.length - run.nodes.filter((r) => NOT_STARTED.has(r.state)).length;
+      const rec = candidates[Math.floor(ctx.random(started) * candidates.length)];
+      const need = podsToMove(ctx, rec.name).length;
+      const room = schedulableRoom(ctx.view, new Set());
+      if (need > room) {
+        rec.waitingForRoomSince ??= ctx.now;
+        ctx.touch();
+        const waited = ctx.now - rec.waitingForRoomSince;
+        if (waited >= ctx.settings.capacityWaitTimeoutMs) {
+          failRun(ctx, `no room for the pods of ${rec.name}: ${need} pods to move, ${room} free pod slots on schedulable nodes after ${Math.round(waited / 60_000)} minutes`);
+          return { settled: false, waitMs: 0, reason, stopped: true };
+        }
+        reason = `waiting for room on new nodes: ${rec.name} has ${need} pods to move, ${Math.max(0, room)} free slots`;
+        break;
+      }
+      rec.waitingForRoomSince = undefined;
+      rec.podsToEvict = need;
+      ctx.setNodeState(rec, 'evicting', `${rec.name}: evicting ${need} pods`, { pods: need });
+      inFlight++;
+      waitMs = Math.min(waitMs, await advanceNode(ctx, rec));
+    }
+  }
+  return { settled: run.nodes.every(isSettled), waitMs, reason };
+}
+
+/** One bounded move for one node; returns how long until it needs looking at again. */
+async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
+  const { run } = ctx;
+  const idle = ctx.settings.idleRecheckMs;
+  if (rec.state === 'evicting') {
+    const remaining = podsToMove(ctx, rec.name);
+    if (remaining.length > 0) {
+      const deadline = (rec.at.evicting ?? ctx.now) + run.plan.drainTimeoutMs;
+      if (ctx.now >= deadline) {
+        const handled = await drainTimedOut(ctx, rec, remaining);
+        if (handled !== undefined) return handled;
+      }
+      return drainRound(ctx, rec, remaining, deadline);
+    }
+    if (run.decision?.node === rec.name) {
+      run.decision = undefined;
+      run.status = 'running';
+      ctx.emit({ kind: 'status', status: 'running', detail: `${rec.name} drained after all; carrying on` });
+    }
+    ctx.setNodeState(rec, 'evicted', `${rec.name}: ${rec.evicted} pods evicted${rec.forced ? `, ${rec.forced} deleted by force` : ''}`);
+  }
+  if (rec.state === 'evicted') {
+    const node = ctx.view.node(rec.name);
+    if (node && !node.unschedulable) await ctx.cluster.patchNode(rec.name, { unschedulable: true });
+    ctx.setNodeState(rec, 'cordoned', `${rec.name} cordoned`);
+  }
+  if (rec.state === 'cordoned') {
+    // Never terminate a node that still runs pods a person has not agreed to lose.
+    if (podsToMove(ctx, rec.name).length > 0) return idle;
+    const g = await ctx.nodeGroups.describeNodegroup(run.ref);
+    const extra = g.sizes.desired - run.original!.sizes.desired;
+    const oldLeft = run.nodes.filter((r) => r.role === 'old' && (NOT_STARTED.has(r.state) || IN_FLIGHT.has(r.state))).length;
+    // The last `surge` old nodes are not replaced: the surge's nodes take their place.
+    const decrement = g.sizes.desired > g.sizes.min && (rec.role === 'surplus' || (extra > 0 && extra >= oldLeft));
+    await ctx.nodeGroups.terminateInstance(run.ref, rec.instanceId, { decrement });
+    rec.decrement = decrement;
+    ctx.setNodeState(
+      rec,
+      'terminating',
+      `${rec.name}: instance ${rec.instanceId} terminating${decrement ? ', desired size −1' : ', the group launches its replacement'}`,
+    );
+    return 0;
+  }
+  if (rec.state === 'terminating' && !ctx.view.node(rec.name)) {
+    ctx.setNodeState(rec, 'terminated', `${rec.name} terminated`);
+  }
+  return idle;
+}
+
+/** Past the drain timeout: force if the run was forced, ask a person otherwise. Undefined: keep trying. */
+async function drainTimedOut(ctx: StepContext, rec: NodeRecord, remaining: ReturnType<typeof podsToMove>): Promise<number | undefined> {
+  const { run } = ctx;
+  if (run.plan.force) {
+    const n = await forceRemaining(ctx, rec);
+    ctx.emit({ kind: 'warning', node: rec.name, detail: `${rec.name}: drain timeout passed; deleted ${n} pods by force (--force)` });
+    return 0;
+  }
+  if (run.cleanupReason) {
+    // While cleaning up nobody is asked again: the node stays, and the note says so.
+    await restoreNode(ctx, rec.name, rec.wasCordoned);
+    rec.note = `could not be drained during cleanup: ${remaining.map((p) => `${p.namespace}/${p.name}`).slice(0, 5).join(', ')}`;
+    ctx.setNodeState(rec, 'failed', `${rec.name}: ${rec.note}`);
+    return 0;
+  }
+  if (!run.decision) {
+    const blockers = await describeBlockers(ctx, remaining);
+    run.decision = { node: rec.name, since: ctx.now, blockers };
+    run.status = 'needs-decision';
+    const minutes = Math.round(run.plan.drainTimeoutMs / 60_000);
+    ctx.emit({
+      kind: 'blocked',
+      node: rec.name,
+      blockers,
+      detail: `${rec.name}: drain blocked for ${minutes} min by ${blockers.map((b) => b.pdb ? `${b.pod} (PDB ${b.pdb})` : b.pod).join(', ')}: force, skip the node, or abort`,
+    });
+    ctx.emit({ kind: 'status', status: 'needs-decision', detail: `waiting for a decision on ${rec.name}` });
+  }
+  return undefined;
+}

@@ -1,0 +1,18 @@
+// The main loop: drain, cordon and terminate old nodes until none is left.
+import type { StepContext, StepResult } from '../step-context.js';
+import { handleRequests } from './handle-requests.js';
+import { trackNewNodes } from './new-nodes.js';
+import { advanceNodes } from './node-pipeline.js';
+
+export async function replaceNodes(ctx: StepContext): Promise<StepResult> {
+  const changed = await handleRequests(ctx);
+  if (changed) return changed;
+  await trackNewNodes(ctx, { pollInstances: false });
+  const r = await advanceNodes(ctx, () => true);
+  if (r.stopped) return { next: true };
+  if (r.settled) {
+    ctx.setPhase('scale-back', 'every node handled; checking the group is back to its size');
+    return { next: true };
+  }
+  return { wait: r.waitMs, reason: ctx.run.decision ? `waiting for a decision on ${ctx.run.decision.node}` : r.reason };
+}

@@ -1,0 +1,99 @@
+// npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N]
+//   [--drain-timeout 15m] [--force] [--decide force|skip|abort] [--json]
+// Upgrades a simulated world with the real engine and prints one line per event, then the report.
+import { parseArgs } from 'node:util';
+import { formatDuration, parseDurationMs } from './engine/duration.js';
+import { errorMessage, UserError } from './engine/errors.js';
+import type { ProgressEvent } from './engine/events.js';
+import type { DecisionChoice, Strategy } from './engine/run.js';
+import { loadScenario } from './sim/scenario.js';
+import { simulate, type SimReport } from './sim/simulate.js';
+
+export const SIM_USAGE =
+  'usage: npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N] ' +
+  '[--drain-timeout 15m] [--force] [--decide force|skip|abort] [--json]';
+
+export async function simMain(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string', default: 'scenarios/demo.json' },
+      to: { type: 'string' },
+      strategy: { type: 'string' },
+      'max-unavailable': { type: 'string' },
+      surge: { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      force: { type: 'boolean', default: false },
+      decide: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const strategy = oneOf(values.strategy, ['rolling', 'eks'] as const, '--strategy');
+  const decide = oneOf(values.decide, ['force', 'skip', 'abort'] as const, '--decide');
+  const scenario = await loadScenario(values.scenario!);
+  let start: number | undefined;
+  const { report } = await simulate({
+    scenario,
+    ...(values.to ? { to: values.to } : {}),
+    ...(strategy ? { strategy: strategy as Strategy } : {}),
+    ...(values['max-unavailable'] ? { maxUnavailable: positiveInt(values['max-unavailable'], '--max-unavailable') } : {}),
+    ...(values.surge ? { surge: positiveInt(values.surge, '--surge') } : {}),
+    ...(values['drain-timeout'] ? { drainTimeoutMs: parseDurationMs(values['drain-timeout'], '--drain-timeout') } : {}),
+    force: values.force,
+    ...(decide ? { decide: decide as DecisionChoice } : {}),
+    onEvent: values.quiet
+      ? undefined
+      : (e) => {
+          start ??= e.at;
+          out(eventLine(e, start));
+        },
+  });
+  out(values.json ? JSON.stringify(report) : reportText(report));
+  return report.status === 'succeeded' ? 0 : 1;
+}
+
+export function eventLine(e: ProgressEvent, start: number): string {
+  const t = Math.max(0, Math.round((e.at - start) / 1000));
+  const hh = String(Math.floor(t / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((t % 3600) / 60)).padStart(2, '0');
+  const ss = String(t % 60).padStart(2, '0');
+  const subject = 'node' in e && e.node ? e.node : e.kind === 'phase' ? `phase ${e.phase}` : e.kind;
+  return `+${hh}:${mm}:${ss}  ${subject.padEnd(44)}  ${e.detail}`;
+}
+
+export function reportText(r: SimReport): string {
+  return [
+    `status ${r.status} (${r.strategy}): ${r.nodes.replaced} of ${r.nodes.old} nodes replaced, ${r.nodes.skipped} skipped, ${r.nodes.failed} failed; surge ${r.surge}`,
+    `asg before ${sizes(r.asg.before)}, after ${sizes(r.asg.after)}`,
+    `ledger: podsLost ${r.podsLost}, pdbViolations ${r.pdbViolations}, forcedDeletions ${r.forcedDeletions}, terminatedTwice ${r.terminatedTwice}, ` +
+      `nodesTerminatedWithPods ${r.nodesTerminatedWithPods}, leftTainted ${r.leftTainted}, leftCordoned ${r.leftCordoned}`,
+    `makespan ${formatDuration(r.makespanSeconds * 1000)} (lower bound ${formatDuration(r.lowerBoundSeconds * 1000)}); API calls: aws ${r.apiCalls.aws}, kube ${r.apiCalls.kube}`,
+  ].join('\n');
+}
+
+const sizes = (s: { min: number; max: number; desired: number }) => `min ${s.min} max ${s.max} desired ${s.desired}`;
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new UserError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a whole number of at least 1 (got "${text}")`);
+  return n;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  simMain(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`mngbot sim: ${errorMessage(err)}${err instanceof UserError && err.hint ? ` (${err.hint})` : ''}`);
+      if (!(err instanceof UserError)) console.error(SIM_USAGE);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,189 @@
+// Clocks for the simulated world. VirtualClock jumps from timer to timer (tests, benchmarks);
+// PacedClock runs simulated time at a multiple of real time (the live demo).
+import type { Clock } from '../engine/ports.js';
+
+export interface SimClock extends Clock {
+  /** Runs fn at atMs (or at once if atMs is past, on the next tick). Returns a cancel function. */
+  schedule(atMs: number, fn: () => void): () => void;
+}
+
+interface Timer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/** Earlier time first; same time: insertion order. */
+const before = (a: Timer, b: Timer) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+export class VirtualClock implements SimClock {
+  private nowMs: number;
+  private heap: Timer[] = [];
+  private seq = 0;
+  private live = 0;
+
+  constructor(startMs: number = Date.UTC(2026, 0, 1)) {
+    this.nowMs = startMs;
+  }
+
+  now(): number {
+    return this.nowMs;
+  }
+
+  /** Timers not yet fired nor cancelled. */
+  get pendingTimers(): number {
+    return this.live;
+  }
+
+  /** When the earliest pending timer is due, if any. */
+  nextAt(): number | undefined {
+    this.dropCancelled();
+    return this.heap[0]?.at;
+  }
+
+  schedule(atMs: number, fn: () => void): () => void {
+    const timer: Timer = { at: Math.max(atMs, this.nowMs), seq: this.seq++, fn, cancelled: false };
+    this.push(timer);
+    this.live++;
+    return () => {
+      if (!timer.cancelled) {
+        timer.cancelled = true;
+        this.live--;
+      }
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const onAbort = () => {
+        cancel();
+        resolve();
+      };
+      const cancel = this.schedule(this.nowMs + Math.max(0, ms), () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Jumps to the earliest pending timer and fires every timer due at that instant, in insertion
+   * order (including timers those callbacks add for the same instant). False when none is pending.
+   */
+  advance(): boolean {
+    this.dropCancelled();
+    const first = this.heap[0];
+    if (!first) return false;
+    const at = first.at;
+    this.nowMs = at;
+    for (;;) {
+      this.dropCancelled();
+      const top = this.heap[0];
+      if (!top || top.at !== at) break;
+      this.pop();
+      top.cancelled = true;
+      this.live--;
+      top.fn();
+    }
+    return true;
+  }
+
+  private dropCancelled(): void {
+    while (this.heap.length > 0 && this.heap[0].cancelled) this.pop();
+  }
+
+  private push(t: Timer): void {
+    const h = this.heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(h[i], h[p])) break;
+      [h[i], h[p]] = [h[p], h[i]];
+      i = p;
+    }
+  }
+
+  private pop(): Timer | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l], h[m])) m = l;
+        if (r < h.length && before(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Drives a VirtualClock until done() holds: between jumps it yields a macrotask so every
+ * in-process promise chain (engine, world, watchers) settles. 'idle' when no timer is left,
+ * 'limit' when the next timer lies beyond maxSimMs from the start.
+ */
+export async function runUntil(
+  clock: VirtualClock,
+  done: () => boolean,
+  opts: { maxSimMs?: number } = {},
+): Promise<'done' | 'idle' | 'limit'> {
+  const deadline = opts.maxSimMs === undefined ? Infinity : clock.now() + opts.maxSimMs;
+  for (;;) {
+    await macrotask();
+    if (done()) return 'done';
+    const next = clock.nextAt();
+    if (next === undefined) return 'idle';
+    if (next > deadline) return 'limit';
+    clock.advance();
+  }
+}
+
+/** Simulated time at `speed` simulated seconds per real second. */
+export class PacedClock implements SimClock {
+  private readonly realStart = performance.now();
+
+  constructor(
+    readonly speed: number,
+    private readonly startMs: number = Date.UTC(2026, 0, 1),
+  ) {
+    if (!(speed > 0)) throw new RangeError(`PacedClock speed must be > 0, got ${speed}`);
+  }
+
+  now(): number {
+    return Math.floor(this.startMs + (performance.now() - this.realStart) * this.speed);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const onAbort = () => {
+        clearTimeout(handle);
+        resolve();
+      };
+      const handle = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, ms) / this.speed);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  schedule(atMs: number, fn: () => void): () => void {
+    const handle = setTimeout(fn, Math.max(0, atMs - this.now()) / this.speed);
+    return () => clearTimeout(handle);
+  }
+}

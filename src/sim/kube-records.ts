@@ -1,0 +1,72 @@
+// The simulated API server's objects, with the indexes the scheduler and controllers need,
+// and the copies handed out (callers never hold the world's own objects).
+import type { NodeInfo, PodInfo } from '../engine/ports.js';
+import type { WorkloadSpec } from './scenario.js';
+
+export interface NodeRec {
+  info: NodeInfo;
+  /** Creation order: the scheduler's deterministic tie-break. */
+  seq: number;
+  /** Every pod bound to the node, terminating ones included (they still take a slot). */
+  pods: Map<string, PodRec>;
+  /** The instance is shutting down: nothing new lands here. */
+  going: boolean;
+}
+
+export interface PodRec {
+  info: PodInfo;
+  /** namespace/name */
+  key: string;
+  workload?: WorkloadRec;
+  node?: NodeRec;
+  daemon: boolean;
+  /** A finalizer that never clears: terminating until force-deleted. */
+  stuck: boolean;
+  cancelStart?: () => void;
+  cancelRemoval?: () => void;
+}
+
+export interface WorkloadRec {
+  spec: WorkloadSpec;
+  /** namespace/name */
+  key: string;
+  /** Stable pod-template-hash of a Deployment's ReplicaSet. */
+  hash: string;
+  pods: Map<string, PodRec>;
+  /** Ready and not terminating: the PDB's currentHealthy. */
+  healthy: number;
+  /** Not terminating (Pending or Running): what a ReplicaSet counts. */
+  active: number;
+  stuck: boolean;
+}
+
+export const isHealthy = (p: PodRec) => p.info.ready && !p.info.terminating;
+export const isActive = (p: PodRec) => !p.info.terminating;
+
+export function nodeView(n: NodeRec): NodeInfo {
+  const i = n.info;
+  return {
+    ...i,
+    taints: i.taints.map((t) => ({ ...t })),
+    labels: { ...i.labels },
+    annotations: { ...i.annotations },
+  };
+}
+
+export function podView(p: PodRec): PodInfo {
+  const i = p.info;
+  return { ...i, labels: { ...i.labels }, ...(i.owner ? { owner: { ...i.owner } } : {}) };
+}
+
+/** The controlling owner reference pods of the workload carry. */
+export function ownerOf(w: WorkloadRec): PodInfo['owner'] {
+  switch (w.spec.kind) {
+    case 'Deployment':
+      return { kind: 'ReplicaSet', name: `${w.spec.name}-${w.hash}` };
+    case 'StatefulSet':
+    case 'DaemonSet':
+      return { kind: w.spec.kind, name: w.spec.name };
+    case 'Pod':
+      return undefined;
+  }
+}

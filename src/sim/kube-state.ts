@@ -1,0 +1,415 @@
+// The simulated Kubernetes control plane: nodes, pods, the workload controllers (ReplicaSet,
+// StatefulSet, DaemonSet), the scheduler, PodDisruptionBudgets and the Eviction API.
+import { UserError } from '../engine/errors.js';
+import type { EvictionResult, NodeInfo, NodePatch, PdbInfo, PodInfo } from '../engine/ports.js';
+import type { SimClock } from './clock.js';
+import {
+  isActive,
+  isHealthy,
+  nodeView,
+  ownerOf,
+  podView,
+  type NodeRec,
+  type PodRec,
+  type WorkloadRec,
+} from './kube-records.js';
+import type { LedgerCounters } from './ledger.js';
+import { blockedMessage, pdbInfo, pdbStatus } from './pdb.js';
+import { stableHex, type Rng } from './rng.js';
+import type { Scenario } from './scenario.js';
+import { Scheduler } from './scheduler.js';
+import { WatchHub } from './watch-hub.js';
+
+export interface NewNode {
+  name: string;
+  instanceId: string;
+  az: string;
+  labels: Record<string, string>;
+  kubeletVersion: string;
+  allocatablePods: number;
+  createdAt: number;
+  ready: boolean;
+}
+
+type RemovalCause = 'grace' | 'forced' | 'node-gone';
+
+export class KubeState {
+  readonly nodes = new Map<string, NodeRec>();
+  readonly pods = new Map<string, PodRec>();
+  readonly workloads: WorkloadRec[];
+  readonly hub: WatchHub;
+  private readonly scheduler = new Scheduler();
+  private nodeSeq = 0;
+  /** While building the world: pods run at once, no timers. */
+  private instantStart = false;
+
+  constructor(
+    private readonly clock: SimClock,
+    private readonly rng: Rng,
+    private readonly scenario: Scenario,
+    private readonly ledger: LedgerCounters,
+    private readonly log?: (line: string) => void,
+  ) {
+    const stuck = scenario.faults.flatMap((f) => (f.kind === 'stuckPod' ? [f] : []));
+    this.workloads = scenario.workloads.map((spec) => ({
+      spec,
+      key: `${spec.namespace}/${spec.name}`,
+      hash: stableHex(`${spec.namespace}/${spec.name}`, 10).replace(/[aeiou01]/g, 'x'),
+      pods: new Map(),
+      healthy: 0,
+      active: 0,
+      stuck: stuck.some((f) => f.workload === spec.name && (f.namespace === undefined || f.namespace === spec.namespace)),
+    }));
+    this.hub = new WatchHub(() => ({
+      kind: 'resync',
+      nodes: [...this.nodes.values()].map(nodeView),
+      pods: [...this.pods.values()].map(podView),
+    }));
+  }
+
+  // ---- building the world ----
+
+  /** Builds the initial world: nodes added inside `addNodes` and every controller's pods, all Running and Ready at once. */
+  build(addNodes: () => void): void {
+    this.instantStart = true;
+    addNodes();
+    for (const w of this.workloads) if (w.spec.kind !== 'DaemonSet') this.reconcile(w);
+    this.schedule();
+    this.instantStart = false;
+  }
+
+  // ---- nodes ----
+
+  addNode(spec: NewNode): NodeRec {
+    const n: NodeRec = {
+      info: {
+        name: spec.name,
+        instanceId: spec.instanceId,
+        az: spec.az,
+        nodegroup: spec.labels['eks.amazonaws.com/nodegroup'] ?? spec.labels['alpha.eksctl.io/nodegroup-name'],
+        kubeletVersion: spec.kubeletVersion,
+        ready: spec.ready,
+        unschedulable: false,
+        taints: [],
+        labels: { ...spec.labels },
+        annotations: {},
+        allocatablePods: spec.allocatablePods,
+        createdAt: spec.createdAt,
+      },
+      seq: this.nodeSeq++,
+      pods: new Map(),
+      going: false,
+    };
+    this.nodes.set(n.info.name, n);
+    this.emitNode(n, 'upsert');
+    this.scheduler.refresh(n);
+    this.ensureDaemons(n);
+    this.schedule();
+    return n;
+  }
+
+  setNodeReady(name: string, ready: boolean): void {
+    const n = this.nodes.get(name);
+    if (!n || n.info.ready === ready) return;
+    n.info.ready = ready;
+    this.emitNode(n, 'upsert');
+    this.scheduler.refresh(n);
+    if (ready) for (const p of n.pods.values()) if (p.info.phase === 'Pending' && !p.info.terminating) this.startLater(p);
+    this.schedule();
+  }
+
+  /** Its instance is shutting down: the kubelet stops reporting, nothing new lands there. */
+  setNodeGoing(name: string): void {
+    const n = this.nodes.get(name);
+    if (!n || n.going) return;
+    n.going = true;
+    n.info.ready = false;
+    this.emitNode(n, 'upsert');
+    this.scheduler.refresh(n);
+  }
+
+  /** The instance is gone: the node object and every pod on it vanish. Returns non-DaemonSet pods lost. */
+  removeNode(name: string): number {
+    const n = this.nodes.get(name);
+    if (!n) return 0;
+    const affected = new Map<WorkloadRec, { before: number }>();
+    let nonDaemon = 0;
+    for (const p of n.pods.values()) {
+      if (!p.daemon) nonDaemon++;
+      if (p.workload && !affected.has(p.workload)) affected.set(p.workload, { before: p.workload.healthy });
+    }
+    for (const p of [...n.pods.values()]) this.removePod(p, 'node-gone', false);
+    this.nodes.delete(name);
+    this.scheduler.refresh(n, false);
+    this.emitNode(n, 'delete');
+    for (const [w, { before }] of affected) {
+      if (w.spec.pdb) this.checkViolation(w, before);
+      if (w.spec.kind !== 'DaemonSet') this.reconcile(w);
+    }
+    this.schedule();
+    return nonDaemon;
+  }
+
+  patchNode(name: string, patch: NodePatch): void {
+    const n = this.nodes.get(name);
+    if (!n) throw new UserError(`nodes "${name}" not found`);
+    const i = n.info;
+    const before = JSON.stringify([i.taints, i.unschedulable, i.annotations]);
+    if (patch.removeTaints) i.taints = i.taints.filter((t) => !patch.removeTaints!.includes(t.key));
+    for (const t of patch.addTaints ?? []) {
+      const taint = { key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect };
+      const at = i.taints.findIndex((x) => x.key === t.key && x.effect === t.effect);
+      if (at >= 0) i.taints[at] = taint;
+      else i.taints.push(taint);
+    }
+    if (patch.unschedulable !== undefined) i.unschedulable = patch.unschedulable;
+    for (const [k, v] of Object.entries(patch.annotations ?? {})) {
+      if (v === null) delete i.annotations[k];
+      else i.annotations[k] = v;
+    }
+    if (JSON.stringify([i.taints, i.unschedulable, i.annotations]) === before) return;
+    this.emitNode(n, 'upsert');
+    this.scheduler.refresh(n);
+    if (i.taints.some((t) => t.effect === 'NoExecute')) this.executeNoExecute(n);
+    this.schedule();
+  }
+
+  /** Labels from outside the port (EKS labels nodes it is about to replace). */
+  labelNode(name: string, labels: Record<string, string>): void {
+    const n = this.nodes.get(name);
+    if (!n) return;
+    Object.assign(n.info.labels, labels);
+    this.emitNode(n, 'upsert');
+  }
+
+  // ---- pods ----
+
+  /** The Eviction API: PDB-checked, graceful. */
+  evict(namespace: string, name: string): EvictionResult {
+    const p = this.pods.get(`${namespace}/${name}`);
+    if (!p) return { outcome: 'gone' };
+    if (p.info.terminating) return { outcome: 'accepted' };
+    const w = p.workload;
+    if (w?.spec.pdb) {
+      const s = pdbStatus(w, this.expectedPods(w));
+      // An unhealthy pod costs no budget; it may go while the budget is met (IfHealthyBudget).
+      const blocked = isHealthy(p) ? s.disruptionsAllowed <= 0 : s.currentHealthy < s.desiredHealthy;
+      if (blocked) return { outcome: 'blocked', message: blockedMessage(w, s) };
+    }
+    this.terminate(p);
+    return { outcome: 'accepted' };
+  }
+
+  /** Force deletion: gone at once, whatever the budget. False when there was no such pod. */
+  deletePod(namespace: string, name: string): boolean {
+    const p = this.pods.get(`${namespace}/${name}`);
+    if (!p) return false;
+    this.removePod(p, 'forced', true);
+    this.schedule();
+    return true;
+  }
+
+  pdbs(): PdbInfo[] {
+    return this.workloads.filter((w) => w.spec.pdb).map((w) => pdbInfo(w, this.expectedPods(w)));
+  }
+
+  listNodes(): NodeInfo[] {
+    return [...this.nodes.values()].map(nodeView);
+  }
+
+  listPods(nodeName?: string): PodInfo[] {
+    if (nodeName === undefined) return [...this.pods.values()].map(podView);
+    const n = this.nodes.get(nodeName);
+    return n ? [...n.pods.values()].map(podView) : [];
+  }
+
+  get pendingCount(): number {
+    return this.scheduler.pending.size;
+  }
+
+  // ---- internals ----
+
+  private expectedPods(w: WorkloadRec): number {
+    if (w.spec.kind !== 'DaemonSet') return w.spec.replicas;
+    let n = 0;
+    for (const node of this.nodes.values()) if (!node.going) n++;
+    return n;
+  }
+
+  /** Counts a violation when a non-consensual loss took the workload's PDB below its floor. */
+  private checkViolation(w: WorkloadRec, healthyBefore: number): void {
+    const s = pdbStatus(w, this.expectedPods(w));
+    if (s.currentHealthy < healthyBefore && s.currentHealthy < s.desiredHealthy) this.ledger.pdbViolations++;
+  }
+
+  /** The taint manager: pods that do not tolerate a NoExecute taint are deleted (gracefully, no PDB). */
+  private executeNoExecute(n: NodeRec): void {
+    for (const p of [...n.pods.values()]) {
+      if (p.daemon || p.info.terminating) continue;
+      const before = p.workload?.healthy ?? 0;
+      this.terminate(p);
+      if (p.workload?.spec.pdb) this.checkViolation(p.workload, before);
+    }
+  }
+
+  private mutate(p: PodRec, change: (info: PodInfo) => void): void {
+    const h = isHealthy(p);
+    const a = isActive(p);
+    change(p.info);
+    const w = p.workload;
+    if (w) {
+      w.healthy += Number(isHealthy(p)) - Number(h);
+      w.active += Number(isActive(p)) - Number(a);
+    }
+    this.emitPod(p, 'upsert');
+  }
+
+  private createPod(w: WorkloadRec, name: string, node?: NodeRec): PodRec {
+    const s = w.spec;
+    const labels = { ...s.labels, ...(s.kind === 'Deployment' ? { 'pod-template-hash': w.hash } : {}) };
+    const owner = ownerOf(w);
+    const p: PodRec = {
+      key: `${s.namespace}/${name}`,
+      info: {
+        namespace: s.namespace,
+        name,
+        uid: this.rng.uuid(),
+        phase: 'Pending',
+        ready: false,
+        terminating: false,
+        ...(owner ? { owner } : {}),
+        labels,
+        mirror: false,
+        emptyDir: s.emptyDir,
+        dockerSocket: s.dockerSocket,
+        gracePeriodSeconds: s.gracePeriodSeconds,
+      },
+      workload: w,
+      daemon: s.kind === 'DaemonSet',
+      stuck: w.stuck,
+    };
+    this.pods.set(p.key, p);
+    w.pods.set(p.key, p);
+    w.active++;
+    this.emitPod(p, 'upsert');
+    if (node) this.bind(p, node);
+    else this.scheduler.pending.set(p.key, p);
+    return p;
+  }
+
+  private bind(p: PodRec, n: NodeRec): void {
+    p.node = n;
+    n.pods.set(p.key, p);
+    this.mutate(p, (i) => (i.nodeName = n.info.name));
+    if (n.info.ready) this.startLater(p);
+  }
+
+  private startLater(p: PodRec): void {
+    if (p.cancelStart) return;
+    const run = () => {
+      p.cancelStart = undefined;
+      this.mutate(p, (i) => {
+        i.phase = 'Running';
+        i.ready = true;
+      });
+    };
+    if (this.instantStart) run();
+    else p.cancelStart = this.clock.schedule(this.clock.now() + this.scenario.timings.podStartSeconds * 1000, run);
+  }
+
+  /** Sets the deletionTimestamp: not Ready, gone after its grace period unless a finalizer holds it. */
+  private terminate(p: PodRec): void {
+    p.cancelStart?.();
+    p.cancelStart = undefined;
+    this.mutate(p, (i) => {
+      i.terminating = true;
+      i.ready = false;
+    });
+    if (!p.node) {
+      this.removePod(p, 'grace', true);
+    } else if (!p.stuck) {
+      p.cancelRemoval = this.clock.schedule(this.clock.now() + p.info.gracePeriodSeconds * 1000, () => {
+        p.cancelRemoval = undefined;
+        this.removePod(p, 'grace', true);
+        this.schedule();
+      });
+    }
+    if (p.workload?.spec.kind === 'Deployment') this.reconcile(p.workload);
+    this.schedule();
+  }
+
+  private removePod(p: PodRec, cause: RemovalCause, reconcile: boolean): void {
+    if (!this.pods.has(p.key) || this.pods.get(p.key) !== p) return;
+    p.cancelStart?.();
+    p.cancelRemoval?.();
+    p.cancelStart = p.cancelRemoval = undefined;
+    this.pods.delete(p.key);
+    this.scheduler.pending.delete(p.key);
+    p.node?.pods.delete(p.key);
+    const w = p.workload;
+    if (w) {
+      w.pods.delete(p.key);
+      w.healthy -= Number(isHealthy(p));
+      w.active -= Number(isActive(p));
+    }
+    this.emitPod(p, 'delete');
+    if (cause === 'forced') this.ledger.forcedDeletions++;
+    else if (w?.spec.kind === 'Pod') this.ledger.unmanagedPodsLost++;
+    if (reconcile && w) this.reconcile(w, p.node);
+  }
+
+  /** The workload's controller: bring its pods back to the spec. */
+  private reconcile(w: WorkloadRec, node?: NodeRec): void {
+    const s = w.spec;
+    switch (s.kind) {
+      case 'Deployment':
+        while (w.active < s.replicas) this.createPod(w, this.uniqueName(s.namespace, `${s.name}-${w.hash}-`));
+        break;
+      case 'StatefulSet':
+        // Same identity: ordinal i comes back only once the old pod is completely gone.
+        for (let i = 0; i < s.replicas; i++) if (!this.pods.has(`${s.namespace}/${s.name}-${i}`)) this.createPod(w, `${s.name}-${i}`);
+        break;
+      case 'Pod':
+        // Bare pods exist once: created with the world, never again.
+        if (this.instantStart) {
+          for (let i = 0; i < s.replicas; i++) this.createPod(w, s.replicas === 1 ? s.name : `${s.name}-${i}`);
+        }
+        break;
+      case 'DaemonSet':
+        if (node) this.ensureDaemons(node, w);
+        else for (const n of this.nodes.values()) this.ensureDaemons(n, w);
+        break;
+    }
+  }
+
+  private ensureDaemons(n: NodeRec, only?: WorkloadRec): void {
+    if (n.going || !this.nodes.has(n.info.name)) return;
+    for (const w of this.workloads) {
+      if (w.spec.kind !== 'DaemonSet' || (only && w !== only)) continue;
+      let has = false;
+      for (const p of n.pods.values()) if (p.workload === w) has = true;
+      if (!has) this.createPod(w, this.uniqueName(w.spec.namespace, `${w.spec.name}-`), n);
+    }
+  }
+
+  private uniqueName(namespace: string, prefix: string): string {
+    for (;;) {
+      const name = prefix + this.rng.suffix(5);
+      if (!this.pods.has(`${namespace}/${name}`)) return name;
+    }
+  }
+
+  private schedule(): void {
+    this.scheduler.place((p, n) => this.bind(p, n));
+  }
+
+  private emitNode(n: NodeRec, type: 'upsert' | 'delete'): void {
+    this.log?.(`${type} node ${n.info.name} ready=${n.info.ready} unschedulable=${n.info.unschedulable} taints=${n.info.taints.map((t) => t.key).join(',')}`);
+    if (this.hub.active) this.hub.emit({ kind: 'node', type, node: nodeView(n) });
+  }
+
+  private emitPod(p: PodRec, type: 'upsert' | 'delete'): void {
+    this.log?.(`${type} pod ${p.key} ${p.info.phase} node=${p.info.nodeName ?? '-'} ready=${p.info.ready} terminating=${p.info.terminating}`);
+    if (this.hub.active) this.hub.emit({ kind: 'pod', type, pod: podView(p) });
+  }
+}

@@ -1,0 +1,199 @@
+// One upgrade of a scenario's world by the real engine, on a virtual clock: the sim CLI, the tests and
+// the benchmark all run through here. Optionally kills the bot (engine, runner, watches) at chosen
+// moments and starts a new one on the same store, as a restarted process would.
+import type { ProgressEvent } from '../engine/events.js';
+import { Engine } from '../engine/commands.js';
+import type { Cluster, NodeGroups, RunStore, Sizes } from '../engine/ports.js';
+import type { DecisionChoice, Run, Strategy } from '../engine/run.js';
+import type { EngineSettings } from '../engine/step-context.js';
+import { MemoryRunStore } from '../store/memory-run-store.js';
+import { runUntil, VirtualClock } from './clock.js';
+import { killable, type KillSwitch } from './kill-switch.js';
+import type { Scenario } from './scenario.js';
+import { createWorld, type SimWorld } from './world.js';
+
+export interface SimulateOptions {
+  scenario: Scenario;
+  /** Target version; the cluster's version when absent. */
+  to?: string;
+  strategy?: Strategy;
+  maxUnavailable?: number;
+  surge?: number;
+  drainTimeoutMs?: number;
+  force?: boolean;
+  /** Answer to every blocked drain; without one, the run ends `blocked`. */
+  decide?: DecisionChoice;
+  /** Cancel the run once this many simulated ms have passed since approval. */
+  cancelAfterMs?: number;
+  onEvent?: (e: ProgressEvent) => void;
+  /**
+   * Kill the bot after the n-th store save (a step boundary) or the n-th call to AWS or Kubernetes
+   * (inside a step: the call reaches the world, its answer never reaches the bot), then start a new
+   * one on the same store. Counts restart from zero in every new bot.
+   */
+  kill?: { afterSaves?: number[]; afterCalls?: number[]; everySave?: boolean };
+  settings?: Partial<EngineSettings>;
+  store?: RunStore;
+  /** Upper bound on simulated time, a guard against a run that never ends. */
+  maxSimMs?: number;
+}
+
+export type SimStatus = 'succeeded' | 'failed' | 'blocked' | 'cancelled';
+
+export interface SimReport {
+  status: SimStatus;
+  strategy: Strategy;
+  nodes: { old: number; replaced: number; failed: number; skipped: number };
+  surge: number;
+  asg: { before: Sizes; after: Sizes };
+  podsLost: number;
+  pdbViolations: number;
+  forcedDeletions: number;
+  terminatedTwice: number;
+  nodesTerminatedWithPods: number;
+  leftTainted: number;
+  leftCordoned: number;
+  makespanSeconds: number;
+  lowerBoundSeconds: number;
+  apiCalls: { aws: number; kube: number };
+  restarts: number;
+}
+
+export interface SimResult {
+  report: SimReport;
+  run: Run;
+  events: ProgressEvent[];
+  world: SimWorld;
+}
+
+const SIM_USER = { user: 'sim' };
+
+export async function simulate(opts: SimulateOptions): Promise<SimResult> {
+  const clock = new VirtualClock();
+  const world = createWorld(opts.scenario, { clock });
+  const store = opts.store ?? new MemoryRunStore();
+  const ref = { cluster: opts.scenario.cluster.name, nodegroup: opts.scenario.nodegroup.name };
+  const before = world.groupSizes();
+
+  let restarts = 0;
+  const trackers: ((e: ProgressEvent) => void)[] = [];
+  let bot = startBot();
+
+  function startBot() {
+    const sw = killable({ nodeGroups: world.nodeGroups, cluster: world.cluster, store }, opts.kill, restarts);
+    const engine = new Engine({
+      nodeGroups: sw.nodeGroups as NodeGroups,
+      clusterFor: () => sw.cluster as Cluster,
+      store: sw.store as RunStore,
+      clock,
+      settings: opts.settings,
+      policy: { isApprover: () => true, allowSelfApproval: true },
+      newId: () => `sim-${opts.scenario.seed}`,
+    });
+    engine.onEvent((e) => {
+      for (const t of trackers) t(e);
+      opts.onEvent?.(e);
+    });
+    return { engine, sw };
+  }
+
+  const requested = await settle(clock, bot.engine.requestUpgrade(
+    {
+      ref,
+      version: opts.to ?? opts.scenario.cluster.version,
+      ...(opts.strategy ? { strategy: opts.strategy } : {}),
+      ...(opts.maxUnavailable ? { maxUnavailable: opts.maxUnavailable } : {}),
+      ...(opts.surge ? { surge: opts.surge } : {}),
+      ...(opts.drainTimeoutMs ? { drainTimeoutMs: opts.drainTimeoutMs } : {}),
+      ...(opts.force ? { force: true } : {}),
+    },
+    { ...SIM_USER, at: clock.now() },
+  ));
+  const runId = requested.id;
+  const approvedAt = clock.now();
+  await bot.engine.approve(runId, { ...SIM_USER, at: approvedAt });
+  bot.sw.arm();
+
+  // The loop's view of the run, kept current from the events so the done() check needs no await.
+  let status: Run['status'] = 'running';
+  let phase: Run['phase'] = 'pending';
+  let asked = false;
+  const track = (e: ProgressEvent) => {
+    if (e.kind === 'status') status = e.status;
+    if (e.kind === 'phase') phase = e.phase;
+    if (e.kind === 'decision') asked = false;
+  };
+  const stopped = () => phase === 'done' || (status === 'needs-decision' && !asked);
+  let cancelled = false;
+  const cancelDue = () => !cancelled && opts.cancelAfterMs !== undefined && clock.now() - approvedAt >= opts.cancelAfterMs;
+  const deadline = approvedAt + (opts.maxSimMs ?? 7 * 24 * 3600_000);
+  trackers.push(track);
+  for (;;) {
+    const outcome = await runUntil(clock, () => bot.sw.killed || stopped() || cancelDue(), { maxSimMs: deadline - clock.now() });
+    if (bot.sw.killed) {
+      restarts++;
+      bot = startBot();
+      bot.sw.arm();
+      await bot.engine.start();
+      continue;
+    }
+    if (cancelDue()) {
+      cancelled = true;
+      await bot.engine.cancel(runId, { ...SIM_USER, at: clock.now() });
+      continue;
+    }
+    const run = (await store.get(runId))!;
+    if (run.status === 'needs-decision' && opts.decide && !asked) {
+      asked = true;
+      await bot.engine.decide(runId, run.decision!.node, opts.decide, { ...SIM_USER, at: clock.now() });
+      continue;
+    }
+    if (outcome !== 'done' || stopped()) break;
+  }
+  await bot.engine.stop();
+  const run = (await store.get(runId))!;
+  // From the store, not the listeners: a killed bot saved events it never got to publish.
+  const stored = await store.events(runId);
+  return { report: report(world, run, before, restarts), run, events: stored.events, world };
+}
+
+/** Awaits a promise that may sleep on the virtual clock (retries), moving the clock while it does. */
+async function settle<T>(clock: VirtualClock, promise: Promise<T>): Promise<T> {
+  let done = false;
+  const tracked = promise.finally(() => {
+    done = true;
+  });
+  await runUntil(clock, () => done);
+  return tracked;
+}
+
+function report(world: SimWorld, run: Run, before: Sizes, restarts: number): SimReport {
+  const ledger = world.ledger();
+  const old = run.nodes.filter((n) => n.role === 'old');
+  const calls = world.apiCalls();
+  const status: SimStatus =
+    run.status === 'succeeded' ? 'succeeded' : run.status === 'cancelled' || run.status === 'aborted' ? 'cancelled' : run.status === 'needs-decision' ? 'blocked' : 'failed';
+  return {
+    status,
+    strategy: run.strategy,
+    nodes: {
+      old: old.length,
+      replaced: old.filter((n) => n.state === 'terminated').length,
+      failed: old.filter((n) => n.state === 'failed').length,
+      skipped: old.filter((n) => n.state === 'skipped').length,
+    },
+    surge: run.plan.surge,
+    asg: { before, after: world.groupSizes() },
+    podsLost: ledger.podsLost,
+    pdbViolations: ledger.pdbViolations,
+    forcedDeletions: ledger.forcedDeletions,
+    terminatedTwice: ledger.terminatedTwice,
+    nodesTerminatedWithPods: ledger.nodesTerminatedWithPods,
+    leftTainted: ledger.leftTainted,
+    leftCordoned: ledger.leftCordoned,
+    makespanSeconds: Math.round(((run.finishedAt ?? world.clock.now()) - (run.startedAt ?? run.createdAt)) / 1000),
+    lowerBoundSeconds: Math.round(world.lowerBoundSeconds({ maxUnavailable: run.plan.maxUnavailable })),
+    apiCalls: { aws: calls.aws, kube: calls.kube },
+    restarts,
+  };
+}

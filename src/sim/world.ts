@@ -1,0 +1,195 @@
+// Builds the simulated world from a scenario and wires its parts: EC2/Auto Scaling instances
+// become Kubernetes nodes, EKS drives managed updates, the ledger watches for harm.
+import type { GroupInstance, GroupRef, NodeInfo, PodInfo, ScalingActivity, Sizes, UpdateInfo } from '../engine/ports.js';
+import { ApiMeter, type ApiCalls } from './api-meter.js';
+import { AutoScalingGroup, type InstanceHooks, type InstanceRec } from './auto-scaling-group.js';
+import type { SimClock } from './clock.js';
+import { EKS_TAINT, type ManagedGroupState } from './eks-update.js';
+import { amiFamilyOf, findImage, imageById } from './images.js';
+import { KubeState } from './kube-state.js';
+import { LaunchTemplate } from './launch-template.js';
+import { emptyLedger, type LedgerReport } from './ledger.js';
+import { lowerBoundSeconds } from './lower-bound.js';
+import { deriveSeed, Rng, stableHex } from './rng.js';
+import { crashAfterSteps, type Scenario } from './scenario.js';
+import { SimCluster } from './sim-cluster.js';
+import { SimNodeGroups } from './sim-node-groups.js';
+
+export interface WorldOptions {
+  clock: SimClock;
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Keep a line per change (world.log()); off by default, large worlds make many. */
+  log?: boolean;
+}
+
+export interface SimInstance extends GroupInstance {
+  nodeName: string;
+  launchedAt: number;
+}
+
+export interface SimWorld {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly clock: SimClock;
+  readonly ref: GroupRef;
+  readonly nodeGroups: SimNodeGroups;
+  readonly cluster: SimCluster;
+  /** The image every instance ran when the world began. */
+  readonly initialImageId: string;
+  /** Names of the nodes that existed when the world began (the ones an upgrade replaces). */
+  readonly initialNodes: readonly string[];
+  /** From a crash fault: the harness stops the bot after this many runner steps. */
+  readonly crashAfterSteps?: number;
+  ledger(): LedgerReport;
+  apiCalls(): ApiCalls;
+  /** See lower-bound.ts. */
+  lowerBoundSeconds(opts: { maxUnavailable: number }): number;
+  /** Auto Scaling group members now (Pending, InService, Terminating). */
+  instances(): SimInstance[];
+  nodes(): NodeInfo[];
+  pods(): PodInfo[];
+  groupSizes(): Sizes;
+  /** The launch template version the Auto Scaling group launches now. */
+  launchTemplateVersion(): string;
+  suspendedProcesses(): string[];
+  activities(): ScalingActivity[];
+  eksUpdates(): UpdateInfo[];
+  /** Lines recorded when created with { log: true }. */
+  log(): string[];
+}
+
+const DAY_MS = 86_400_000;
+
+export function createWorld(scenario: Scenario, opts: WorldOptions): SimWorld {
+  const { clock } = opts;
+  const seed = opts.seed ?? scenario.seed;
+  const rng = new Rng(deriveSeed(seed, 'world'));
+  const ng = scenario.nodegroup;
+  const cl = scenario.cluster;
+  const lines: string[] = [];
+  const log = opts.log
+    ? (line: string) => lines.push(`${new Date(clock.now()).toISOString()} ${line}`)
+    : undefined;
+
+  const counters = emptyLedger();
+  const kube = new KubeState(clock, rng, scenario, counters, log);
+  const image = findImage(amiFamilyOf(ng.amiType), ng.version, ng.releaseVersion);
+  const startedAt = clock.now();
+
+  const lt = new LaunchTemplate(
+    `lt-0${rng.hex(16)}`,
+    ng.managed ? `eks-${stableHex(`${cl.name}/${ng.name}/lt`, 8)}` : `${cl.name}-${ng.name}`,
+    image.imageId,
+    ng.managed ? 'EKS managed node group' : 'created for the self-managed node group',
+    startedAt - 30 * DAY_MS,
+  );
+  const asgName = ng.managed ? `eks-${ng.name}-${rng.uuid()}` : `${cl.name}-${ng.name}`;
+
+  const labelsFor = (i: InstanceRec): Record<string, string> => ({
+    'kubernetes.io/hostname': i.nodeName,
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': ng.amiType.includes('ARM') ? 'arm64' : 'amd64',
+    'node.kubernetes.io/instance-type': ng.instanceType,
+    'topology.kubernetes.io/region': cl.region,
+    'topology.kubernetes.io/zone': i.az,
+    'eks.amazonaws.com/nodegroup-image': i.imageId,
+    ...(ng.managed
+      ? { 'eks.amazonaws.com/nodegroup': ng.name, 'eks.amazonaws.com/capacityType': 'ON_DEMAND' }
+      : { 'alpha.eksctl.io/nodegroup-name': ng.name, 'alpha.eksctl.io/cluster-name': cl.name }),
+  });
+  const register = (i: InstanceRec, ready: boolean) =>
+    kube.addNode({
+      name: i.nodeName,
+      instanceId: i.id,
+      az: i.az,
+      labels: labelsFor(i),
+      kubeletVersion: imageById(i.imageId)!.kubeletVersion,
+      allocatablePods: ng.podsPerNode,
+      createdAt: ready ? i.launchedAt : clock.now(),
+      ready,
+    });
+  const hooks: InstanceHooks = {
+    registered: (i) => register(i, false),
+    ready: (i) => kube.setNodeReady(i.nodeName, true),
+    shuttingDown: (i) => kube.setNodeGoing(i.nodeName),
+    gone: (i) => {
+      if (kube.removeNode(i.nodeName) > 0) counters.nodesTerminatedWithPods++;
+    },
+  };
+  const asg = new AutoScalingGroup(asgName, [...ng.azs], lt, scenario, clock, rng, hooks, counters, log);
+
+  kube.build(() => {
+    for (let k = 0; k < ng.nodes; k++) {
+      const i = asg.addExisting(ng.azs[k % ng.azs.length], startedAt - 30 * DAY_MS + k * 1000);
+      register(i, true);
+    }
+  });
+  const initialNodes = [...kube.nodes.keys()];
+  const drainSeconds = [...kube.nodes.values()].map((n) => {
+    let s = 0;
+    for (const p of n.pods.values()) if (!p.daemon && !p.info.mirror) s = Math.max(s, p.info.gracePeriodSeconds);
+    return s;
+  });
+
+  const group: ManagedGroupState = {
+    status: 'ACTIVE',
+    version: image.version,
+    releaseVersion: image.releaseVersion,
+    imageId: image.imageId,
+  };
+  const meter = new ApiMeter(scenario, new Rng(deriveSeed(seed, 'faults')));
+  const nodeGroups = new SimNodeGroups({ scenario, clock, rng, asg, kube, meter, group, log });
+  const cluster = new SimCluster(kube, meter);
+  const crash = crashAfterSteps(scenario);
+
+  return {
+    scenario,
+    seed,
+    clock,
+    ref: { cluster: cl.name, nodegroup: ng.name },
+    nodeGroups,
+    cluster,
+    initialImageId: image.imageId,
+    initialNodes,
+    ...(crash !== undefined ? { crashAfterSteps: crash } : {}),
+    ledger: () => {
+      let podsLost = counters.unmanagedPodsLost;
+      for (const w of kube.workloads) {
+        // A StatefulSet ordinal still exists while its pod terminates; a ReplicaSet counts only live pods.
+        if (w.spec.kind === 'Deployment') podsLost += Math.max(0, w.spec.replicas - w.active);
+        if (w.spec.kind === 'StatefulSet') podsLost += Math.max(0, w.spec.replicas - w.pods.size);
+      }
+      let leftTainted = 0;
+      let leftCordoned = 0;
+      for (const n of kube.nodes.values()) {
+        if (n.going) continue; // on its way out with its instance
+        if (n.info.taints.some((t) => t.key === EKS_TAINT.key && t.effect === 'NoSchedule')) leftTainted++;
+        if (n.info.unschedulable) leftCordoned++;
+      }
+      let pendingPods = 0;
+      for (const p of kube.pods.values()) if (p.info.phase === 'Pending' && !p.info.terminating) pendingPods++;
+      return { ...counters, podsLost, leftTainted, leftCordoned, pendingPods };
+    },
+    apiCalls: () => meter.snapshot(),
+    lowerBoundSeconds: ({ maxUnavailable }) => lowerBoundSeconds(drainSeconds, scenario.timings, maxUnavailable),
+    instances: () =>
+      [...asg.instances.values()].map((i) => ({
+        instanceId: i.id,
+        az: i.az,
+        lifecycleState: i.state,
+        imageId: i.imageId,
+        launchTemplateVersion: i.ltVersion,
+        nodeName: i.nodeName,
+        launchedAt: i.launchedAt,
+      })),
+    nodes: () => kube.listNodes(),
+    pods: () => kube.listPods(),
+    groupSizes: () => ({ ...asg.sizes }),
+    launchTemplateVersion: () => asg.ltVersion,
+    suspendedProcesses: () => [...asg.suspended],
+    activities: () => asg.activitiesSince(0),
+    eksUpdates: () => nodeGroups.eksUpdates(),
+    log: () => [...lines],
+  };
+}

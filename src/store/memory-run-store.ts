@@ -1,0 +1,80 @@
+// RunStore in memory: tests, the simulator CLI and the benchmark. Runs are kept serialised so that
+// nobody holds a live reference to stored state.
+import { ConflictError, UserError } from '../engine/errors.js';
+import type { ProgressEvent } from '../engine/events.js';
+import type { AuditEntry, RunStore } from '../engine/ports.js';
+import type { Run } from '../engine/run.js';
+import { assertGroupFree } from './active-run.js';
+
+export const DEFAULT_EVENT_LIMIT = 20_000;
+
+export class MemoryRunStore implements RunStore {
+  private readonly runs = new Map<string, string>();
+  private readonly eventLog = new Map<string, { events: ProgressEvent[]; dropped: number }>();
+  private readonly auditEntries: AuditEntry[] = [];
+
+  constructor(private readonly eventLimit = DEFAULT_EVENT_LIMIT) {}
+
+  async get(id: string): Promise<Run | undefined> {
+    const s = this.runs.get(id);
+    return s === undefined ? undefined : (JSON.parse(s) as Run);
+  }
+
+  async list(filter: { cluster?: string; nodegroup?: string; statuses?: readonly Run['status'][] } = {}): Promise<Run[]> {
+    return this.all()
+      .filter(
+        (r) =>
+          (!filter.cluster || r.ref.cluster === filter.cluster) &&
+          (!filter.nodegroup || r.ref.nodegroup === filter.nodegroup) &&
+          (!filter.statuses || filter.statuses.includes(r.status)),
+      )
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async create(run: Run): Promise<void> {
+    if (this.runs.has(run.id)) throw new ConflictError(`run ${run.id} exists already`);
+    assertGroupFree(run, this.all());
+    run.rev = 1;
+    this.runs.set(run.id, JSON.stringify(run));
+  }
+
+  async save(run: Run, events: ProgressEvent[] = []): Promise<void> {
+    const stored = await this.get(run.id);
+    if (!stored) throw new UserError(`no run ${run.id}`);
+    if (stored.rev !== run.rev) throw new ConflictError(`run ${run.id} changed meanwhile (rev ${stored.rev}, not ${run.rev})`);
+    if (stored.status !== run.status) assertGroupFree(run, this.all());
+    run.rev++;
+    this.runs.set(run.id, JSON.stringify(run));
+    this.appendEvents(run.id, events);
+  }
+
+  private appendEvents(runId: string, events: ProgressEvent[]): void {
+    if (events.length === 0) return;
+    let log = this.eventLog.get(runId);
+    if (!log) this.eventLog.set(runId, (log = { events: [], dropped: 0 }));
+    log.events.push(...events);
+    const over = log.events.length - this.eventLimit;
+    if (over > 0) {
+      log.events.splice(0, over);
+      log.dropped += over;
+    }
+  }
+
+  async events(runId: string, limit?: number): Promise<{ events: ProgressEvent[]; dropped: number }> {
+    const log = this.eventLog.get(runId) ?? { events: [], dropped: 0 };
+    const events = limit === undefined ? log.events : log.events.slice(-limit);
+    return { events: [...events], dropped: log.dropped + (log.events.length - events.length) };
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    this.auditEntries.push({ ...entry });
+  }
+
+  async auditLog(limit = 50): Promise<AuditEntry[]> {
+    return this.auditEntries.slice(-limit);
+  }
+
+  private all(): Run[] {
+    return [...this.runs.values()].map((s) => JSON.parse(s) as Run);
+  }
+}

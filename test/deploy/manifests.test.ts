@@ -1,0 +1,376 @@
+// The deployment files: what `kubectl kustomize manifests/` renders, the IAM policy against the AWS
+// calls in src/, the Slack app manifest and the Dockerfile.
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const MANIFESTS = join(ROOT, 'manifests');
+const read = (...p: string[]) => readFileSync(join(ROOT, ...p), 'utf8');
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered Kubernetes objects are untyped YAML
+type Obj = Record<string, any>;
+
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+const hasKubectl = kubectl.status === 0;
+const renderTitle = hasKubectl
+  ? 'kubectl kustomize manifests/'
+  : 'kubectl kustomize manifests/ — SKIPPED: kubectl is not on PATH, so the kustomization was not rendered';
+
+function render(): Obj[] {
+  const out = execFileSync('kubectl', ['kustomize', MANIFESTS], { encoding: 'utf8' });
+  return parseAllDocuments(out)
+    .map((d) => {
+      if (d.errors.length) throw d.errors[0];
+      return d.toJS() as Obj;
+    })
+    .filter(Boolean);
+}
+
+describe.skipIf(!hasKubectl)(renderTitle, () => {
+  const objs = hasKubectl ? render() : [];
+  const one = (kind: string, name?: string): Obj => {
+    const found = objs.filter((o) => o.kind === kind && (!name || o.metadata.name === name));
+    expect(found, `${kind}${name ? ` ${name}` : ''}`).toHaveLength(1);
+    return found[0];
+  };
+
+  it('renders every object, and no Secret', () => {
+    const kinds = objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(kinds).toEqual(
+      [
+        'ClusterRole/mngbot',
+        'ClusterRoleBinding/mngbot',
+        'ConfigMap/mngbot-config',
+        'ConfigMap/mngbot-env',
+        'Deployment/mngbot',
+        'Namespace/mngbot',
+        'PersistentVolumeClaim/mngbot-data',
+        'Service/mngbot',
+        'ServiceAccount/mngbot',
+      ].sort(),
+    );
+    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+    for (const o of objs.filter((x) => !clusterScoped.has(x.kind))) {
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('mngbot');
+    }
+  });
+
+  it('annotates the ServiceAccount for IRSA', () => {
+    const sa = one('ServiceAccount', 'mngbot');
+    expect(sa.metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\/mngbot$/);
+  });
+
+  it('grants exactly the verbs mngbot uses, without wildcards', () => {
+    const role = one('ClusterRole', 'mngbot');
+    const granted = new Set<string>();
+    for (const rule of role.rules as Obj[]) {
+      expect(rule.nonResourceURLs).toBeUndefined();
+      expect(rule.resourceNames).toBeUndefined();
+      for (const g of rule.apiGroups) for (const r of rule.resources) for (const v of rule.verbs) {
+        for (const part of [g, r, v]) expect(part).not.toContain('*');
+        granted.add(`${g || 'core'}/${r}:${v}`);
+      }
+    }
+    expect([...granted].sort()).toEqual(
+      [
+        'core/nodes:get', 'core/nodes:list', 'core/nodes:watch', 'core/nodes:patch',
+        'core/pods:get', 'core/pods:list', 'core/pods:watch', 'core/pods:delete',
+        'core/pods/eviction:create',
+        'policy/poddisruptionbudgets:get', 'policy/poddisruptionbudgets:list', 'policy/poddisruptionbudgets:watch',
+        'core/events:create',
+      ].sort(),
+    );
+    const binding = one('ClusterRoleBinding', 'mngbot');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'mngbot' });
+    expect(binding.subjects).toContainEqual({ kind: 'ServiceAccount', name: 'mngbot', namespace: 'mngbot' });
+  });
+
+  it('runs one non-root bot with a read-only root filesystem, probed on /healthz', () => {
+    const dep = one('Deployment', 'mngbot');
+    expect(dep.spec.replicas).toBe(1);
+    expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
+    const pod = dep.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('mngbot');
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.containers).toHaveLength(1);
+    const c = pod.containers[0];
+    expect(c.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(c.securityContext.capabilities.add).toBeUndefined();
+    expect(c.securityContext.privileged).toBeFalsy();
+    expect(c.resources.requests).toHaveProperty('cpu');
+    expect(c.resources.requests).toHaveProperty('memory');
+    expect(c.resources.limits).toHaveProperty('memory');
+    // kustomize's images: rewrote the bare name.
+    expect(c.image).toMatch(/\/mngbot:[\w.-]+$/);
+
+    const http = (c.ports as Obj[]).find((p) => p.name === 'http');
+    expect(http?.containerPort).toBe(3000);
+    for (const probe of [c.livenessProbe, c.readinessProbe]) {
+      expect(probe.httpGet.path).toBe('/healthz');
+      expect([http?.name, http?.containerPort]).toContain(probe.httpGet.port);
+    }
+
+    const env = Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value]));
+    expect(env.MNG_DATA_DIR).toBe('/data');
+    expect(env.MNG_CONFIG).toBe('/etc/mngbot/config.yaml');
+    expect(c.envFrom).toEqual(
+      expect.arrayContaining([{ secretRef: { name: 'mngbot-slack' } }, { configMapRef: { name: 'mngbot-env' } }]),
+    );
+
+    const volumes = Object.fromEntries((pod.volumes as Obj[]).map((v) => [v.name, v]));
+    const mountAt = (path: string) => {
+      const m = (c.volumeMounts as Obj[]).find((x) => x.mountPath === path);
+      expect(m, `a volume mounted at ${path}`).toBeDefined();
+      return volumes[m!.name];
+    };
+    expect(mountAt('/data').persistentVolumeClaim.claimName).toBe('mngbot-data');
+    expect(mountAt('/tmp').emptyDir).toBeDefined();
+    const config = mountAt('/etc/mngbot').configMap;
+    expect(config.name).toBe('mngbot-config');
+    expect(config.items ?? [{ key: 'config.yaml', path: 'config.yaml' }]).toContainEqual({
+      key: 'config.yaml',
+      path: 'config.yaml',
+    });
+  });
+
+  it('claims 1Gi ReadWriteOnce for the data file', () => {
+    const pvc = one('PersistentVolumeClaim', 'mngbot-data');
+    expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
+    expect(pvc.spec.resources.requests.storage).toBe('1Gi');
+  });
+
+  it('serves the pod’s http port', () => {
+    const svc = one('Service', 'mngbot');
+    const pod = one('Deployment', 'mngbot').spec.template;
+    for (const [k, v] of Object.entries(svc.spec.selector)) expect(pod.metadata.labels[k]).toBe(v);
+    expect(svc.spec.ports).toContainEqual(expect.objectContaining({ targetPort: 'http' }));
+  });
+
+  it('ships an example config that parses, and environment for the bot', () => {
+    const config = parse(one('ConfigMap', 'mngbot-config').data['config.yaml']);
+    expect(Object.keys(config.clusters).length).toBeGreaterThan(0);
+    for (const c of Object.values(config.clusters) as Obj[]) expect(c.region).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+    expect(config.approvers).toBeDefined();
+    expect(config.defaults).toBeDefined();
+    expect(config.windows[0]).toMatchObject({ cron: expect.any(String), duration: expect.any(String) });
+    const env = one('ConfigMap', 'mngbot-env').data;
+    expect(env.SLACK_SOCKET_MODE).toBe('true');
+    for (const v of Object.values(env)) expect(String(v)).not.toMatch(/xox[a-z]-|xapp-/);
+  });
+});
+
+describe('secret.example.yaml', () => {
+  const text = read('manifests', 'secret.example.yaml');
+
+  it('holds placeholders, not tokens, and tells how to create the real Secret', () => {
+    expect(text).not.toMatch(/xox[a-z]-\d/);
+    expect(text).not.toMatch(/xapp-\d/);
+    const secret = parse(text);
+    expect(secret.kind).toBe('Secret');
+    expect(secret.metadata.name).toBe('mngbot-slack');
+    expect(secret.data).toBeUndefined();
+    for (const v of Object.values(secret.stringData) as string[]) expect(v).toMatch(/REPLACE-ME/);
+    expect(Object.keys(secret.stringData).sort()).toEqual(['SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+    expect(text).toContain('kubectl -n mngbot create secret generic mngbot-slack');
+  });
+
+  it('is not applied by the kustomization', () => {
+    const k = parse(read('manifests', 'kustomization.yaml'));
+    expect(k.resources).not.toContain('secret.example.yaml');
+  });
+});
+
+/** Every AWS API action src/ calls: each `XxxCommand` imported from an @aws-sdk/client-* package. */
+function actionsUsed(): Set<string> {
+  const prefixes: Record<string, string> = {
+    'auto-scaling': 'autoscaling',
+    ec2: 'ec2',
+    eks: 'eks',
+    ssm: 'ssm',
+    sts: 'sts',
+  };
+  const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const used = new Set<string>();
+  const importRe = /import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+['"]@aws-sdk\/client-([a-z0-9-]+)['"]/g;
+  for (const f of files) {
+    for (const m of read('src', f).matchAll(importRe)) {
+      const prefix = prefixes[m[2]];
+      for (const spec of m[1].split(',').map((s) => s.trim()).filter(Boolean)) {
+        if (spec.startsWith('type ')) continue;
+        const name = spec.split(/\s+as\s+/)[0];
+        const action = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
+        if (!action) continue;
+        expect(prefix, `${f}: @aws-sdk/client-${m[2]} has no IAM prefix in this test`).toBeDefined();
+        used.add(`${prefix}:${action}`);
+      }
+    }
+  }
+  return used;
+}
+
+describe('iam-policy.json', () => {
+  const policy = JSON.parse(read('manifests', 'iam-policy.json')) as { Version: string; Statement: Obj[] };
+  const list = (x: string | string[] | undefined) => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+  const allows = policy.Statement.filter((s) => s.Effect === 'Allow');
+  const allowed = new Set(allows.flatMap((s) => list(s.Action)));
+
+  it('is a policy document without wildcard actions', () => {
+    expect(policy.Version).toBe('2012-10-17');
+    for (const s of policy.Statement) {
+      expect(s.NotAction).toBeUndefined();
+      expect(s.NotResource).toBeUndefined();
+      for (const a of list(s.Action)) expect(a, s.Sid).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+      expect(s.Resource, s.Sid).toBeDefined();
+    }
+  });
+
+  it('allows every AWS call the bot makes', () => {
+    const used = actionsUsed();
+    expect(used.size).toBeGreaterThan(10);
+    const missing = [...used].filter((a) => !allowed.has(a));
+    expect(missing, 'actions src/ calls that the policy does not allow').toEqual([]);
+  });
+
+  it('allows nothing else, apart from what AWS checks when a group gets a launch template', () => {
+    // UpdateAutoScalingGroup with a launch template checks that the caller could launch from it.
+    const launchCheck = new Set(['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole']);
+    const used = actionsUsed();
+    const extra = [...allowed].filter((a) => !used.has(a) && !launchCheck.has(a));
+    expect(extra, 'actions the policy allows that src/ never calls').toEqual([]);
+  });
+
+  it('scopes every write to a tag, a condition or named resources', () => {
+    const readOnly = /^(autoscaling:Describe|ec2:Describe|eks:(Describe|List)|ssm:GetParameters?$)/;
+    for (const s of allows) {
+      const writes = list(s.Action).filter((a) => !readOnly.test(a));
+      if (writes.length === 0) continue;
+      const unscoped = list(s.Resource).includes('*') && !s.Condition;
+      expect(unscoped, `${s.Sid}: ${writes.join(', ')} on Resource "*" without a condition`).toBe(false);
+    }
+    const tagged = (action: string) =>
+      allows.some(
+        (s) =>
+          list(s.Action).includes(action) &&
+          Object.values(s.Condition?.StringEquals ?? {}).length > 0 &&
+          Object.keys(s.Condition.StringEquals).some((k) => k.endsWith('ResourceTag/mngbot.io/managed')),
+      );
+    for (const a of [
+      'eks:UpdateNodegroupVersion',
+      'autoscaling:UpdateAutoScalingGroup',
+      'autoscaling:TerminateInstanceInAutoScalingGroup',
+      'autoscaling:SuspendProcesses',
+      'autoscaling:ResumeProcesses',
+      'ec2:CreateLaunchTemplateVersion',
+    ]) {
+      expect(tagged(a), `${a} is only allowed on resources tagged mngbot.io/managed=true`).toBe(true);
+    }
+  });
+
+  it('reads only the public EKS and Bottlerocket image parameters', () => {
+    const ssm = allows.filter((s) => list(s.Action).some((a) => a.startsWith('ssm:')));
+    expect(ssm.flatMap((s) => list(s.Resource)).sort()).toEqual([
+      'arn:aws:ssm:*::parameter/aws/service/bottlerocket/*',
+      'arn:aws:ssm:*::parameter/aws/service/eks/*',
+    ]);
+  });
+});
+
+describe('slack-app.yaml', () => {
+  const manifest = parse(read('manifests', 'slack-app.yaml'));
+
+  it('declares /mng, the four bot scopes and interactivity, in Socket Mode', () => {
+    expect(manifest.display_information.name).toBe('mngbot');
+    expect(manifest.features.bot_user.display_name).toBe('mngbot');
+    expect(manifest.features.slash_commands).toContainEqual(
+      expect.objectContaining({ command: '/mng', usage_hint: 'upgrade nodegroup 1.30 | list | status | help' }),
+    );
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
+      ['chat:write', 'commands', 'usergroups:read', 'users:read'].sort(),
+    );
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.socket_mode_enabled).toBe(true);
+    expect(manifest.settings.org_deploy_enabled).toBe(false);
+  });
+});
+
+describe('Dockerfile', () => {
+  const text = read('Dockerfile');
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const instr = (name: string) => lines.filter((l) => l.toUpperCase().startsWith(`${name} `));
+
+  it('builds in stages on a current Node LTS', () => {
+    const froms = instr('FROM');
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    expect(froms.some((f) => / AS deps$/i.test(f))).toBe(true);
+    expect(text).toMatch(/npm ci --omit=dev/);
+    expect(text).toMatch(/COPY --from=deps \/app\/node_modules/);
+    const image = /ARG NODE_IMAGE=node:(\d+)-/.exec(text);
+    expect(Number(image?.[1])).toBeGreaterThanOrEqual(22);
+  });
+
+  it('runs non-root, healthchecked, with the production command', () => {
+    const users = instr('USER');
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.at(-1)).not.toMatch(/^USER (root|0)\b/);
+    expect(users.at(-1)).toMatch(/10001/);
+    expect(instr('HEALTHCHECK').join(' ')).toMatch(/\bnode\b.*http:\/\/127\.0\.0\.1:.*\/healthz/);
+    expect(instr('EXPOSE')).toContain('EXPOSE 3000');
+    expect(text).toMatch(/NODE_ENV=production/);
+    expect(instr('WORKDIR')).toContain('WORKDIR /app');
+    expect(JSON.parse(instr('CMD').at(-1)!.slice(4))).toEqual(['node', '--import', 'tsx', 'src/main.ts']);
+  });
+
+  it('has a HEALTHCHECK that passes on 200 from /healthz and fails otherwise', async () => {
+    const hc = instr('HEALTHCHECK').at(-1)!;
+    const argv = JSON.parse(hc.slice(hc.indexOf('CMD [') + 4)) as string[];
+    expect(argv[0]).toBe('node');
+    let status = 200;
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = String((server.address() as AddressInfo).port);
+    const check = () =>
+      new Promise<number>((ok) => {
+        execFile(process.execPath, argv.slice(1), { env: { ...process.env, PORT: port }, timeout: 10_000 }, (err) =>
+          ok(err ? Number((err as { code?: number }).code ?? 1) : 0),
+        );
+      });
+    try {
+      expect(await check()).toBe(0);
+      status = 503;
+      expect(await check()).not.toBe(0);
+      expect(paths).toEqual(['/healthz', '/healthz']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('is fed only what the app runs (.dockerignore)', () => {
+    const ignore = read('.dockerignore').split('\n').map((l) => l.trim());
+    for (const e of ['node_modules', 'data', '.git', 'test', 'bench', 'coverage', '*.log', '.ci']) {
+      expect(ignore, e).toContain(e);
+    }
+  });
+});

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import type { ProgressEvent } from '../../src/engine/events.js';
+import { NODE_ORDER } from '../../src/engine/run.js';
+import { loadScenario } from '../../src/sim/scenario.js';
+import { simulate, type SimResult } from '../../src/sim/simulate.js';
+import { randomWorld } from './random-world.js';
+
+/** Every promise the engine makes about a finished run, checked against the world's own ledger. */
+function assertCleanRun(result: SimResult, label: string): void {
+  const { report, run, world } = result;
+  const problems: string[] = [];
+  const check = (ok: boolean, what: string) => ok || problems.push(what);
+  check(report.status === 'succeeded', `status ${report.status}: ${run.outcome?.summary}`);
+  check(report.podsLost === 0, `podsLost ${report.podsLost}`);
+  check(report.pdbViolations === 0, `pdbViolations ${report.pdbViolations}`);
+  check(report.terminatedTwice === 0, `terminatedTwice ${report.terminatedTwice}`);
+  check(report.nodesTerminatedWithPods === 0, `nodesTerminatedWithPods ${report.nodesTerminatedWithPods}`);
+  check(report.forcedDeletions === 0, `forcedDeletions ${report.forcedDeletions}`);
+  check(report.leftTainted === 0, `leftTainted ${report.leftTainted}`);
+  check(report.leftCordoned === 0, `leftCordoned ${report.leftCordoned}`);
+  check(report.nodes.replaced === report.nodes.old, `replaced ${report.nodes.replaced} of ${report.nodes.old}`);
+  check(JSON.stringify(report.asg.after) === JSON.stringify(report.asg.before), `sizes ${JSON.stringify(report.asg)}`);
+  const oldImages = world.instances().filter((i) => i.imageId !== run.plan.toImageId);
+  check(oldImages.length === 0, `${oldImages.length} instances still on the old image`);
+  check(world.nodes().every((n) => !n.annotations['cluster-autoscaler.kubernetes.io/scale-down-disabled']), 'scale-down-disabled left on nodes');
+  check(!world.suspendedProcesses().includes('AZRebalance'), 'AZRebalance left suspended');
+  problems.push(...orderProblems(result.events));
+  expect(problems, `${label}: ${problems.join('; ')}`).toEqual([]);
+}
+
+/** Each node goes tainted → evicting → evicted → cordoned → terminating → terminated, in that order. */
+function orderProblems(events: ProgressEvent[]): string[] {
+  const seen = new Map<string, number>();
+  const out: string[] = [];
+  for (const e of events) {
+    if (e.kind !== 'node') continue;
+    const i = NODE_ORDER.indexOf(e.state);
+    if (i < 0) continue;
+    const prev = seen.get(e.node) ?? 0;
+    if (i !== prev + 1) out.push(`${e.node}: ${NODE_ORDER[prev]} → ${e.state}`);
+    seen.set(e.node, i);
+  }
+  for (const [node, i] of seen) if (NODE_ORDER[i] !== 'terminated') out.push(`${node} ended ${NODE_ORDER[i]}`);
+  return out;
+}
+
+describe('rolling upgrade on the simulator', () => {
+  it('upgrades the demo world with a clean ledger, sizes restored, and every node in order', async () => {
+    const result = await simulate({ scenario: await loadScenario('scenarios/demo.json') });
+    assertCleanRun(result, 'demo');
+    expect(result.report.surge).toBe(6);
+    expect(result.report.makespanSeconds).toBeGreaterThanOrEqual(result.report.lowerBoundSeconds);
+    expect(result.run.outcome?.summary).toMatch(/Replaced 9 of 9 nodes/);
+  });
+
+  it('keeps every promise over 60 seeded random worlds', async () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const scenario = randomWorld(seed);
+      let result: SimResult;
+      try {
+        result = await simulate({ scenario, maxUnavailable: scenario.nodegroup.maxUnavailable });
+      } catch (err) {
+        throw new Error(`seed ${seed}: ${(err as Error).stack}`);
+      }
+      assertCleanRun(result, `seed ${seed}`);
+    }
+  });
+
+  it('finishes with the same outcome when the bot is killed after every saved step', async () => {
+    const scenario = await loadScenario('scenarios/demo.json');
+    const plain = await simulate({ scenario });
+    const restarted = await simulate({ scenario, kill: { everySave: true } });
+    expect(restarted.report.restarts).toBeGreaterThan(20);
+    assertCleanRun(restarted, 'restart at every step');
+    expect(restarted.report.nodes).toEqual(plain.report.nodes);
+    expect(restarted.report.asg).toEqual(plain.report.asg);
+  });
+
+  it('never acts twice when killed between an API call and its answer', async () => {
+    const scenario = await loadScenario('scenarios/demo.json');
+    for (let seed = 0; seed < 12; seed++) {
+      // A different kill point inside steps for each generation of the bot.
+      const afterCalls = Array.from({ length: 8 }, (_, i) => 3 + ((seed * 7 + i * 13) % 40));
+      const result = await simulate({ scenario, kill: { afterCalls } });
+      assertCleanRun(result, `kill seed ${seed} (afterCalls ${afterCalls.join(',')})`);
+    }
+  });
+});
+
+describe('a drain blocked by a PodDisruptionBudget', () => {
+  it('waits for a decision that names the blocking pods and PDB', async () => {
+    const { report, run, events } = await simulate({ scenario: await loadScenario('scenarios/pdb-blocked.json') });
+    expect(report.status).toBe('blocked');
+    expect(run.status).toBe('needs-decision');
+    const blocked = events.find((e) => e.kind === 'blocked');
+    expect(blocked?.kind === 'blocked' && blocked.blockers.length).toBeGreaterThan(0);
+    if (blocked?.kind !== 'blocked') throw new Error('no blocked event');
+    expect(blocked.blockers.every((b) => b.pod.includes('/'))).toBe(true);
+    expect(blocked.blockers.some((b) => b.pdb)).toBe(true);
+    expect(blocked.detail).toMatch(/PDB/);
+    expect(report.nodesTerminatedWithPods).toBe(0);
+    expect(report.pdbViolations).toBe(0);
+  });
+
+  it('force deletes what the PDB holds and finishes', async () => {
+    const { report, run } = await simulate({ scenario: await loadScenario('scenarios/pdb-blocked.json'), decide: 'force' });
+    expect(report.status).toBe('succeeded');
+    expect(report.forcedDeletions).toBeGreaterThan(0);
+    expect(run.counters.forcedDeletions).toBe(report.forcedDeletions);
+    expect(report.nodes.replaced).toBe(report.nodes.old);
+    expect(report.leftTainted + report.leftCordoned).toBe(0);
+    expect(report.asg.after).toEqual(report.asg.before);
+    expect(report.terminatedTwice).toBe(0);
+  });
+
+  it('skip leaves the blocked node running, untainted and schedulable', async () => {
+    const { report, run, world } = await simulate({ scenario: await loadScenario('scenarios/pdb-blocked.json'), decide: 'skip' });
+    expect(report.status).toBe('succeeded');
+    const skipped = run.nodes.filter((n) => n.state === 'skipped');
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const n of skipped) {
+      const node = world.nodes().find((x) => x.name === n.name);
+      expect(node, `${n.name} still exists`).toBeDefined();
+      expect(node!.unschedulable).toBe(false);
+      expect(node!.taints).toEqual([]);
+    }
+    expect(report.forcedDeletions).toBe(0);
+    expect(report.pdbViolations).toBe(0);
+    expect(report.leftTainted + report.leftCordoned).toBe(0);
+    expect(report.asg.after).toEqual(report.asg.before);
+    expect(run.outcome?.changes.join(' ')).toMatch(/skipped/);
+  });
+
+  it('abort leaves the cluster consistent and says what changed', async () => {
+    const { report, run, world } = await simulate({ scenario: await loadScenario('scenarios/pdb-blocked.json'), decide: 'abort' });
+    expect(run.status).toBe('aborted');
+    expect(report.status).toBe('cancelled');
+    expect(report.leftTainted).toBe(0);
+    expect(report.leftCordoned).toBe(0);
+    expect(report.asg.after).toEqual(report.asg.before);
+    expect(report.pdbViolations + report.podsLost + report.terminatedTwice + report.nodesTerminatedWithPods).toBe(0);
+    expect(world.launchTemplateVersion()).toBe(run.original!.launchTemplateVersion);
+    expect(world.suspendedProcesses()).not.toContain('AZRebalance');
+    expect(run.outcome!.changes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('cancel', () => {
+  it('stops at the next safe point and puts the group back as recorded', async () => {
+    const scenario = await loadScenario('scenarios/demo.json');
+    const { report, run } = await simulate({ scenario, cancelAfterMs: 6 * 60_000 });
+    expect(run.status).toBe('cancelled');
+    expect(report.leftTainted + report.leftCordoned).toBe(0);
+    expect(report.asg.after).toEqual(report.asg.before);
+    expect(report.pdbViolations + report.podsLost + report.terminatedTwice + report.nodesTerminatedWithPods).toBe(0);
+    expect(run.outcome?.summary).toMatch(/cancelled by sim/i);
+  });
+});
+
+describe('launch failures and slow boots', () => {
+  it('waits for the group to launch its nodes and still replaces everything', async () => {
+    const result = await simulate({ scenario: await loadScenario('scenarios/launch-failures.json') });
+    assertCleanRun(result, 'launch-failures');
+  });
+});

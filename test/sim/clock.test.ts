@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { PacedClock, runUntil, VirtualClock } from '../../src/sim/clock.js';
+
+describe('VirtualClock', () => {
+  it('fires timers in time order, same-instant timers in insertion order', () => {
+    const c = new VirtualClock(1000);
+    const seen: string[] = [];
+    c.schedule(3000, () => seen.push('c'));
+    c.schedule(2000, () => seen.push('a'));
+    c.schedule(2000, () => seen.push('b'));
+    c.schedule(500, () => seen.push('past'));
+    expect(c.pendingTimers).toBe(4);
+    expect(c.advance()).toBe(true);
+    expect(seen).toEqual(['past']);
+    expect(c.now()).toBe(1000);
+    expect(c.advance()).toBe(true);
+    expect(seen).toEqual(['past', 'a', 'b']);
+    expect(c.now()).toBe(2000);
+    expect(c.advance()).toBe(true);
+    expect(c.now()).toBe(3000);
+    expect(c.advance()).toBe(false);
+    expect(seen).toEqual(['past', 'a', 'b', 'c']);
+  });
+
+  it('fires timers added for the same instant during the jump, and honours cancel', () => {
+    const c = new VirtualClock(0);
+    const seen: string[] = [];
+    const cancel = c.schedule(10, () => seen.push('cancelled'));
+    c.schedule(10, () => {
+      seen.push('first');
+      c.schedule(10, () => seen.push('chained'));
+    });
+    cancel();
+    expect(c.pendingTimers).toBe(1);
+    c.advance();
+    expect(seen).toEqual(['first', 'chained']);
+    expect(c.pendingTimers).toBe(0);
+  });
+
+  it('sleep resolves at its time; an abort resolves it early and removes its timer', async () => {
+    const c = new VirtualClock(0);
+    let done = false;
+    void c.sleep(5000).then(() => (done = true));
+    c.advance();
+    await Promise.resolve();
+    expect(done).toBe(true);
+    expect(c.now()).toBe(5000);
+
+    const ac = new AbortController();
+    let aborted = false;
+    void c.sleep(60_000, ac.signal).then(() => (aborted = true));
+    expect(c.pendingTimers).toBe(1);
+    ac.abort();
+    await Promise.resolve();
+    expect(aborted).toBe(true);
+    expect(c.pendingTimers).toBe(0);
+    expect(c.now()).toBe(5000);
+    await c.sleep(1, ac.signal); // already aborted: at once
+  });
+
+  it('runUntil settles promise chains between jumps: done, idle, limit', async () => {
+    const c = new VirtualClock(0);
+    let ticks = 0;
+    const loop = async () => {
+      for (let i = 0; i < 10; i++) {
+        await c.sleep(1000);
+        await Promise.resolve();
+        ticks++;
+      }
+    };
+    void loop();
+    expect(await runUntil(c, () => ticks >= 3)).toBe('done');
+    expect(c.now()).toBe(3000);
+    expect(await runUntil(c, () => false, { maxSimMs: 2500 })).toBe('limit');
+    expect(c.now()).toBe(5000);
+    expect(await runUntil(c, () => false)).toBe('idle');
+    expect(ticks).toBe(10);
+    expect(c.now()).toBe(10_000);
+  });
+});
+
+describe('PacedClock', () => {
+  it('runs simulated time at the given speed', async () => {
+    const c = new PacedClock(1000, 0);
+    const t0 = c.now();
+    await c.sleep(50_000); // 50 simulated seconds = 50 real ms
+    expect(c.now() - t0).toBeGreaterThanOrEqual(45_000);
+    let fired = false;
+    c.schedule(c.now() + 20_000, () => (fired = true));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(fired).toBe(true);
+    const ac = new AbortController();
+    const p = c.sleep(3_600_000, ac.signal);
+    ac.abort();
+    await p;
+  });
+});
