@@ -50,6 +50,9 @@ export async function simMain(argv: string[], out: (line: string) => void = cons
           out(eventLine(e, start));
         },
   });
+  if (!values.json && report.status === 'blocked') {
+    out('the run waits for a decision on a blocked drain; in Slack a person answers it. Here: run again with --decide force|skip|abort');
+  }
   out(values.json ? JSON.stringify(report) : reportText(report));
   return report.status === 'succeeded' ? 0 : 1;
 }
@@ -59,8 +62,11 @@ export function eventLine(e: ProgressEvent, start: number): string {
   const hh = String(Math.floor(t / 3600)).padStart(2, '0');
   const mm = String(Math.floor((t % 3600) / 60)).padStart(2, '0');
   const ss = String(t % 60).padStart(2, '0');
-  const subject = 'node' in e && e.node ? e.node : e.kind === 'phase' ? `phase ${e.phase}` : e.kind;
-  return `+${hh}:${mm}:${ss}  ${subject.padEnd(44)}  ${e.detail}`;
+  const node = 'node' in e && e.node ? e.node : undefined;
+  const subject = node ?? (e.kind === 'phase' ? `phase ${e.phase}` : e.kind);
+  // Details name their node first; the column already does.
+  const detail = node && e.detail.startsWith(node) ? e.detail.slice(node.length).replace(/^:?\s*/, '') : e.detail;
+  return `+${hh}:${mm}:${ss}  ${subject.padEnd(42)}  ${detail}`;
 }
 
 export function reportText(r: SimReport): string {

@@ -59,8 +59,9 @@ export class Engine {
     return this.opts.store.get(runId);
   }
 
+  /** The run as stored. Within runner.withLock it is the runner's own copy, safe to change and commit. */
   async mustGet(runId: string): Promise<Run> {
-    const run = await this.opts.store.get(runId);
+    const run = await this.runner.load(runId);
     if (!run) throw new UserError(`there is no run ${runId}`, 'see /mng status for the runs there are');
     return run;
   }

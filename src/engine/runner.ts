@@ -42,6 +42,8 @@ export class Runner {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<ProgressListener>();
   private readonly reconciled = new Set<string>();
+  /** The last saved state of each run this runner drives: it is the only writer, so steps need not re-read. */
+  private readonly cache = new Map<string, Run>();
   private stopped = false;
 
   constructor(private readonly deps: RunnerDeps) {
@@ -69,8 +71,23 @@ export class Runner {
 
   /** Saves a run changed outside a step (commands) and publishes its events. */
   async commit(run: Run, events: ProgressEvent[]): Promise<void> {
-    await this.deps.store.save(run, events);
+    try {
+      await this.deps.store.save(run, events);
+    } catch (err) {
+      this.cache.delete(run.id);
+      throw err;
+    }
+    this.cache.set(run.id, run);
     this.publish(run.id, events);
+  }
+
+  /** The run as last saved. Callers hold the run's lock. */
+  async load(runId: string): Promise<Run | undefined> {
+    const cached = this.cache.get(runId);
+    if (cached) return cached;
+    const run = await this.deps.store.get(runId);
+    if (run) this.cache.set(runId, run);
+    return run;
   }
 
   /** Starts driving the run unless a loop already does. */
@@ -137,14 +154,17 @@ export class Runner {
         failures++;
         result = await this.stepFailed(runId, view, err, failures);
       }
-      if ('done' in result) return;
+      if ('done' in result) {
+        this.cache.delete(runId);
+        return;
+      }
       if ('next' in result) continue;
       await this.pause(runId, result.wait, view);
     }
   }
 
   private async step(runId: string, view: ClusterView): Promise<StepResult> {
-    const run = await this.deps.store.get(runId);
+    const run = await this.load(runId);
     if (!run || isTerminal(run.status) || run.status === 'awaiting-approval') return { done: true };
     const ctx = this.context(run, view);
     if (run.status === 'scheduled') {
@@ -172,7 +192,8 @@ export class Runner {
     const giveUp = err instanceof FatalError || (!retryable && failures >= MAX_STEP_FAILURES);
     try {
       await this.withLock(runId, async () => {
-        const run = await this.deps.store.get(runId);
+        this.cache.delete(runId);
+        const run = await this.load(runId);
         if (!run || isTerminal(run.status)) return;
         const ctx = this.context(run, view);
         if (giveUp && run.phase === 'cleanup') {

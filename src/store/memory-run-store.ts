@@ -10,6 +10,7 @@ export const DEFAULT_EVENT_LIMIT = 20_000;
 
 export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, string>();
+  private readonly meta = new Map<string, { rev: number; status: Run['status'] }>();
   private readonly eventLog = new Map<string, { events: ProgressEvent[]; dropped: number }>();
   private readonly auditEntries: AuditEntry[] = [];
 
@@ -35,16 +36,16 @@ export class MemoryRunStore implements RunStore {
     if (this.runs.has(run.id)) throw new ConflictError(`run ${run.id} exists already`);
     assertGroupFree(run, this.all());
     run.rev = 1;
-    this.runs.set(run.id, JSON.stringify(run));
+    this.put(run);
   }
 
   async save(run: Run, events: ProgressEvent[] = []): Promise<void> {
-    const stored = await this.get(run.id);
+    const stored = this.meta.get(run.id);
     if (!stored) throw new UserError(`no run ${run.id}`);
     if (stored.rev !== run.rev) throw new ConflictError(`run ${run.id} changed meanwhile (rev ${stored.rev}, not ${run.rev})`);
     if (stored.status !== run.status) assertGroupFree(run, this.all());
     run.rev++;
-    this.runs.set(run.id, JSON.stringify(run));
+    this.put(run);
     this.appendEvents(run.id, events);
   }
 
@@ -72,6 +73,11 @@ export class MemoryRunStore implements RunStore {
 
   async auditLog(limit = 50): Promise<AuditEntry[]> {
     return this.auditEntries.slice(-limit);
+  }
+
+  private put(run: Run): void {
+    this.runs.set(run.id, JSON.stringify(run));
+    this.meta.set(run.id, { rev: run.rev, status: run.status });
   }
 
   private all(): Run[] {

@@ -1,0 +1,78 @@
+// npm run bench: figures only, no pass/fail. Targets are in the README.
+import { loadScenario } from '../src/sim/scenario.js';
+import { simulate } from '../src/sim/simulate.js';
+
+async function benchEngine(): Promise<Record<string, number | string>> {
+  const scenario = await loadScenario('scenarios/large-450.json');
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+  const started = performance.now();
+  const rolling = await simulate({ scenario });
+  const wallSeconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const eks = await simulate({ scenario: { ...scenario, nodegroup: { ...scenario.nodegroup, managed: true } }, strategy: 'eks' }).catch(() => undefined);
+  const eksBaseline = await eksOwnProcess(scenario);
+  const r = rolling.report;
+  const replaced = Math.max(1, r.nodes.replaced);
+  return {
+    scenario: 'large-450.json (rolling)',
+    status: r.status,
+    nodesReplaced: r.nodes.replaced,
+    wallSeconds: round(wallSeconds, 2),
+    peakRssMB: round(peakRss / 2 ** 20, 0),
+    heapGrowthMB: round((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20, 0),
+    makespanSeconds: r.makespanSeconds,
+    lowerBoundSeconds: r.lowerBoundSeconds,
+    makespanOverLowerBound: round(r.makespanSeconds / r.lowerBoundSeconds, 3),
+    eksProcessMakespanSeconds: eksBaseline,
+    makespanOverEksProcess: round(r.makespanSeconds / eksBaseline, 3),
+    ...(eks ? { eksStrategyStatus: eks.report.status, eksStrategyMakespanSeconds: eks.report.makespanSeconds } : {}),
+    awsCallsPerNode: round(r.apiCalls.aws / replaced, 2),
+    kubeCallsPerNode: round(r.apiCalls.kube / replaced, 2),
+    podsPerNode: round(rolling.run.counters.podsEvicted / replaced, 1),
+    kubeCallsPerNodeBeyondEvictions: round((r.apiCalls.kube - rolling.run.counters.podsEvicted) / replaced, 2),
+    ledgerHarm: r.podsLost + r.pdbViolations + r.terminatedTwice + r.nodesTerminatedWithPods + r.leftTainted + r.leftCordoned,
+  };
+}
+
+/** EKS's own managed update of the same world, driven by the simulated EKS service alone. */
+async function eksOwnProcess(scenario: Awaited<ReturnType<typeof loadScenario>>): Promise<number> {
+  const { createWorld } = await import('../src/sim/world.js');
+  const { VirtualClock, runUntil } = await import('../src/sim/clock.js');
+  const clock = new VirtualClock();
+  const world = createWorld({ ...scenario, nodegroup: { ...scenario.nodegroup, managed: true } }, { clock });
+  const start = clock.now();
+  const id = await world.nodeGroups.startVersionUpdate(world.ref, { version: scenario.cluster.version, force: false, token: 'bench' });
+  let status = 'InProgress';
+  await runUntil(clock, () => status !== 'InProgress', { maxSimMs: 30 * 24 * 3600_000 });
+  // The loop's done() cannot await: read the outcome from the world after each jump instead.
+  status = (await world.nodeGroups.describeUpdate(world.ref, id)).status;
+  while (status === 'InProgress') {
+    if (!clock.advance()) break;
+    await new Promise((r) => setImmediate(r));
+    status = world.eksUpdates().find((u) => u.id === id)?.status ?? status;
+  }
+  return Math.round((clock.now() - start) / 1000);
+}
+
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function main(): Promise<void> {
+  const figures: Record<string, Record<string, number | string>> = { engine: await benchEngine() };
+  try {
+    const slack = await import('./slack-progress.js');
+    figures.slack = await slack.benchSlackProgress();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  }
+  for (const [section, values] of Object.entries(figures)) {
+    console.log(`\n${section}`);
+    for (const [k, v] of Object.entries(values)) console.log(`  ${k.padEnd(34)} ${v}`);
+  }
+  console.log(`\n${JSON.stringify(figures)}`);
+}
+
+await main();
