@@ -1,0 +1,86 @@
+// Upgrades someone asked for at a time: once ("2025-04-12T02:00") or again and again ("0 2 1 * *").
+import { UserError } from '../engine/errors.js';
+import type { GroupRef } from '../engine/ports.js';
+import type { Actor } from '../engine/run.js';
+import { nextCronTime, parseCron } from './cron.js';
+import { assertTimeZone, zonedTimeToMs } from './zoned-time.js';
+
+export interface Schedule {
+  id: string;
+  ref: GroupRef;
+  /** Kubernetes version to upgrade to; absent: the latest release of the group's current version. */
+  version?: string;
+  /**
+   * A five-field cron (recurring) or an ISO 8601 time (once). An ISO time without an offset is read
+   * on the schedule's zone's wall clock; with Z or an offset it is that instant.
+   */
+  at: string;
+  timezone: string;
+  createdBy: Actor;
+  /** When it fires next, ms; absent once a one-off has fired (or its time had passed). */
+  nextAt?: number;
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+export const isOneOff = (at: string) => /^\d{4}-\d{2}-\d{2}/.test(at.trim());
+
+/** The instant of a one-off time; a UserError names the field when it is not a valid time. */
+export function parseOneOff(at: string, timezone: string, field = 'at'): number {
+  const m = ISO.exec(at.trim());
+  const bad = () => new UserError(`${field}: "${at}" is not a time`, 'write it like 2025-04-12T02:00 (in the schedule\'s time zone) or 2025-04-12T00:00Z');
+  if (!m) throw bad();
+  const [, y, mo, d, h, mi, s, zone] = m;
+  const wall = { year: +y, month: +mo, day: +d, hour: +h, minute: +mi };
+  const check = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute));
+  if (check.getUTCMonth() !== wall.month - 1 || check.getUTCDate() !== wall.day || wall.hour > 23 || wall.minute > 59 || Number(s ?? 0) > 59) throw bad();
+  const seconds = Number(s ?? 0) * 1000;
+  if (zone) {
+    const offset = zone.toUpperCase() === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2))) * 60_000;
+    return check.getTime() + seconds - offset;
+  }
+  assertTimeZone(timezone, 'timezone');
+  return zonedTimeToMs(wall, timezone) + seconds;
+}
+
+/** Throws a UserError naming the bad field. */
+export function validateSchedule(s: Schedule): void {
+  if (!s || typeof s !== 'object') throw new UserError('schedule: expected an object');
+  if (typeof s.id !== 'string' || s.id === '') throw new UserError('id: expected a non-empty string');
+  if (!s.ref || typeof s.ref.cluster !== 'string' || typeof s.ref.nodegroup !== 'string') {
+    throw new UserError('ref: expected { cluster, nodegroup }');
+  }
+  if (s.version !== undefined && (typeof s.version !== 'string' || s.version === '')) throw new UserError('version: expected a version such as 1.30');
+  assertTimeZone(s.timezone, 'timezone');
+  if (typeof s.at !== 'string') throw new UserError('at: expected a cron or an ISO time');
+  if (isOneOff(s.at)) parseOneOff(s.at, s.timezone);
+  else {
+    try {
+      parseCron(s.at);
+    } catch (err) {
+      throw new UserError(`at: ${(err as Error).message}`, (err as UserError).hint);
+    }
+  }
+}
+
+/** When the schedule fires first strictly after afterMs; undefined for a one-off whose time is not after it. */
+export function nextRun(schedule: Pick<Schedule, 'at' | 'timezone'>, afterMs: number): number | undefined {
+  if (isOneOff(schedule.at)) {
+    const t = parseOneOff(schedule.at, schedule.timezone);
+    return t > afterMs ? t : undefined;
+  }
+  assertTimeZone(schedule.timezone, 'timezone');
+  return nextCronTime(parseCron(schedule.at), schedule.timezone, afterMs);
+}
+
+/** Schedules whose time has come, earliest first. */
+export function dueSchedules(schedules: readonly Schedule[], nowMs: number): Schedule[] {
+  return schedules.filter((s) => s.nextAt !== undefined && s.nextAt <= nowMs).sort((a, b) => a.nextAt! - b.nextAt!);
+}
+
+/** The schedule after it fired at firedAtMs: a recurring one moves on, a one-off loses nextAt. */
+export function advanceSchedule(schedule: Schedule, firedAtMs: number): Schedule {
+  const { nextAt: _old, ...rest } = schedule;
+  const nextAt = nextRun(schedule, Math.max(firedAtMs, schedule.nextAt ?? firedAtMs));
+  return nextAt === undefined ? rest : { ...rest, nextAt };
+}

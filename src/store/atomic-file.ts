@@ -1,0 +1,61 @@
+// Crash-safe replacement of a file: write a temporary file beside it, fsync it, rename it over the
+// old one, fsync the directory. A crash at any point leaves either the old file or the new one, whole.
+//
+// Why not lowdb's JSONFile: its writer (steno 4) does writeFile + rename without fsync, so after a
+// power loss the rename can be on disk before the data, leaving an empty or partial file.
+import * as fsp from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** The file-system calls a write makes; tests replace some to simulate crashes. */
+export interface FileOps {
+  open: typeof fsp.open;
+  rename: typeof fsp.rename;
+  rm: typeof fsp.rm;
+}
+
+export const nodeFileOps: FileOps = { open: fsp.open, rename: fsp.rename, rm: fsp.rm };
+
+let counter = 0;
+
+/** Temporary files are named .<file>.<pid>.<n>.tmp, so leftovers of a crash can be found and removed. */
+export const tempPrefix = (file: string) => `.${basename(file)}.`;
+
+export async function writeFileAtomic(file: string, data: string | Buffer, ops: FileOps = nodeFileOps): Promise<void> {
+  const temp = join(dirname(file), `${tempPrefix(file)}${process.pid}.${++counter}.tmp`);
+  try {
+    const fh = await ops.open(temp, 'w', 0o600);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await ops.rename(temp, file);
+  } catch (err) {
+    await ops.rm(temp, { force: true }).catch(() => {});
+    throw err;
+  }
+  await syncDir(dirname(file), ops);
+}
+
+/** Makes the rename itself durable. Some platforms cannot open a directory for fsync: skip there. */
+async function syncDir(dir: string, ops: FileOps): Promise<void> {
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await ops.open(dir, 'r');
+    await fh.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw err;
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Removes temporary files a crashed write left beside file; returns their names. */
+export async function removeStaleTemps(file: string): Promise<string[]> {
+  const prefix = tempPrefix(file);
+  const names = (await fsp.readdir(dirname(file))).filter((n) => n.startsWith(prefix) && n.endsWith('.tmp'));
+  await Promise.all(names.map((n) => fsp.rm(join(dirname(file), n), { force: true })));
+  return names;
+}
