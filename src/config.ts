@@ -1,0 +1,312 @@
+// One validated configuration: secrets and switches from the environment, everything else from the
+// file MNG_CONFIG names (YAML or JSON). A mistake stops the start with a message naming the key.
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { parseDurationMs } from './engine/duration.js';
+import type { Strategy } from './engine/run.js';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+
+export interface ClusterConfig {
+  name: string;
+  region?: string;
+  /** The node groups mngbot may upgrade; absent: every group the cluster has. */
+  nodegroups?: string[];
+  /** Channels (ids like C0123, or names like #ops) upgrades of this cluster may be driven from; absent: any. */
+  channels?: string[];
+}
+
+export interface Defaults {
+  strategy?: Strategy;
+  maxUnavailable?: number;
+  drainTimeoutMs?: number;
+  approvalExpiryMs: number;
+}
+
+export interface SlackSettings {
+  botToken?: string;
+  signingSecret?: string;
+  appToken?: string;
+  socketMode: boolean;
+  /** Base URL of the Web API, ending in "/" (SLACK_API_URL): a fake in tests and the demo. */
+  apiUrl?: string;
+  port: number;
+}
+
+export type WorldConfig = { kind: 'sim'; scenario: string; simSpeed: number } | { kind: 'aws' };
+
+export interface Config {
+  slack: SlackSettings;
+  world: WorldConfig;
+  /** From the file; empty: the world's own (in the simulator, the scenario's cluster and node group). */
+  clusters: ClusterConfig[];
+  approvers: { users: string[]; groups: string[] };
+  defaults: Defaults;
+  allowSelfApproval: boolean;
+  logLevel: LogLevel;
+  configFile?: string;
+}
+
+export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_SIM_SPEED = 60;
+
+/** A configuration mistake; `key` is the environment variable or the file's key path. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+  }
+}
+
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const GROUP_ID = /^S[A-Z0-9]{2,}$/;
+const CHANNEL = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{2,})$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+
+const shown = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+
+// ---------------------------------------------------------------------------------------------
+// The file
+
+export interface FileConfig {
+  clusters: ClusterConfig[];
+  approvers: { users: string[]; groups: string[] };
+  defaults: Partial<Defaults>;
+  allowSelfApproval?: boolean;
+}
+
+type Obj = Record<string, unknown>;
+
+function object(value: unknown, key: string, allowed: readonly string[]): Obj {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(key, `expected a mapping, got ${shown(value)}`);
+  }
+  for (const k of Object.keys(value)) {
+    if (!allowed.includes(k)) throw new ConfigError(key ? `${key}.${k}` : k, `unknown key (expected one of ${allowed.join(', ')})`);
+  }
+  return value as Obj;
+}
+
+function stringList(value: unknown, key: string, pattern: RegExp, what: string): string[] {
+  if (!Array.isArray(value)) throw new ConfigError(key, `expected a list of ${what}, got ${shown(value)}`);
+  return value.map((v, i) => {
+    if (typeof v !== 'string' || !pattern.test(v)) throw new ConfigError(`${key}[${i}]`, `expected ${what}, got ${shown(v)}`);
+    return v;
+  });
+}
+
+function duration(value: unknown, key: string): number {
+  if (typeof value !== 'string') throw new ConfigError(key, `expected a duration like "15m" or "1h", got ${shown(value)}`);
+  try {
+    return parseDurationMs(value, key);
+  } catch {
+    throw new ConfigError(key, `expected a duration like "15m" or "1h", got ${shown(value)}`);
+  }
+}
+
+/** Validates a parsed configuration file. */
+export function parseConfigObject(raw: unknown): FileConfig {
+  if (raw === null || raw === undefined) return { clusters: [], approvers: { users: [], groups: [] }, defaults: {} };
+  const top = object(raw, '', ['clusters', 'approvers', 'defaults', 'allowSelfApproval']);
+
+  const clusters: ClusterConfig[] = [];
+  if (top.clusters !== undefined) {
+    if (!Array.isArray(top.clusters)) throw new ConfigError('clusters', `expected a list of clusters, got ${shown(top.clusters)}`);
+    top.clusters.forEach((c, i) => {
+      const key = `clusters[${i}]`;
+      const o = object(c, key, ['name', 'region', 'nodegroups', 'channels']);
+      if (typeof o.name !== 'string' || !NAME.test(o.name)) throw new ConfigError(`${key}.name`, `expected a cluster name, got ${shown(o.name)}`);
+      const cluster: ClusterConfig = { name: o.name };
+      if (o.region !== undefined) {
+        if (typeof o.region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(o.region)) {
+          throw new ConfigError(`${key}.region`, `expected an AWS region like "us-west-2", got ${shown(o.region)}`);
+        }
+        cluster.region = o.region;
+      }
+      if (o.nodegroups !== undefined) cluster.nodegroups = stringList(o.nodegroups, `${key}.nodegroups`, NAME, 'a node group name');
+      if (o.channels !== undefined) cluster.channels = stringList(o.channels, `${key}.channels`, CHANNEL, 'a channel id like "C0123ABC" or a name like "#ops"');
+      if (clusters.some((x) => x.name === cluster.name)) throw new ConfigError(`${key}.name`, `cluster ${cluster.name} is listed twice`);
+      clusters.push(cluster);
+    });
+  }
+
+  const approvers = { users: [] as string[], groups: [] as string[] };
+  if (top.approvers !== undefined) {
+    const a = object(top.approvers, 'approvers', ['users', 'groups']);
+    if (a.users !== undefined) approvers.users = stringList(a.users, 'approvers.users', USER_ID, 'a Slack user id like "U0123ABC"');
+    if (a.groups !== undefined) approvers.groups = stringList(a.groups, 'approvers.groups', GROUP_ID, 'a Slack user-group id like "S0123ABC"');
+  }
+
+  const defaults: Partial<Defaults> = {};
+  if (top.defaults !== undefined) {
+    const d = object(top.defaults, 'defaults', ['strategy', 'maxUnavailable', 'drainTimeout', 'approvalExpiry']);
+    if (d.strategy !== undefined) {
+      if (d.strategy !== 'rolling' && d.strategy !== 'eks') throw new ConfigError('defaults.strategy', `expected "rolling" or "eks", got ${shown(d.strategy)}`);
+      defaults.strategy = d.strategy;
+    }
+    if (d.maxUnavailable !== undefined) {
+      if (typeof d.maxUnavailable !== 'number' || !Number.isInteger(d.maxUnavailable) || d.maxUnavailable < 1 || d.maxUnavailable > 100) {
+        throw new ConfigError('defaults.maxUnavailable', `expected a whole number from 1 to 100, got ${shown(d.maxUnavailable)}`);
+      }
+      defaults.maxUnavailable = d.maxUnavailable;
+    }
+    if (d.drainTimeout !== undefined) defaults.drainTimeoutMs = duration(d.drainTimeout, 'defaults.drainTimeout');
+    if (d.approvalExpiry !== undefined) defaults.approvalExpiryMs = duration(d.approvalExpiry, 'defaults.approvalExpiry');
+  }
+
+  let allowSelfApproval: boolean | undefined;
+  if (top.allowSelfApproval !== undefined) {
+    if (typeof top.allowSelfApproval !== 'boolean') throw new ConfigError('allowSelfApproval', `expected true or false, got ${shown(top.allowSelfApproval)}`);
+    allowSelfApproval = top.allowSelfApproval;
+  }
+  return { clusters, approvers, defaults, ...(allowSelfApproval !== undefined ? { allowSelfApproval } : {}) };
+}
+
+/** Parses YAML or JSON text (YAML reads both); `source` names the file in errors. */
+export function parseConfigText(text: string, source: string): FileConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError('MNG_CONFIG', `${source} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  try {
+    return parseConfigObject(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${source}: ${err.key || '(top)'}`, err.message.slice(err.key.length + 2));
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The environment
+
+type Env = Record<string, string | undefined>;
+
+function envString(env: Env, key: string): string | undefined {
+  const v = env[key]?.trim();
+  return v ? v : undefined;
+}
+
+function envBool(env: Env, key: string, fallback: boolean): boolean {
+  const v = envString(env, key)?.toLowerCase();
+  if (v === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(key, `expected true or false, got ${shown(env[key])}`);
+}
+
+function envInt(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const v = envString(env, key);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) throw new ConfigError(key, `expected a whole number from ${min} to ${max}, got ${shown(v)}`);
+  return n;
+}
+
+function envUrl(env: Env, key: string): string | undefined {
+  const v = envString(env, key);
+  if (v === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(key, `expected an http(s) URL like "http://127.0.0.1:4000/api/", got ${shown(v)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(key, `expected an http(s) URL, got ${shown(v)}`);
+  // The Web API client resolves method names against this URL: without the slash, "api" would be lost.
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+export interface LoadOptions {
+  env?: Env;
+  readText?: (path: string) => Promise<string>;
+}
+
+/** Reads and validates the whole configuration. Throws ConfigError naming the key. */
+export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
+  const env = opts.env ?? process.env;
+  const readText = opts.readText ?? ((p: string) => readFile(p, 'utf8'));
+
+  const slack: SlackSettings = {
+    socketMode: envBool(env, 'SLACK_SOCKET_MODE', false),
+    port: envInt(env, 'PORT', DEFAULT_PORT, 0, 65535),
+  };
+  const botToken = envString(env, 'SLACK_BOT_TOKEN');
+  const signingSecret = envString(env, 'SLACK_SIGNING_SECRET');
+  const appToken = envString(env, 'SLACK_APP_TOKEN');
+  const apiUrl = envUrl(env, 'SLACK_API_URL');
+  if (botToken) slack.botToken = botToken;
+  if (signingSecret) slack.signingSecret = signingSecret;
+  if (appToken) slack.appToken = appToken;
+  if (apiUrl) slack.apiUrl = apiUrl;
+  if (botToken && !/^xox[bp]-/.test(botToken)) throw new ConfigError('SLACK_BOT_TOKEN', 'expected a bot token starting with "xoxb-"');
+  if (appToken && !appToken.startsWith('xapp-')) throw new ConfigError('SLACK_APP_TOKEN', 'expected an app-level token starting with "xapp-"');
+
+  const worldName = envString(env, 'MNG_WORLD') ?? 'sim';
+  let world: WorldConfig;
+  if (worldName === 'sim') {
+    const scenario = envString(env, 'MNG_SCENARIO');
+    if (!scenario) throw new ConfigError('MNG_SCENARIO', 'expected the path of a scenario file (MNG_WORLD=sim runs against the simulator)');
+    const speedText = envString(env, 'MNG_SIM_SPEED');
+    const simSpeed = speedText === undefined ? DEFAULT_SIM_SPEED : Number(speedText);
+    if (!(Number.isFinite(simSpeed) && simSpeed > 0 && simSpeed <= 1_000_000)) {
+      throw new ConfigError('MNG_SIM_SPEED', `expected simulated seconds per real second, a number above 0, got ${shown(speedText)}`);
+    }
+    world = { kind: 'sim', scenario, simSpeed };
+  } else if (worldName === 'aws') {
+    world = { kind: 'aws' };
+  } else {
+    throw new ConfigError('MNG_WORLD', `expected "sim" or "aws", got ${shown(worldName)}`);
+  }
+
+  const logLevel = (envString(env, 'MNG_LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('MNG_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${shown(logLevel)}`);
+
+  const configFile = envString(env, 'MNG_CONFIG');
+  let file: FileConfig = { clusters: [], approvers: { users: [], groups: [] }, defaults: {} };
+  if (configFile) {
+    let text: string;
+    try {
+      text = await readText(configFile);
+    } catch (err) {
+      throw new ConfigError('MNG_CONFIG', `cannot read ${configFile}: ${(err as Error).message}`);
+    }
+    file = parseConfigText(text, configFile);
+  }
+
+  const extra = envString(env, 'MNG_APPROVERS');
+  const envApprovers = extra
+    ? extra.split(',').map((s, i) => {
+        const id = s.trim();
+        if (!USER_ID.test(id)) throw new ConfigError('MNG_APPROVERS', `item ${i + 1}: expected a Slack user id like "U0123ABC", got ${shown(id)}`);
+        return id;
+      })
+    : [];
+
+  return {
+    slack,
+    world,
+    clusters: file.clusters,
+    approvers: { users: [...new Set([...file.approvers.users, ...envApprovers])], groups: file.approvers.groups },
+    defaults: { ...file.defaults, approvalExpiryMs: file.defaults.approvalExpiryMs ?? DEFAULT_APPROVAL_EXPIRY_MS },
+    allowSelfApproval: file.allowSelfApproval ?? false,
+    logLevel,
+    ...(configFile ? { configFile } : {}),
+  };
+}
+
+/** What is missing to talk to Slack, as environment variable names with a reason each. */
+export function missingSlackSettings(slack: SlackSettings): string[] {
+  const missing: string[] = [];
+  if (!slack.botToken) missing.push('SLACK_BOT_TOKEN (the bot token, xoxb-…)');
+  if (slack.socketMode) {
+    if (!slack.appToken) missing.push('SLACK_APP_TOKEN (an app-level token, xapp-…, for SLACK_SOCKET_MODE=true)');
+  } else if (!slack.signingSecret) {
+    missing.push('SLACK_SIGNING_SECRET (to verify requests in HTTP mode)');
+  }
+  return missing;
+}

@@ -1,0 +1,95 @@
+// Structured JSON logs, one object a line on stdout. Child loggers carry context (runId, cluster,
+// nodegroup) so every line about a run can be found by it. Secrets never reach a line: keys that
+// name them are redacted, and so are values shaped like Slack tokens wherever they appear.
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  readonly level: LogLevel;
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  /** Where a finished line goes; stdout by default. */
+  write?: (line: string) => void;
+  /** Fields on every line. */
+  base?: LogFields;
+  now?: () => Date;
+}
+
+const SECRET_KEY = /token|secret|password|passwd|authorization|signature|cookie|credential|private.?key/i;
+/** Slack tokens (xoxb-, xoxp-, xapp-, …) and AWS secret-looking signatures inside free text. */
+const SECRET_VALUE = /\b(xox[abeprs]|xapp)-[A-Za-z0-9-]+/g;
+const REDACTED = '[redacted]';
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(SECRET_VALUE, REDACTED);
+  if (value instanceof Error) {
+    return { name: value.name, message: redact(value.message), ...(value.stack ? { stack: redact(value.stack) } : {}) };
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6) return '[deep]';
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1);
+  return out;
+}
+
+class JsonLogger implements Logger {
+  constructor(
+    readonly level: LogLevel,
+    private readonly write: (line: string) => void,
+    private readonly base: LogFields,
+    private readonly now: () => Date,
+  ) {}
+
+  debug(msg: string, fields?: LogFields): void {
+    this.log('debug', msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.log('info', msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.log('warn', msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.log('error', msg, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.level, this.write, { ...this.base, ...fields }, this.now);
+  }
+
+  private log(level: LogLevel, msg: string, fields?: LogFields): void {
+    if (LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.level)) return;
+    const line = redact({ time: this.now().toISOString(), level, msg, ...this.base, ...fields }) as LogFields;
+    let text: string;
+    try {
+      text = JSON.stringify(line);
+    } catch {
+      text = JSON.stringify({ time: line.time, level, msg: redact(msg), note: 'fields could not be serialised' });
+    }
+    this.write(text);
+  }
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  return new JsonLogger(
+    opts.level ?? 'info',
+    opts.write ?? ((line) => process.stdout.write(`${line}\n`)),
+    opts.base ?? {},
+    opts.now ?? (() => new Date()),
+  );
+}
+
+/** Drops everything: tests and benchmarks that do not want output. */
+export const silentLogger: Logger = createLogger({ level: 'error', write: () => {} });

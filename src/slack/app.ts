@@ -1,0 +1,195 @@
+// The Bolt app: HTTP (POST /slack/events, GET /healthz) or Socket Mode, the /mng command, the
+// buttons, the progress reporter and the approval-expiry timer. Nothing here knows which world
+// (simulator or AWS) is behind the engine.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from '@slack/bolt';
+import type { SlackSettings } from '../config.js';
+import { errorMessage } from '../engine/errors.js';
+import type { AuditEntry } from '../engine/ports.js';
+import type { Logger } from '../log.js';
+import type { Approvers } from './approvers.js';
+import { ACTION_APPROVE, ACTION_REJECT } from './blocks/plan.js';
+import { ACTION_DECIDE_PREFIX } from './blocks/thread.js';
+import { approveAction } from './listeners/actions/approve.js';
+import { decideAction } from './listeners/actions/decide.js';
+import { rejectAction } from './listeners/actions/reject.js';
+import { mngCommand } from './listeners/commands/mng.js';
+import type { ActionArgs, CommandArgs, HandlerDeps, SlackEngine } from './listeners/deps.js';
+import { ProgressReporter, type ChatApi, type EditRecord } from './progress.js';
+import type { Targets } from './targets.js';
+
+export interface SlackAppDeps {
+  settings: SlackSettings;
+  engine: SlackEngine;
+  nodeGroups: HandlerDeps['nodeGroups'];
+  targets: Targets;
+  approvers: Approvers;
+  /** The engine's clock. */
+  clock: { now(): number };
+  log: Logger;
+  audit?: (entry: AuditEntry) => Promise<void>;
+  /** Interface to listen on in HTTP mode; all by default (tests use 127.0.0.1). */
+  host?: string;
+  /** The slash command; "/mng" by default. */
+  command?: string;
+  /** Real ms between looks for expired approval requests; 30 s by default. */
+  expiryIntervalMs?: number;
+  /** Shortest real ms between two edits of one message; 1000 by default. */
+  progressIntervalMs?: number;
+  onEdit?: (e: EditRecord) => void;
+}
+
+export interface SlackApp {
+  readonly app: App;
+  readonly reporter: ProgressReporter;
+  readonly ready: boolean;
+  /** Starts listening; resolves with the HTTP port (HTTP mode, or Socket Mode's health port). */
+  start(): Promise<{ port?: number }>;
+  /** Stops taking requests, then flushes what Slack is still owed (final states, summaries). */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_EXPIRY_INTERVAL_MS = 30_000;
+
+/** Bolt logs through ours, so its lines are JSON too and pass the same redaction. */
+export function boltLogger(log: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  let name = 'bolt';
+  const text = (parts: unknown[]) => parts.map((p) => (typeof p === 'string' ? p : p instanceof Error ? p.message : JSON.stringify(p))).join(' ');
+  return {
+    debug: (...m: unknown[]) => log.debug(text(m), { component: name }),
+    info: (...m: unknown[]) => log.info(text(m), { component: name }),
+    warn: (...m: unknown[]) => log.warn(text(m), { component: name }),
+    error: (...m: unknown[]) => log.error(text(m), { component: name }),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: (n: string) => {
+      name = n;
+    },
+  };
+}
+
+export function createSlackApp(deps: SlackAppDeps): SlackApp {
+  const { settings, log } = deps;
+  if (!settings.botToken) throw new Error('createSlackApp: SLACK_BOT_TOKEN is required');
+  const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
+  let ready = false;
+  let server: Server | undefined;
+
+  const health = {
+    path: '/healthz',
+    method: ['GET'],
+    handler: (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: ready }));
+    },
+  };
+
+  const logger = boltLogger(log.child({ component: 'bolt' }));
+  const receiver = settings.socketMode
+    ? new SocketModeReceiver({
+        appToken: settings.appToken ?? '',
+        customRoutes: [health],
+        installerOptions: { port: settings.port },
+        logger,
+      })
+    : new HTTPReceiver({
+        signingSecret: settings.signingSecret ?? '',
+        endpoints: '/slack/events',
+        customRoutes: [health],
+        logger,
+      });
+  const app = new App({
+    token: settings.botToken,
+    receiver,
+    clientOptions,
+    logger,
+    // auth.test runs in init(), where a failure stops the start instead of surfacing later.
+    deferInitialization: true,
+  });
+
+  // The reporter gets its own client that hands 429s back: it decides what to resend, and when.
+  const reporterClient = new webApi.WebClient(settings.botToken, {
+    ...clientOptions,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    logger,
+  });
+  const reporter = new ProgressReporter({
+    engine: deps.engine,
+    client: reporterClient as unknown as ChatApi,
+    clock: deps.clock,
+    log: log.child({ component: 'progress' }),
+    ...(deps.progressIntervalMs !== undefined ? { minIntervalMs: deps.progressIntervalMs } : {}),
+    ...(deps.onEdit ? { onEdit: deps.onEdit } : {}),
+  });
+  deps.approvers.useClient(app.client);
+
+  const handlerDeps: HandlerDeps = {
+    engine: deps.engine,
+    nodeGroups: deps.nodeGroups,
+    targets: deps.targets,
+    approvers: deps.approvers,
+    reporter,
+    clock: deps.clock,
+    log: log.child({ component: 'slack' }),
+    ...(deps.audit ? { audit: deps.audit } : {}),
+  };
+
+  app.command(deps.command ?? '/mng', (args) => mngCommand(handlerDeps, args as unknown as CommandArgs));
+  app.action(ACTION_APPROVE, (args) => approveAction(handlerDeps, args as unknown as ActionArgs));
+  app.action(ACTION_REJECT, (args) => rejectAction(handlerDeps, args as unknown as ActionArgs));
+  app.action(new RegExp(`^${ACTION_DECIDE_PREFIX}(force|skip|abort)$`), (args) => decideAction(handlerDeps, args as unknown as ActionArgs));
+  app.error(async (err) => {
+    log.error('bolt error', { error: errorMessage(err) });
+  });
+
+  let expiryTimer: NodeJS.Timeout | undefined;
+  const expire = async () => {
+    try {
+      const expired = await deps.engine.expireStale();
+      for (const r of expired) log.info('approval request expired', { runId: r.id });
+    } catch (err) {
+      log.error('could not expire stale requests', { error: errorMessage(err) });
+    }
+  };
+
+  return {
+    app,
+    reporter,
+    get ready() {
+      return ready;
+    },
+    async start() {
+      await app.init();
+      reporter.start();
+      let port: number | undefined;
+      if (settings.socketMode) {
+        await app.start();
+        port = settings.port;
+      } else {
+        server = (await app.start({ port: settings.port, ...(deps.host ? { host: deps.host } : {}) })) as Server;
+        port = (server.address() as AddressInfo).port;
+      }
+      expiryTimer = setInterval(() => void expire(), deps.expiryIntervalMs ?? DEFAULT_EXPIRY_INTERVAL_MS);
+      expiryTimer.unref();
+      ready = true;
+      log.info('slack app started', { mode: settings.socketMode ? 'socket' : 'http', port, apiUrl: settings.apiUrl });
+      return { port };
+    },
+    async stop() {
+      ready = false;
+      if (expiryTimer) clearInterval(expiryTimer);
+      try {
+        server?.closeAllConnections?.();
+        await app.stop();
+      } catch (err) {
+        log.warn('receiver did not stop cleanly', { error: errorMessage(err) });
+      }
+      await reporter.stop();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// Small text helpers shared by the renderers in this folder.
+import type { NodeState, RunStatus } from '../../engine/run.js';
+
+/** "45s", "3m", "12m 30s", "2h", "1h 5m": whole units, zero parts left out. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return m ? `${h}h ${m}m` : `${h}h`;
+  if (m > 0) return s ? `${m}m ${s}s` : `${m}m`;
+  return `${s}s`;
+}
+
+/** Escapes the three characters mrkdwn treats as markup; everything else shows as typed. */
+export function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Inline code, safe against backticks in the value. */
+export function code(text: string): string {
+  return `\`${esc(text).replace(/`/g, "'")}\``;
+}
+
+/** A Slack user mention for user ids; anything else (the bot, a scheduler) as plain text. */
+export function who(user: string): string {
+  return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : esc(user);
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "about 12m" for estimates: no false precision. */
+export function roughly(ms: number): string {
+  if (ms < 60_000) return 'under a minute';
+  const m = Math.round(ms / 60_000);
+  if (m < 60) return `about ${m}m`;
+  const h = Math.floor(m / 60);
+  return `about ${h}h${m % 60 ? ` ${m % 60}m` : ''}`;
+}
+
+export const STATUS_EMOJI: Record<RunStatus, string> = {
+  'awaiting-approval': ':hourglass:',
+  scheduled: ':calendar:',
+  running: ':arrows_counterclockwise:',
+  paused: ':double_vertical_bar:',
+  'needs-decision': ':raising_hand:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  cancelled: ':no_entry_sign:',
+  aborted: ':octagonal_sign:',
+  rejected: ':no_entry:',
+  expired: ':hourglass:',
+};
+
+export const NODE_EMOJI: Record<NodeState, string> = {
+  waiting: ':white_circle:',
+  tainted: ':large_yellow_circle:',
+  evicting: ':arrows_counterclockwise:',
+  evicted: ':outbox_tray:',
+  cordoned: ':no_entry_sign:',
+  terminating: ':hourglass_flowing_sand:',
+  terminated: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':fast_forward:',
+};
+
+export function statusWord(status: RunStatus): string {
+  return status.replace(/-/g, ' ');
+}

@@ -1,0 +1,166 @@
+// The parent message of an upgrade: the plan, and then what became of it (approved and running,
+// rejected, expired, the outcome). Pure: the same run renders the same message.
+import type { Finding, Plan, Run } from '../../engine/run.js';
+import { isTerminal } from '../../engine/run.js';
+import { code, esc, formatDuration, plural, roughly, STATUS_EMOJI, statusWord, who } from './format.js';
+import { actions, button, context, fields, header, section, type Block, type Message } from './kit.js';
+import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
+
+export const ACTION_APPROVE = 'mng_approve';
+export const ACTION_REJECT = 'mng_reject';
+
+export type PlanView =
+  /** A request waiting for approval, or whatever became of it: the run says which. */
+  | { kind: 'run'; run: Run; now: number }
+  | { kind: 'dry-run'; plan: Plan; requestedBy: string }
+  /** Blocking findings: shown, but nothing to approve. */
+  | { kind: 'refused'; plan: Plan; requestedBy: string; reason: string; hint?: string };
+
+const SECTION_MAX = LIMITS.sectionText - 50;
+/** Node-list sections in a plan; the rest of the nodes are counted. */
+const MAX_NODE_SECTIONS = 3;
+const MAX_FINDING_SECTIONS = 4;
+
+export function planMessage(view: PlanView): Message {
+  const plan = view.kind === 'run' ? view.run.plan : view.plan;
+  const { cluster, nodegroup } = plan.ref;
+  const title = `${cluster}/${nodegroup}: ${plan.fromVersion} → ${plan.toVersion}`;
+  const blocks: Block[] = [header(clip(`Upgrade ${title}`, LIMITS.headerText))];
+
+  blocks.push(
+    fields(
+      `*Cluster*\n${code(cluster)} (control plane ${esc(plan.clusterVersion)})`,
+      `*Node group*\n${code(nodegroup)} (${plan.managed ? 'EKS managed' : 'self-managed'}, ${esc(plan.amiType)})`,
+      `*Version*\n${esc(plan.fromVersion)} → *${esc(plan.toVersion)}*`,
+      `*AMI release*\n${esc(plan.fromRelease)} → *${esc(plan.toRelease)}*`,
+      `*Strategy*\n${plan.strategy === 'eks' ? 'eks (EKS replaces the nodes, mngbot watches)' : 'rolling (mngbot replaces the nodes)'}`,
+      `*Surge*\n${plural(plan.surge, 'new node')}`,
+      `*maxUnavailable*\n${plan.maxUnavailable}`,
+      `*Drain timeout*\n${formatDuration(plan.drainTimeoutMs)}${plan.force ? ' then force (--force)' : ', then ask'}`,
+      `*Estimated duration*\n${roughly(plan.estimatedMs)}`,
+      `*Group size* (min/max/desired)\n${plan.sizes.min}/${plan.sizes.max}/${plan.sizes.desired}`,
+    ),
+  );
+  blocks.push(context(clip(`Surge: ${esc(plan.surgeReason)}`, LIMITS.contextText)));
+
+  blocks.push(...nodeBlocks(plan));
+  blocks.push(...findingBlocks(plan.findings));
+  blocks.push(...outcomeBlocks(view));
+
+  const text = `Upgrade ${title} (${plan.toRelease}): ${fallbackState(view)}`;
+  return assertWithinLimits({ text: clip(text, 3000), blocks });
+}
+
+function nodeBlocks(plan: Plan): Block[] {
+  const pods = plan.nodes.reduce((n, x) => n + x.pods, 0);
+  const byAz = new Map<string, number>();
+  for (const n of plan.nodes) byAz.set(n.az, (byAz.get(n.az) ?? 0) + 1);
+  const azText = [...byAz].map(([az, n]) => `${esc(az)} ${n}`).join(', ');
+  const title = `*Nodes to replace: ${plan.nodes.length}* (${plural(pods, 'pod')} to move${azText ? `; ${azText}` : ''})`;
+  if (plan.nodes.length === 0) return [section(`${title}\nNothing runs on the old image.`)];
+  const nameWidth = Math.min(48, Math.max(...plan.nodes.map((n) => n.name.length)));
+  const lines = plan.nodes.map(
+    (n) => `${n.name.padEnd(nameWidth)}  ${n.az.padEnd(11)}  ${n.instanceId.padEnd(19)}  ${n.version.padEnd(5)}  ${String(n.pods).padStart(3)} pods`,
+  );
+  // Code blocks: each section carries its own fence.
+  const { chunks, left } = packLines(lines.map(esc), SECTION_MAX - 8, MAX_NODE_SECTIONS);
+  const blocks: Block[] = [section(title)];
+  for (const c of chunks) blocks.push(section(`\`\`\`${c}\`\`\``));
+  if (left > 0) blocks.push(context(`…and ${plural(left, 'more node')} (the full list: /mng status once it runs).`));
+  return blocks;
+}
+
+const SEVERITY_ICON: Record<Finding['severity'], string> = { block: ':no_entry:', warn: ':warning:', info: ':information_source:' };
+
+function findingBlocks(findings: Finding[]): Block[] {
+  if (findings.length === 0) return [section(':white_check_mark: *Preflight*: no findings.')];
+  const order = { block: 0, warn: 1, info: 2 } as const;
+  const sorted = [...findings].sort((a, b) => order[a.severity] - order[b.severity]);
+  const n = (sev: Finding['severity']) => findings.filter((f) => f.severity === sev).length;
+  const counts = [
+    n('block') ? `${n('block')} blocking` : '',
+    n('warn') ? plural(n('warn'), 'warning') : '',
+    n('info') ? `${n('info')} for information` : '',
+  ].filter(Boolean);
+  const lines = sorted.map((f) => clip(`${SEVERITY_ICON[f.severity]} ${esc(f.message)} _(${esc(f.code)})_`, 900));
+  const { chunks, left } = packLines(lines, SECTION_MAX, MAX_FINDING_SECTIONS);
+  const blocks: Block[] = [section(`*Preflight findings* (${counts.join(', ')})`)];
+  for (const c of chunks) blocks.push(section(c));
+  if (left > 0) blocks.push(context(`…and ${plural(left, 'more finding')}.`));
+  return blocks;
+}
+
+function outcomeBlocks(view: PlanView): Block[] {
+  if (view.kind === 'dry-run') {
+    return [
+      context(`:test_tube: *Dry run* requested by ${who(view.requestedBy)}: nothing will start. Run the same command without --dry-run to ask for approval.`),
+    ];
+  }
+  if (view.kind === 'refused') {
+    return [
+      section(clip(`:no_entry: *This upgrade cannot be approved:* ${esc(view.reason)}${view.hint ? `\n_${esc(view.hint)}_` : ''}`, SECTION_MAX)),
+      context(`Requested by ${who(view.requestedBy)}; nothing was started.`),
+    ];
+  }
+  const { run, now } = view;
+  const by = `Run ${code(run.id)} · requested by ${who(run.requestedBy.user)}`;
+  switch (run.status) {
+    case 'awaiting-approval': {
+      const left = (run.expiresAt ?? now) - now;
+      return [
+        actions(
+          `decide:${run.id}`,
+          button(ACTION_APPROVE, 'Approve', run.id, {
+            style: 'primary',
+            confirm: {
+              title: 'Approve this upgrade?',
+              text: clip(`mngbot will replace ${plural(run.plan.nodes.length, 'node')} of ${esc(run.ref.cluster)}/${esc(run.ref.nodegroup)} with ${esc(run.plan.toRelease)}.`, LIMITS.confirmText),
+              confirm: 'Approve',
+              deny: 'Not yet',
+            },
+          }),
+          button(ACTION_REJECT, 'Reject', run.id, { style: 'danger' }),
+        ),
+        context(`${by} · approvers only · expires in ${left > 0 ? formatDuration(left) : 'a moment'}`),
+      ];
+    }
+    case 'rejected':
+      return [section(`${STATUS_EMOJI.rejected} *Rejected* by ${who(run.decidedBy?.user ?? 'someone')}. Nothing was changed.`), context(by)];
+    case 'expired': {
+      const waited = (run.expiresAt ?? run.createdAt) - run.createdAt;
+      return [
+        section(`${STATUS_EMOJI.expired} *Expired*: nobody approved it within ${formatDuration(waited)}. Nothing was changed. Ask again with /mng upgrade.`),
+        context(by),
+      ];
+    }
+    default:
+      break;
+  }
+  const approved = run.approvedBy ? ` · approved by ${who(run.approvedBy.user)}` : '';
+  if (isTerminal(run.status)) {
+    const summary = run.outcome?.summary ?? statusWord(run.status);
+    const changes = run.outcome?.changes ?? [];
+    const text =
+      `${STATUS_EMOJI[run.status]} *${capital(statusWord(run.status))}*: ${esc(summary)}` +
+      (changes.length ? `\n${changes.slice(0, 10).map((c) => `• ${esc(c)}`).join('\n')}${changes.length > 10 ? `\n…and ${changes.length - 10} more` : ''}` : '');
+    return [section(clip(text, SECTION_MAX)), context(`${by}${approved}${run.startedAt && run.finishedAt ? ` · took ${formatDuration(run.finishedAt - run.startedAt)}` : ''}`)];
+  }
+  const extra =
+    run.status === 'needs-decision' && run.decision
+      ? ` A decision is needed on ${code(run.decision.node)}: see the thread.`
+      : run.status === 'scheduled' && run.notBefore
+        ? ` Starts in ${formatDuration(Math.max(0, run.notBefore - now))}.`
+        : ' Progress in the thread.';
+  return [
+    section(`${STATUS_EMOJI[run.status]} *${capital(statusWord(run.status))}*${run.phase !== 'pending' ? ` (${esc(run.phase)})` : ''}.${extra}`),
+    context(`${by}${approved}`),
+  ];
+}
+
+function fallbackState(view: PlanView): string {
+  if (view.kind === 'dry-run') return 'dry run';
+  if (view.kind === 'refused') return 'cannot be approved';
+  return statusWord(view.run.status);
+}
+
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,0 +1,164 @@
+// The live progress message in a run's thread: phase, counts, times, and a line per node. Large
+// groups are summarised: nodes in flight and failed in full, the rest counted by state.
+import type { NodeRecord, NodeState, Phase, Run } from '../../engine/run.js';
+import { isTerminal, NODE_ORDER } from '../../engine/run.js';
+import { code, esc, formatDuration, NODE_EMOJI, plural, roughly, STATUS_EMOJI, statusWord } from './format.js';
+import { context, section, type Block, type Message } from './kit.js';
+import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
+
+/** Up to this many nodes, every node has its line; above, only those in flight and failed. */
+export const FULL_LIST_MAX = 40;
+/** Twelve full sections is about 36,000 characters: enough for 100 nodes in flight, still readable. */
+const MAX_NODE_SECTIONS = 12;
+const SECTION_MAX = LIMITS.sectionText - 40;
+
+export const PHASE_WORDS: Record<Phase, string> = {
+  pending: 'waiting to start',
+  prepare: 'preparing: recording the group as it is',
+  surge: 'surging: adding new nodes',
+  'await-new-nodes': 'waiting for the new nodes to be Ready',
+  taint: 'tainting the old nodes',
+  replace: 'draining and replacing the old nodes',
+  'scale-back': 'scaling back to the original size',
+  finish: 'restoring the group settings',
+  cleanup: 'cleaning up',
+  done: 'done',
+};
+
+const IN_FLIGHT: readonly NodeState[] = ['evicting', 'evicted', 'cordoned', 'terminating'];
+
+export interface NodeCounts {
+  /** Old nodes: the ones the run replaces. */
+  total: number;
+  replaced: number;
+  inFlight: number;
+  waiting: number;
+  failed: number;
+  skipped: number;
+  /** New nodes removed again to bring the group back to its size. */
+  surplus: number;
+  surplusRemoved: number;
+}
+
+export function countNodes(run: Run): NodeCounts {
+  const c: NodeCounts = { total: 0, replaced: 0, inFlight: 0, waiting: 0, failed: 0, skipped: 0, surplus: 0, surplusRemoved: 0 };
+  for (const n of run.nodes) {
+    if (n.role === 'surplus') {
+      c.surplus++;
+      if (n.state === 'terminated') c.surplusRemoved++;
+      continue;
+    }
+    c.total++;
+    if (n.state === 'terminated') c.replaced++;
+    else if (IN_FLIGHT.includes(n.state)) c.inFlight++;
+    else if (n.state === 'failed') c.failed++;
+    else if (n.state === 'skipped') c.skipped++;
+    else c.waiting++;
+  }
+  return c;
+}
+
+/** Estimated time left, or undefined when there is nothing sensible to say. */
+export function remainingMs(run: Run, now: number): number | undefined {
+  // Waiting on a person or a window: any figure would be a guess about them.
+  if (isTerminal(run.status) || !run.startedAt || run.status !== 'running') return undefined;
+  const elapsed = Math.max(0, now - run.startedAt);
+  const c = countNodes(run);
+  const done = c.replaced + c.failed + c.skipped;
+  if (done === 0 || c.total === 0) return run.plan.estimatedMs > elapsed ? run.plan.estimatedMs - elapsed : undefined;
+  return Math.round((elapsed * (c.total - done)) / done);
+}
+
+/** "tainted 2s → evicting 41s → evicted 0s…": how long each step took, the current one still counting. */
+export function stepTimes(rec: NodeRecord, now: number): string {
+  const steps = (Object.entries(rec.at) as [NodeState, number][]).filter(([s]) => s !== 'waiting').sort((a, b) => a[1] - b[1]);
+  const parts: string[] = [];
+  steps.forEach(([state, at], i) => {
+    const end = steps[i + 1]?.[1];
+    if (state === 'terminated' || state === 'failed' || state === 'skipped') return;
+    // Steps that took no time are noise; the current one always shows.
+    if (end !== undefined && end - at < 1000) return;
+    parts.push(`${state} ${formatDuration((end ?? now) - at)}${end === undefined ? '…' : ''}`);
+  });
+  return parts.join(' → ');
+}
+
+export function nodeLine(rec: NodeRecord, now: number): string {
+  let state: string = rec.state;
+  if (rec.state === 'evicting') {
+    state = rec.podsToEvict !== undefined ? `evicting ${rec.evicted}/${plural(rec.podsToEvict, 'pod')}` : 'evicting';
+  } else if (rec.state === 'evicted' && rec.podsToEvict !== undefined) {
+    state = `evicted ${plural(rec.podsToEvict, 'pod')}`;
+  }
+  const times = stepTimes(rec, now);
+  const extra = [
+    rec.role === 'surplus' ? 'surplus new node' : '',
+    rec.forced ? `${rec.forced} deleted by force` : '',
+    rec.note ? esc(clip(rec.note, 200)) : '',
+  ].filter(Boolean);
+  return `${NODE_EMOJI[rec.state]} ${code(rec.name)} ${esc(rec.az)} · *${state}*${times ? ` · ${times}` : ''}${extra.length ? ` · _${extra.join('; ')}_` : ''}`;
+}
+
+export interface ProgressOptions {
+  /** Recent warnings worth a line (newest last). */
+  warnings?: string[];
+}
+
+export function progressMessage(run: Run, now: number, opts: ProgressOptions = {}): Message {
+  const end = run.finishedAt ?? now;
+  const c = countNodes(run);
+  const blocks: Block[] = [];
+  const title = `${run.ref.cluster}/${run.ref.nodegroup} ${run.plan.fromVersion} → ${run.plan.toVersion}`;
+  blocks.push(
+    section(
+      clip(
+        `${STATUS_EMOJI[run.status]} *${esc(title)}* · run ${code(run.id)} · *${statusWord(run.status)}*\n` +
+          `Phase: *${esc(run.phase)}*, ${PHASE_WORDS[run.phase]}${run.phaseSince && !isTerminal(run.status) ? ` (for ${formatDuration(Math.max(0, end - run.phaseSince))})` : ''}`,
+        SECTION_MAX,
+      ),
+    ),
+  );
+
+  const left = remainingMs(run, now);
+  const newReady = run.newNodes.filter((n) => n.state === 'ready').length;
+  const counts =
+    `Replaced *${c.replaced}*/${c.total} · in flight *${c.inFlight}* · waiting *${c.waiting}*` +
+    (c.failed ? ` · failed *${c.failed}*` : '') +
+    (c.skipped ? ` · skipped *${c.skipped}*` : '') +
+    (run.newNodes.length ? `\nNew nodes: ${newReady}/${run.newNodes.length} ready` : '') +
+    (c.surplus ? ` · surplus removed ${c.surplusRemoved}/${c.surplus}` : '') +
+    `\nElapsed ${run.startedAt ? formatDuration(Math.max(0, end - run.startedAt)) : '0s'}` +
+    (left !== undefined ? ` · ${roughly(left)} left` : run.status === 'running' && run.startedAt ? ` · past the estimate of ${roughly(run.plan.estimatedMs).replace('about ', '')}` : '') +
+    ` · ${plural(run.counters.podsEvicted, 'pod')} evicted` +
+    (run.counters.forcedDeletions ? ` · ${run.counters.forcedDeletions} deleted by force` : '');
+  blocks.push(section(counts));
+
+  const full = run.nodes.length <= FULL_LIST_MAX;
+  const shown = full ? run.nodes : run.nodes.filter((n) => IN_FLIGHT.includes(n.state) || n.state === 'failed');
+  const ordered = full ? shown : [...shown].sort((a, b) => (a.state === 'failed' ? 1 : 0) - (b.state === 'failed' ? 1 : 0));
+  const { chunks, left: notShown } = packLines(
+    ordered.map((n) => nodeLine(n, now)),
+    SECTION_MAX,
+    MAX_NODE_SECTIONS,
+  );
+  for (const ch of chunks) blocks.push(section(ch));
+  if (!full || notShown > 0) {
+    const counted = new Map<NodeState, number>();
+    const listed = new Set(ordered.slice(0, ordered.length - notShown).map((n) => n.name));
+    for (const n of run.nodes) if (!listed.has(n.name)) counted.set(n.state, (counted.get(n.state) ?? 0) + 1);
+    const parts = [...NODE_ORDER, 'failed' as const, 'skipped' as const]
+      .filter((s) => counted.has(s))
+      .map((s) => `${NODE_EMOJI[s]} ${s} ${counted.get(s)}`);
+    if (parts.length) blocks.push(context(clip(`${full ? 'Not listed' : 'Other nodes'}: ${parts.join(' · ')}`, LIMITS.contextText)));
+  }
+
+  if (run.decision && run.status === 'needs-decision') {
+    blocks.push(section(`:raising_hand: *Waiting for a decision* on ${code(run.decision.node)} since ${formatDuration(Math.max(0, now - run.decision.since))}: see the reply below.`));
+  }
+  const warnings = (opts.warnings ?? []).slice(-3);
+  if (warnings.length) blocks.push(context(...warnings.map((w) => clip(`:warning: ${esc(w)}`, 500))));
+  if (isTerminal(run.status) && run.outcome) blocks.push(section(clip(`*Outcome:* ${esc(run.outcome.summary)}`, SECTION_MAX)));
+
+  const text = `${title}: ${statusWord(run.status)}, ${run.phase}; replaced ${c.replaced}/${c.total}, in flight ${c.inFlight}, waiting ${c.waiting}`;
+  return assertWithinLimits({ text, blocks });
+}

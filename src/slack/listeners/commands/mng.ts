@@ -1,0 +1,46 @@
+// /mng: acknowledge at once, read the text, hand it to the subcommand. A text the grammar refuses
+// gets the usage reply and starts nothing.
+import { parseCommand } from '../../grammar.js';
+import { usageMessage } from '../../blocks/errors.js';
+import type { CommandArgs, CommandContext, HandlerDeps } from '../deps.js';
+import { ephemeral, replyError } from '../reply.js';
+import { cancelCommand } from './cancel.js';
+import { helpCommand } from './help.js';
+import { listCommand } from './list.js';
+import { statusCommand } from './status.js';
+import { upgradeCommand } from './upgrade.js';
+
+export async function mngCommand(deps: HandlerDeps, args: CommandArgs): Promise<void> {
+  await args.ack();
+  const { command } = args;
+  const log = deps.log.child({ user: command.user_id, channel: command.channel_id });
+  const parsed = parseCommand(command.text);
+  const ctx: CommandContext = {
+    user: command.user_id,
+    channel: { id: command.channel_id, ...(command.channel_name ? { name: command.channel_name } : {}) },
+    respond: args.respond,
+    client: args.client,
+  };
+  if (!parsed.ok) {
+    log.info('usage error', { error: parsed.error });
+    await ephemeral(args.respond, usageMessage(parsed.input, parsed.error, parsed.usage), log);
+    return;
+  }
+  const c = parsed.command;
+  try {
+    switch (c.kind) {
+      case 'help':
+        return await helpCommand(deps, ctx, c.topic);
+      case 'list':
+        return await listCommand(deps, ctx);
+      case 'status':
+        return await statusCommand(deps, ctx, c.runId);
+      case 'cancel':
+        return await cancelCommand(deps, ctx, c.runId);
+      case 'upgrade':
+        return await upgradeCommand(deps, ctx, c.options);
+    }
+  } catch (err) {
+    await replyError(log, args.respond, err, { command: c.kind });
+  }
+}

@@ -1,0 +1,207 @@
+// Drives the whole app the way Slack does: signed requests into Bolt's real HTTP receiver, a local
+// fake Web API answering (and recording) the app's calls, the engine on a simulated world.
+import { createHmac } from 'node:crypto';
+import { Engine } from '../../src/engine/commands.js';
+import type { Run } from '../../src/engine/run.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { PacedClock } from '../../src/sim/clock.js';
+import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
+import { createWorld, type SimWorld } from '../../src/sim/world.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { Approvers } from '../../src/slack/approvers.js';
+import { FakeWebApi, type FakeMessage } from '../../src/slack/fake-web-api.js';
+import type { EditRecord } from '../../src/slack/progress.js';
+import { Targets } from '../../src/slack/targets.js';
+import { MemoryRunStore } from '../../src/store/memory-run-store.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const BOT_TOKEN = 'xoxb-test-0000';
+export const CHANNEL = 'C0PLATFORM';
+
+export interface HarnessOptions {
+  scenario?: string;
+  /** Edits the scenario before the world is built. */
+  tweak?: (s: Scenario) => void;
+  speed?: number;
+  approvers?: string[];
+  groups?: string[];
+  userGroups?: Record<string, string[]>;
+  allowSelfApproval?: boolean;
+  approvalExpiryMs?: number;
+  expiryIntervalMs?: number;
+  progressIntervalMs?: number;
+  channels?: string[];
+  log?: Logger;
+}
+
+export interface Harness {
+  fake: FakeWebApi;
+  slack: SlackApp;
+  engine: Engine;
+  store: MemoryRunStore;
+  world: SimWorld;
+  url: string;
+  edits: EditRecord[];
+  logLines: string[];
+  /** POSTs a signed slash command; resolves with the HTTP status. */
+  command(text: string, user?: string, channel?: string): Promise<{ status: number; body: string; responseUrl: string }>;
+  /** POSTs a signed button click on a message. */
+  click(actionId: string, value: string, user: string, message: FakeMessage): Promise<{ status: number; responseUrl: string }>;
+  /** Raw POST to /slack/events with the given headers. */
+  post(body: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
+  /** The plan message of a run (the first top-level message that names it). */
+  planMessage(runId?: string): FakeMessage | undefined;
+  runs(): Promise<Run[]>;
+  close(): Promise<void>;
+}
+
+export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export function signedHeaders(body: string, opts: { timestamp?: number; secret?: string; contentType?: string } = {}): Record<string, string> {
+  const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  return {
+    'content-type': opts.contentType ?? 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': String(ts),
+    'x-slack-signature': sign(body, ts, opts.secret),
+  };
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const fake = await new FakeWebApi({
+    users: [
+      { id: 'UREQUESTER', name: 'rita' },
+      { id: 'UAPPROVER1', name: 'alice' },
+      { id: 'UAPPROVER2', name: 'bob' },
+      { id: 'UOUTSIDER', name: 'mallory' },
+    ],
+    userGroups: opts.userGroups ?? {},
+  }).start();
+  const scenario = await loadScenario(opts.scenario ?? 'scenarios/demo.json');
+  opts.tweak?.(scenario);
+  const clock = new PacedClock(opts.speed ?? 2000);
+  const world = createWorld(scenario, { clock });
+  const store = new MemoryRunStore();
+  const logLines: string[] = [];
+  const log = opts.log ?? createLogger({ level: 'info', write: (l) => logLines.push(l) });
+  const approvers = new Approvers({
+    users: opts.approvers ?? ['UAPPROVER1', 'UAPPROVER2'],
+    groups: opts.groups ?? [],
+    allowSelfApproval: opts.allowSelfApproval ?? false,
+    log,
+  });
+  const engine = new Engine({
+    nodeGroups: world.nodeGroups,
+    clusterFor: () => world.cluster,
+    store,
+    clock,
+    policy: approvers,
+    defaults: { approvalExpiryMs: opts.approvalExpiryMs ?? 7 * 24 * 3_600_000 },
+  });
+  const edits: EditRecord[] = [];
+  const targets = new Targets(
+    [{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name], ...(opts.channels ? { channels: opts.channels } : {}) }],
+    world.nodeGroups,
+  );
+  const slack = createSlackApp({
+    settings: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: fake.url, port: 0 },
+    host: '127.0.0.1',
+    engine,
+    nodeGroups: world.nodeGroups,
+    targets,
+    approvers,
+    clock,
+    log,
+    audit: (e) => store.audit(e),
+    expiryIntervalMs: opts.expiryIntervalMs ?? 30_000,
+    progressIntervalMs: opts.progressIntervalMs ?? 1000,
+    onEdit: (e) => edits.push(e),
+  });
+  const { port } = await slack.start();
+  const url = `http://127.0.0.1:${port}`;
+
+  const post = async (body: string, headers: Record<string, string>) => {
+    const res = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
+    return { status: res.status, body: await res.text() };
+  };
+
+  return {
+    fake,
+    slack,
+    engine,
+    store,
+    world,
+    url,
+    edits,
+    logLines,
+    post,
+    async command(text, user = 'UREQUESTER', channel = CHANNEL) {
+      const responseUrl = fake.responseUrl();
+      const body = new URLSearchParams({
+        token: 'legacy-verification-token',
+        team_id: fake.teamId,
+        team_domain: 'fake',
+        channel_id: channel,
+        channel_name: 'platform',
+        user_id: user,
+        user_name: user.toLowerCase(),
+        command: '/mng',
+        text,
+        api_app_id: 'A0MNGBOT',
+        response_url: responseUrl,
+        trigger_id: `trigger-${Date.now()}`,
+      }).toString();
+      const res = await post(body, signedHeaders(body));
+      return { ...res, responseUrl };
+    },
+    async click(actionId, value, user, message) {
+      const responseUrl = fake.responseUrl();
+      const payload = {
+        type: 'block_actions',
+        user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: fake.teamId },
+        api_app_id: 'A0MNGBOT',
+        token: 'legacy-verification-token',
+        container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+        trigger_id: `trigger-${Date.now()}`,
+        team: { id: fake.teamId, domain: 'fake' },
+        channel: { id: message.channel, name: 'platform' },
+        message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
+        response_url: responseUrl,
+        actions: [{ action_id: actionId, block_id: 'b', value, type: 'button', action_ts: String(Date.now() / 1000), text: { type: 'plain_text', text: actionId } }],
+      };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const res = await post(body, signedHeaders(body));
+      return { status: res.status, responseUrl };
+    },
+    planMessage(runId) {
+      return [...fake.messages.values()].find((m) => !m.thread_ts && (!runId || JSON.stringify(m.blocks ?? []).includes(runId)));
+    },
+    runs: () => store.list(),
+    async close() {
+      await engine.stop();
+      await slack.stop();
+      await fake.stop();
+    },
+  };
+}
+
+
+/** Polls until the predicate holds for some run (or the only run). */
+export async function waitForRun(h: Harness, predicate: (r: Run) => boolean, timeoutMs = 20_000, what = 'run state'): Promise<Run> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await h.runs()).find(predicate);
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const runs = (await h.runs()).map((r) => `${r.id} ${r.status} ${r.phase}`).join(', ');
+      throw new Error(`timed out waiting for ${what}; runs: ${runs || 'none'}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The text of every block of a message, for matching. */
+export function textOf(m: FakeMessage | undefined): string {
+  return m ? `${m.text}\n${JSON.stringify(m.blocks ?? [])}` : '';
+}

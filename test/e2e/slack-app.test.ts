@@ -1,0 +1,308 @@
+// The whole app through Bolt's real HTTP receiver: signed requests in, a fake Slack Web API out,
+// the engine running on a simulated world at 2000 simulated seconds per real second.
+import { afterEach, describe, expect, it } from 'vitest';
+import { CHANNEL, signedHeaders, startHarness, textOf, waitForRun, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function requestPlan(harness: Harness, text = 'upgrade nodegroup 1.30', user = 'UREQUESTER') {
+  const res = await harness.command(text, user);
+  expect(res.status).toBe(200);
+  // Any status: with a short expiry the request may already have expired when we look.
+  const run = await waitForRun(harness, () => true, 10_000, 'a request');
+  const plan = await harness.fake.waitFor(() => harness.planMessage(run.id), 10_000, 'the plan message');
+  return { run, plan, responseUrl: res.responseUrl };
+}
+
+const ephemeralText = (harness: Harness, responseUrl: string) =>
+  harness.fake
+    .responses(responseUrl)
+    .map((r) => `${String(r.text)} ${JSON.stringify(r.blocks ?? [])}`)
+    .join('\n');
+
+describe('slash command → plan → approve → run → summary', () => {
+  it('runs a whole upgrade from Slack', async () => {
+    h = await startHarness();
+    const health = await fetch(`${h.url}/healthz`);
+    expect(health.status).toBe(200);
+
+    const { run, plan, responseUrl } = await requestPlan(h);
+    // The plan: versions, AMI releases, strategy, surge and its reason, maxUnavailable, drain timeout,
+    // estimate, the node list and the findings, with Approve (confirm dialog) and Reject.
+    const planText = textOf(plan);
+    for (const s of ['1.29 → *1.30*', run.plan.toRelease, 'rolling', 'Surge', run.plan.surgeReason, 'maxUnavailable', 'Drain timeout', 'Estimated duration', 'Preflight']) {
+      expect(planText).toContain(s);
+    }
+    for (const n of run.plan.nodes) {
+      expect(planText).toContain(n.name);
+      expect(planText).toContain(n.instanceId);
+    }
+    const actions = plan.blocks!.find((b) => (b as { type: string }).type === 'actions') as { elements: { action_id: string; style?: string; confirm?: unknown; value: string }[] };
+    expect(actions.elements.map((e) => [e.action_id, e.style, !!e.confirm, e.value])).toEqual([
+      ['mng_approve', 'primary', true, run.id],
+      ['mng_reject', 'danger', false, run.id],
+    ]);
+    await h.fake.waitFor(() => h!.fake.responses(responseUrl).length > 0, 5000, 'the ephemeral ack');
+    expect(ephemeralText(h, responseUrl)).toMatch(/needs an approver/);
+
+    const click = await h.click('mng_approve', run.id, 'UAPPROVER1', plan);
+    expect(click.status).toBe(200);
+    const done = await waitForRun(h, (r) => r.id === run.id && r.status === 'succeeded', 30_000, 'success');
+    await h.slack.reporter.idle();
+
+    const parent = h.fake.message(CHANNEL, plan.ts)!;
+    expect(textOf(parent)).toMatch(/Succeeded/);
+    expect(textOf(parent)).toContain('approved by <@UAPPROVER1>');
+    expect(parent.blocks!.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
+
+    const thread = h.fake.thread(CHANNEL, plan.ts);
+    const progress = thread[0];
+    expect(textOf(progress)).toMatch(/succeeded/);
+    expect(textOf(progress)).toMatch(/Replaced \*9\*\/9/);
+    for (const n of done.nodes) expect(textOf(progress)).toContain(n.name);
+    expect(textOf(progress)).toMatch(/terminating \d+/);
+    const summary = thread.at(-1)!;
+    expect(textOf(summary)).toMatch(/Nodes replaced\*\\n9\/9/);
+    expect(textOf(summary)).toMatch(/Pods evicted/);
+    expect(textOf(summary)).toMatch(/9\/12\/9, restored/);
+
+    // Edits of any one message at most once a second.
+    for (const ts of [plan.ts, progress.ts]) {
+      const updates = h.fake.callsOf('chat.update').filter((c) => c.args.ts === ts);
+      for (let i = 1; i < updates.length; i++) expect(updates[i].at - updates[i - 1].at).toBeGreaterThanOrEqual(950);
+    }
+    // The world agrees: every old node replaced, nothing lost.
+    expect(h.world.ledger().podsLost).toBe(0);
+    const audit = await h.store.auditLog();
+    expect(audit.map((a) => [a.action, a.user])).toEqual(expect.arrayContaining([['request', 'UREQUESTER'], ['approve', 'UAPPROVER1']]));
+    // Bolt verified the token once; no secrets reached the log.
+    expect(h.fake.callsOf('auth.test').length).toBe(1);
+    expect(h.logLines.join('\n')).not.toContain('xoxb-test-0000');
+    expect(h.logLines.join('\n')).not.toContain('test-signing-secret');
+  });
+
+  it('--dry-run posts the plan without buttons and starts nothing', async () => {
+    h = await startHarness();
+    await h.command('upgrade nodegroup 1.30 --dry-run --max-unavailable 2');
+    const plan = await h.fake.waitFor(() => h!.planMessage(), 10_000, 'the dry-run plan');
+    expect(textOf(plan)).toMatch(/Dry run/);
+    expect(textOf(plan)).toMatch(/maxUnavailable\*\\n2/);
+    expect(plan.blocks!.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
+    expect(await h.runs()).toEqual([]);
+  });
+
+  it('answers a command the grammar refuses with the input, the reason and the usage; nothing starts', async () => {
+    h = await startHarness();
+    const res = await h.command('upgrade nodegroup 1.30 --strategy blue-green');
+    await h.fake.waitFor(() => h!.fake.responses(res.responseUrl).length > 0, 5000, 'the usage reply');
+    const [reply] = h.fake.responses(res.responseUrl);
+    expect(reply.response_type).toBe('ephemeral');
+    const text = ephemeralText(h, res.responseUrl);
+    expect(text).toContain('/mng upgrade nodegroup 1.30 --strategy blue-green');
+    expect(text).toMatch(/rolling or eks/);
+    expect(text).toMatch(/Usage/);
+    expect(h.fake.callsOf('chat.postMessage')).toEqual([]);
+    expect(await h.runs()).toEqual([]);
+  });
+
+  it('list, status and help answer privately', async () => {
+    h = await startHarness();
+    const list = await h.command('list');
+    await h.fake.waitFor(() => h!.fake.responses(list.responseUrl).length > 0, 5000, 'list');
+    expect(ephemeralText(h, list.responseUrl)).toMatch(/workers.*1\.29.*9\/12\/9/);
+    const { run } = await requestPlan(h);
+    const status = await h.command(`status ${run.id}`);
+    await h.fake.waitFor(() => h!.fake.responses(status.responseUrl).length > 0, 5000, 'status');
+    expect(ephemeralText(h, status.responseUrl)).toContain(run.id);
+    const all = await h.command('status');
+    await h.fake.waitFor(() => h!.fake.responses(all.responseUrl).length > 0, 5000, 'status list');
+    expect(ephemeralText(h, all.responseUrl)).toMatch(/awaiting approval/);
+    const unknown = await h.command('status r-nope');
+    await h.fake.waitFor(() => h!.fake.responses(unknown.responseUrl).length > 0, 5000, 'unknown status');
+    expect(ephemeralText(h, unknown.responseUrl)).toMatch(/there is no run r-nope/);
+  });
+});
+
+describe('approvals', () => {
+  it('a rejection edits the plan and changes nothing', async () => {
+    h = await startHarness();
+    const { run, plan } = await requestPlan(h);
+    const before = h.world.groupSizes();
+    await h.click('mng_reject', run.id, 'UAPPROVER2', plan);
+    await waitForRun(h, (r) => r.status === 'rejected', 5000, 'rejection');
+    await h.slack.reporter.idle();
+    const parent = h.fake.message(CHANNEL, plan.ts)!;
+    expect(textOf(parent)).toMatch(/Rejected\* by <@UAPPROVER2>/);
+    expect(parent.blocks!.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
+    expect(h.fake.thread(CHANNEL, plan.ts)).toEqual([]);
+    expect(h.world.groupSizes()).toEqual(before);
+    // A late approval is refused, and says why.
+    const late = await h.click('mng_approve', run.id, 'UAPPROVER1', plan);
+    await h.fake.waitFor(() => h!.fake.responses(late.responseUrl).length > 0, 5000, 'refusal');
+    expect(ephemeralText(h, late.responseUrl)).toMatch(/already rejected by UAPPROVER2/);
+    const audit = await h.store.auditLog();
+    expect(audit.find((a) => a.action === 'reject')).toMatchObject({ user: 'UAPPROVER2', runId: run.id });
+    expect(audit.find((a) => a.action === 'refused-approve')).toMatchObject({ user: 'UAPPROVER1', runId: run.id });
+  });
+
+  it('a request nobody approves in time expires, and its message says so', async () => {
+    // 60 simulated seconds is 30 ms of real time at 2000×.
+    h = await startHarness({ approvalExpiryMs: 60_000, expiryIntervalMs: 100 });
+    const { run, plan } = await requestPlan(h);
+    await waitForRun(h, (r) => r.id === run.id && r.status === 'expired', 5000, 'expiry');
+    await h.fake.waitFor(() => /Expired/.test(textOf(h!.fake.message(CHANNEL, plan.ts))), 5000, 'the expired plan');
+    const parent = h.fake.message(CHANNEL, plan.ts)!;
+    expect(parent.blocks!.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
+    const click = await h.click('mng_approve', run.id, 'UAPPROVER1', plan);
+    await h.fake.waitFor(() => h!.fake.responses(click.responseUrl).length > 0, 5000, 'refusal');
+    expect(ephemeralText(h, click.responseUrl)).toMatch(/already expired/);
+    expect((await h.store.auditLog()).map((a) => a.action)).toContain('expire');
+  });
+
+  it('refuses people who may not approve, and the requester approving their own request', async () => {
+    h = await startHarness({ approvers: ['UAPPROVER1', 'UREQUESTER'] });
+    const { run, plan } = await requestPlan(h);
+    const outsider = await h.click('mng_approve', run.id, 'UOUTSIDER', plan);
+    const outsiderReject = await h.click('mng_reject', run.id, 'UOUTSIDER', plan);
+    const self = await h.click('mng_approve', run.id, 'UREQUESTER', plan);
+    for (const r of [outsider, outsiderReject, self]) await h.fake.waitFor(() => h!.fake.responses(r.responseUrl).length > 0, 5000, 'refusal');
+    expect(ephemeralText(h, outsider.responseUrl)).toMatch(/only approvers may approve/);
+    expect(ephemeralText(h, outsiderReject.responseUrl)).toMatch(/only approvers may reject/);
+    expect(ephemeralText(h, self.responseUrl)).toMatch(/someone else must approve/);
+    for (const r of [outsider, self]) expect(h.fake.responses(r.responseUrl)[0]).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect((await h.engine.get(run.id))!.status).toBe('awaiting-approval');
+    const refused = (await h.store.auditLog()).filter((a) => a.action.startsWith('refused-'));
+    expect(refused.map((a) => [a.action, a.user])).toEqual([
+      ['refused-approve', 'UOUTSIDER'],
+      ['refused-reject', 'UOUTSIDER'],
+      ['refused-approve', 'UREQUESTER'],
+    ]);
+    for (const a of refused) expect(a.at).toBeGreaterThan(0);
+    // The plan message still offers the buttons.
+    expect(h.fake.message(CHANNEL, plan.ts)!.blocks!.some((b) => (b as { type: string }).type === 'actions')).toBe(true);
+  });
+
+  it('members of a configured user group may approve', async () => {
+    h = await startHarness({ approvers: [], groups: ['S0PLATFORM'], userGroups: { S0PLATFORM: ['UGROUPIE'] } });
+    const { run, plan } = await requestPlan(h);
+    await h.click('mng_approve', run.id, 'UGROUPIE', plan);
+    await waitForRun(h, (r) => r.id === run.id && r.approvedBy?.user === 'UGROUPIE', 5000, 'approval');
+    expect(h.fake.callsOf('usergroups.users.list')[0].args).toMatchObject({ usergroup: 'S0PLATFORM' });
+  });
+
+  it('a double click, or two approvers at once, starts exactly one run', async () => {
+    h = await startHarness();
+    const { run, plan } = await requestPlan(h);
+    const clicks = await Promise.all([
+      h.click('mng_approve', run.id, 'UAPPROVER1', plan),
+      h.click('mng_approve', run.id, 'UAPPROVER1', plan),
+      h.click('mng_approve', run.id, 'UAPPROVER2', plan),
+      h.click('mng_approve', run.id, 'UAPPROVER2', plan),
+    ]);
+    for (const c of clicks) expect(c.status).toBe(200);
+    await waitForRun(h, (r) => r.status === 'succeeded', 30_000, 'success');
+    await h.slack.reporter.idle();
+    const runs = await h.runs();
+    expect(runs.length).toBe(1);
+    const approvals = (await h.store.auditLog()).filter((a) => a.action === 'approve');
+    expect(approvals.length).toBe(1);
+    const refusals = clicks.map((c) => ephemeralText(h!, c.responseUrl)).filter((t) => /already approved/.test(t));
+    expect(refusals.length).toBe(3);
+    // One progress message, one summary.
+    const thread = h.fake.thread(CHANNEL, plan.ts);
+    expect(thread.filter((m) => /Upgrade of .* succeeded/.test(m.text)).length).toBe(1);
+    expect(h.world.ledger().terminatedTwice).toBe(0);
+  });
+
+  it('a second upgrade of a group with one running is refused with a pointer to it', async () => {
+    h = await startHarness({ speed: 200 });
+    const { run, plan } = await requestPlan(h);
+    await h.click('mng_approve', run.id, 'UAPPROVER1', plan);
+    await waitForRun(h, (r) => r.id === run.id && r.status === 'running', 5000, 'running');
+    const again = await h.command('upgrade nodegroup 1.30');
+    await h.fake.waitFor(() => h!.fake.responses(again.responseUrl).length > 0, 10_000, 'refusal');
+    expect(ephemeralText(h, again.responseUrl)).toMatch(new RegExp(`already has an upgrade running: run ${run.id}`));
+    expect(ephemeralText(h, again.responseUrl)).toContain(`/mng status ${run.id}`);
+    expect((await h.runs()).length).toBe(1);
+    // Cancel it: only approvers and the requester may.
+    const outsider = await h.command(`cancel ${run.id}`, 'UOUTSIDER');
+    await h.fake.waitFor(() => h!.fake.responses(outsider.responseUrl).length > 0, 5000, 'cancel refusal');
+    expect(ephemeralText(h, outsider.responseUrl)).toMatch(/only approvers and the person who asked/);
+    const cancel = await h.command(`cancel ${run.id}`, 'UREQUESTER');
+    await h.fake.waitFor(() => h!.fake.responses(cancel.responseUrl).length > 0, 5000, 'cancel');
+    expect(ephemeralText(h, cancel.responseUrl)).toMatch(/Cancelling run/);
+    await waitForRun(h, (r) => r.id === run.id && r.status === 'cancelled', 60_000, 'cancelled');
+    await h.slack.reporter.idle();
+    expect(textOf(h.fake.message(CHANNEL, plan.ts))).toMatch(/Cancelled/);
+    expect(textOf(h.fake.thread(CHANNEL, plan.ts).at(-1))).toMatch(/cancelled/);
+  });
+});
+
+describe('a drain that needs a person', () => {
+  it('asks in the thread with Force, Skip node and Abort; only approvers may answer', { timeout: 90_000 }, async () => {
+    h = await startHarness({ scenario: 'scenarios/pdb-blocked.json' });
+    const { run, plan } = await requestPlan(h, 'upgrade nodegroup 1.30 --drain-timeout 10m');
+    await h.click('mng_approve', run.id, 'UAPPROVER1', plan);
+    const question = await h.fake.waitFor(() => h!.fake.thread(CHANNEL, plan.ts).find((m) => /blocked/.test(m.text)), 20_000, 'the question');
+    const json = textOf(question);
+    expect(json).toMatch(/payments\/ledger-\d/);
+    expect(json).toContain('payments/ledger');
+    const value = (question.blocks!.find((b) => (b as { type: string }).type === 'actions') as { elements: { value: string }[] }).elements[0].value;
+
+    const outsider = await h.click('mng_decide_force', value, 'UOUTSIDER', question);
+    await h.fake.waitFor(() => h!.fake.responses(outsider.responseUrl).length > 0, 5000, 'refusal');
+    expect(ephemeralText(h, outsider.responseUrl)).toMatch(/only approvers may force/);
+
+    await h.click('mng_decide_force', value, 'UAPPROVER2', question);
+    await h.fake.waitFor(() => /chose \*force\*/.test(textOf(h!.fake.message(CHANNEL, question.ts))), 5000, 'the answered question');
+    expect(h.fake.message(CHANNEL, question.ts)!.blocks!.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
+
+    // The StatefulSet's PDB allows no disruption anywhere: every old node asks. Skip the next, force the rest.
+    const answered = new Set([question.ts]);
+    let choice: 'skip' | 'force' = 'skip';
+    for (;;) {
+      const r = (await h.engine.get(run.id))!;
+      if (['succeeded', 'failed', 'aborted'].includes(r.status)) break;
+      const next = h.fake.thread(CHANNEL, plan.ts).find((m) => /blocked/.test(m.text) && !answered.has(m.ts));
+      if (next) {
+        const v = (next.blocks!.find((b) => (b as { type: string }).type === 'actions') as { elements: { value: string }[] }).elements[0].value;
+        await h.click(`mng_decide_${choice}`, v, 'UAPPROVER1', next);
+        answered.add(next.ts);
+        choice = 'force';
+      }
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const done = (await h.engine.get(run.id))!;
+    await h.slack.reporter.idle();
+    expect(done.status).toBe('succeeded');
+    expect(done.nodes.filter((n) => n.state === 'skipped').length).toBe(1);
+    expect(done.counters.forcedDeletions).toBeGreaterThan(0);
+    const audit = await h.store.auditLog();
+    expect(audit.find((a) => a.action === 'force')).toMatchObject({ user: 'UAPPROVER2' });
+    expect(audit.find((a) => a.action === 'refused-force')).toMatchObject({ user: 'UOUTSIDER' });
+    expect(h.fake.thread(CHANNEL, plan.ts).some((m) => /chose force/.test(m.text) || /chose \*force\*/.test(textOf(m)))).toBe(true);
+  });
+});
+
+describe('request verification', () => {
+  it('refuses a forged or stale signature with 401', async () => {
+    h = await startHarness();
+    const body = new URLSearchParams({ command: '/mng', text: 'upgrade nodegroup 1.30', user_id: 'UREQUESTER', channel_id: CHANNEL, team_id: 'T0000001' }).toString();
+    const forged = await h.post(body, signedHeaders(body, { secret: 'not-the-secret' }));
+    expect(forged.status).toBe(401);
+    const stale = await h.post(body, signedHeaders(body, { timestamp: Math.floor(Date.now() / 1000) - 10 * 60 }));
+    expect(stale.status).toBe(401);
+    const tampered = signedHeaders(body);
+    const changed = await h.post(body.replace('1.30', '1.31'), tampered);
+    expect(changed.status).toBe(401);
+    const unsigned = await h.post(body, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(unsigned.status).toBe(401);
+    expect(await h.runs()).toEqual([]);
+    expect(h.fake.callsOf('chat.postMessage')).toEqual([]);
+  });
+});

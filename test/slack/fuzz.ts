@@ -1,0 +1,38 @@
+// Seeded random /mng input for fuzz tests: the seed is printed with any failure.
+
+/** mulberry32: small, seedable. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const WORDS = [
+  'upgrade', 'nodegroup', 'ng', 'list', 'status', 'cancel', 'help', '1.30', 'v1.29', '1.3', '--cluster', '--nodegroup', '--name',
+  '--kubernetes-version=1.30', '--release-version', '--max-unavailable', '--surge', '--strategy', 'eks', 'rolling', '--drain-timeout',
+  '20m', '--force', '--dry-run', '--force=true', '=', '--', '-', '—', '"', '&lt;', '<@U123>', 'r-1a2b', '0', '-1', '999999', '\u0000',
+  '\n', '\t', '🚀', '__proto__', 'constructor', '%s', '${x}', "'; DROP TABLE runs;--",
+];
+
+export function randomText(r: () => number): string {
+  const n = Math.floor(r() * 12);
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const pick = r();
+    if (pick < 0.6) parts.push(WORDS[Math.floor(r() * WORDS.length)]);
+    else if (pick < 0.8) parts.push(String(Math.floor(r() * 1000) / (r() < 0.5 ? 1 : 100)));
+    else {
+      const len = Math.floor(r() * 20);
+      let s = '';
+      for (let j = 0; j < len; j++) s += String.fromCharCode(Math.floor(r() * (r() < 0.9 ? 128 : 0xffff)));
+      parts.push(s);
+    }
+  }
+  return parts.join(r() < 0.8 ? ' ' : r() < 0.5 ? '' : '  ');
+}
+

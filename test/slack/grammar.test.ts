@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_USAGE, parseCommand, USAGE, type MngCommand } from '../../src/slack/grammar.js';
+import { randomText, rng } from './fuzz.js';
+
+const ok = (text: string): MngCommand => {
+  const r = parseCommand(text);
+  if (!r.ok) throw new Error(`expected "${text}" to parse, got: ${r.error}`);
+  return r.command;
+};
+
+const bad = (text: string) => {
+  const r = parseCommand(text);
+  if (r.ok) throw new Error(`expected "${text}" to be refused, got ${JSON.stringify(r.command)}`);
+  return r;
+};
+
+describe('grammar: documented forms', () => {
+  it('help', () => {
+    expect(ok('')).toEqual({ kind: 'help' });
+    expect(ok('help')).toEqual({ kind: 'help' });
+    expect(ok('  HELP  ')).toEqual({ kind: 'help' });
+    expect(ok('help upgrade')).toEqual({ kind: 'help', topic: 'upgrade' });
+  });
+
+  it('list', () => {
+    expect(ok('list')).toEqual({ kind: 'list' });
+  });
+
+  it('status with and without a run id', () => {
+    expect(ok('status')).toEqual({ kind: 'status' });
+    expect(ok('status r-1a2b3c4d')).toEqual({ kind: 'status', runId: 'r-1a2b3c4d' });
+  });
+
+  it('cancel RUN-ID', () => {
+    expect(ok('cancel r-1a2b3c4d')).toEqual({ kind: 'cancel', runId: 'r-1a2b3c4d' });
+  });
+
+  it('upgrade nodegroup <version> alone', () => {
+    expect(ok('upgrade nodegroup 1.30')).toEqual({ kind: 'upgrade', options: { version: '1.30', force: false, dryRun: false } });
+    expect(ok('upgrade nodegroup v1.30')).toMatchObject({ options: { version: 'v1.30' } });
+    expect(ok('upgrade nodegroup 1.30.4')).toMatchObject({ options: { version: '1.30.4' } });
+  });
+
+  it('upgrade nodegroup with every option, space and = forms', () => {
+    const spaced = ok(
+      'upgrade nodegroup 1.30 --cluster prod --nodegroup ng-1 --release-version 1.30.0-20240625 --max-unavailable 3 --surge 4 --strategy eks --drain-timeout 20m --force --dry-run',
+    );
+    const equals = ok(
+      'upgrade nodegroup 1.30 --cluster=prod --nodegroup=ng-1 --release-version=1.30.0-20240625 --max-unavailable=3 --surge=4 --strategy=eks --drain-timeout=20m --force --dry-run',
+    );
+    const expected = {
+      kind: 'upgrade',
+      options: {
+        version: '1.30',
+        cluster: 'prod',
+        nodegroup: 'ng-1',
+        releaseVersion: '1.30.0-20240625',
+        maxUnavailable: 3,
+        surge: 4,
+        strategy: 'eks',
+        drainTimeoutMs: 20 * 60_000,
+        force: true,
+        dryRun: true,
+      },
+    };
+    expect(spaced).toEqual(expected);
+    expect(equals).toEqual(expected);
+  });
+
+  it('options come in any order, the version anywhere', () => {
+    expect(ok('upgrade nodegroup --cluster prod 1.31 --strategy rolling')).toEqual({
+      kind: 'upgrade',
+      options: { version: '1.31', cluster: 'prod', strategy: 'rolling', force: false, dryRun: false },
+    });
+  });
+
+  it('the eksctl spelling', () => {
+    expect(ok('upgrade nodegroup --name=ng-1 --cluster=prod --kubernetes-version=1.30')).toEqual({
+      kind: 'upgrade',
+      options: { version: '1.30', cluster: 'prod', nodegroup: 'ng-1', force: false, dryRun: false },
+    });
+    expect(ok('upgrade nodegroup --name ng-1 --cluster prod --kubernetes-version 1.30 --force-upgrade')).toMatchObject({
+      options: { nodegroup: 'ng-1', force: true },
+    });
+  });
+
+  it('durations', () => {
+    expect(ok('upgrade nodegroup 1.30 --drain-timeout 90s')).toMatchObject({ options: { drainTimeoutMs: 90_000 } });
+    expect(ok('upgrade nodegroup 1.30 --drain-timeout 1h30m')).toMatchObject({ options: { drainTimeoutMs: 90 * 60_000 } });
+    expect(ok('upgrade nodegroup 1.30 --drain-timeout 2h')).toMatchObject({ options: { drainTimeoutMs: 2 * 3_600_000 } });
+  });
+
+  it('what Slack clients do to the text: long dashes, entities, non-breaking spaces', () => {
+    expect(ok('upgrade nodegroup 1.30 \u2014cluster prod \u2014dry-run')).toMatchObject({ options: { cluster: 'prod', dryRun: true } });
+    expect(ok('upgrade\u00a0nodegroup 1.30')).toMatchObject({ options: { version: '1.30' } });
+  });
+
+  it('Bottlerocket release versions', () => {
+    expect(ok('upgrade nodegroup 1.30 --release-version 1.20.3-5d4ec6a7')).toMatchObject({ options: { releaseVersion: '1.20.3-5d4ec6a7' } });
+  });
+});
+
+describe('grammar: refusals quote the input, say what is wrong, show the usage', () => {
+  const cases: [string, RegExp, string][] = [
+    ['frobnicate', /unknown command "frobnicate"/, ALL_USAGE],
+    ['upgrade', /needs what to upgrade/, USAGE.upgrade],
+    ['upgrade cluster 1.30', /can only upgrade a nodegroup/, USAGE.upgrade],
+    ['upgrade nodegroup', /which version/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 1.31', /expected one version/, USAGE.upgrade],
+    ['upgrade nodegroup latest', /not a Kubernetes version/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --kubernetes-version=1.31', /two versions/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --cluster', /--cluster needs a value/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --cluster --force', /--cluster needs a value/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --cluster=', /needs a value after "="/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --region us-west-2', /unknown option "--region"/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 -c prod', /not an option/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --max-unavailable 0', /from 1 to 100/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --max-unavailable two', /whole number/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --surge -1', /whole number/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --strategy blue-green', /rolling or eks/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --drain-timeout 20', /duration/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --drain-timeout 5s', /from 10s to 24h/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --drain-timeout 48h', /from 10s to 24h/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --cluster a --cluster b', /given twice/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --force=maybe', /is a switch/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --release-version banana', /not an AMI release/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --cluster bad/name', /not a cluster name/, USAGE.upgrade],
+    ['status a b', /at most one run id/, USAGE.status],
+    ['status <script>', /not a run id/, USAGE.status],
+    ['cancel', /needs the id/, USAGE.cancel],
+    ['cancel r-1 r-2', /one run id/, USAGE.cancel],
+    ['list everything', /takes nothing/, USAGE.list],
+    ['help me', /no help on/, USAGE.help],
+  ];
+  for (const [text, error, usage] of cases) {
+    it(text, () => {
+      const r = bad(text);
+      expect(r.error).toMatch(error);
+      expect(r.usage).toContain(usage);
+      expect(r.input).toBe(text.trim());
+    });
+  }
+
+  it('quotes the input back as typed (after normalising)', () => {
+    expect(bad('upgrade nodegroup banana').input).toBe('upgrade nodegroup banana');
+  });
+
+  it('refuses overlong input', () => {
+    expect(bad(`upgrade nodegroup 1.30 ${'x'.repeat(3000)}`).error).toMatch(/too long/);
+  });
+
+  it('does not read prototype keys as options', () => {
+    expect(bad('upgrade nodegroup 1.30 --constructor x').error).toMatch(/unknown option/);
+    expect(bad('upgrade nodegroup 1.30 --__proto__=1').error).toMatch(/unknown option/);
+  });
+});
+
+describe('grammar: fuzz', () => {
+  it('never throws, and every refusal carries the input, a reason and the usage', () => {
+    const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+    const r = rng(seed);
+    for (let i = 0; i < 20_000; i++) {
+      const text = randomText(r);
+      let result: ReturnType<typeof parseCommand>;
+      try {
+        result = parseCommand(text);
+      } catch (err) {
+        throw new Error(`seed ${seed}, case ${i}: parseCommand threw on ${JSON.stringify(text)}: ${String(err)}`);
+      }
+      if (!result.ok) {
+        const context = `seed ${seed}, case ${i}, input ${JSON.stringify(text)}`;
+        expect(result.error, context).toBeTruthy();
+        expect(result.usage, context).toMatch(/^\/mng/);
+        expect(typeof result.input, context).toBe('string');
+      } else if (result.command.kind === 'upgrade') {
+        // Anything accepted is well-formed.
+        expect(result.command.options.version, `seed ${seed}`).toMatch(/^v?1\.\d+(\.\d+)?$/);
+      }
+    }
+  });
+
+  it('never throws on non-strings', () => {
+    for (const v of [undefined, null, 42, {}, [], Symbol('x')]) expect(() => parseCommand(v)).not.toThrow();
+  });
+});
