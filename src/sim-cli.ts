@@ -1,17 +1,24 @@
 // npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N]
-//   [--drain-timeout 15m] [--force] [--decide force|skip|abort] [--json]
+//   [--drain-timeout 15m] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]
 // Upgrades a simulated world with the real engine and prints one line per event, then the report.
+// --serve-kube serves the world's Kubernetes API on 127.0.0.1:PORT for kubectl while the run goes on,
+// with time at N simulated seconds per real second (--speed, default 60) instead of as fast as possible.
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDurationMs } from './engine/duration.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import type { ProgressEvent } from './engine/events.js';
 import type { DecisionChoice, Strategy } from './engine/run.js';
+import { PacedClock } from './sim/clock.js';
+import { serveKubeApi, type KubeApiServer } from './sim/kube-http/serve-kube-api.js';
 import { loadScenario } from './sim/scenario.js';
 import { simulate, type SimReport } from './sim/simulate.js';
 
 export const SIM_USAGE =
   'usage: npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N] ' +
-  '[--drain-timeout 15m] [--force] [--decide force|skip|abort] [--json]';
+  '[--drain-timeout 15m] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]';
+
+/** Simulated seconds per real second when the API is served and no --speed is given. */
+export const DEFAULT_SPEED = 60;
 
 export async function simMain(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const { values } = parseArgs({
@@ -27,14 +34,29 @@ export async function simMain(argv: string[], out: (line: string) => void = cons
       decide: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      'serve-kube': { type: 'string' },
+      speed: { type: 'string' },
     },
     strict: true,
   });
   const strategy = oneOf(values.strategy, ['rolling', 'eks'] as const, '--strategy');
   const decide = oneOf(values.decide, ['force', 'skip', 'abort'] as const, '--decide');
+  const port = values['serve-kube'] !== undefined ? portNumber(values['serve-kube']) : undefined;
+  const speed = values.speed !== undefined ? positiveNumber(values.speed, '--speed') : port !== undefined ? DEFAULT_SPEED : undefined;
   const scenario = await loadScenario(values.scenario!);
   let start: number | undefined;
+  let api: KubeApiServer | undefined;
   const { report } = await simulate({
+    ...(speed !== undefined ? { clock: new PacedClock(speed) } : {}),
+    onWorld: async (world) => {
+      if (port === undefined) return;
+      // kubectl's reads are an onlooker's, not the bot's: they stay out of the report's API counts.
+      api = await serveKubeApi(world, { port, host: '127.0.0.1', meter: false });
+      const kubectl = `KUBECONFIG=/dev/null kubectl --server ${api.url}`;
+      out(`serving the simulated Kubernetes API on ${api.url} at ${speed}x real time; follow along with:`);
+      out(`  ${kubectl} get nodes --watch`);
+      out(`  ${kubectl} get pods -A -o wide --watch`);
+    },
     scenario,
     ...(values.to ? { to: values.to } : {}),
     ...(strategy ? { strategy: strategy as Strategy } : {}),
@@ -53,6 +75,7 @@ export async function simMain(argv: string[], out: (line: string) => void = cons
   if (!values.json && report.status === 'blocked') {
     out('the run waits for a decision on a blocked drain; in Slack a person answers it. Here: run again with --decide force|skip|abort');
   }
+  await api?.close();
   out(values.json ? JSON.stringify(report) : reportText(report));
   return report.status === 'succeeded' ? 0 : 1;
 }
@@ -85,6 +108,18 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   if (value === undefined) return undefined;
   if (!allowed.includes(value as T)) throw new UserError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
+}
+
+function portNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UserError(`--serve-kube must be a port number (got "${text}")`);
+  return n;
+}
+
+function positiveNumber(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a number above 0 (got "${text}")`);
+  return n;
 }
 
 function positiveInt(text: string, flag: string): number {

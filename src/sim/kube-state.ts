@@ -1,7 +1,7 @@
 // The simulated Kubernetes control plane: nodes, pods, the workload controllers (ReplicaSet,
 // StatefulSet, DaemonSet), the scheduler, PodDisruptionBudgets and the Eviction API.
 import { UserError } from '../engine/errors.js';
-import type { EvictionResult, NodeInfo, NodePatch, PdbInfo, PodInfo } from '../engine/ports.js';
+import type { ClusterEvent, EvictionResult, NodeInfo, NodePatch, PdbInfo, PodInfo } from '../engine/ports.js';
 import type { SimClock } from './clock.js';
 import {
   isActive,
@@ -33,6 +33,9 @@ export interface NewNode {
 
 type RemovalCause = 'grace' | 'forced' | 'node-gone';
 
+/** One change to a node or pod, as the watch hub sends it. */
+export type KubeChange = Exclude<ClusterEvent, { kind: 'resync' }>;
+
 export class KubeState {
   readonly nodes = new Map<string, NodeRec>();
   readonly pods = new Map<string, PodRec>();
@@ -42,6 +45,8 @@ export class KubeState {
   private nodeSeq = 0;
   /** While building the world: pods run at once, no timers. */
   private instantStart = false;
+  /** Called on the changer's stack, unlike the hub: the HTTP API numbers changes as they happen. */
+  private readonly observers = new Set<(change: KubeChange) => void>();
 
   constructor(
     private readonly clock: SimClock,
@@ -207,6 +212,20 @@ export class KubeState {
     this.removePod(p, 'forced', true);
     this.schedule();
     return true;
+  }
+
+  /** DELETE without force: terminates gracefully like an accepted eviction, but no PDB is asked. False when there was no such pod. */
+  terminatePod(namespace: string, name: string): boolean {
+    const p = this.pods.get(`${namespace}/${name}`);
+    if (!p) return false;
+    if (!p.info.terminating) this.terminate(p);
+    return true;
+  }
+
+  /** Every change from now on, synchronously and in order. Returns the unsubscribe function. */
+  observe(fn: (change: KubeChange) => void): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
   }
 
   pdbs(): PdbInfo[] {
@@ -405,11 +424,16 @@ export class KubeState {
 
   private emitNode(n: NodeRec, type: 'upsert' | 'delete'): void {
     this.log?.(`${type} node ${n.info.name} ready=${n.info.ready} unschedulable=${n.info.unschedulable} taints=${n.info.taints.map((t) => t.key).join(',')}`);
-    if (this.hub.active) this.hub.emit({ kind: 'node', type, node: nodeView(n) });
+    if (this.hub.active || this.observers.size > 0) this.notify({ kind: 'node', type, node: nodeView(n) });
   }
 
   private emitPod(p: PodRec, type: 'upsert' | 'delete'): void {
     this.log?.(`${type} pod ${p.key} ${p.info.phase} node=${p.info.nodeName ?? '-'} ready=${p.info.ready} terminating=${p.info.terminating}`);
-    if (this.hub.active) this.hub.emit({ kind: 'pod', type, pod: podView(p) });
+    if (this.hub.active || this.observers.size > 0) this.notify({ kind: 'pod', type, pod: podView(p) });
+  }
+
+  private notify(change: KubeChange): void {
+    for (const o of this.observers) o(change);
+    if (this.hub.active) this.hub.emit(change);
   }
 }

@@ -54,6 +54,16 @@ export class SimCluster implements Cluster {
     this.kube.deletePod(pod.namespace, pod.name);
   }
 
+  /** The control plane behind the port, for the HTTP API (src/sim/kube-http) to serve. */
+  get state(): KubeState {
+    return this.kube;
+  }
+
+  /** Counts a call that came in through the HTTP API, with the same throttling faults as the port's methods. */
+  meterCall(method: string): void {
+    this.meter.call('kube', method);
+  }
+
   /** For tests: every watch loses its connection and re-lists, as after a 410 Gone. */
   dropWatches(): void {
     this.kube.hub.dropAll();

@@ -7,7 +7,7 @@ import type { Cluster, NodeGroups, RunStore, Sizes } from '../engine/ports.js';
 import type { DecisionChoice, Run, Strategy } from '../engine/run.js';
 import type { EngineSettings } from '../engine/step-context.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
-import { runUntil, VirtualClock } from './clock.js';
+import { runUntil, VirtualClock, type SimClock } from './clock.js';
 import { killable, type KillSwitch } from './kill-switch.js';
 import type { Scenario } from './scenario.js';
 import { createWorld, type SimWorld } from './world.js';
@@ -36,6 +36,10 @@ export interface SimulateOptions {
   store?: RunStore;
   /** Upper bound on simulated time, a guard against a run that never ends. */
   maxSimMs?: number;
+  /** A clock that runs by itself (PacedClock, the live demo) instead of a fresh VirtualClock. */
+  clock?: SimClock;
+  /** Called once the world exists, before the bot starts (the CLI serves its Kubernetes API here). */
+  onWorld?: (world: SimWorld) => void | Promise<void>;
 }
 
 export type SimStatus = 'succeeded' | 'failed' | 'blocked' | 'cancelled';
@@ -69,8 +73,9 @@ export interface SimResult {
 const SIM_USER = { user: 'sim' };
 
 export async function simulate(opts: SimulateOptions): Promise<SimResult> {
-  const clock = new VirtualClock();
+  const clock = opts.clock ?? new VirtualClock();
   const world = createWorld(opts.scenario, { clock });
+  await opts.onWorld?.(world);
   const store = opts.store ?? new MemoryRunStore();
   const ref = { cluster: opts.scenario.cluster.name, nodegroup: opts.scenario.nodegroup.name };
   const before = world.groupSizes();
@@ -129,7 +134,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
   const deadline = approvedAt + (opts.maxSimMs ?? 7 * 24 * 3600_000);
   trackers.push(track);
   for (;;) {
-    const outcome = await runUntil(clock, () => bot.sw.killed || stopped() || cancelDue(), { maxSimMs: deadline - clock.now() });
+    const outcome = await until(clock, () => bot.sw.killed || stopped() || cancelDue(), { maxSimMs: deadline - clock.now() });
     if (bot.sw.killed) {
       restarts++;
       bot = startBot();
@@ -158,13 +163,24 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
 }
 
 /** Awaits a promise that may sleep on the virtual clock (retries), moving the clock while it does. */
-async function settle<T>(clock: VirtualClock, promise: Promise<T>): Promise<T> {
+async function settle<T>(clock: SimClock, promise: Promise<T>): Promise<T> {
   let done = false;
   const tracked = promise.finally(() => {
     done = true;
   });
-  await runUntil(clock, () => done);
+  await until(clock, () => done);
   return tracked;
+}
+
+/** runUntil on a VirtualClock; a clock that runs by itself is only watched, in real time. */
+async function until(clock: SimClock, done: () => boolean, opts: { maxSimMs?: number } = {}): Promise<'done' | 'idle' | 'limit'> {
+  if (clock instanceof VirtualClock) return runUntil(clock, done, opts);
+  const deadline = opts.maxSimMs === undefined ? Infinity : clock.now() + opts.maxSimMs;
+  for (;;) {
+    if (done()) return 'done';
+    if (clock.now() > deadline) return 'limit';
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function report(world: SimWorld, run: Run, before: Sizes, restarts: number): SimReport {
