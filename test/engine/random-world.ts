@@ -1,20 +1,11 @@
 // Varied worlds from a seed, for the randomised engine tests.
 import { imagesFor } from '../../src/sim/images.js';
+import { Rng } from '../../src/sim/rng.js';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.js';
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function randomWorld(seed: number): Scenario {
-  const r = rng(seed);
+  const rand = new Rng(seed);
+  const r = () => rand.float();
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const azCount = int(1, 3);
   const azs = ['us-west-2a', 'us-west-2b', 'us-west-2c'].slice(0, azCount);

@@ -1,15 +1,10 @@
 // Seeded random /mng input for fuzz tests: the seed is printed with any failure.
+import { Rng } from '../../src/sim/rng.js';
 
-/** mulberry32: small, seedable. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The simulator's seeded generator, as a function. */
+export function rng(seed: number): () => number {
+  const rand = new Rng(seed);
+  return () => rand.float();
 }
 
 export const WORDS = [
