@@ -106,7 +106,11 @@ export class Engine {
   }
 
   /** Plans the upgrade and stores it awaiting approval. Refuses (PlanRefusedError) a plan with blocking findings. */
-  async requestUpgrade(request: UpgradeRequest, by: Actor, extra: { notify?: Run['notify']; notBefore?: number } = {}): Promise<Run> {
+  async requestUpgrade(
+    request: UpgradeRequest,
+    by: Actor,
+    extra: { notify?: Run['notify']; notBefore?: number; outsideWindows?: boolean } = {},
+  ): Promise<Run> {
     const plan = await this.plan(request);
     if (blockingFindings(plan).length > 0) throw new PlanRefusedError(plan);
     await this.assertNoActiveRun(request.ref);
@@ -128,6 +132,7 @@ export class Engine {
       counters: { podsEvicted: 0, forcedDeletions: 0, apiErrors: 0 },
       ...(extra.notify ? { notify: extra.notify } : {}),
       ...(extra.notBefore ? { notBefore: extra.notBefore } : {}),
+      ...(extra.outsideWindows ? { outsideWindows: true } : {}),
     };
     await this.opts.store.create(run);
     await this.audit(by, 'request', run.id, `${request.ref.cluster}/${request.ref.nodegroup} → ${plan.toVersion} (${plan.toRelease})`);
@@ -143,8 +148,15 @@ export class Engine {
       const now = this.opts.clock.now();
       run.approvedBy = by;
       run.decidedBy = { ...by, decision: 'approved' };
+      let detail = `approved by ${by.user}`;
+      const gate = run.outsideWindows ? undefined : this.opts.windows?.(run.ref);
+      const window = gate?.at(now);
+      if (gate && window && !window.open) {
+        run.notBefore = Math.max(run.notBefore ?? 0, window.opensAt ?? now);
+        detail += window.opensAt ? `; waiting for the maintenance window: next window opens ${gate.describe(window.opensAt, now)}` : '';
+      }
       run.status = run.notBefore && run.notBefore > now ? 'scheduled' : 'running';
-      await this.runner.commit(run, [this.statusEvent(run, `approved by ${by.user}`)]);
+      await this.runner.commit(run, [this.statusEvent(run, detail)]);
       await this.audit(by, 'approve', run.id);
       return run;
     });
@@ -244,6 +256,11 @@ export class Engine {
       const run = await this.mustGet(runId);
       if (run.status !== 'paused' && !run.requests.pause) throw new UserError(`run ${runId} is ${run.status}, not paused`);
       delete run.requests.pause;
+      if (run.windowPause) {
+        // A person resuming a run the window paused means: carry on outside the window.
+        run.windowPause = undefined;
+        run.outsideWindows = true;
+      }
       const events = run.status === 'paused' ? [this.statusEvent(run, `resumed by ${by.user}`, 'running')] : [];
       if (run.status === 'paused') run.status = 'running';
       await this.runner.commit(run, events);
@@ -252,6 +269,23 @@ export class Engine {
     });
     void this.runner.start(runId);
     return run;
+  }
+
+  /** Records where a chat front end shows the run, so a restarted bot edits the same messages. */
+  async setNotify(runId: string, notify: NonNullable<Run['notify']>): Promise<void> {
+    await this.runner.withLock(runId, async () => {
+      const run = await this.mustGet(runId);
+      const merged = { ...run.notify, ...notify };
+      if (JSON.stringify(merged) === JSON.stringify(run.notify)) return;
+      run.notify = merged;
+      await this.runner.commit(run, []);
+    });
+  }
+
+  /** A node group's window opened or closed: its runs look at once rather than at their next wake-up. */
+  async windowChanged(ref: GroupRef): Promise<void> {
+    const runs = await this.opts.store.list({ cluster: ref.cluster, nodegroup: ref.nodegroup, statuses: ['scheduled', 'running', 'paused', 'needs-decision'] });
+    for (const run of runs) this.runner.wake(run.id);
   }
 
   private async expire(runId: string): Promise<Run | undefined> {

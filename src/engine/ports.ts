@@ -224,6 +224,14 @@ export interface Cluster {
   deletePod(pod: { namespace: string; name: string }): Promise<void>;
 }
 
+/** A node group's maintenance windows, as the engine needs them. */
+export interface WindowGate {
+  /** Open at `now`: until when. Closed: when it next opens (undefined: no opening ahead). */
+  at(now: number): { open: true; closesAt: number } | { open: false; opensAt?: number };
+  /** "Sat 02:00 CET, in 3 days": for messages. */
+  describe(ms: number, now: number): string;
+}
+
 /** Time. Virtual in the simulator, real in production. */
 export interface Clock {
   /** Milliseconds since the epoch. */

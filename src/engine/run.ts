@@ -215,6 +215,10 @@ export interface Run {
   expiresAt?: number;
   /** Not before this time (maintenance windows, schedules). */
   notBefore?: number;
+  /** Asked with --now: runs outside the node group's maintenance windows. */
+  outsideWindows?: boolean;
+  /** Paused because the maintenance window closed; resumes when the next one opens. */
+  windowPause?: { since: number; opensAt?: number };
   /** Recorded before the first change; restoring reads this, never the current values. */
   original?: { sizes: Sizes; launchTemplateVersion: string; suspendedProcesses: string[] };
   target?: { launchTemplateVersion?: string; imageId: string; releaseVersion: string; version: string };

@@ -2,7 +2,8 @@
 import { ClusterView } from './cluster-view.js';
 import { ConflictError, errorMessage, FatalError, RetryableError } from './errors.js';
 import type { ProgressEvent, ProgressListener } from './events.js';
-import type { Clock, Cluster, NodeGroups, RunStore } from './ports.js';
+import { applyWindow } from './maintenance-window.js';
+import type { Clock, Cluster, GroupRef, NodeGroups, RunStore, WindowGate } from './ports.js';
 import { isTerminal, type Run } from './run.js';
 import { DEFAULT_SETTINGS, type EngineSettings, StepContext, type StepResult } from './step-context.js';
 import { failRun } from './steps/fail-run.js';
@@ -26,6 +27,8 @@ export interface RunnerDeps {
   clock: Clock;
   settings?: Partial<EngineSettings>;
   log?: EngineLog;
+  /** The node group's maintenance windows; absent or undefined: it may be upgraded at any time. */
+  windows?: (ref: GroupRef) => WindowGate | undefined;
 }
 
 /** A step that keeps failing for reasons other than throttling fails the run after this many tries. */
@@ -167,17 +170,24 @@ export class Runner {
     const run = await this.load(runId);
     if (!run || isTerminal(run.status) || run.status === 'awaiting-approval') return { done: true };
     const ctx = this.context(run, view);
-    if (run.status === 'scheduled') {
-      if ((run.notBefore ?? 0) > ctx.now) return { wait: run.notBefore! - ctx.now, reason: 'scheduled' };
-      run.status = 'running';
-      ctx.emit({ kind: 'status', status: 'running', detail: 'starting' });
-    }
     try {
+      const window = applyWindow(ctx, this.deps.windows?.(run.ref));
+      if ('holdMs' in window) return { wait: window.holdMs, reason: 'waiting for the maintenance window' };
+      if (run.status === 'scheduled') {
+        if ((run.notBefore ?? 0) > ctx.now) return { wait: run.notBefore! - ctx.now, reason: 'scheduled' };
+        run.status = 'running';
+        ctx.emit({ kind: 'status', status: 'running', detail: 'starting' });
+      }
       if (!this.reconciled.has(runId)) {
         await reconcile(ctx);
         this.reconciled.add(runId);
       }
-      return await (run.strategy === 'eks' ? eksStep(ctx) : rollingStep(ctx));
+      const result = await (run.strategy === 'eks' ? eksStep(ctx) : rollingStep(ctx));
+      // Notice the window's edge on time, whatever the step was waiting for.
+      if ('wait' in result && window.gated && window.edgeAt !== undefined) {
+        return { ...result, wait: Math.max(0, Math.min(result.wait, window.edgeAt - ctx.now)) };
+      }
+      return result;
     } finally {
       // What a step did before it threw is real: keep it, so nothing is done twice.
       if (ctx.dirty) await this.commit(run, ctx.events);

@@ -3,7 +3,7 @@
 // moments and starts a new one on the same store, as a restarted process would.
 import type { ProgressEvent } from '../engine/events.js';
 import { Engine } from '../engine/commands.js';
-import type { Cluster, NodeGroups, RunStore, Sizes } from '../engine/ports.js';
+import type { Cluster, NodeGroups, RunStore, Sizes, WindowGate } from '../engine/ports.js';
 import type { DecisionChoice, Run, Strategy } from '../engine/run.js';
 import type { EngineSettings } from '../engine/step-context.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
@@ -33,6 +33,10 @@ export interface SimulateOptions {
    */
   kill?: { afterSaves?: number[]; afterCalls?: number[]; everySave?: boolean };
   settings?: Partial<EngineSettings>;
+  /** The node group's maintenance windows. */
+  windows?: WindowGate;
+  /** Asked with --now: ignore the windows. */
+  outsideWindows?: boolean;
   store?: RunStore;
   /** Upper bound on simulated time, a guard against a run that never ends. */
   maxSimMs?: number;
@@ -92,6 +96,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
       store: sw.store as RunStore,
       clock,
       settings: opts.settings,
+      ...(opts.windows ? { windows: () => opts.windows } : {}),
       policy: { isApprover: () => true, allowSelfApproval: true },
       newId: () => `sim-${opts.scenario.seed}`,
     });
@@ -113,6 +118,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
       ...(opts.force ? { force: true } : {}),
     },
     { ...SIM_USER, at: clock.now() },
+    opts.outsideWindows ? { outsideWindows: true } : {},
   ));
   const runId = requested.id;
   const approvedAt = clock.now();
