@@ -62,6 +62,8 @@ const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 *
 
 async function main(): Promise<void> {
   const figures: Record<string, Record<string, number | string>> = { engine: await benchEngine() };
+  const { benchLowdbStore } = await import('./lowdb-store.js');
+  figures.lowdbStore = await benchLowdbStore();
   try {
     const slack = await import('./slack-progress.js');
     figures.slack = await slack.benchSlackProgress();

@@ -62,6 +62,10 @@ export class ClusterView {
     return out;
   }
 
+  podCountOn(nodeName: string): number {
+    return this.podsByNode.get(nodeName)?.size ?? 0;
+  }
+
   /** Pods waiting for a node: they will take room that drained pods would otherwise get. */
   pendingPods(): number {
     return this.podsByNode.get('')?.size ?? 0;
@@ -132,7 +136,7 @@ export function schedulableRoom(view: ClusterView, exclude: ReadonlySet<string>)
   for (const n of view.allNodes()) {
     if (exclude.has(n.name) || !n.ready || n.unschedulable) continue;
     if (n.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) continue;
-    room += Math.max(0, n.allocatablePods - view.podsOn(n.name).length);
+    room += Math.max(0, n.allocatablePods - view.podCountOn(n.name));
   }
   return room - view.pendingPods();
 }

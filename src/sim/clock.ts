@@ -139,11 +139,13 @@ const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 export async function runUntil(
   clock: VirtualClock,
   done: () => boolean,
-  opts: { maxSimMs?: number } = {},
+  opts: { maxSimMs?: number; quiesce?: () => Promise<void> } = {},
 ): Promise<'done' | 'idle' | 'limit'> {
   const deadline = opts.maxSimMs === undefined ? Infinity : clock.now() + opts.maxSimMs;
   for (;;) {
     await macrotask();
+    // Real I/O (a data file) is not on the virtual clock: time stands still until it is done.
+    if (opts.quiesce) await opts.quiesce();
     if (done()) return 'done';
     const next = clock.nextAt();
     if (next === undefined) return 'idle';

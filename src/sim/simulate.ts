@@ -84,12 +84,13 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
   const ref = { cluster: opts.scenario.cluster.name, nodegroup: opts.scenario.nodegroup.name };
   const before = world.groupSizes();
 
+  const io = pendingCalls(store);
   let restarts = 0;
   const trackers: ((e: ProgressEvent) => void)[] = [];
   let bot = startBot();
 
   function startBot() {
-    const sw = killable({ nodeGroups: world.nodeGroups, cluster: world.cluster, store }, opts.kill, restarts);
+    const sw = killable({ nodeGroups: world.nodeGroups, cluster: world.cluster, store: io.store }, opts.kill, restarts);
     const engine = new Engine({
       nodeGroups: sw.nodeGroups as NodeGroups,
       clusterFor: () => sw.cluster as Cluster,
@@ -107,7 +108,17 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
     return { engine, sw };
   }
 
-  const requested = await settle(clock, bot.engine.requestUpgrade(
+  const until = (done: () => boolean, o: { maxSimMs?: number } = {}) => runClock(clock, done, { ...o, quiesce: io.quiesce });
+  const settle = async <T>(promise: Promise<T>): Promise<T> => {
+    let finished = false;
+    const tracked = promise.finally(() => {
+      finished = true;
+    });
+    await until(() => finished);
+    return tracked;
+  };
+
+  const requested = await settle(bot.engine.requestUpgrade(
     {
       ref,
       version: opts.to ?? opts.scenario.cluster.version,
@@ -140,7 +151,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
   const deadline = approvedAt + (opts.maxSimMs ?? 7 * 24 * 3600_000);
   trackers.push(track);
   for (;;) {
-    const outcome = await until(clock, () => bot.sw.killed || stopped() || cancelDue(), { maxSimMs: deadline - clock.now() });
+    const outcome = await until(() => bot.sw.killed || stopped() || cancelDue(), { maxSimMs: deadline - clock.now() });
     if (bot.sw.killed) {
       restarts++;
       bot = startBot();
@@ -168,18 +179,35 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
   return { report: report(world, run, before, restarts), run, events: stored.events, world };
 }
 
-/** Awaits a promise that may sleep on the virtual clock (retries), moving the clock while it does. */
-async function settle<T>(clock: SimClock, promise: Promise<T>): Promise<T> {
-  let done = false;
-  const tracked = promise.finally(() => {
-    done = true;
+/** Wraps the store so the virtual clock can wait for its real I/O (a data file) to finish. */
+function pendingCalls(store: RunStore): { store: RunStore; quiesce: () => Promise<void> } {
+  const pending = new Set<Promise<unknown>>();
+  const wrapped = new Proxy(store, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const p = Promise.resolve(value.apply(obj, args));
+        const settled = p.then(() => undefined, () => undefined);
+        pending.add(settled);
+        void settled.then(() => pending.delete(settled));
+        return p;
+      };
+    },
   });
-  await until(clock, () => done);
-  return tracked;
+  return {
+    store: wrapped,
+    async quiesce() {
+      while (pending.size > 0) {
+        await Promise.all(pending);
+        await new Promise((r) => setImmediate(r));
+      }
+    },
+  };
 }
 
 /** runUntil on a VirtualClock; a clock that runs by itself is only watched, in real time. */
-async function until(clock: SimClock, done: () => boolean, opts: { maxSimMs?: number } = {}): Promise<'done' | 'idle' | 'limit'> {
+async function runClock(clock: SimClock, done: () => boolean, opts: { maxSimMs?: number; quiesce?: () => Promise<void> } = {}): Promise<'done' | 'idle' | 'limit'> {
   if (clock instanceof VirtualClock) return runUntil(clock, done, opts);
   const deadline = opts.maxSimMs === undefined ? Infinity : clock.now() + opts.maxSimMs;
   for (;;) {

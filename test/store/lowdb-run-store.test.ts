@@ -423,34 +423,6 @@ describe('LowdbRunStore migrations', () => {
   });
 });
 
-describe('LowdbRunStore performance', () => {
-  it('saves a 450-node run 1000 times (figures printed, not asserted)', async () => {
-    const store = await open();
-    const run = makeRun('big', { nodes: 450 });
-    await store.create(run);
-    // A realistic neighbourhood: a full event log for this run (the default limit) and an audit trail.
-    await store.save(run, Array.from({ length: DEFAULT_EVENT_LIMIT }, (_, i) => event('big', i)));
-    for (let i = 0; i < 200; i++) await store.audit({ at: i, user: 'U1', action: 'approve' });
-    const measure = async (label: string, n: number, events: number) => {
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) {
-        run.nodes[i % 450].evicted = i;
-        await store.save(run, Array.from({ length: events }, (_, k) => event('big', i * 10 + k)));
-      }
-      const ms = performance.now() - t0;
-      return `${n} ${label} ${ms.toFixed(0)} ms (${(ms / n).toFixed(2)} ms each)`;
-    };
-    const plain = await measure('saves', 1000, 0);
-    const withEvents = await measure('saves with 2 events', 300, 2);
-    const size = (await stat(file())).size;
-    console.log(
-      `[perf] 450-node run ${(JSON.stringify(run).length / 1024).toFixed(0)} KiB, ${DEFAULT_EVENT_LIMIT} events kept, ` +
-        `file ${(size / 1024).toFixed(0)} KiB: ${plain}; ${withEvents}`,
-    );
-    expect((await store.get('big'))!.rev).toBe(1302);
-  });
-});
-
 describe('LowdbRunStore odd ids', () => {
   it('keeps the events of a run whose id is "__proto__" as data', async () => {
     const store = await open();
