@@ -66,6 +66,11 @@ export class Engine {
     return run;
   }
 
+  /** A run's newest events, oldest first, and how many older ones the store dropped. */
+  events(runId: string, limit?: number): Promise<{ events: ProgressEvent[]; dropped: number }> {
+    return this.opts.store.events(runId, limit);
+  }
+
   list(filter?: Parameters<EngineOptions['store']['list']>[0]): Promise<Run[]> {
     return this.opts.store.list(filter);
   }
