@@ -1,0 +1,118 @@
+// The real bot (Bolt's HTTP receiver, the engine, a simulated world) wired to the console instead
+// of Slack: the bot's Web API client points at the console's /api/, and the console signs what it
+// sends to the bot's /slack/events. Built the way test/e2e/harness.ts builds it.
+import { DEMO_APPROVER, DEMO_REQUESTER } from '../../src/console/demo-people.js';
+import { startConsole, type ConsoleServer, type ConsoleUser } from '../../src/console/server.js';
+import { Engine } from '../../src/engine/commands.js';
+import type { Run } from '../../src/engine/run.js';
+import { createLogger } from '../../src/log.js';
+import { PacedClock } from '../../src/sim/clock.js';
+import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
+import { createWorld, type SimWorld } from '../../src/sim/world.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { Approvers } from '../../src/slack/approvers.js';
+import { Targets } from '../../src/slack/targets.js';
+import { MemoryRunStore } from '../../src/store/memory-run-store.js';
+
+export const SIGNING_SECRET = 'console-test-signing-secret-42';
+export const BOT_TOKEN = 'xoxb-console-test-0000';
+export const REQUESTER: ConsoleUser = DEMO_REQUESTER;
+export const APPROVER: ConsoleUser = DEMO_APPROVER;
+
+export interface BotWithConsoleOptions {
+  scenario?: string;
+  tweak?: (s: Scenario) => void;
+  /** Simulated seconds per real second. */
+  speed?: number;
+  /** Both people by default: the requester is refused only because it is their own request. */
+  approvers?: string[];
+  allowSelfApproval?: boolean;
+  /** What the console signs with; the bot's own secret when absent (a wrong one shows refusals). */
+  consoleSigningSecret?: string;
+  progressIntervalMs?: number;
+  hints?: string[];
+}
+
+export interface BotWithConsole {
+  console: ConsoleServer;
+  slack: SlackApp;
+  engine: Engine;
+  store: MemoryRunStore;
+  world: SimWorld;
+  botUrl: string;
+  logLines: string[];
+  runs(): Promise<Run[]>;
+  close(): Promise<void>;
+}
+
+export async function startBotWithConsole(opts: BotWithConsoleOptions = {}): Promise<BotWithConsole> {
+  let botUrl = '';
+  const console = await startConsole({
+    botEventsUrl: () => `${botUrl}/slack/events`,
+    signingSecret: opts.consoleSigningSecret ?? SIGNING_SECRET,
+    botToken: BOT_TOKEN,
+    users: [REQUESTER, APPROVER],
+    ...(opts.hints ? { hints: opts.hints } : {}),
+  });
+
+  const scenario = await loadScenario(opts.scenario ?? 'scenarios/eks-workshop.json');
+  opts.tweak?.(scenario);
+  const clock = new PacedClock(opts.speed ?? 2000);
+  const world = createWorld(scenario, { clock });
+  const store = new MemoryRunStore();
+  const logLines: string[] = [];
+  const log = createLogger({ level: 'info', write: (l) => logLines.push(l) });
+  const approvers = new Approvers({ users: opts.approvers ?? [REQUESTER.id, APPROVER.id], groups: [], allowSelfApproval: opts.allowSelfApproval ?? false, log });
+  const engine = new Engine({
+    nodeGroups: world.nodeGroups,
+    clusterFor: () => world.cluster,
+    store,
+    clock,
+    policy: approvers,
+    defaults: { approvalExpiryMs: 7 * 24 * 3_600_000 },
+  });
+  const slack = createSlackApp({
+    settings: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: console.apiUrl, port: 0 },
+    host: '127.0.0.1',
+    engine,
+    nodeGroups: world.nodeGroups,
+    targets: new Targets([{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name] }], world.nodeGroups),
+    approvers,
+    clock,
+    log,
+    audit: (e) => store.audit(e),
+    progressIntervalMs: opts.progressIntervalMs ?? 1000,
+  });
+  const { port } = await slack.start();
+  botUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    console,
+    slack,
+    engine,
+    store,
+    world,
+    botUrl,
+    logLines,
+    runs: () => store.list(),
+    async close() {
+      await engine.stop();
+      await slack.stop();
+      await console.close();
+    },
+  };
+}
+
+/** Polls until the predicate holds for some run. */
+export async function waitForRun(b: BotWithConsole, predicate: (r: Run) => boolean, timeoutMs = 20_000, what = 'run state'): Promise<Run> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await b.runs()).find(predicate);
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const runs = (await b.runs()).map((r) => `${r.id} ${r.status} ${r.phase}${r.outcome ? ` (${r.outcome.summary})` : ''}`).join(', ');
+      throw new Error(`timed out waiting for ${what}; runs: ${runs || 'none'}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
