@@ -155,6 +155,14 @@ describe('cancel', () => {
     expect(report.pdbViolations + report.podsLost + report.terminatedTwice + report.nodesTerminatedWithPods).toBe(0);
     expect(run.outcome?.summary).toMatch(/cancelled by sim/i);
   });
+
+  it.each([10_000, 45_000, 90_000, 150_000])('cancelled %i ms in, while the surge instances still launch, the group still ends at its recorded size', async (ms) => {
+    const scenario = await loadScenario('scenarios/demo.json');
+    const { report, run } = await simulate({ scenario, cancelAfterMs: ms });
+    expect(run.status, run.outcome?.summary).toBe('cancelled');
+    expect(report.asg.after).toEqual(report.asg.before);
+    expect(report.leftTainted + report.leftCordoned + report.podsLost + report.pdbViolations + report.nodesTerminatedWithPods).toBe(0);
+  });
 });
 
 describe('launch failures and slow boots', () => {

@@ -28,6 +28,11 @@ export async function cleanup(ctx: StepContext): Promise<StepResult> {
   if (run.original && !run.nodes.some((n) => n.role === 'surplus' && n.state === 'failed')) {
     const surplus = await addSurplus(ctx);
     if (surplus !== 'wait' && surplus > 0) return { next: true };
+    // Instances still launching are drained and removed like any surplus once Ready; only a group that
+    // never gets them Ready is left larger than recorded (restoreGroup says so).
+    if (surplus === 'wait' && ctx.now - (run.phaseSince ?? ctx.now) < ctx.settings.nodeReadyTimeoutMs) {
+      return { wait: ctx.settings.idleRecheckMs, reason: 'cleaning up: waiting for the instances still launching to be Ready, to drain and remove them' };
+    }
   }
   const changes = await restoreGroup(ctx, { launchTemplate: true });
   const replaced = run.nodes.filter((n) => n.role === 'old' && n.state === 'terminated');
