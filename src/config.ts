@@ -3,8 +3,28 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { parseDurationMs } from './engine/duration.js';
+import { UserError } from './engine/errors.js';
+import type { GroupRef } from './engine/ports.js';
 import type { Strategy } from './engine/run.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
+import { validateWindows, type Window } from './schedule/windows.js';
+
+// Maintenance windows. Three levels, the most specific wins (windowsFor):
+//
+//   windows: [{ cron: "0 2 * * SAT", duration: 4h, timezone: Europe/Berlin }]   # global
+//   clusters:
+//     - name: prod
+//       windows: [{ cron: "0 22 * * FRI", duration: 6h, timezone: UTC }]       # every group of prod…
+//       nodegroups:
+//         - ng-web                                                              # …such as this one
+//         - name: ng-batch                                                      # …except this one:
+//           windows: [{ cron: "0 1 * * *", duration: 2h, timezone: UTC }]
+//         - name: ng-canary
+//           windows: []                                                         # none: runs at once
+//
+// A group with windows is upgraded only inside them; a group without any (none at any level, or an
+// explicit empty list at the most specific level that has the key) runs as soon as it is approved.
+// A `nodegroups` item is a name or { name, windows }; plain names keep older files valid.
 
 export interface ClusterConfig {
   name: string;
@@ -13,6 +33,10 @@ export interface ClusterConfig {
   nodegroups?: string[];
   /** Channels (ids like C0123, or names like #ops) upgrades of this cluster may be driven from; absent: any. */
   channels?: string[];
+  /** Windows of every node group of the cluster that has none of its own. */
+  windows?: Window[];
+  /** Node groups listed as { name, windows }: their own windows, keyed by group name. */
+  nodegroupWindows?: Record<string, Window[]>;
 }
 
 export interface Defaults {
@@ -39,6 +63,10 @@ export interface Config {
   world: WorldConfig;
   /** From the file; empty: the world's own (in the simulator, the scenario's cluster and node group). */
   clusters: ClusterConfig[];
+  /** Global maintenance windows (the file's top-level `windows`): for groups whose cluster and entry have none. */
+  windows: Window[];
+  /** Where the data file lives (MNG_DATA_DIR, default ./data). */
+  dataDir: string;
   approvers: { users: string[]; groups: string[] };
   defaults: Defaults;
   allowSelfApproval: boolean;
@@ -49,6 +77,7 @@ export interface Config {
 export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_SIM_SPEED = 60;
+export const DEFAULT_DATA_DIR = './data';
 
 /** A configuration mistake; `key` is the environment variable or the file's key path. */
 export class ConfigError extends Error {
@@ -73,6 +102,7 @@ const shown = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 export interface FileConfig {
   clusters: ClusterConfig[];
+  windows: Window[];
   approvers: { users: string[]; groups: string[] };
   defaults: Partial<Defaults>;
   allowSelfApproval?: boolean;
@@ -107,17 +137,65 @@ function duration(value: unknown, key: string): number {
   }
 }
 
+/** A list of { cron, duration, timezone }; a ConfigError names the item and field at fault. */
+function windowList(value: unknown, key: string): Window[] {
+  if (!Array.isArray(value)) {
+    throw new ConfigError(key, `expected a list of windows like { cron: "0 2 * * SAT", duration: 4h, timezone: Europe/Berlin }, got ${shown(value)}`);
+  }
+  const windows = value.map((w, i) => {
+    const o = object(w, `${key}[${i}]`, ['cron', 'duration', 'timezone']);
+    for (const field of ['cron', 'duration', 'timezone'] as const) {
+      if (typeof o[field] !== 'string') throw new ConfigError(`${key}[${i}].${field}`, `expected a string, got ${shown(o[field])}`);
+    }
+    return { cron: o.cron as string, duration: o.duration as string, timezone: o.timezone as string };
+  });
+  try {
+    validateWindows(windows, key);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    // "clusters[0].windows[1].timezone: unknown time zone …": the key is what precedes the first ": ".
+    const at = err.message.indexOf(': ');
+    const [k, m] = at > 0 ? [err.message.slice(0, at), err.message.slice(at + 2)] : [key, err.message];
+    throw new ConfigError(k, err.hint ? `${m} (${err.hint})` : m);
+  }
+  return windows;
+}
+
+function nodegroupList(value: unknown, key: string): { names: string[]; windows: Record<string, Window[]> } {
+  if (!Array.isArray(value)) throw new ConfigError(key, `expected a list of node group names (or { name, windows }), got ${shown(value)}`);
+  const names: string[] = [];
+  const windows: Record<string, Window[]> = {};
+  value.forEach((v, i) => {
+    let name: unknown = v;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const o = object(v, `${key}[${i}]`, ['name', 'windows']);
+      name = o.name;
+      if (typeof name !== 'string' || !NAME.test(name)) throw new ConfigError(`${key}[${i}].name`, `expected a node group name, got ${shown(name)}`);
+      if (o.windows !== undefined) {
+        // defineProperty: a group name is data, even one spelt "__proto__".
+        Object.defineProperty(windows, name, { value: windowList(o.windows, `${key}[${i}].windows`), enumerable: true, writable: true, configurable: true });
+      }
+    } else if (typeof v !== 'string' || !NAME.test(v)) {
+      throw new ConfigError(`${key}[${i}]`, `expected a node group name, got ${shown(v)}`);
+    }
+    if (names.includes(name as string)) throw new ConfigError(`${key}[${i}]`, `node group ${String(name)} is listed twice`);
+    names.push(name as string);
+  });
+  return { names, windows };
+}
+
 /** Validates a parsed configuration file. */
 export function parseConfigObject(raw: unknown): FileConfig {
-  if (raw === null || raw === undefined) return { clusters: [], approvers: { users: [], groups: [] }, defaults: {} };
-  const top = object(raw, '', ['clusters', 'approvers', 'defaults', 'allowSelfApproval']);
+  if (raw === null || raw === undefined) return { clusters: [], windows: [], approvers: { users: [], groups: [] }, defaults: {} };
+  const top = object(raw, '', ['clusters', 'windows', 'approvers', 'defaults', 'allowSelfApproval']);
+  const windows = top.windows === undefined ? [] : windowList(top.windows, 'windows');
 
   const clusters: ClusterConfig[] = [];
   if (top.clusters !== undefined) {
     if (!Array.isArray(top.clusters)) throw new ConfigError('clusters', `expected a list of clusters, got ${shown(top.clusters)}`);
     top.clusters.forEach((c, i) => {
       const key = `clusters[${i}]`;
-      const o = object(c, key, ['name', 'region', 'nodegroups', 'channels']);
+      const o = object(c, key, ['name', 'region', 'nodegroups', 'channels', 'windows']);
       if (typeof o.name !== 'string' || !NAME.test(o.name)) throw new ConfigError(`${key}.name`, `expected a cluster name, got ${shown(o.name)}`);
       const cluster: ClusterConfig = { name: o.name };
       if (o.region !== undefined) {
@@ -126,8 +204,13 @@ export function parseConfigObject(raw: unknown): FileConfig {
         }
         cluster.region = o.region;
       }
-      if (o.nodegroups !== undefined) cluster.nodegroups = stringList(o.nodegroups, `${key}.nodegroups`, NAME, 'a node group name');
+      if (o.nodegroups !== undefined) {
+        const groups = nodegroupList(o.nodegroups, `${key}.nodegroups`);
+        cluster.nodegroups = groups.names;
+        if (Object.keys(groups.windows).length > 0) cluster.nodegroupWindows = groups.windows;
+      }
       if (o.channels !== undefined) cluster.channels = stringList(o.channels, `${key}.channels`, CHANNEL, 'a channel id like "C0123ABC" or a name like "#ops"');
+      if (o.windows !== undefined) cluster.windows = windowList(o.windows, `${key}.windows`);
       if (clusters.some((x) => x.name === cluster.name)) throw new ConfigError(`${key}.name`, `cluster ${cluster.name} is listed twice`);
       clusters.push(cluster);
     });
@@ -162,7 +245,24 @@ export function parseConfigObject(raw: unknown): FileConfig {
     if (typeof top.allowSelfApproval !== 'boolean') throw new ConfigError('allowSelfApproval', `expected true or false, got ${shown(top.allowSelfApproval)}`);
     allowSelfApproval = top.allowSelfApproval;
   }
-  return { clusters, approvers, defaults, ...(allowSelfApproval !== undefined ? { allowSelfApproval } : {}) };
+  return { clusters, windows, approvers, defaults, ...(allowSelfApproval !== undefined ? { allowSelfApproval } : {}) };
+}
+
+export type WindowsSource = 'nodegroup' | 'cluster' | 'global' | 'none';
+
+/** A node group's windows and the level they come from: its own, else its cluster's, else the global ones. */
+export function resolveWindows(config: Pick<Config, 'clusters' | 'windows'>, ref: GroupRef): { windows: Window[]; from: WindowsSource } {
+  const cluster = config.clusters.find((c) => c.name === ref.cluster);
+  const own = cluster?.nodegroupWindows && Object.hasOwn(cluster.nodegroupWindows, ref.nodegroup) ? cluster.nodegroupWindows[ref.nodegroup] : undefined;
+  if (own) return { windows: own, from: 'nodegroup' };
+  if (cluster?.windows) return { windows: cluster.windows, from: 'cluster' };
+  if (config.windows.length > 0) return { windows: config.windows, from: 'global' };
+  return { windows: [], from: 'none' };
+}
+
+/** A node group's maintenance windows (most specific wins); empty: it runs at once. Pure. */
+export function windowsFor(config: Pick<Config, 'clusters' | 'windows'>, ref: GroupRef): Window[] {
+  return resolveWindows(config, ref).windows;
 }
 
 /** Parses YAML or JSON text (YAML reads both); `source` names the file in errors. */
@@ -267,7 +367,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('MNG_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${shown(logLevel)}`);
 
   const configFile = envString(env, 'MNG_CONFIG');
-  let file: FileConfig = { clusters: [], approvers: { users: [], groups: [] }, defaults: {} };
+  let file: FileConfig = { clusters: [], windows: [], approvers: { users: [], groups: [] }, defaults: {} };
   if (configFile) {
     let text: string;
     try {
@@ -291,6 +391,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     slack,
     world,
     clusters: file.clusters,
+    windows: file.windows,
+    dataDir: envString(env, 'MNG_DATA_DIR') ?? DEFAULT_DATA_DIR,
     approvers: { users: [...new Set([...file.approvers.users, ...envApprovers])], groups: file.approvers.groups },
     defaults: { ...file.defaults, approvalExpiryMs: file.defaults.approvalExpiryMs ?? DEFAULT_APPROVAL_EXPIRY_MS },
     allowSelfApproval: file.allowSelfApproval ?? false,

@@ -1,15 +1,29 @@
 // Upgrades someone asked for at a time: once ("2025-04-12T02:00") or again and again ("0 2 1 * *").
 import { UserError } from '../engine/errors.js';
 import type { GroupRef } from '../engine/ports.js';
-import type { Actor } from '../engine/run.js';
+import type { Actor, Strategy } from '../engine/run.js';
 import { nextCronTime, parseCron } from './cron.js';
 import { assertTimeZone, zonedTimeToMs } from './zoned-time.js';
+
+/** How the runs a schedule asks for are done; what is absent comes from the defaults at the time. */
+export interface ScheduleOptions {
+  maxUnavailable?: number;
+  surge?: number;
+  strategy?: Strategy;
+  drainTimeoutMs?: number;
+  /** Drains may delete pods a PodDisruptionBudget protects once the drain timeout passes. */
+  force?: boolean;
+}
 
 export interface Schedule {
   id: string;
   ref: GroupRef;
-  /** Kubernetes version to upgrade to; absent: the latest release of the group's current version. */
+  /**
+   * Kubernetes version to upgrade to; absent: the group's current version. Either way each firing
+   * asks for the latest AMI release of that version then (never a pinned release), with its own approval.
+   */
   version?: string;
+  options?: ScheduleOptions;
   /**
    * A five-field cron (recurring) or an ISO 8601 time (once). An ISO time without an offset is read
    * on the schedule's zone's wall clock; with Z or an offset it is that instant.
@@ -43,6 +57,26 @@ export function parseOneOff(at: string, timezone: string, field = 'at'): number 
   return zonedTimeToMs(wall, timezone) + seconds;
 }
 
+/** Where schedules are kept (LowdbRunStore, MemoryRunStore). */
+export interface ScheduleStore {
+  /** Soonest first; those without a next time last. */
+  listSchedules(filter?: { ref?: GroupRef }): Promise<Schedule[]>;
+  getSchedule(id: string): Promise<Schedule | undefined>;
+  /** Creates or replaces the schedule with this id. */
+  putSchedule(schedule: Schedule): Promise<void>;
+  /** Resolves true when there was such a schedule. */
+  deleteSchedule(id: string): Promise<boolean>;
+}
+
+const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+/** "s-7kq2m": short enough to type, no 0/o or 1/l/i to confuse. */
+export function newScheduleId(random: () => number = Math.random): string {
+  let id = 's-';
+  for (let i = 0; i < 5; i++) id += ID_ALPHABET[Math.floor(random() * ID_ALPHABET.length) % ID_ALPHABET.length];
+  return id;
+}
+
 /** Throws a UserError naming the bad field. */
 export function validateSchedule(s: Schedule): void {
   if (!s || typeof s !== 'object') throw new UserError('schedule: expected an object');
@@ -51,6 +85,15 @@ export function validateSchedule(s: Schedule): void {
     throw new UserError('ref: expected { cluster, nodegroup }');
   }
   if (s.version !== undefined && (typeof s.version !== 'string' || s.version === '')) throw new UserError('version: expected a version such as 1.30');
+  if (s.options !== undefined) {
+    const o = s.options;
+    if (typeof o !== 'object' || o === null) throw new UserError('options: expected an object');
+    for (const k of ['maxUnavailable', 'surge', 'drainTimeoutMs'] as const) {
+      if (o[k] !== undefined && !(Number.isInteger(o[k]) && o[k]! > 0)) throw new UserError(`options.${k}: expected a whole number above 0`);
+    }
+    if (o.strategy !== undefined && o.strategy !== 'rolling' && o.strategy !== 'eks') throw new UserError('options.strategy: expected rolling or eks');
+    if (o.force !== undefined && typeof o.force !== 'boolean') throw new UserError('options.force: expected true or false');
+  }
   assertTimeZone(s.timezone, 'timezone');
   if (typeof s.at !== 'string') throw new UserError('at: expected a cron or an ISO time');
   if (isOneOff(s.at)) parseOneOff(s.at, s.timezone);

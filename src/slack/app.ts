@@ -6,8 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from '@slack/bolt';
 import type { SlackSettings } from '../config.js';
 import { errorMessage } from '../engine/errors.js';
-import type { AuditEntry } from '../engine/ports.js';
+import type { AuditEntry, GroupRef } from '../engine/ports.js';
 import type { Logger } from '../log.js';
+import type { ScheduleStore } from '../schedule/schedules.js';
+import type { Window } from '../schedule/windows.js';
 import type { Approvers } from './approvers.js';
 import { ACTION_APPROVE, ACTION_REJECT } from './blocks/plan.js';
 import { ACTION_DECIDE_PREFIX } from './blocks/thread.js';
@@ -29,6 +31,14 @@ export interface SlackAppDeps {
   clock: { now(): number };
   log: Logger;
   audit?: (entry: AuditEntry) => Promise<void>;
+  /** The last `limit` audit entries, oldest first (RunStore.auditLog), for /mng audit. */
+  auditLog?: (limit: number) => Promise<AuditEntry[]>;
+  /** A node group's maintenance windows (config.ts windowsFor(config, ref)). */
+  windowsFor?: (ref: GroupRef) => readonly Window[];
+  /** Where /mng schedule keeps schedules (the LowdbRunStore). */
+  schedules?: ScheduleStore;
+  /** Ids for new schedules (tests); newScheduleId() by default. */
+  newScheduleId?: () => string;
   /** Interface to listen on in HTTP mode; all by default (tests use 127.0.0.1). */
   host?: string;
   /** The slash command; "/mng" by default. */
@@ -125,6 +135,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     log: log.child({ component: 'progress' }),
     ...(deps.progressIntervalMs !== undefined ? { minIntervalMs: deps.progressIntervalMs } : {}),
     ...(deps.onEdit ? { onEdit: deps.onEdit } : {}),
+    ...(deps.windowsFor ? { windowsFor: deps.windowsFor } : {}),
   });
   deps.approvers.useClient(app.client);
 
@@ -137,6 +148,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     clock: deps.clock,
     log: log.child({ component: 'slack' }),
     ...(deps.audit ? { audit: deps.audit } : {}),
+    ...(deps.auditLog ? { auditLog: deps.auditLog } : {}),
+    ...(deps.windowsFor ? { windowsFor: deps.windowsFor } : {}),
+    ...(deps.schedules ? { schedules: deps.schedules } : {}),
+    ...(deps.newScheduleId ? { newScheduleId: deps.newScheduleId } : {}),
   };
 
   app.command(deps.command ?? '/mng', (args) => mngCommand(handlerDeps, args as unknown as CommandArgs));

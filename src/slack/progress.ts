@@ -5,10 +5,12 @@
 // may be simulated, Slack's rate limits are not.
 import type { ProgressEvent } from '../engine/events.js';
 import { errorMessage } from '../engine/errors.js';
+import type { GroupRef } from '../engine/ports.js';
 import type { Run } from '../engine/run.js';
 import { isTerminal } from '../engine/run.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
+import type { Window } from '../schedule/windows.js';
 import type { Block, Message } from './blocks/kit.js';
 import { planMessage } from './blocks/plan.js';
 import { progressMessage } from './blocks/progress.js';
@@ -63,6 +65,8 @@ export interface ProgressReporterOptions {
   /** Node failures that get their own reply; further ones are only counted in the progress message. */
   maxFailureReplies?: number;
   onEdit?: (e: EditRecord) => void;
+  /** A node group's maintenance windows, so the plan message can say when a run may start. */
+  windowsFor?: (ref: GroupRef) => readonly Window[];
 }
 
 const realNow = () => performance.now();
@@ -205,6 +209,7 @@ export class ProgressReporter {
   private readonly clock: { now(): number };
   private readonly maxFailureReplies: number;
   private readonly onEdit?: (e: EditRecord) => void;
+  private readonly windowsFor?: (ref: GroupRef) => readonly Window[];
   private readonly slots = new Map<string, Slot>();
   private readonly known = new Map<string, Coords>();
   private readonly blocked = new Map<string, number>();
@@ -221,6 +226,7 @@ export class ProgressReporter {
     this.maxFinalAttempts = opts.maxFinalAttempts ?? 10;
     this.maxFailureReplies = opts.maxFailureReplies ?? 10;
     this.onEdit = opts.onEdit;
+    this.windowsFor = opts.windowsFor;
   }
 
   start(): void {
@@ -371,7 +377,9 @@ export class ProgressReporter {
       slot.parent?.cancel();
       slot.parent = new Editor(this, 'parent', slot.runId, coords.channel, coords.planTs, undefined, async () => {
         const run = await this.engine.get(slot.runId);
-        return run ? planMessage({ kind: 'run', run, now: this.clock.now() }) : undefined;
+        if (!run) return undefined;
+        const windows = this.windowsFor?.(run.ref);
+        return planMessage({ kind: 'run', run, now: this.clock.now(), ...(windows ? { windows } : {}) });
       });
     }
     return slot.parent;

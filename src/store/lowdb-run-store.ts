@@ -20,7 +20,7 @@ import { ConflictError, UserError } from '../engine/errors.js';
 import type { ProgressEvent } from '../engine/events.js';
 import type { AuditEntry, GroupRef, RunStore } from '../engine/ports.js';
 import type { Run } from '../engine/run.js';
-import type { Schedule } from '../schedule/schedules.js';
+import type { Schedule, ScheduleStore } from '../schedule/schedules.js';
 import { assertGroupFree } from './active-run.js';
 import { nodeFileOps, removeStaleTemps, writeFileAtomic, type FileOps } from './atomic-file.js';
 import { jsonErrorOffset } from './json-error.js';
@@ -219,7 +219,7 @@ const CLOSE_LIST = Buffer.from('\n]');
 
 type RunFilter = { cluster?: string; nodegroup?: string; statuses?: readonly Run['status'][] };
 
-export class LowdbRunStore implements RunStore {
+export class LowdbRunStore implements RunStore, ScheduleStore {
   private readonly index = new Map<string, number>();
   private inFlight?: Promise<void>;
   private queued?: Promise<void>;

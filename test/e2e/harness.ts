@@ -2,6 +2,8 @@
 // fake Web API answering (and recording) the app's calls, the engine on a simulated world.
 import { createHmac } from 'node:crypto';
 import { Engine } from '../../src/engine/commands.js';
+import { windowGate } from '../../src/schedule/window-gate.js';
+import type { Window } from '../../src/schedule/windows.js';
 import type { Run } from '../../src/engine/run.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { PacedClock } from '../../src/sim/clock.js';
@@ -32,6 +34,10 @@ export interface HarnessOptions {
   progressIntervalMs?: number;
   channels?: string[];
   log?: Logger;
+  /** Maintenance windows of the scenario's node group (engine and Slack alike). */
+  windows?: Window[];
+  /** The simulated clock's start; 2026-01-01T00:00Z (a Thursday) by default. */
+  clockStartMs?: number;
 }
 
 export interface Harness {
@@ -80,7 +86,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   }).start();
   const scenario = await loadScenario(opts.scenario ?? 'scenarios/demo.json');
   opts.tweak?.(scenario);
-  const clock = new PacedClock(opts.speed ?? 2000);
+  const clock = new PacedClock(opts.speed ?? 2000, opts.clockStartMs);
+  const gate = opts.windows ? windowGate(opts.windows) : undefined;
   const world = createWorld(scenario, { clock });
   const store = new MemoryRunStore();
   const logLines: string[] = [];
@@ -98,6 +105,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     policy: approvers,
     defaults: { approvalExpiryMs: opts.approvalExpiryMs ?? 7 * 24 * 3_600_000 },
+    ...(gate ? { windows: () => gate } : {}),
   });
   const edits: EditRecord[] = [];
   const targets = new Targets(
@@ -114,6 +122,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     log,
     audit: (e) => store.audit(e),
+    auditLog: (n) => store.auditLog(n),
+    schedules: store,
+    windowsFor: () => opts.windows ?? [],
     expiryIntervalMs: opts.expiryIntervalMs ?? 30_000,
     progressIntervalMs: opts.progressIntervalMs ?? 1000,
     onEdit: (e) => edits.push(e),

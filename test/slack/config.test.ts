@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, missingSlackSettings, parseConfigText } from '../../src/config.js';
+import { ConfigError, loadConfig, missingSlackSettings, parseConfigObject, parseConfigText, resolveWindows, windowsFor } from '../../src/config.js';
 import { createLogger, redact } from '../../src/log.js';
 
 const files: Record<string, string> = {};
@@ -112,6 +112,100 @@ allowSelfApproval: true
   it('parseConfigText handles an empty file', () => {
     expect(parseConfigText('', 'empty.yaml').clusters).toEqual([]);
   });
+});
+
+describe('config: maintenance windows and the data directory', () => {
+  const sat = { cron: '0 2 * * SAT', duration: '4h', timezone: 'Europe/Berlin' };
+  const nightly = { cron: '0 1 * * *', duration: '2h', timezone: 'UTC' };
+  const fri = { cron: '0 22 * * FRI', duration: '6h', timezone: 'America/New_York' };
+
+  it('reads windows globally, per cluster and per node group; nodegroups mix names and { name, windows }', async () => {
+    files['win.yaml'] = `
+windows: [{ cron: "0 2 * * SAT", duration: 4h, timezone: Europe/Berlin }]
+clusters:
+  - name: prod
+    windows:
+      - { cron: "0 22 * * FRI", duration: 6h, timezone: America/New_York }
+    nodegroups:
+      - ng-web
+      - name: ng-batch
+        windows: [{ cron: "0 1 * * *", duration: 2h, timezone: UTC }]
+      - name: ng-canary
+        windows: []
+      - name: ng-plain
+  - name: staging
+    nodegroups: [ng-1]
+`;
+    const c = await load({ ...sim, MNG_CONFIG: 'win.yaml' });
+    expect(c.windows).toEqual([sat]);
+    expect(c.clusters[0]).toEqual({
+      name: 'prod',
+      nodegroups: ['ng-web', 'ng-batch', 'ng-canary', 'ng-plain'],
+      windows: [fri],
+      nodegroupWindows: { 'ng-batch': [nightly], 'ng-canary': [] },
+    });
+    expect(c.clusters[1]).toEqual({ name: 'staging', nodegroups: ['ng-1'] });
+    // Most specific wins: the group's own (even an empty list), else the cluster's, else the global ones.
+    expect(resolveWindows(c, { cluster: 'prod', nodegroup: 'ng-batch' })).toEqual({ windows: [nightly], from: 'nodegroup' });
+    expect(resolveWindows(c, { cluster: 'prod', nodegroup: 'ng-canary' })).toEqual({ windows: [], from: 'nodegroup' });
+    expect(resolveWindows(c, { cluster: 'prod', nodegroup: 'ng-web' })).toEqual({ windows: [fri], from: 'cluster' });
+    expect(resolveWindows(c, { cluster: 'prod', nodegroup: 'ng-plain' })).toEqual({ windows: [fri], from: 'cluster' });
+    expect(resolveWindows(c, { cluster: 'staging', nodegroup: 'ng-1' })).toEqual({ windows: [sat], from: 'global' });
+    expect(windowsFor(c, { cluster: 'unknown', nodegroup: 'x' })).toEqual([sat]);
+  });
+
+  it('windowsFor is pure and defaults to none', () => {
+    const none = { clusters: [{ name: 'prod' }], windows: [] };
+    expect(windowsFor(none, { cluster: 'prod', nodegroup: 'ng-1' })).toEqual([]);
+    expect(resolveWindows(none, { cluster: 'prod', nodegroup: 'ng-1' }).from).toBe('none');
+    // An explicit empty cluster list turns the global windows off for that cluster.
+    const off = { clusters: [{ name: 'prod', windows: [] }], windows: [sat] };
+    expect(windowsFor(off, { cluster: 'prod', nodegroup: 'ng-1' })).toEqual([]);
+    // A group called like an Object.prototype key is just a name.
+    const proto = parseConfigObject({ clusters: [{ name: 'prod', nodegroups: [{ name: 'constructor', windows: [nightly] }, 'toString'] }] });
+    expect(windowsFor({ ...proto }, { cluster: 'prod', nodegroup: 'constructor' })).toEqual([nightly]);
+    expect(windowsFor({ ...proto }, { cluster: 'prod', nodegroup: 'toString' })).toEqual([]);
+  });
+
+  it('keeps older files valid: no windows anywhere', async () => {
+    files['old.json'] = JSON.stringify({ clusters: [{ name: 'prod', nodegroups: ['ng-1'] }] });
+    const c = await load({ ...sim, MNG_CONFIG: 'old.json' });
+    expect(c.windows).toEqual([]);
+    expect(c.clusters).toEqual([{ name: 'prod', nodegroups: ['ng-1'] }]);
+    expect(parseConfigText('', 'empty.yaml').windows).toEqual([]);
+  });
+
+  it('MNG_DATA_DIR, ./data by default', async () => {
+    expect((await load(sim)).dataDir).toBe('./data');
+    expect((await load({ ...sim, MNG_DATA_DIR: '/var/lib/mngbot' })).dataDir).toBe('/var/lib/mngbot');
+    expect((await load({ ...sim, MNG_DATA_DIR: '  ' })).dataDir).toBe('./data');
+  });
+
+  const bad: [string, RegExp][] = [
+    ['windows: { cron: "0 2 * * SAT" }', /bad\.yaml: windows: expected a list of windows/],
+    ['windows: [{ cron: "0 2 * * FUN", duration: 4h, timezone: UTC }]', /windows\[0\]\.cron: cron "0 2 \* \* FUN": day-of-week/],
+    ['windows: [{ cron: "0 2 * * SAT", duration: 4 hours, timezone: UTC }]', /windows\[0\]\.duration: "4 hours" is not a duration \(write it like 4h/],
+    ['windows: [{ cron: "0 2 * * SAT", duration: 9d, timezone: UTC }]', /windows\[0\]\.duration: "9d" is longer than 7 days/],
+    ['windows: [{ cron: "0 2 * * SAT", duration: 4h }]', /windows\[0\]\.timezone: expected a string, got nothing/],
+    ['windows: [{ cron: "0 2 * * SAT", duration: 4h, timezone: UTC, tz: UTC }]', /windows\[0\]\.tz: unknown key/],
+    ['clusters: [{ name: prod, windows: [{ cron: "0 2 * * SAT", duration: 4h, timezone: Europe/Berln }] }]', /clusters\[0\]\.windows\[0\]\.timezone: unknown time zone "Europe\/Berln"/],
+    [
+      'clusters: [{ name: prod, nodegroups: [ng-1, { name: ng-2, windows: [{ cron: "61 * * * *", duration: 1h, timezone: UTC }] }] }]',
+      /clusters\[0\]\.nodegroups\[1\]\.windows\[0\]\.cron: cron "61 \* \* \* \*": minute "61" is out of range/,
+    ],
+    ['clusters: [{ name: prod, nodegroups: [{ windows: [] }] }]', /clusters\[0\]\.nodegroups\[0\]\.name: expected a node group name/],
+    ['clusters: [{ name: prod, nodegroups: [{ name: ng-1, window: [] }] }]', /clusters\[0\]\.nodegroups\[0\]\.window: unknown key/],
+    ['clusters: [{ name: prod, nodegroups: [ng-1, { name: ng-1 }] }]', /clusters\[0\]\.nodegroups\[1\]: node group ng-1 is listed twice/],
+    ['clusters: [{ name: prod, nodegroups: [42] }]', /clusters\[0\]\.nodegroups\[0\]: expected a node group name/],
+  ];
+  for (const [text, error] of bad) {
+    it(`refuses ${JSON.stringify(text)}`, async () => {
+      files['bad.yaml'] = text;
+      const err = await load({ ...sim, MNG_CONFIG: 'bad.yaml' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(error);
+    });
+  }
 });
 
 describe('log', () => {

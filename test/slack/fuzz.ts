@@ -12,6 +12,9 @@ export const WORDS = [
   '--kubernetes-version=1.30', '--release-version', '--max-unavailable', '--surge', '--strategy', 'eks', 'rolling', '--drain-timeout',
   '20m', '--force', '--dry-run', '--force=true', '=', '--', '-', '—', '"', '&lt;', '<@U123>', 'r-1a2b', '0', '-1', '999999', '\u0000',
   '\n', '\t', '🚀', '__proto__', 'constructor', '%s', '${x}', "'; DROP TABLE runs;--",
+  'schedule', 'schedules', 'windows', 'history', 'audit', 'list', 'cancel', 's-7kq2m', 'prod/ng-1', '--now', '--at', '--at=', '--timezone',
+  '--tz=Europe/Berlin', 'Europe/Berlin', 'Mars/Olympus', '*', '*/5', 'SAT', 'MON-FRI', '0', '2', '"0 2 * * SAT"', '2025-04-12T02:00',
+  '2030-01-01', '02:00', '2025-02-30T02:00', '20',
 ];
 
 export function randomText(r: () => number): string {

@@ -100,6 +100,101 @@ describe('grammar: documented forms', () => {
   });
 });
 
+describe('grammar: windows, schedules, history, audit', () => {
+  it('--now on upgrade, only when given', () => {
+    expect(ok('upgrade nodegroup 1.30 --now')).toEqual({ kind: 'upgrade', options: { version: '1.30', force: false, dryRun: false, now: true } });
+    expect(ok('upgrade nodegroup 1.30 --now=false')).toEqual({ kind: 'upgrade', options: { version: '1.30', force: false, dryRun: false } });
+    expect(ok('upgrade nodegroup 1.30 \u2014now --dry-run')).toMatchObject({ options: { now: true, dryRun: true } });
+  });
+
+  it('schedule upgrade with a cron, quoted, unquoted or with =', () => {
+    const expected = {
+      kind: 'schedule-upgrade',
+      options: { version: '1.30', force: false, at: '0 2 * * SAT', timezone: 'Europe/Berlin', cluster: 'prod', nodegroup: 'ng-1' },
+    };
+    expect(ok('schedule upgrade nodegroup 1.30 --at "0 2 * * SAT" --timezone Europe/Berlin --cluster prod --nodegroup ng-1')).toEqual(expected);
+    expect(ok('schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --timezone Europe/Berlin --cluster prod --nodegroup ng-1')).toEqual(expected);
+    expect(ok('schedule upgrade nodegroup --at="0 2 * * SAT" --tz=Europe/Berlin --cluster=prod --nodegroup=ng-1 1.30')).toEqual(expected);
+    expect(ok('schedule upgrade nodegroup --at=0 2 * * SAT 1.30 --timezone Europe/Berlin --cluster prod --nodegroup ng-1')).toEqual(expected);
+    // Curly quotes from a Slack client work too.
+    expect(ok('schedule upgrade ng 1.30 --at \u201c*/30 9-17 * * MON-FRI\u201d')).toMatchObject({ options: { at: '*/30 9-17 * * MON-FRI' } });
+  });
+
+  it('schedule upgrade once, the version optional, with the upgrade options that apply', () => {
+    expect(ok('schedule upgrade nodegroup --at 2025-04-12T02:00')).toEqual({ kind: 'schedule-upgrade', options: { force: false, at: '2025-04-12T02:00' } });
+    expect(ok('schedule upgrade nodegroup 1.31 --at 2025-04-12 02:00 --timezone America/New_York')).toMatchObject({ options: { version: '1.31', at: '2025-04-12 02:00', timezone: 'America/New_York' } });
+    expect(ok('schedule upgrade nodegroup 1.31 --at 2025-04-12T00:00Z --max-unavailable 3 --surge 2 --strategy eks --drain-timeout 30m --force')).toEqual({
+      kind: 'schedule-upgrade',
+      options: { version: '1.31', at: '2025-04-12T00:00Z', maxUnavailable: 3, surge: 2, strategy: 'eks', drainTimeoutMs: 30 * 60_000, force: true },
+    });
+  });
+
+  it('schedule list and cancel', () => {
+    expect(ok('schedule list')).toEqual({ kind: 'schedule-list' });
+    expect(ok('schedules ls')).toEqual({ kind: 'schedule-list' });
+    expect(ok('schedule cancel s-7kq2m')).toEqual({ kind: 'schedule-cancel', scheduleId: 's-7kq2m' });
+  });
+
+  it('windows, history, audit', () => {
+    expect(ok('windows')).toEqual({ kind: 'windows' });
+    expect(ok('history')).toEqual({ kind: 'history' });
+    expect(ok('history ng-1')).toEqual({ kind: 'history', nodegroup: 'ng-1' });
+    expect(ok('history prod/ng-1')).toEqual({ kind: 'history', cluster: 'prod', nodegroup: 'ng-1' });
+    expect(ok('audit')).toEqual({ kind: 'audit', limit: 20 });
+    expect(ok('audit 50')).toEqual({ kind: 'audit', limit: 50 });
+    expect(ok('help schedule')).toEqual({ kind: 'help', topic: 'schedule' });
+    expect(ok('help audit')).toEqual({ kind: 'help', topic: 'audit' });
+  });
+
+  const refusals: [string, RegExp, string][] = [
+    ['schedule', /needs what to do/, USAGE.scheduleUpgrade],
+    ['schedule everything', /can upgrade, list or cancel, not "everything"/, USAGE.scheduleList],
+    ['schedule upgrade', /needs what to upgrade/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30', /when\? add --at/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 --at', /--at needs a value/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 --at 0 2 * * FUN', /--at: cron "0 2 \* \* FUN": day-of-week "FUN"/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 --at 0 2 * *', /expected 5 fields/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 --at 2025-02-30T02:00', /--at: "2025-02-30T02:00" is not a time/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 --at tomorrow', /--at: cron "tomorrow": expected 5 fields/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --timezone Mars/Olympus', /--timezone: unknown time zone "Mars\/Olympus"/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --release-version 1.30.0-20240625', /does not apply here: a schedule takes the latest AMI release/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --now', /--now does not apply here/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --dry-run', /--dry-run does not apply here/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --at 0 3 * * SAT', /--at is given twice/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup 1.30 1.31 --at 0 2 * * SAT', /expected one version/, USAGE.scheduleUpgrade],
+    ['schedule upgrade nodegroup latest --at 0 2 * * SAT', /not a Kubernetes version/, USAGE.scheduleUpgrade],
+    ['schedule list all', /takes nothing after it/, USAGE.scheduleList],
+    ['schedule cancel', /needs the id/, USAGE.scheduleCancel],
+    ['schedule cancel s-1 s-2', /one schedule id/, USAGE.scheduleCancel],
+    ['schedule cancel <s>', /not a schedule id/, USAGE.scheduleCancel],
+    ['upgrade nodegroup 1.30 --at 0 2 * * SAT', /unknown option "--at"/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --timezone UTC', /unknown option "--timezone"/, USAGE.upgrade],
+    ['upgrade nodegroup 1.30 --now=soon', /is a switch/, USAGE.upgrade],
+    ['windows prod', /takes nothing after it/, USAGE.windows],
+    ['history a b', /at most one node group/, USAGE.history],
+    ['history a/b/c', /not a node group/, USAGE.history],
+    ['history bad!name', /not a node group/, USAGE.history],
+    ['history prod/bad!', /not a node group name/, USAGE.history],
+    ['audit 0', /from 1 to 200/, USAGE.audit],
+    ['audit 1000', /from 1 to 200/, USAGE.audit],
+    ['audit many', /needs a whole number/, USAGE.audit],
+    ['audit 5 6', /at most one number/, USAGE.audit],
+    ['help tuesday', /no help on/, USAGE.help],
+  ];
+  for (const [text, error, usage] of refusals) {
+    it(`refuses ${text}`, () => {
+      const r = bad(text);
+      expect(r.error).toMatch(error);
+      expect(r.usage).toContain(usage);
+      expect(r.input).toBe(text);
+    });
+  }
+
+  it('the full usage names every command', () => {
+    for (const u of Object.values(USAGE)) expect(ALL_USAGE).toContain(u);
+  });
+});
+
 describe('grammar: refusals quote the input, say what is wrong, show the usage', () => {
   const cases: [string, RegExp, string][] = [
     ['frobnicate', /unknown command "frobnicate"/, ALL_USAGE],
@@ -175,6 +270,13 @@ describe('grammar: fuzz', () => {
       } else if (result.command.kind === 'upgrade') {
         // Anything accepted is well-formed.
         expect(result.command.options.version, `seed ${seed}`).toMatch(/^v?1\.\d+(\.\d+)?$/);
+      } else if (result.command.kind === 'schedule-upgrade') {
+        const o = result.command.options;
+        if (o.version !== undefined) expect(o.version, `seed ${seed}`).toMatch(/^v?1\.\d+(\.\d+)?$/);
+        expect(o.at, `seed ${seed}`).toBeTruthy();
+      } else if (result.command.kind === 'audit') {
+        expect(result.command.limit, `seed ${seed}`).toBeGreaterThanOrEqual(1);
+        expect(result.command.limit, `seed ${seed}`).toBeLessThanOrEqual(200);
       }
     }
   });

@@ -77,6 +77,9 @@ beforeAll(async () => {
     clock,
     log: silentLogger,
     audit: (e) => store.audit(e),
+    auditLog: (n) => store.auditLog(n),
+    schedules: store,
+    windowsFor: () => [],
   };
 });
 
@@ -102,7 +105,11 @@ describe('/mng handler', () => {
       expect(c.acked(), context).toBe(1);
       // Every command answers the person, or posts a plan (which also answers).
       expect(c.replies.length + posted.length, context).toBeGreaterThan(0);
-      for (const reply of c.replies) expect(reply.response_type, context).toBe('ephemeral');
+      // Private replies, except the channel's notice of a schedule made or cancelled.
+      for (const reply of c.replies) {
+        if (reply.response_type === 'in_channel') expect(reply.text, context).toMatch(/^Scheduled s-|^Schedule s-\S+ cancelled/);
+        else expect(reply.response_type, context).toBe('ephemeral');
+      }
       expect(calls, context).not.toContain('approve');
       expect(calls, context).not.toContain('decide');
       // Withdraw anything a lucky valid "upgrade" asked for, so the next case starts clean.
@@ -166,6 +173,49 @@ describe('/mng handler', () => {
     expect(logged).toMatch(/database on fire/);
     expect(logged).not.toContain('xoxb-secret-123');
     expect(JSON.stringify(c.replies)).not.toMatch(/database on fire/);
+  });
+});
+
+describe('/mng schedule, windows, history and audit handlers', () => {
+  it('without a schedule store or an audit log they say so, privately, and start nothing', async () => {
+    const bare: HandlerDeps = { ...deps };
+    delete bare.schedules;
+    delete bare.auditLog;
+    delete bare.windowsFor;
+    posted = [];
+    for (const [text, user, reply] of [
+      ['schedule list', 'UREQUESTER', /schedules are not available/],
+      ['schedule upgrade nodegroup 1.30 --at 0 2 * * SAT', 'UREQUESTER', /schedules are not available/],
+      ['schedule cancel s-abcde', 'UREQUESTER', /schedules are not available/],
+      ['audit', 'UAPPROVER1', /the audit log is not available/],
+      ['audit', 'UREQUESTER', /only approvers may read the audit log/],
+      ['windows', 'UREQUESTER', /no maintenance windows/],
+    ] as const) {
+      const c = command(text, user);
+      await mngCommand(bare, c.args);
+      expect(c.replies, text).toHaveLength(1);
+      expect(c.replies[0].response_type, text).toBe('ephemeral');
+      expect(JSON.stringify(c.replies[0]), text).toMatch(reply);
+    }
+    expect(posted).toEqual([]);
+  });
+
+  it('schedule ids are short, typeable and never reused', async () => {
+    const ids = ['s-aaaaa', 's-aaaaa', 's-bbbbb'];
+    const d: HandlerDeps = { ...deps, schedules: new MemoryRunStore(), newScheduleId: () => ids.shift() ?? 's-zzzzz' };
+    for (let i = 0; i < 2; i++) await mngCommand(d, command('schedule upgrade nodegroup 1.30 --at 0 2 * * SAT').args);
+    expect((await d.schedules!.listSchedules()).map((s) => s.id).sort()).toEqual(['s-aaaaa', 's-bbbbb']);
+  });
+
+  it('windows: a group with windows shows whether one is open and the next openings', async () => {
+    const now = deps.clock.now();
+    const d: HandlerDeps = { ...deps, windowsFor: () => [{ cron: '* * * * *', duration: '1h', timezone: 'UTC' }] };
+    const c = command('windows');
+    await mngCommand(d, c.args);
+    const text = JSON.stringify(c.replies[0]);
+    expect(text).toContain('demo/workers');
+    expect(text).toMatch(/open now\*, closes/);
+    expect(now).toBeGreaterThan(0);
   });
 });
 

@@ -69,3 +69,13 @@ export const NODE_EMOJI: Record<NodeState, string> = {
 export function statusWord(status: RunStatus): string {
   return status.replace(/-/g, ' ');
 }
+
+/** "2026-01-03 02:00 UTC": a fixed spelling for logs and fallbacks. */
+export function utcTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A time Slack shows in each reader's own zone, with the UTC spelling where it cannot. */
+export function slackDate(ms: number): string {
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${utcTime(ms)}>`;
+}

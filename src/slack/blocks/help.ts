@@ -1,28 +1,40 @@
 // /mng help.
-import { USAGE } from '../grammar.js';
+import { USAGE, type HelpTopic } from '../grammar.js';
 import { context, section, type Message } from './kit.js';
 import { assertWithinLimits } from './limits.js';
 
-const TOPICS = {
+const TOPICS: Record<HelpTopic, string> = {
   list: `\`${USAGE.list}\`\nClusters and node groups with version, AMI release, size and status.`,
   upgrade:
     `\`${USAGE.upgrade}\`\n\`${USAGE.upgradeEksctl}\`\n` +
     'Plans the upgrade and posts it here for an approver. Where only one cluster or node group is configured it need not be named. ' +
-    '`--dry-run` shows the plan only; `--force` lets drains delete pods a PodDisruptionBudget protects once the drain timeout passes.',
+    '`--dry-run` shows the plan only; `--force` lets drains delete pods a PodDisruptionBudget protects once the drain timeout passes. ' +
+    'A node group with maintenance windows waits, once approved, for the next one; `--now` runs it outside them (still after an approval).',
+  schedule:
+    `\`${USAGE.scheduleUpgrade}\`\n\`${USAGE.scheduleList}\`\n\`${USAGE.scheduleCancel}\`\n` +
+    'Asks for an upgrade at a time: once (an ISO time, read in `--timezone`, UTC by default, unless it has Z or an offset) or again and again (a cron). ' +
+    'Each time it posts a plan for the latest AMI release of the version (the group\'s own when none is given) that needs its own approval. ' +
+    'The person who scheduled it and approvers may cancel it.',
+  windows: `\`${USAGE.windows}\`\nEach node group's maintenance windows and their next openings. Upgrades of a group with windows run only inside them.`,
   status: `\`${USAGE.status}\`\nThe running and recent upgrades, or one in detail.`,
   cancel: `\`${USAGE.cancel}\`\nStops the run at its next safe point and puts back what it changed (approvers and the requester).`,
-} as const;
+  history: `\`${USAGE.history}\`\nPast upgrades, newest first: who asked, who decided, how they ended.`,
+  audit: `\`${USAGE.audit}\`\nThe last N entries of the audit log: who asked, approved, rejected, forced, cancelled, when and where (approvers only).`,
+};
 
-export function helpMessage(topic?: keyof typeof TOPICS): Message {
+export function helpMessage(topic?: HelpTopic): Message {
   const blocks = topic
     ? [section(TOPICS[topic])]
     : [
         section('*mngbot* upgrades EKS node groups: it plans, asks an approver, then replaces the nodes and reports here.'),
         section(TOPICS.list),
         section(TOPICS.upgrade),
+        section(TOPICS.schedule),
+        section(TOPICS.windows),
         section(TOPICS.status),
         section(TOPICS.cancel),
-        context('Only configured approvers can approve, reject or decide on a blocked drain.'),
+        section(`${TOPICS.history}\n\n${TOPICS.audit}`),
+        context('Only configured approvers can approve, reject, decide on a blocked drain or read the audit log.'),
       ];
   return assertWithinLimits({ text: 'mngbot help', blocks });
 }

@@ -21,6 +21,9 @@ export const LIMITS = {
   confirmButton: 30,
 } as const;
 
+/** Sections a long list (history, audit, schedules, windows) fills at most: about 35,000 characters, still readable. */
+export const MAX_LIST_SECTIONS = 12;
+
 /** Everything about the message that Slack would refuse; empty when it is fine. */
 export function limitProblems(msg: Message): string[] {
   const problems: string[] = [];

@@ -2,17 +2,24 @@
 // rejected, expired, the outcome). Pure: the same run renders the same message.
 import type { Finding, Plan, Run } from '../../engine/run.js';
 import { isTerminal } from '../../engine/run.js';
+import { openingZone } from '../../schedule/window-gate.js';
+import { describeOpening, type Window } from '../../schedule/windows.js';
 import { code, esc, formatDuration, plural, roughly, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, fields, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
+import { runWindowNote, windowNoteText, type WindowNote } from './windows.js';
 
 export const ACTION_APPROVE = 'mng_approve';
 export const ACTION_REJECT = 'mng_reject';
 
 export type PlanView =
-  /** A request waiting for approval, or whatever became of it: the run says which. */
-  | { kind: 'run'; run: Run; now: number }
-  | { kind: 'dry-run'; plan: Plan; requestedBy: string }
+  /**
+   * A request waiting for approval, or whatever became of it: the run says which. `windows`: the
+   * node group's maintenance windows, to say when it may start ("next window opens Sat 02:00 CET, in 3 days").
+   */
+  | { kind: 'run'; run: Run; now: number; windows?: readonly Window[] }
+  /** `window`: what the group's windows would mean for it, when it has any. */
+  | { kind: 'dry-run'; plan: Plan; requestedBy: string; window?: { note: WindowNote; now: number } }
   /** Blocking findings: shown, but nothing to approve. */
   | { kind: 'refused'; plan: Plan; requestedBy: string; reason: string; hint?: string };
 
@@ -93,6 +100,7 @@ function findingBlocks(findings: Finding[]): Block[] {
 function outcomeBlocks(view: PlanView): Block[] {
   if (view.kind === 'dry-run') {
     return [
+      ...(view.window ? [section(windowNoteText(view.window.note, view.window.now))] : []),
       context(`:test_tube: *Dry run* requested by ${who(view.requestedBy)}: nothing will start. Run the same command without --dry-run to ask for approval.`),
     ];
   }
@@ -104,10 +112,12 @@ function outcomeBlocks(view: PlanView): Block[] {
   }
   const { run, now } = view;
   const by = `Run ${code(run.id)} · requested by ${who(run.requestedBy.user)}`;
+  const note = runWindowNote(run, view.windows, now);
   switch (run.status) {
     case 'awaiting-approval': {
       const left = (run.expiresAt ?? now) - now;
       return [
+        ...(note ? [section(windowNoteText(note, now))] : []),
         actions(
           `decide:${run.id}`,
           button(ACTION_APPROVE, 'Approve', run.id, {
@@ -136,7 +146,7 @@ function outcomeBlocks(view: PlanView): Block[] {
     default:
       break;
   }
-  const approved = run.approvedBy ? ` · approved by ${who(run.approvedBy.user)}` : '';
+  const approved = `${run.approvedBy ? ` · approved by ${who(run.approvedBy.user)}` : ''}${run.outsideWindows ? ' · outside the maintenance windows (--now)' : ''}`;
   if (isTerminal(run.status)) {
     const summary = run.outcome?.summary ?? statusWord(run.status);
     const changes = run.outcome?.changes ?? [];
@@ -148,9 +158,13 @@ function outcomeBlocks(view: PlanView): Block[] {
   const extra =
     run.status === 'needs-decision' && run.decision
       ? ` A decision is needed on ${code(run.decision.node)}: see the thread.`
-      : run.status === 'scheduled' && run.notBefore
-        ? ` Starts in ${formatDuration(Math.max(0, run.notBefore - now))}.`
-        : ' Progress in the thread.';
+      : run.status === 'scheduled' && note?.kind === 'waits'
+        ? ` ${windowNoteText(note, now, true)}`
+        : run.status === 'scheduled' && run.notBefore
+          ? ` Starts in ${formatDuration(Math.max(0, run.notBefore - now))}.`
+          : run.windowPause
+            ? ` The maintenance window closed: nodes in flight finish, no new node starts${run.windowPause.opensAt !== undefined && view.windows?.length ? `; next window opens ${describeOpening(run.windowPause.opensAt, now, openingZone(view.windows, run.windowPause.opensAt))}` : ''}. Progress in the thread.`
+            : ' Progress in the thread.';
   return [
     section(`${STATUS_EMOJI[run.status]} *${capital(statusWord(run.status))}*${run.phase !== 'pending' ? ` (${esc(run.phase)})` : ''}.${extra}`),
     context(`${by}${approved}`),

@@ -2,9 +2,11 @@
 // rather than Bolt's types so that a test can call them with plain objects.
 import type { Engine } from '../../engine/commands.js';
 import type { ProgressEvent } from '../../engine/events.js';
-import type { AuditEntry, NodeGroups } from '../../engine/ports.js';
+import type { AuditEntry, GroupRef, NodeGroups } from '../../engine/ports.js';
 import type { Run } from '../../engine/run.js';
 import type { Logger } from '../../log.js';
+import type { ScheduleStore } from '../../schedule/schedules.js';
+import type { Window } from '../../schedule/windows.js';
 import type { Approvers } from '../approvers.js';
 import type { Block } from '../blocks/kit.js';
 import type { ChatApi, ProgressReporter } from '../progress.js';
@@ -31,6 +33,14 @@ export interface HandlerDeps {
   log: Logger;
   /** Records refusals the engine does not see (a cancel by someone not allowed, a refused plan). */
   audit?: (entry: AuditEntry) => Promise<void>;
+  /** The last `limit` audit entries, oldest first (RunStore.auditLog): /mng audit. Absent: not available. */
+  auditLog?: (limit: number) => Promise<AuditEntry[]>;
+  /** A node group's maintenance windows (config.ts windowsFor); absent: no group has any. */
+  windowsFor?: (ref: GroupRef) => readonly Window[];
+  /** Where /mng schedule keeps schedules (LowdbRunStore, MemoryRunStore). Absent: /mng schedule is not available. */
+  schedules?: ScheduleStore;
+  /** Ids for new schedules; newScheduleId() by default. */
+  newScheduleId?: () => string;
 }
 
 export interface RespondMessage {

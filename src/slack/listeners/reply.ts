@@ -16,6 +16,15 @@ export async function ephemeral(respond: Respond, msg: Message, log?: Logger): P
   }
 }
 
+/** A reply everyone in the channel sees (through the command's response_url: no channel membership needed). */
+export async function inChannel(respond: Respond, msg: Message, log?: Logger): Promise<void> {
+  try {
+    await respond({ response_type: 'in_channel', replace_original: false, text: msg.text, blocks: msg.blocks });
+  } catch (err) {
+    log?.warn('could not reply', { error: errorMessage(err) });
+  }
+}
+
 /** Slack errors a person can fix, as UserErrors. */
 export function asUserError(err: unknown): UserError | undefined {
   if (err instanceof UserError) return err;

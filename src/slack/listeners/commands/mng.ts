@@ -4,11 +4,15 @@ import { parseCommand } from '../../grammar.js';
 import { usageMessage } from '../../blocks/errors.js';
 import type { CommandArgs, CommandContext, HandlerDeps } from '../deps.js';
 import { ephemeral, replyError } from '../reply.js';
+import { auditCommand } from './audit.js';
 import { cancelCommand } from './cancel.js';
 import { helpCommand } from './help.js';
+import { historyCommand } from './history.js';
 import { listCommand } from './list.js';
+import { scheduleCancelCommand, scheduleListCommand, scheduleUpgradeCommand } from './schedule.js';
 import { statusCommand } from './status.js';
 import { upgradeCommand } from './upgrade.js';
+import { windowsCommand } from './windows.js';
 
 export async function mngCommand(deps: HandlerDeps, args: CommandArgs): Promise<void> {
   await args.ack();
@@ -39,6 +43,18 @@ export async function mngCommand(deps: HandlerDeps, args: CommandArgs): Promise<
         return await cancelCommand(deps, ctx, c.runId);
       case 'upgrade':
         return await upgradeCommand(deps, ctx, c.options);
+      case 'history':
+        return await historyCommand(deps, ctx, { ...(c.cluster ? { cluster: c.cluster } : {}), ...(c.nodegroup ? { nodegroup: c.nodegroup } : {}) });
+      case 'audit':
+        return await auditCommand(deps, ctx, c.limit);
+      case 'windows':
+        return await windowsCommand(deps, ctx);
+      case 'schedule-upgrade':
+        return await scheduleUpgradeCommand(deps, ctx, c.options);
+      case 'schedule-list':
+        return await scheduleListCommand(deps, ctx);
+      case 'schedule-cancel':
+        return await scheduleCancelCommand(deps, ctx, c.scheduleId);
     }
   } catch (err) {
     await replyError(log, args.respond, err, { command: c.kind });

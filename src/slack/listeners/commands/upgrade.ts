@@ -1,13 +1,17 @@
 // /mng upgrade nodegroup …: plan, post the plan in the channel with Approve and Reject, and remember
 // where it is. --dry-run posts the plan without buttons; a plan with blocking findings is posted
-// without them too, saying why.
+// without them too, saying why. A node group with maintenance windows waits, once approved, for the
+// next one (notBefore), and its plan says when; --now runs it outside them, after an approval too.
 import { PlanRefusedError } from '../../../engine/commands.js';
 import type { Run, UpgradeRequest } from '../../../engine/run.js';
-import { errorMessage } from '../../../engine/errors.js';
+import { errorMessage, UserError } from '../../../engine/errors.js';
+import { notBeforeFor, windowStart } from '../../../schedule/window-gate.js';
+import { describeOpening } from '../../../schedule/windows.js';
 import { infoMessage } from '../../blocks/errors.js';
 import { code } from '../../blocks/format.js';
 import type { Message } from '../../blocks/kit.js';
 import { planMessage } from '../../blocks/plan.js';
+import { windowNoteAt, type WindowNote } from '../../blocks/windows.js';
 import type { UpgradeOptions } from '../../grammar.js';
 import type { CommandContext, HandlerDeps } from '../deps.js';
 import { ephemeral } from '../reply.js';
@@ -36,17 +40,33 @@ export async function upgradeCommand(deps: HandlerDeps, ctx: CommandContext, opt
   const log = deps.log.child({ cluster: ref.cluster, nodegroup: ref.nodegroup, user: ctx.user });
   const request = toRequest(ref, options);
   const at = deps.clock.now();
+  const windows = deps.windowsFor?.(ref) ?? [];
+  const start = windowStart(windows, at);
+  // --now matters only where there are windows to run outside of.
+  const outside = options.now === true && windows.length > 0;
 
   if (options.dryRun) {
     const plan = await deps.engine.plan(request);
-    await post(ctx, planMessage({ kind: 'dry-run', plan, requestedBy: ctx.user }));
+    const note: WindowNote | undefined = outside ? { kind: 'outside' } : windowNoteAt(windows, at);
+    await post(ctx, planMessage({ kind: 'dry-run', plan, requestedBy: ctx.user, ...(note ? { window: { note, now: at } } : {}) }));
     log.info('dry run posted', { toRelease: plan.toRelease });
     return;
   }
+  if (!outside && start.kind === 'never') {
+    throw new UserError(
+      `no maintenance window of ${ref.cluster}/${ref.nodegroup} opens ahead, so an upgrade could never start`,
+      'change its windows in the configuration, or add --now to run outside them (it still needs an approval)',
+    );
+  }
+  const notBefore = outside ? undefined : notBeforeFor(start, at);
 
   let run: Run;
   try {
-    run = await deps.engine.requestUpgrade(request, { user: ctx.user, at, channel: ctx.channel.id }, { notify: { channel: ctx.channel.id } });
+    run = await deps.engine.requestUpgrade(
+      request,
+      { user: ctx.user, at, channel: ctx.channel.id },
+      { notify: { channel: ctx.channel.id }, ...(notBefore !== undefined ? { notBefore } : {}), ...(outside ? { outsideWindows: true } : {}) },
+    );
   } catch (err) {
     if (!(err instanceof PlanRefusedError)) throw err;
     await post(ctx, planMessage({ kind: 'refused', plan: err.plan, requestedBy: ctx.user, reason: err.message, ...(err.hint ? { hint: err.hint } : {}) }));
@@ -55,15 +75,28 @@ export async function upgradeCommand(deps: HandlerDeps, ctx: CommandContext, opt
     return;
   }
 
+  if (outside) {
+    // The engine's request entry names the versions, not the flags: say who chose to bypass the windows.
+    await deps.audit?.({ at, user: ctx.user, action: 'request-now', runId: run.id, channel: ctx.channel.id, detail: `--now: ${ref.cluster}/${ref.nodegroup} runs outside its maintenance windows` });
+  }
+
   let ts: string;
   try {
-    ts = await post(ctx, planMessage({ kind: 'run', run, now: deps.clock.now() }));
+    ts = await post(ctx, planMessage({ kind: 'run', run, now: deps.clock.now(), windows }));
   } catch (err) {
     // Nobody can see the request, so nobody could approve it: withdraw it rather than let it wait.
-    await deps.engine.cancel(run.id, { user: 'mngbot', at: deps.clock.now() }).catch((e) => log.warn('could not withdraw an unseen request', { runId: run.id, error: errorMessage(e) }));
+    await deps.engine
+      .cancel(run.id, { user: 'mngbot', at: deps.clock.now(), channel: ctx.channel.id })
+      .catch((e) => log.warn('could not withdraw an unseen request', { runId: run.id, error: errorMessage(e) }));
     throw err;
   }
   deps.reporter.setCoords(run.id, { channel: ctx.channel.id, planTs: ts, threadTs: ts });
-  log.info('upgrade requested', { runId: run.id, toRelease: run.plan.toRelease });
-  await ephemeral(ctx.respond, infoMessage(`Plan for run ${code(run.id)} posted. It needs an approver: ${deps.approvers.describe()}.`), log);
+  log.info('upgrade requested', { runId: run.id, toRelease: run.plan.toRelease, notBefore, outsideWindows: outside });
+  const when =
+    start.kind === 'closed' && !outside
+      ? ` Once approved it waits for the next maintenance window: ${describeOpening(start.next.opensAt, at, start.timezone)}.`
+      : outside
+        ? ' Once approved it runs at once, outside the maintenance windows (--now).'
+        : '';
+  await ephemeral(ctx.respond, infoMessage(`Plan for run ${code(run.id)} posted. It needs an approver: ${deps.approvers.describe()}.${when}`), log);
 }

@@ -1,0 +1,41 @@
+// /mng history [nodegroup]: past upgrades, newest first — who asked, who decided, how it ended.
+import { isActive, type Run } from '../../engine/run.js';
+import { code, esc, formatDuration, slackDate, STATUS_EMOJI, statusWord, who } from './format.js';
+import { context, header, section, type Block, type Message } from './kit.js';
+import { assertWithinLimits, clip, LIMITS, MAX_LIST_SECTIONS as MAX_SECTIONS, packLines } from './limits.js';
+
+/** Runs shown at most; older ones are counted. */
+export const HISTORY_MAX = 50;
+
+export function historyLine(run: Run): string {
+  const decided = run.decidedBy ? ` · ${run.decidedBy.decision} by ${who(run.decidedBy.user)}` : '';
+  const took = run.startedAt && run.finishedAt ? ` · took ${formatDuration(run.finishedAt - run.startedAt)}` : '';
+  const flags = [run.plan.force ? 'forced' : '', run.outsideWindows ? 'outside the windows (--now)' : ''].filter(Boolean);
+  const summary = run.outcome?.summary ? `\n      _${esc(clip(run.outcome.summary, 200))}_` : '';
+  return (
+    `${STATUS_EMOJI[run.status]} ${code(run.id)} ${esc(run.ref.cluster)}/${esc(run.ref.nodegroup)} ` +
+    `${esc(run.plan.fromVersion)} → ${esc(run.plan.toVersion)} (${esc(run.plan.toRelease)}) · *${statusWord(run.status)}*` +
+    ` · ${slackDate(run.createdAt)} · asked by ${who(run.requestedBy.user)}${decided}${took}${flags.length ? ` · ${flags.join(', ')}` : ''}${summary}`
+  );
+}
+
+export function historyMessage(runs: Run[], filter: { cluster?: string; nodegroup?: string } = {}): Message {
+  const what = filter.nodegroup ? `${filter.cluster ? `${filter.cluster}/` : ''}${filter.nodegroup}` : undefined;
+  const blocks: Block[] = [header(clip(what ? `History of ${what}` : 'Upgrade history', LIMITS.headerText))];
+  if (runs.length === 0) {
+    blocks.push(section(what ? `No upgrades of ${code(what)} yet.` : 'No upgrades yet.'));
+    return assertWithinLimits({ text: what ? `No upgrades of ${what} yet` : 'No upgrades yet', blocks });
+  }
+  const shown = runs.slice(0, HISTORY_MAX);
+  const { chunks, left } = packLines(
+    shown.map(historyLine),
+    LIMITS.sectionText - 40,
+    MAX_SECTIONS,
+  );
+  for (const c of chunks) blocks.push(section(c));
+  const more = left + (runs.length - shown.length);
+  if (more > 0) blocks.push(context(`…and ${more} older.`));
+  const active = runs.filter((r) => isActive(r.status) || r.status === 'awaiting-approval').length;
+  blocks.push(context(`Details of one: \`/mng status RUN-ID\`${active ? ` · ${active} still running or waiting` : ''}`));
+  return assertWithinLimits({ text: `${runs.length} upgrade${runs.length === 1 ? '' : 's'}${what ? ` of ${what}` : ''}`, blocks });
+}
