@@ -192,8 +192,8 @@ describe.concurrent('mngbot upgrade', () => {
     expect(r.stderr).toMatch(/Ctrl-C: cancelling run r-\w+; mngbot is putting back what it changed/);
     expect(r.stdout).toMatch(/^\+\d\d:\d\d:\d\d {2}phase cleanup +cleaning up: cancelled by cli:/m);
     expect(r.stdout).toMatch(/^status cancelled \(rolling\)/m);
-    // The group's size depends on where the cancel caught the surge; no node is left tainted or cordoned.
     expect(r.stdout).toMatch(/podsLost 0, .*leftTainted 0, leftCordoned 0/);
+    expect(r.stdout).toContain('asg before min 9 max 12 desired 9, after min 9 max 12 desired 9');
     expect(r.stdout).toContain('What stayed changed:');
   });
 
