@@ -1,14 +1,16 @@
 // The console in a real browser (Debian's Chromium through playwright-core), with the real bot
 // behind it: dana asks for an upgrade of the EKS Workshop's managed node group, may not approve it
 // herself, sam approves it through the confirm dialog, and the thread shows the upgrade done.
-// Saves docs/console.png for the README.
+// Saves a screenshot; MNG_UPDATE_SCREENSHOT=1 writes it to docs/console.png, the README's picture.
 import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { APPROVER, REQUESTER, startBotWithConsole, waitForRun, type BotWithConsole } from './bot-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = 'docs/console.png';
+const SCREENSHOT = process.env.MNG_UPDATE_SCREENSHOT === '1' ? 'docs/console.png' : join(tmpdir(), 'mngbot-console.png');
 
 let b: BotWithConsole | undefined;
 let browser: Browser | undefined;
@@ -95,7 +97,7 @@ describe('the console in a browser', () => {
     await thread.locator('.thread-sep').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await page.locator('#messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
     await page.mouse.move(1, 1);
-    mkdirSync('docs', { recursive: true });
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
     expect(errors).toEqual([]);
   });
