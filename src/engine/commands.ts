@@ -6,6 +6,7 @@ import type { GroupRef } from './ports.js';
 import { isActive, isTerminal, type Actor, type DecisionChoice, type Plan, type Run, type UpgradeRequest } from './run.js';
 import { retrying } from './retry.js';
 import { Runner, type RunnerDeps } from './runner.js';
+import { eksRefusal } from './steps/eks-requests.js';
 import { checkTarget } from './version.js';
 
 export interface ApprovalPolicy {
@@ -212,6 +213,8 @@ export class Engine {
         await this.runner.commit(run, [this.statusEvent(run, `cancelled by ${by.user}`)]);
       } else {
         if (run.cleanupReason) throw new UserError(`run ${runId} is already cleaning up (${run.cleanupReason.status})`);
+        const refusal = eksRefusal(run, 'cancel');
+        if (refusal) throw refusal;
         run.requests.cancel = by;
         await this.runner.commit(run, []);
       }
@@ -247,6 +250,8 @@ export class Engine {
     const run = await this.runner.withLock(runId, async () => {
       const run = await this.mustGet(runId);
       if (run.status !== 'running') throw new UserError(`run ${runId} is ${run.status}, not running`);
+      const refusal = eksRefusal(run, 'pause');
+      if (refusal) throw refusal;
       run.requests.pause = by;
       await this.runner.commit(run, []);
       await this.audit(by, 'pause', runId);

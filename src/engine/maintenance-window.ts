@@ -43,7 +43,7 @@ export function applyWindow(ctx: StepContext, gate: WindowGate | undefined): Win
   if (!run.windowPause && (run.status === 'running' || run.status === 'needs-decision')) {
     run.windowPause = { since: ctx.now, ...(w.opensAt !== undefined ? { opensAt: w.opensAt } : {}) };
     ctx.touch();
-    if (run.strategy === 'eks' && run.phase !== 'pending') {
+    if (run.strategy === 'eks' && run.eks?.requestedAt !== undefined) {
       ctx.emit({ kind: 'warning', detail: `the maintenance window closed, but EKS's update cannot be paused: it carries on (${opensIn(w.opensAt)})` });
     } else if (run.status === 'running') {
       run.status = 'paused';

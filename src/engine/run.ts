@@ -229,7 +229,21 @@ export interface Run {
   requests: { decision?: { node: string; choice: DecisionChoice; by: Actor }; cancel?: Actor; pause?: Actor };
   /** Why the run is cleaning up. */
   cleanupReason?: { status: 'failed' | 'cancelled' | 'aborted'; message: string };
-  eks?: { updateId?: string; lastActivityAt?: number; polledAt?: number };
+  /** Strategy eks: what mngbot knows of the update EKS runs (UpdateNodegroupVersion, clientRequestToken = run id). */
+  eks?: {
+    /** Saved before the call: from here on an update may exist, whatever the bot remembers. */
+    requestedAt?: number;
+    updateId?: string;
+    /** DescribeUpdate's last answer. */
+    status?: 'InProgress' | 'Successful' | 'Failed' | 'Cancelled';
+    lastActivityAt?: number;
+    /** Last DescribeUpdate (it has no watch). */
+    polledAt?: number;
+    /** Nodes whose slow drain mngbot has already warned about. */
+    warned?: string[];
+    /** The group's own maxUnavailable, which EKS uses whatever the plan says. */
+    maxUnavailable?: number;
+  };
   /** Last look at the Auto Scaling group's instances (it has no watch). */
   instancesPolledAt?: number;
   startedAt?: number;

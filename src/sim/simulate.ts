@@ -114,6 +114,8 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
     const tracked = promise.finally(() => {
       finished = true;
     });
+    // Its rejection is thrown below, once the clock has run; unobserved meanwhile, Node would crash on it.
+    tracked.catch(() => undefined);
     await until(() => finished);
     return tracked;
   };

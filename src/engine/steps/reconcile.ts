@@ -13,8 +13,9 @@ export async function reconcile(ctx: StepContext): Promise<void> {
     for (const rec of inFlight) {
       const state = live.get(rec.instanceId);
       if (state === undefined || state.startsWith('Terminat')) {
-        ctx.setNodeState(rec, 'evicted', `${rec.name}: found drained when the bot came back`);
-        ctx.setNodeState(rec, 'cordoned', `${rec.name}: found cordoned when the bot came back`);
+        // Forward only: a record saved as cordoned is past evicted already.
+        if (rec.state === 'evicting') ctx.setNodeState(rec, 'evicted', `${rec.name}: found drained when the bot came back`);
+        if (rec.state === 'evicted') ctx.setNodeState(rec, 'cordoned', `${rec.name}: found cordoned when the bot came back`);
         ctx.setNodeState(rec, 'terminating', `${rec.name}: its instance was already terminating when the bot came back`);
         found.push(`${rec.name} already terminating`);
       }
