@@ -252,7 +252,7 @@ export interface Run {
   counters: { podsEvicted: number; forcedDeletions: number; apiErrors: number };
   outcome?: RunOutcome;
   /** Where the chat front end shows this run; opaque to the engine. */
-  notify?: { channel?: string; planTs?: string; progressTs?: string; threadTs?: string };
+  notify?: { channel?: string; planTs?: string; progressTs?: string; threadTs?: string; finalShown?: boolean };
 }
 
 export function canTransition(from: NodeState, to: NodeState): boolean {

@@ -18,7 +18,10 @@ import { decideAction } from './listeners/actions/decide.js';
 import { rejectAction } from './listeners/actions/reject.js';
 import { mngCommand } from './listeners/commands/mng.js';
 import type { ActionArgs, CommandArgs, HandlerDeps, SlackEngine } from './listeners/deps.js';
+import { deliveryKey, SeenDeliveries } from './deliveries.js';
 import { ProgressReporter, type ChatApi, type EditRecord } from './progress.js';
+import { scheduledUpgrade } from './scheduled-upgrade.js';
+import type { Schedule } from '../schedule/schedules.js';
 import type { Targets } from './targets.js';
 
 export interface SlackAppDeps {
@@ -56,6 +59,8 @@ export interface SlackApp {
   readonly ready: boolean;
   /** Starts listening; resolves with the HTTP port (HTTP mode, or Socket Mode's health port). */
   start(): Promise<{ port?: number }>;
+  /** A schedule fired: posts its plan for approval in the channel it was made in. */
+  requestScheduled(schedule: Schedule): Promise<void>;
   /** Stops taking requests, then flushes what Slack is still owed (final states, summaries). */
   stop(): Promise<void>;
 }
@@ -154,6 +159,16 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     ...(deps.newScheduleId ? { newScheduleId: deps.newScheduleId } : {}),
   };
 
+  const seen = new SeenDeliveries();
+  app.use(async (args) => {
+    const key = deliveryKey(args.body);
+    if (key && !seen.first(key)) {
+      log.info('repeated delivery from Slack dropped', { key, retryNum: args.context.retryNum, retryReason: args.context.retryReason });
+      await (args as { ack?: () => Promise<void> }).ack?.();
+      return;
+    }
+    await args.next();
+  });
   app.command(deps.command ?? '/mng', (args) => mngCommand(handlerDeps, args as unknown as CommandArgs));
   app.action(ACTION_APPROVE, (args) => approveAction(handlerDeps, args as unknown as ActionArgs));
   app.action(ACTION_REJECT, (args) => rejectAction(handlerDeps, args as unknown as ActionArgs));
@@ -178,9 +193,15 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     get ready() {
       return ready;
     },
+    requestScheduled: (schedule) => scheduledUpgrade(handlerDeps, app.client as unknown as ChatApi, schedule),
     async start() {
       await app.init();
       reporter.start();
+      const caught = await reporter.catchUp().catch((err) => {
+        log.warn('could not look for run ends Slack has not seen', { error: errorMessage(err) });
+        return [];
+      });
+      if (caught.length) log.info('showing the end of runs that ended while the bot was stopping', { runs: caught });
       let port: number | undefined;
       if (settings.socketMode) {
         await app.start();

@@ -84,6 +84,10 @@ export class FakeWebApi {
         return { users: members };
       },
       'conversations.info': (a) => ({ channel: { id: a.channel, name: String(a.channel).toLowerCase(), is_member: true } }),
+      'conversations.replies': (a) => {
+        const thread = [...this.messages.values()].filter((m) => m.channel === a.channel && (m.ts === a.ts || m.thread_ts === a.ts));
+        return { messages: thread.map((m) => ({ type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, bot_id: this.botId, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}) })) };
+      },
     };
   }
 

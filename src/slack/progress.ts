@@ -7,13 +7,13 @@ import type { ProgressEvent } from '../engine/events.js';
 import { errorMessage } from '../engine/errors.js';
 import type { GroupRef } from '../engine/ports.js';
 import type { Run } from '../engine/run.js';
-import { isTerminal } from '../engine/run.js';
+import { isTerminal, TERMINAL_STATUSES } from '../engine/run.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { Window } from '../schedule/windows.js';
 import type { Block, Message } from './blocks/kit.js';
 import { planMessage } from './blocks/plan.js';
-import { progressMessage } from './blocks/progress.js';
+import { progressBlockId, progressMessage } from './blocks/progress.js';
 import { blockedMessage, decisionMessage, nodeFailedMessage, noticeMessage, summaryMessage } from './blocks/thread.js';
 import { isPermanentSlackError, retryAfterMs } from './slack-errors.js';
 
@@ -23,7 +23,12 @@ export interface Coords {
   planTs?: string;
   threadTs?: string;
   progressTs?: string;
+  /** The run's end is in Slack (messages final, summary posted): nothing left to catch up on. */
+  finalShown?: boolean;
 }
+
+/** A bot that stopped after a run ended but before Slack showed it catches up if it is back within this. */
+const CATCH_UP_MS = 24 * 3_600_000;
 
 /** The part of Slack's Web API client the reporter uses. */
 export interface ChatApi {
@@ -31,11 +36,16 @@ export interface ChatApi {
     postMessage(args: { channel: string; text: string; blocks?: Block[]; thread_ts?: string }): Promise<{ ts?: string }>;
     update(args: { channel: string; ts: string; text: string; blocks?: Block[] }): Promise<unknown>;
   };
+  /** Reads a thread: finds a progress message whose ts a stopped bot posted but never recorded. */
+  conversations?: {
+    replies(args: { channel: string; ts: string; limit?: number }): Promise<{ messages?: { ts?: string; blocks?: unknown[] }[] }>;
+  };
 }
 
 /** The part of the engine the reporter uses. setNotify, when the engine has it, keeps coordinates across restarts. */
 export interface ReporterEngine {
   get(runId: string): Promise<Run | undefined>;
+  list(filter?: { statuses?: readonly Run['status'][] }): Promise<Run[]>;
   onEvent(listener: (e: ProgressEvent) => void): () => void;
   setNotify?(runId: string, notify: NonNullable<Run['notify']>): Promise<unknown>;
 }
@@ -78,6 +88,8 @@ type Render = () => Promise<Message | undefined>;
 class Editor {
   ts?: string;
   dead = false;
+  /** Looked in the thread for a progress message posted before a restart. */
+  private looked = false;
   private timer?: NodeJS.Timeout;
   private inflight = false;
   private dirty = false;
@@ -137,6 +149,11 @@ class Editor {
     const method = this.ts ? 'chat.update' : 'chat.postMessage';
     try {
       const msg = await this.render();
+      if (msg && !this.ts && this.kind === 'progress' && this.threadTs && !this.looked) {
+        this.looked = true;
+        this.ts = await this.r.findProgress(this.channel, this.threadTs, this.runId);
+        if (this.ts) this.r.setCoords(this.runId, { channel: this.channel, progressTs: this.ts });
+      }
       if (msg) {
         if (this.ts) {
           await this.r.client.chat.update({ channel: this.channel, ts: this.ts, text: msg.text, blocks: msg.blocks });
@@ -234,6 +251,21 @@ export class ProgressReporter {
     this.unsubscribe = this.engine.onEvent((e) => this.onEvent(e));
   }
 
+  /**
+   * Shows the end of runs that ended while their end was not yet in Slack (the bot stopped between
+   * saving the final state and showing it): a final edit of their messages and the summary reply.
+   */
+  async catchUp(): Promise<string[]> {
+    const now = this.clock.now();
+    const missed = (await this.engine.list({ statuses: TERMINAL_STATUSES })).filter(
+      (r) => r.approvedBy && r.notify?.channel && !r.notify.finalShown && (r.finishedAt ?? 0) > now - CATCH_UP_MS,
+    );
+    for (const run of missed) {
+      this.onEvent({ runId: run.id, at: run.finishedAt ?? now, kind: 'status', status: run.status, detail: run.outcome?.summary ?? run.status });
+    }
+    return missed.map((r) => r.id);
+  }
+
   /** Stops listening, then waits (up to flushMs) for what is queued to reach Slack, final states included. */
   async stop(flushMs = 5000): Promise<void> {
     this.unsubscribe?.();
@@ -273,6 +305,20 @@ export class ProgressReporter {
     const channel = mine?.channel ?? run.notify?.channel;
     if (!channel) return undefined;
     return { ...run.notify, ...mine, channel };
+  }
+
+  /** The ts of the run's progress message in the thread, if one is there already. */
+  async findProgress(channel: string, threadTs: string, runId: string): Promise<string | undefined> {
+    if (!this.client.conversations) return undefined;
+    try {
+      const res = await this.client.conversations.replies({ channel, ts: threadTs, limit: 200 });
+      const marker = progressBlockId(runId);
+      return res.messages?.find((m) => m.ts !== threadTs && JSON.stringify(m.blocks ?? []).includes(marker))?.ts;
+    } catch (err) {
+      // Without channels:history (or groups:history) the thread cannot be read: post a new message.
+      this.log.info('could not look for an earlier progress message in the thread', { runId, error: errorMessage(err) });
+      return undefined;
+    }
   }
 
   blockedUntil(method: string): number {
@@ -361,10 +407,21 @@ export class ProgressReporter {
       case 'status':
         if (e.status === 'paused') this.reply(slot, coords.channel, threadTs, async () => noticeMessage(':double_vertical_bar:', e.detail));
         if (terminal) {
-          this.reply(slot, coords.channel, threadTs, async () => {
-            const run = await this.engine.get(e.runId);
-            return run ? summaryMessage(run) : undefined;
-          });
+          this.reply(
+            slot,
+            coords.channel,
+            threadTs,
+            async () => {
+              const run = await this.engine.get(e.runId);
+              return run ? summaryMessage(run) : undefined;
+            },
+            // Recorded once the summary is out and both messages show the end: a restarted bot then
+            // knows there is nothing to catch up on.
+            () =>
+              void this.settled(slot).then((shown) => {
+                if (shown) this.setCoords(e.runId, { channel: coords.channel, finalShown: true });
+              }),
+          );
         }
         break;
       default:
@@ -395,13 +452,24 @@ export class ProgressReporter {
     return slot.progress;
   }
 
+  /** Resolves true once the run's messages have nothing left to show; false if that takes too long. */
+  private async settled(slot: Slot, timeoutMs = 120_000): Promise<boolean> {
+    const deadline = realNow() + timeoutMs;
+    while (slot.parent?.busy || slot.progress?.busy) {
+      if (realNow() > deadline) return false;
+      await sleep(50);
+    }
+    return !slot.parent?.dead && !slot.progress?.dead;
+  }
+
   /** Thread replies go out in order, one run at a time; a 429 delays them, never drops them. */
-  private reply(slot: Slot, channel: string, threadTs: string, render: Render): void {
+  private reply(slot: Slot, channel: string, threadTs: string, render: Render, posted?: () => void): void {
     this.pendingWork++;
     slot.replies = slot.replies
       .then(async () => {
         const msg = await render();
         if (msg) await this.post(channel, threadTs, msg, slot.runId);
+        posted?.();
       })
       .catch((err) => this.log.error('thread reply failed', { runId: slot.runId, error: errorMessage(err) }))
       .finally(() => this.pendingWork--);

@@ -1,17 +1,16 @@
 // The real bot (Bolt's HTTP receiver, the engine, a simulated world) wired to the console instead
 // of Slack: the bot's Web API client points at the console's /api/, and the console signs what it
-// sends to the bot's /slack/events. Built the way test/e2e/harness.ts builds it.
+// sends to the bot's /slack/events. The bot is started as main.ts starts it (startBot).
 import { DEMO_APPROVER, DEMO_REQUESTER } from '../../src/console/demo-people.js';
 import { startConsole, type ConsoleServer, type ConsoleUser } from '../../src/console/server.js';
-import { Engine } from '../../src/engine/commands.js';
+import { startBot } from '../../src/bot.js';
+import type { Engine } from '../../src/engine/commands.js';
 import type { Run } from '../../src/engine/run.js';
 import { createLogger } from '../../src/log.js';
 import { PacedClock } from '../../src/sim/clock.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { createWorld, type SimWorld } from '../../src/sim/world.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
-import { Approvers } from '../../src/slack/approvers.js';
-import { Targets } from '../../src/slack/targets.js';
+import type { SlackApp } from '../../src/slack/app.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 
 export const SIGNING_SECRET = 'console-test-signing-secret-42';
@@ -62,49 +61,41 @@ export async function startBotWithConsole(opts: BotWithConsoleOptions = {}): Pro
   const store = new MemoryRunStore();
   const logLines: string[] = [];
   const log = createLogger({ level: 'info', write: (l) => logLines.push(l) });
-  const approvers = new Approvers({ users: opts.approvers ?? [REQUESTER.id, APPROVER.id], groups: [], allowSelfApproval: opts.allowSelfApproval ?? false, log });
-  const engine = new Engine({
-    nodeGroups: world.nodeGroups,
-    clusterFor: () => world.cluster,
+  const bot = await startBot({
+    config: {
+      slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: console.apiUrl, port: 0 },
+      approvers: { users: opts.approvers ?? [REQUESTER.id, APPROVER.id], groups: [] },
+      allowSelfApproval: opts.allowSelfApproval ?? false,
+      defaults: { approvalExpiryMs: 7 * 24 * 3_600_000 },
+      windows: [],
+    },
+    world: { nodeGroups: world.nodeGroups, clusterFor: () => world.cluster, clock, clusters: [{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name] }] },
     store,
-    clock,
-    policy: approvers,
-    defaults: { approvalExpiryMs: 7 * 24 * 3_600_000 },
-  });
-  const slack = createSlackApp({
-    settings: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: console.apiUrl, port: 0 },
-    host: '127.0.0.1',
-    engine,
-    nodeGroups: world.nodeGroups,
-    targets: new Targets([{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name] }], world.nodeGroups),
-    approvers,
-    clock,
     log,
-    audit: (e) => store.audit(e),
-    progressIntervalMs: opts.progressIntervalMs ?? 1000,
+    host: '127.0.0.1',
+    schedulerTrigger: 'manual',
+    slack: { progressIntervalMs: opts.progressIntervalMs ?? 1000 },
   });
-  const { port } = await slack.start();
-  botUrl = `http://127.0.0.1:${port}`;
+  botUrl = `http://127.0.0.1:${bot.port}`;
 
   return {
     console,
-    slack,
-    engine,
+    slack: bot.slack,
+    engine: bot.engine,
     store,
     world,
     botUrl,
     logLines,
     runs: () => store.list(),
     async close() {
-      await engine.stop();
-      await slack.stop();
+      await bot.stop();
       await console.close();
     },
   };
 }
 
 /** Polls until the predicate holds for some run. */
-export async function waitForRun(b: BotWithConsole, predicate: (r: Run) => boolean, timeoutMs = 20_000, what = 'run state'): Promise<Run> {
+export async function waitForRun(b: Pick<BotWithConsole, 'runs'>, predicate: (r: Run) => boolean, timeoutMs = 20_000, what = 'run state'): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = (await b.runs()).find(predicate);

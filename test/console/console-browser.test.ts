@@ -7,12 +7,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startDemo } from '../../src/demo.js';
+import { createLogger } from '../../src/log.js';
 import { APPROVER, REQUESTER, startBotWithConsole, waitForRun, type BotWithConsole } from './bot-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = process.env.MNG_UPDATE_SCREENSHOT === '1' ? 'docs/console.png' : join(tmpdir(), 'mngbot-console.png');
 
-let b: BotWithConsole | undefined;
+let b: Pick<BotWithConsole, 'console' | 'slack' | 'runs' | 'close'> | undefined;
 let browser: Browser | undefined;
 
 afterEach(async () => {
@@ -34,10 +36,9 @@ const planMessage = (page: Page) => page.locator('#messages .msg', { hasText: 'U
 describe('the console in a browser', () => {
   it('request, refused self-approval, approval with the confirm dialog, finished progress in the thread', { timeout: 30_000 }, async () => {
     browser = await launch();
-    b = await startBotWithConsole({
-      speed: 400,
-      hints: ['/mng upgrade nodegroup 1.23', '/mng list', '/mng help'],
-    });
+    // Exactly what `npm start` runs with no configuration, only faster.
+    const demo = await startDemo({ consolePort: 0, speed: 400, log: createLogger({ level: 'warn', write: () => {} }) });
+    b = { console: demo.console, slack: demo.bot.slack, runs: () => demo.bot.engine.list(), close: () => demo.stop() };
     const page = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

@@ -1,19 +1,17 @@
 // Drives the whole app the way Slack does: signed requests into Bolt's real HTTP receiver, a local
 // fake Web API answering (and recording) the app's calls, the engine on a simulated world.
 import { createHmac } from 'node:crypto';
-import { Engine } from '../../src/engine/commands.js';
-import { windowGate } from '../../src/schedule/window-gate.js';
+import { startBot } from '../../src/bot.js';
+import type { Engine } from '../../src/engine/commands.js';
 import type { Window } from '../../src/schedule/windows.js';
 import type { Run } from '../../src/engine/run.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { PacedClock } from '../../src/sim/clock.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { createWorld, type SimWorld } from '../../src/sim/world.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
-import { Approvers } from '../../src/slack/approvers.js';
+import type { SlackApp } from '../../src/slack/app.js';
 import { FakeWebApi, type FakeMessage } from '../../src/slack/fake-web-api.js';
 import type { EditRecord } from '../../src/slack/progress.js';
-import { Targets } from '../../src/slack/targets.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -61,6 +59,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Slack gives every command and click a trigger_id of its own; the bot drops one it has seen. */
+let triggers = 0;
+
 export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
@@ -87,49 +88,32 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const scenario = await loadScenario(opts.scenario ?? 'scenarios/demo.json');
   opts.tweak?.(scenario);
   const clock = new PacedClock(opts.speed ?? 2000, opts.clockStartMs);
-  const gate = opts.windows ? windowGate(opts.windows) : undefined;
   const world = createWorld(scenario, { clock });
   const store = new MemoryRunStore();
   const logLines: string[] = [];
   const log = opts.log ?? createLogger({ level: 'info', write: (l) => logLines.push(l) });
-  const approvers = new Approvers({
-    users: opts.approvers ?? ['UAPPROVER1', 'UAPPROVER2'],
-    groups: opts.groups ?? [],
-    allowSelfApproval: opts.allowSelfApproval ?? false,
-    log,
-  });
-  const engine = new Engine({
-    nodeGroups: world.nodeGroups,
-    clusterFor: () => world.cluster,
-    store,
-    clock,
-    policy: approvers,
-    defaults: { approvalExpiryMs: opts.approvalExpiryMs ?? 7 * 24 * 3_600_000 },
-    ...(gate ? { windows: () => gate } : {}),
-  });
   const edits: EditRecord[] = [];
-  const targets = new Targets(
-    [{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name], ...(opts.channels ? { channels: opts.channels } : {}) }],
-    world.nodeGroups,
-  );
-  const slack = createSlackApp({
-    settings: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: fake.url, port: 0 },
-    host: '127.0.0.1',
-    engine,
-    nodeGroups: world.nodeGroups,
-    targets,
-    approvers,
-    clock,
+  const bot = await startBot({
+    config: {
+      slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: fake.url, port: 0 },
+      approvers: { users: opts.approvers ?? ['UAPPROVER1', 'UAPPROVER2'], groups: opts.groups ?? [] },
+      allowSelfApproval: opts.allowSelfApproval ?? false,
+      defaults: { approvalExpiryMs: opts.approvalExpiryMs ?? 7 * 24 * 3_600_000 },
+      windows: opts.windows ?? [],
+    },
+    world: {
+      nodeGroups: world.nodeGroups,
+      clusterFor: () => world.cluster,
+      clock,
+      clusters: [{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name], ...(opts.channels ? { channels: opts.channels } : {}) }],
+    },
+    store,
     log,
-    audit: (e) => store.audit(e),
-    auditLog: (n) => store.auditLog(n),
-    schedules: store,
-    windowsFor: () => opts.windows ?? [],
-    expiryIntervalMs: opts.expiryIntervalMs ?? 30_000,
-    progressIntervalMs: opts.progressIntervalMs ?? 1000,
-    onEdit: (e) => edits.push(e),
+    host: '127.0.0.1',
+    schedulerTrigger: 'manual',
+    slack: { expiryIntervalMs: opts.expiryIntervalMs ?? 30_000, progressIntervalMs: opts.progressIntervalMs ?? 1000, onEdit: (e) => edits.push(e) },
   });
-  const { port } = await slack.start();
+  const { engine, slack, port } = bot;
   const url = `http://127.0.0.1:${port}`;
 
   const post = async (body: string, headers: Record<string, string>) => {
@@ -161,7 +145,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         text,
         api_app_id: 'A0MNGBOT',
         response_url: responseUrl,
-        trigger_id: `trigger-${Date.now()}`,
+        trigger_id: `trigger-${++triggers}`,
       }).toString();
       const res = await post(body, signedHeaders(body));
       return { ...res, responseUrl };
@@ -174,7 +158,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         api_app_id: 'A0MNGBOT',
         token: 'legacy-verification-token',
         container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-        trigger_id: `trigger-${Date.now()}`,
+        trigger_id: `trigger-${++triggers}`,
         team: { id: fake.teamId, domain: 'fake' },
         channel: { id: message.channel, name: 'platform' },
         message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
@@ -190,8 +174,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     runs: () => store.list(),
     async close() {
-      await engine.stop();
-      await slack.stop();
+      await bot.stop();
       await fake.stop();
     },
   };

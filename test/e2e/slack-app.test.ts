@@ -289,6 +289,48 @@ describe('a drain that needs a person', () => {
   });
 });
 
+describe("Slack's repeated deliveries", () => {
+  it('a slash command delivered again (X-Slack-Retry-Num) plans once; a click delivered twice approves once', async () => {
+    h = await startHarness({ speed: 200 });
+    const body = new URLSearchParams({
+      team_id: h.fake.teamId,
+      channel_id: CHANNEL,
+      user_id: 'UREQUESTER',
+      user_name: 'rita',
+      command: '/mng',
+      text: 'upgrade nodegroup 1.30',
+      response_url: h.fake.responseUrl(),
+      trigger_id: 'trigger-retried-command',
+    }).toString();
+    expect((await h.post(body, signedHeaders(body))).status).toBe(200);
+    const retry = await h.post(body, { ...signedHeaders(body), 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
+    expect(retry.status).toBe(200);
+    const run = await waitForRun(h, () => true, 10_000, 'the run');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await h.runs()).length).toBe(1);
+    expect([...h.fake.messages.values()].filter((m) => !m.thread_ts && /Upgrade/.test(textOf(m)))).toHaveLength(1);
+
+    const plan = h.planMessage(run.id)!;
+    const click = JSON.stringify({
+      type: 'block_actions',
+      user: { id: 'UAPPROVER1', username: 'alice', name: 'alice', team_id: h.fake.teamId },
+      container: { type: 'message', message_ts: plan.ts, channel_id: CHANNEL, is_ephemeral: false },
+      trigger_id: 'trigger-retried-click',
+      team: { id: h.fake.teamId, domain: 'fake' },
+      channel: { id: CHANNEL, name: 'platform' },
+      message: { type: 'message', ts: plan.ts, text: plan.text, blocks: plan.blocks },
+      response_url: h.fake.responseUrl(),
+      actions: [{ action_id: 'mng_approve', block_id: 'b', value: run.id, type: 'button', action_ts: '1' }],
+    });
+    const clickBody = new URLSearchParams({ payload: click }).toString();
+    const twice = await Promise.all([h.post(clickBody, signedHeaders(clickBody)), h.post(clickBody, signedHeaders(clickBody))]);
+    expect(twice.map((r) => r.status)).toEqual([200, 200]);
+    await waitForRun(h, (r) => r.status !== 'awaiting-approval', 10_000, 'approval');
+    expect((await h.store.auditLog()).filter((a) => a.action === 'approve' || a.action === 'refused-approve')).toHaveLength(1);
+    expect(h.logLines.filter((l) => /repeated delivery from Slack dropped/.test(l))).toHaveLength(2);
+  });
+});
+
 describe('request verification', () => {
   it('refuses a forged or stale signature with 401', async () => {
     h = await startHarness();

@@ -70,6 +70,10 @@ export class FakeEngine {
     return r ? structuredClone(r) : undefined;
   }
 
+  async list(filter: { statuses?: readonly Run['status'][] } = {}): Promise<Run[]> {
+    return [...this.runs.values()].filter((r) => !filter.statuses || filter.statuses.includes(r.status)).map((r) => structuredClone(r));
+  }
+
   onEvent(l: (e: ProgressEvent) => void): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);

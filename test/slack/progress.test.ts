@@ -192,4 +192,22 @@ describe('ProgressReporter', () => {
     await reporter.idle();
     expect(fake.calls).toEqual([]);
   });
+
+  it('a restarted reporter shows the end of a run that ended unseen, once', async () => {
+    const { run, planTs } = await approvedRun(2);
+    run.status = 'succeeded';
+    run.finishedAt = simNow;
+    run.outcome = { status: 'succeeded', summary: 'Replaced 2 of 2 nodes', changes: [] };
+    for (const n of run.nodes) n.state = 'terminated';
+    start();
+    expect(await reporter.catchUp()).toEqual([run.id]);
+    await reporter.idle();
+    const thread = [...fake.messages.values()].filter((m) => m.thread_ts === planTs && m.ts !== planTs);
+    expect(thread.filter((m) => /Upgrade succeeded/.test(JSON.stringify(m.blocks)))).toHaveLength(1);
+    expect(updatesOf(planTs).length).toBeGreaterThan(0);
+    await expect.poll(() => engine.notifies.some((n) => n.runId === run.id && n.notify.finalShown)).toBe(true);
+    // Recorded as shown: the next start has nothing to catch up on.
+    engine.runs.get(run.id)!.notify!.finalShown = true;
+    expect(await reporter.catchUp()).toEqual([]);
+  });
 });

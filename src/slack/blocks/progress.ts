@@ -104,6 +104,9 @@ export interface ProgressOptions {
   warnings?: string[];
 }
 
+/** Marks a run's progress message, so a restarted bot that lost its ts can find it in the thread. */
+export const progressBlockId = (runId: string) => `mng-progress-${runId}`;
+
 export function progressMessage(run: Run, now: number, opts: ProgressOptions = {}): Message {
   const end = run.finishedAt ?? now;
   const c = countNodes(run);
@@ -116,6 +119,7 @@ export function progressMessage(run: Run, now: number, opts: ProgressOptions = {
           `Phase: *${esc(run.phase)}*, ${PHASE_WORDS[run.phase]}${run.phaseSince && !isTerminal(run.status) ? ` (for ${formatDuration(Math.max(0, end - run.phaseSince))})` : ''}`,
         SECTION_MAX,
       ),
+      progressBlockId(run.id),
     ),
   );
 

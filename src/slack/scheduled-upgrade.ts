@@ -1,0 +1,39 @@
+// A schedule's time came: ask for the upgrade as its author would have with /mng upgrade, in the
+// channel the schedule was made in, so the plan waits there for an approval of its own.
+import { errorMessage } from '../engine/errors.js';
+import type { Schedule } from '../schedule/schedules.js';
+import { userErrorMessage } from './blocks/errors.js';
+import { upgradeCommand } from './listeners/commands/upgrade.js';
+import type { CommandContext, HandlerDeps } from './listeners/deps.js';
+import { asUserError } from './listeners/reply.js';
+import type { ChatApi } from './progress.js';
+
+export async function scheduledUpgrade(deps: HandlerDeps, client: ChatApi, schedule: Schedule): Promise<void> {
+  const channel = schedule.createdBy.channel;
+  const log = deps.log.child({ schedule: schedule.id, cluster: schedule.ref.cluster, nodegroup: schedule.ref.nodegroup });
+  if (!channel) {
+    log.warn('schedule has no channel to post its plan in; skipped');
+    return;
+  }
+  const ctx: CommandContext = {
+    user: schedule.createdBy.user,
+    channel: { id: channel },
+    client,
+    // Nobody typed anything: the plan message in the channel is the whole answer.
+    respond: async () => undefined,
+  };
+  try {
+    // A recurring schedule without a version takes the latest release of the group's own version.
+    const version = schedule.version ?? (await deps.nodeGroups.describeNodegroup(schedule.ref)).version;
+    await upgradeCommand(deps, ctx, { version, cluster: schedule.ref.cluster, nodegroup: schedule.ref.nodegroup, force: false, dryRun: false });
+    log.info('scheduled upgrade requested');
+  } catch (err) {
+    const known = asUserError(err);
+    log.warn('scheduled upgrade not requested', { error: errorMessage(err) });
+    const msg = userErrorMessage(
+      `Schedule ${schedule.id} (${schedule.ref.cluster}/${schedule.ref.nodegroup}) could not ask for its upgrade: ${known ? known.message : 'an internal error (see the bot log)'}`,
+      known?.hint,
+    );
+    await client.chat.postMessage({ channel, text: msg.text, ...(msg.blocks ? { blocks: msg.blocks } : {}) }).catch((e) => log.warn('could not say so in the channel', { error: errorMessage(e) }));
+  }
+}
