@@ -26,9 +26,24 @@ import { validateWindows, type Window } from './schedule/windows.js';
 // explicit empty list at the most specific level that has the key) runs as soon as it is approved.
 // A `nodegroups` item is a name or { name, windows }; plain names keep older files valid.
 
+/** A self-managed node group: its Auto Scaling group and image family (EKS knows nothing of it). */
+export interface SelfManagedGroup {
+  asgName: string;
+  /** An EKS amiType naming the image family, e.g. AL2023_x86_64_STANDARD; CUSTOM for your own AMIs. */
+  amiType: string;
+  version?: string;
+  releaseVersion?: string;
+  maxUnavailable?: number;
+}
+
 export interface ClusterConfig {
   name: string;
   region?: string;
+  /** Assumed through STS for every call on this cluster: one bot, several accounts. */
+  roleArn?: string;
+  externalId?: string;
+  /** Self-managed node groups by name. */
+  selfManaged?: Record<string, SelfManagedGroup>;
   /** The node groups mngbot may upgrade; absent: every group the cluster has. */
   nodegroups?: string[];
   /** Channels (ids like C0123, or names like #ops) upgrades of this cluster may be driven from; absent: any. */
@@ -184,6 +199,38 @@ function nodegroupList(value: unknown, key: string): { names: string[]; windows:
   return { names, windows };
 }
 
+/** Self-managed groups by name: EKS does not know them, so the file names each one's Auto Scaling group. */
+function selfManagedGroups(value: unknown, key: string): Record<string, SelfManagedGroup> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(key, `expected a mapping of node group name to { asgName, amiType }, got ${shown(value)}`);
+  }
+  const out: Record<string, SelfManagedGroup> = {};
+  for (const [name, raw] of Object.entries(value)) {
+    const at = `${key}.${name}`;
+    if (!NAME.test(name)) throw new ConfigError(at, 'expected a node group name');
+    const g = object(raw, at, ['asgName', 'amiType', 'version', 'releaseVersion', 'maxUnavailable']);
+    if (typeof g.asgName !== 'string' || g.asgName === '') throw new ConfigError(`${at}.asgName`, `expected the Auto Scaling group's name, got ${shown(g.asgName)}`);
+    if (typeof g.amiType !== 'string' || !/^[A-Za-z0-9_]+$/.test(g.amiType)) {
+      throw new ConfigError(`${at}.amiType`, `expected an EKS amiType like "AL2023_x86_64_STANDARD" or "CUSTOM", got ${shown(g.amiType)}`);
+    }
+    const group: SelfManagedGroup = { asgName: g.asgName, amiType: g.amiType };
+    for (const k of ['version', 'releaseVersion'] as const) {
+      if (g[k] !== undefined) {
+        if (typeof g[k] !== 'string') throw new ConfigError(`${at}.${k}`, `expected text, got ${shown(g[k])}`);
+        group[k] = g[k] as string;
+      }
+    }
+    if (g.maxUnavailable !== undefined) {
+      if (typeof g.maxUnavailable !== 'number' || !Number.isInteger(g.maxUnavailable) || g.maxUnavailable < 1 || g.maxUnavailable > 100) {
+        throw new ConfigError(`${at}.maxUnavailable`, `expected a whole number from 1 to 100, got ${shown(g.maxUnavailable)}`);
+      }
+      group.maxUnavailable = g.maxUnavailable;
+    }
+    out[name] = group;
+  }
+  return out;
+}
+
 /** Validates a parsed configuration file. */
 export function parseConfigObject(raw: unknown): FileConfig {
   if (raw === null || raw === undefined) return { clusters: [], windows: [], approvers: { users: [], groups: [] }, defaults: {} };
@@ -195,7 +242,7 @@ export function parseConfigObject(raw: unknown): FileConfig {
     if (!Array.isArray(top.clusters)) throw new ConfigError('clusters', `expected a list of clusters, got ${shown(top.clusters)}`);
     top.clusters.forEach((c, i) => {
       const key = `clusters[${i}]`;
-      const o = object(c, key, ['name', 'region', 'nodegroups', 'channels', 'windows']);
+      const o = object(c, key, ['name', 'region', 'roleArn', 'externalId', 'nodegroups', 'selfManaged', 'channels', 'windows']);
       if (typeof o.name !== 'string' || !NAME.test(o.name)) throw new ConfigError(`${key}.name`, `expected a cluster name, got ${shown(o.name)}`);
       const cluster: ClusterConfig = { name: o.name };
       if (o.region !== undefined) {
@@ -209,6 +256,17 @@ export function parseConfigObject(raw: unknown): FileConfig {
         cluster.nodegroups = groups.names;
         if (Object.keys(groups.windows).length > 0) cluster.nodegroupWindows = groups.windows;
       }
+      if (o.roleArn !== undefined) {
+        if (typeof o.roleArn !== 'string' || !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(o.roleArn)) {
+          throw new ConfigError(`${key}.roleArn`, `expected an IAM role ARN like "arn:aws:iam::123456789012:role/mngbot", got ${shown(o.roleArn)}`);
+        }
+        cluster.roleArn = o.roleArn;
+      }
+      if (o.externalId !== undefined) {
+        if (typeof o.externalId !== 'string' || o.externalId === '') throw new ConfigError(`${key}.externalId`, `expected the role's external id, got ${shown(o.externalId)}`);
+        cluster.externalId = o.externalId;
+      }
+      if (o.selfManaged !== undefined) cluster.selfManaged = selfManagedGroups(o.selfManaged, `${key}.selfManaged`);
       if (o.channels !== undefined) cluster.channels = stringList(o.channels, `${key}.channels`, CHANNEL, 'a channel id like "C0123ABC" or a name like "#ops"');
       if (o.windows !== undefined) cluster.windows = windowList(o.windows, `${key}.windows`);
       if (clusters.some((x) => x.name === cluster.name)) throw new ConfigError(`${key}.name`, `cluster ${cluster.name} is listed twice`);

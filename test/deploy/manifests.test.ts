@@ -374,3 +374,36 @@ describe('Dockerfile', () => {
     }
   });
 });
+
+describe('the example configuration', () => {
+  const docs = parseAllDocuments(readFileSync(join('manifests', 'configmap.yaml'), 'utf8')).map((d) => d.toJSON());
+  const configMap = docs.find((d) => d?.metadata?.name === 'mngbot-config');
+
+  it('is a file config.ts accepts, with every documented kind of key', async () => {
+    const { parseConfigText, windowsFor } = await import('../../src/config.js');
+    const config = parseConfigText(configMap.data['config.yaml'], 'manifests/configmap.yaml');
+    expect(config.clusters.map((c) => c.name)).toEqual(['prod-eu', 'staging-eu']);
+    const prod = config.clusters[0];
+    expect(prod.roleArn).toBe('arn:aws:iam::444455556666:role/mngbot-target');
+    expect(prod.selfManaged?.['legacy-workers']).toEqual({ asgName: 'prod-eu-legacy-workers-asg', amiType: 'AL2023_x86_64_STANDARD', maxUnavailable: 2 });
+    expect(prod.nodegroups).toEqual(['general', 'legacy-workers', 'kafka']);
+    const all = { clusters: config.clusters, windows: config.windows ?? [] };
+    expect(windowsFor(all, { cluster: 'prod-eu', nodegroup: 'kafka' })[0].cron).toBe('0 2 * * 3');
+    expect(windowsFor(all, { cluster: 'prod-eu', nodegroup: 'general' })[0].cron).toBe('0 22 * * 2');
+    expect(windowsFor(all, { cluster: 'staging-eu', nodegroup: 'any' })[0].cron).toBe('0 9 * * 2-4');
+    expect(config.defaults).toMatchObject({ maxUnavailable: 1, drainTimeoutMs: 15 * 60_000, approvalExpiryMs: 24 * 3_600_000 });
+  });
+
+  it('names only environment variables config.ts reads', async () => {
+    const env = docs.find((d) => d?.metadata?.name === 'mngbot-env').data as Record<string, string>;
+    const { loadConfig } = await import('../../src/config.js');
+    const config = await loadConfig({ env: { ...env, SLACK_BOT_TOKEN: 'xoxb-example' } });
+    expect(config.world.kind).toBe('aws');
+    expect(config.slack.socketMode).toBe(true);
+    const read = readFileSync(join('src', 'config.ts'), 'utf8');
+    for (const key of Object.keys(env)) {
+      if (key.startsWith('AWS_')) continue; // read by the AWS SDK itself
+      expect(read, `${key} is not read by config.ts`).toContain(`'${key}'`);
+    }
+  });
+});
