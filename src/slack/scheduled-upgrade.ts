@@ -25,7 +25,8 @@ export async function scheduledUpgrade(deps: HandlerDeps, client: ChatApi, sched
   try {
     // A recurring schedule without a version takes the latest release of the group's own version.
     const version = schedule.version ?? (await deps.nodeGroups.describeNodegroup(schedule.ref)).version;
-    await upgradeCommand(deps, ctx, { version, cluster: schedule.ref.cluster, nodegroup: schedule.ref.nodegroup, force: false, dryRun: false });
+    const { force, ...options } = schedule.options ?? {};
+    await upgradeCommand(deps, ctx, { ...options, version, cluster: schedule.ref.cluster, nodegroup: schedule.ref.nodegroup, force: force === true, dryRun: false });
     log.info('scheduled upgrade requested');
   } catch (err) {
     const known = asUserError(err);

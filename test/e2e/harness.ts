@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../../src/log.js';
 import { PacedClock } from '../../src/sim/clock.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { createWorld, type SimWorld } from '../../src/sim/world.js';
+import type { WindowScheduler } from '../../src/schedule/scheduler.js';
 import type { SlackApp } from '../../src/slack/app.js';
 import { FakeWebApi, type FakeMessage } from '../../src/slack/fake-web-api.js';
 import type { EditRecord } from '../../src/slack/progress.js';
@@ -41,6 +42,8 @@ export interface HarnessOptions {
 export interface Harness {
   fake: FakeWebApi;
   slack: SlackApp;
+  /** Ticks only when told (manual trigger): tick(nowMs) fires due schedules and window edges. */
+  scheduler: WindowScheduler;
   engine: Engine;
   store: MemoryRunStore;
   world: SimWorld;
@@ -113,7 +116,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     schedulerTrigger: 'manual',
     slack: { expiryIntervalMs: opts.expiryIntervalMs ?? 30_000, progressIntervalMs: opts.progressIntervalMs ?? 1000, onEdit: (e) => edits.push(e) },
   });
-  const { engine, slack, port } = bot;
+  const { engine, slack, port, scheduler } = bot;
   const url = `http://127.0.0.1:${port}`;
 
   const post = async (body: string, headers: Record<string, string>) => {
@@ -124,6 +127,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   return {
     fake,
     slack,
+    scheduler,
     engine,
     store,
     world,

@@ -159,6 +159,27 @@ describe('/mng schedule', () => {
     ]);
   });
 
+  it('when its time comes, a schedule posts its plan in its channel for an approval of its own, with its options', async () => {
+    h = await startHarness({ windows: BERLIN_SATURDAYS });
+    await reply(h, 'schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --timezone Europe/Berlin --max-unavailable 2');
+    const [schedule] = await h.store.listSchedules();
+    h.scheduler.tick(schedule.nextAt! - 60_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await h.runs()).toEqual([]);
+
+    h.scheduler.tick(schedule.nextAt!);
+    const run = await waitForRun(h, () => true, 10_000, 'the scheduled request');
+    expect(run).toMatchObject({ status: 'awaiting-approval', requestedBy: { user: 'UREQUESTER', channel: CHANNEL } });
+    expect(run.plan.maxUnavailable).toBe(2);
+    await h.fake.waitFor(() => !!h!.planMessage(run.id), 10_000, 'the plan message');
+    // A recurring schedule moves on to its next time; firing again at the same tick does nothing.
+    const [moved] = await h.store.listSchedules();
+    expect(moved.nextAt).toBe(schedule.nextAt! + 7 * 24 * 3_600_000);
+    h.scheduler.tick(schedule.nextAt!);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await h.runs()).toHaveLength(1);
+  });
+
   it('a one-off time: in the group’s window or not, and never in the past', async () => {
     h = await startHarness({ windows: BERLIN_SATURDAYS });
     const once = await reply(h, 'schedule upgrade nodegroup --at "2026-01-05T09:00" --timezone Europe/Berlin');

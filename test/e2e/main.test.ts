@@ -1,0 +1,53 @@
+// The process as people start it: `npm start` (src/main.ts) with no configuration, and with one whose
+// data file cannot be read.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BASE_ENV = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+
+describe('npm start', () => {
+  it('with no configuration: the console demo, its URL and the kubectl command to follow the nodes', { timeout: 30_000 }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...BASE_ENV, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!/Follow the nodes/.test(out)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no banner: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const consoleUrl = /Slack-like console:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1];
+      const kubeUrl = /kubectl --server (http:\/\/127\.0\.0\.1:\d+) get nodes --watch/.exec(out)![1];
+      expect(await (await fetch(consoleUrl)).text()).toMatch(/mngbot console/);
+      const kubectl = spawnSync('kubectl', ['--server', kubeUrl, 'get', 'nodes', '-o', 'name'], { encoding: 'utf8' });
+      expect(kubectl.stdout.trim().split('\n')).toHaveLength(3);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(child.exitCode).toBe(0);
+  });
+
+  it('with a data file it cannot read: refuses to start, names the file, leaves it untouched', { timeout: 30_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mngbot-main-'));
+    try {
+      const file = join(dir, 'mngbot.json');
+      const broken = '{"schemaVersion": 1, "runs": [ {"id": "r-1", ';
+      await writeFile(file, broken);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        env: { ...BASE_ENV, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret', SLACK_API_URL: 'http://127.0.0.1:9/api/', MNG_WORLD: 'sim', MNG_SCENARIO: 'scenarios/demo.json', MNG_DATA_DIR: dir, PORT: '0' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(file);
+      expect(r.stderr).toMatch(/data file/);
+      expect(await readFile(file, 'utf8')).toBe(broken);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
