@@ -3,21 +3,11 @@
 import { ConflictError, UserError } from '../engine/errors.js';
 import type { ProgressEvent } from '../engine/events.js';
 import type { AuditEntry, GroupRef, RunStore } from '../engine/ports.js';
-import type { NodeState, Run } from '../engine/run.js';
+import type { Run } from '../engine/run.js';
 import type { Schedule, ScheduleStore } from '../schedule/schedules.js';
 import { assertGroupFree } from './active-run.js';
 
 export const DEFAULT_EVENT_LIMIT = 20_000;
-
-const SETTLED: ReadonlySet<NodeState> = new Set(['terminated', 'skipped', 'failed']);
-/** Marks where the kept JSON of a part goes; a NUL cannot come from the engine's own strings. */
-const HOLE = '\u0000';
-const HOLE_JSON = '\\u0000';
-
-function deepFreeze<T extends object>(value: T): T {
-  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) deepFreeze(v);
-  return Object.freeze(value);
-}
 
 export class MemoryRunStore implements RunStore, ScheduleStore {
   private readonly runs = new Map<string, string>();
@@ -25,7 +15,6 @@ export class MemoryRunStore implements RunStore, ScheduleStore {
   private readonly eventLog = new Map<string, { events: ProgressEvent[]; dropped: number }>();
   private readonly auditEntries: AuditEntry[] = [];
   private readonly schedules = new Map<string, string>();
-  private readonly frozen = new WeakMap<object, string>();
 
   constructor(private readonly eventLimit = DEFAULT_EVENT_LIMIT) {}
 
@@ -113,35 +102,8 @@ export class MemoryRunStore implements RunStore, ScheduleStore {
   }
 
   private put(run: Run): void {
-    this.runs.set(run.id, this.serialise(run));
+    this.runs.set(run.id, JSON.stringify(run));
     this.meta.set(run.id, { rev: run.rev, status: run.status });
-  }
-
-  /**
-   * JSON of the run. A plan never changes once stored, nor does a node record that has settled: their
-   * JSON is kept rather than written again on each of the thousands of saves of a large run, and they
-   * are frozen, so that code changing one throws instead of being silently lost.
-   */
-  private serialise(run: Run): string {
-    const list = <T extends object>(items: T[], final: (item: T) => boolean) =>
-      `[${items.map((x) => (final(x) ? this.finalJson(x) : JSON.stringify(x))).join(',')}]`;
-    const parts: Record<string, string> = {
-      plan: this.finalJson(run.plan),
-      nodes: list(run.nodes, (n) => SETTLED.has(n.state)),
-      newNodes: list(run.newNodes, (n) => n.state === 'ready' && n.name !== undefined),
-    };
-    let json = JSON.stringify({ ...run, plan: `${HOLE}plan`, nodes: `${HOLE}nodes`, newNodes: `${HOLE}newNodes` });
-    for (const [key, value] of Object.entries(parts)) json = json.replace(`"${HOLE_JSON}${key}"`, () => value);
-    return json;
-  }
-
-  private finalJson(value: object): string {
-    let json = this.frozen.get(value);
-    if (json === undefined) {
-      json = JSON.stringify(value);
-      this.frozen.set(deepFreeze(value), json);
-    }
-    return json;
   }
 
   private all(): Run[] {
