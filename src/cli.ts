@@ -19,7 +19,7 @@ import { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from './log.js
 import { openWorld, type OpenedWorld } from './open-world.js';
 import { eventLine, reportText, SIM_USAGE, simMain } from './sim-cli.js';
 import { VirtualClock } from './sim/clock.js';
-import type { SimReport, SimStatus } from './sim/simulate.js';
+import { simReport, type SimReport, type SimStatus } from './sim/simulate.js';
 import type { SimWorld } from './sim/world.js';
 import { Targets } from './slack/targets.js';
 import { DataFileError, DEFAULT_DATA_FILE, LowdbRunStore } from './store/lowdb-run-store.js';
@@ -432,30 +432,6 @@ function nodeCounts(run: Run) {
 }
 
 const makespanSeconds = (run: Run, now: number) => Math.round(((run.finishedAt ?? now) - (run.startedAt ?? run.createdAt)) / 1000);
-
-/** As `npm run sim` reports (sim/simulate.ts), for a run the CLI drove on a simulated world. */
-export function simReport(world: SimWorld, run: Run, before: Sizes): SimReport {
-  const ledger = world.ledger();
-  const calls = world.apiCalls();
-  return {
-    status: reportStatus(run),
-    strategy: run.strategy,
-    nodes: nodeCounts(run),
-    surge: run.plan.surge,
-    asg: { before, after: world.groupSizes() },
-    podsLost: ledger.podsLost,
-    pdbViolations: ledger.pdbViolations,
-    forcedDeletions: ledger.forcedDeletions,
-    terminatedTwice: ledger.terminatedTwice,
-    nodesTerminatedWithPods: ledger.nodesTerminatedWithPods,
-    leftTainted: ledger.leftTainted,
-    leftCordoned: ledger.leftCordoned,
-    makespanSeconds: makespanSeconds(run, world.clock.now()),
-    lowerBoundSeconds: Math.round(world.lowerBoundSeconds({ maxUnavailable: run.plan.maxUnavailable })),
-    apiCalls: { aws: calls.aws, kube: calls.kube },
-    restarts: 0,
-  };
-}
 
 async function awsReport(nodeGroups: NodeGroups, run: Run, now: number): Promise<RunReport> {
   let after: Sizes | undefined;

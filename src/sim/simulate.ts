@@ -178,7 +178,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
   const run = (await store.get(runId))!;
   // From the store, not the listeners: a killed bot saved events it never got to publish.
   const stored = await store.events(runId);
-  return { report: report(world, run, before, restarts), run, events: stored.events, world };
+  return { report: simReport(world, run, before, restarts), run, events: stored.events, world };
 }
 
 /** Wraps the store so the virtual clock can wait for its real I/O (a data file) to finish. */
@@ -219,7 +219,8 @@ async function runClock(clock: SimClock, done: () => boolean, opts: { maxSimMs?:
   }
 }
 
-function report(world: SimWorld, run: Run, before: Sizes, restarts: number): SimReport {
+/** The report of a run on a simulated world: the engine's outcome and the world's own ledger. */
+export function simReport(world: SimWorld, run: Run, before: Sizes, restarts = 0): SimReport {
   const ledger = world.ledger();
   const old = run.nodes.filter((n) => n.role === 'old');
   const calls = world.apiCalls();
