@@ -20,7 +20,6 @@ import { openWorld, type OpenedWorld } from './open-world.js';
 import { eventLine, reportText, SIM_USAGE, simMain } from './sim-cli.js';
 import { VirtualClock } from './sim/clock.js';
 import { simReport, type SimReport, type SimStatus } from './sim/simulate.js';
-import type { SimWorld } from './sim/world.js';
 import { Targets } from './slack/targets.js';
 import { DataFileError, DEFAULT_DATA_FILE, LowdbRunStore } from './store/lowdb-run-store.js';
 import { MemoryRunStore } from './store/memory-run-store.js';
