@@ -15,6 +15,7 @@ import type { Logger } from './log.js';
 import { PacedClock, type SimClock } from './sim/clock.js';
 import { loadScenario } from './sim/scenario.js';
 import { createWorld, type SimWorld } from './sim/world.js';
+import { systemClock } from './real-clock.js';
 
 /** How the Kubernetes API of each cluster is reached (AWS only). */
 export interface KubeAccess {
@@ -69,24 +70,7 @@ type ClusterSettings = ClusterConfig & {
 
 export const SERVICE_ACCOUNT_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
 
-/** Real time. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const onAbort = () => {
-        clearTimeout(handle);
-        resolve();
-      };
-      const handle = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms));
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  },
-};
+export { systemClock };
 
 export async function openWorld(config: { world: WorldConfig; clusters: ClusterConfig[] }, opts: OpenWorldOptions = {}): Promise<OpenedWorld> {
   return config.world.kind === 'sim' ? openSim(config.world, config.clusters, opts) : openAws(config.clusters, opts);

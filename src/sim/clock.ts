@@ -1,6 +1,7 @@
 // Clocks for the simulated world. VirtualClock jumps from timer to timer (tests, benchmarks);
 // PacedClock runs simulated time at a multiple of real time (the live demo).
 import type { Clock } from '../engine/ports.js';
+import { sleepReal } from '../real-clock.js';
 
 export interface SimClock extends Clock {
   /** Runs fn at atMs (or at once if atMs is past, on the next tick). Returns a cancel function. */
@@ -170,18 +171,7 @@ export class PacedClock implements SimClock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const onAbort = () => {
-        clearTimeout(handle);
-        resolve();
-      };
-      const handle = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms) / this.speed);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleepReal(ms / this.speed, signal);
   }
 
   schedule(atMs: number, fn: () => void): () => void {

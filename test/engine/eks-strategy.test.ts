@@ -1,9 +1,9 @@
 // The eks strategy end to end on the simulator: EKS (the simulated one) replaces the nodes, the real
 // engine follows it, and the world's own ledger and records say whether the run told the truth.
 import { describe, expect, it } from 'vitest';
+import { orderProblems } from './node-order.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
 import { Engine } from '../../src/engine/commands.js';
-import { NODE_ORDER } from '../../src/engine/run.js';
 import { runUntil, VirtualClock } from '../../src/sim/clock.js';
 import { createWorld } from '../../src/sim/world.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
@@ -17,21 +17,6 @@ async function managed(file: string): Promise<Scenario> {
   return s;
 }
 
-/** Each node goes tainted → evicting → evicted → cordoned → terminating → terminated, one state at a time. */
-function orderProblems(events: ProgressEvent[]): string[] {
-  const seen = new Map<string, number>();
-  const out: string[] = [];
-  for (const e of events) {
-    if (e.kind !== 'node') continue;
-    const i = NODE_ORDER.indexOf(e.state);
-    if (i < 0) continue;
-    const prev = seen.get(e.node) ?? 0;
-    if (i !== prev + 1) out.push(`${e.node}: ${NODE_ORDER[prev]} → ${e.state}`);
-    seen.set(e.node, i);
-  }
-  for (const [node, i] of seen) if (NODE_ORDER[i] !== 'terminated') out.push(`${node} ended ${NODE_ORDER[i]}`);
-  return out;
-}
 
 /** What a successful eks run promises, checked against the world rather than the run's own word. */
 function assertCleanEksRun(result: SimResult, label: string): void {

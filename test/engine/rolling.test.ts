@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgressEvent } from '../../src/engine/events.js';
-import { NODE_ORDER } from '../../src/engine/run.js';
+import { orderProblems } from './node-order.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { simulate, type SimResult } from '../../src/sim/simulate.js';
 import { randomWorld } from './random-world.js';
@@ -28,21 +27,6 @@ function assertCleanRun(result: SimResult, label: string): void {
   expect(problems, `${label}: ${problems.join('; ')}`).toEqual([]);
 }
 
-/** Each node goes tainted → evicting → evicted → cordoned → terminating → terminated, in that order. */
-function orderProblems(events: ProgressEvent[]): string[] {
-  const seen = new Map<string, number>();
-  const out: string[] = [];
-  for (const e of events) {
-    if (e.kind !== 'node') continue;
-    const i = NODE_ORDER.indexOf(e.state);
-    if (i < 0) continue;
-    const prev = seen.get(e.node) ?? 0;
-    if (i !== prev + 1) out.push(`${e.node}: ${NODE_ORDER[prev]} → ${e.state}`);
-    seen.set(e.node, i);
-  }
-  for (const [node, i] of seen) if (NODE_ORDER[i] !== 'terminated') out.push(`${node} ended ${NODE_ORDER[i]}`);
-  return out;
-}
 
 describe('rolling upgrade on the simulator', () => {
   it('upgrades the demo world with a clean ledger, sizes restored, and every node in order', async () => {
