@@ -148,13 +148,7 @@ export class Workspace {
   }
 
   update(ts: string, patch: { text?: string; blocks?: unknown[] }): ConsoleMessage | undefined {
-    const msg = this.messages.get(ts);
-    if (!msg) return undefined;
-    if (patch.text !== undefined) msg.text = patch.text;
-    if (patch.blocks !== undefined) msg.blocks = patch.blocks;
-    msg.updates++;
-    this.emit({ kind: 'upsert', message: msg });
-    return msg;
+    return this.edit(this.messages, ts, patch);
   }
 
   delete(ts: string): boolean {
@@ -188,7 +182,11 @@ export class Workspace {
   }
 
   updateEphemeral(ts: string, patch: { text?: string; blocks?: unknown[] }): ConsoleMessage | undefined {
-    const msg = this.ephemerals.get(ts);
+    return this.edit(this.ephemerals, ts, patch);
+  }
+
+  private edit(where: Map<string, ConsoleMessage>, ts: string, patch: { text?: string; blocks?: unknown[] }): ConsoleMessage | undefined {
+    const msg = where.get(ts);
     if (!msg) return undefined;
     if (patch.text !== undefined) msg.text = patch.text;
     if (patch.blocks !== undefined) msg.blocks = patch.blocks;
