@@ -7,6 +7,7 @@ import { isActive, isTerminal, type Actor, type DecisionChoice, type Plan, type 
 import { retrying } from './retry.js';
 import { Runner, type RunnerDeps } from './runner.js';
 import { eksRefusal } from './steps/eks-requests.js';
+import type { StoreHealth } from './store-guard.js';
 import { checkTarget } from './version.js';
 
 export interface ApprovalPolicy {
@@ -38,13 +39,22 @@ export class Engine {
   readonly runner: Runner;
   private readonly newId: () => string;
 
-  constructor(private readonly opts: EngineOptions) {
+  private readonly opts: EngineOptions;
+
+  constructor(opts: EngineOptions) {
     this.runner = new Runner(opts);
+    // Commands use the runner's guarded store: a store that cannot save is one answer everywhere.
+    this.opts = { ...opts, store: this.runner.store };
     this.newId = opts.newId ?? (() => `r-${globalThis.crypto.randomUUID().slice(0, 8)}`);
   }
 
   onEvent(listener: ProgressListener): () => void {
     return this.runner.onEvent(listener);
+  }
+
+  /** Not ok while the store cannot save (runs wait; commands are refused with the reason). */
+  health(): StoreHealth {
+    return this.runner.health();
   }
 
   /** Picks up every unfinished run in the store. */

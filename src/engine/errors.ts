@@ -27,3 +27,17 @@ export class ConflictError extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * The store could not read or write (a full disk, an I/O error, a lost lock): nothing that needed
+ * saving was changed, and the same request can succeed once the store works again.
+ */
+export class StoreUnavailableError extends UserError {
+  override name = 'StoreUnavailableError';
+  constructor(override readonly cause: unknown) {
+    super(
+      `mngbot cannot save its state right now (${errorMessage(cause)}); nothing was changed`,
+      'upgrades in flight are paused and retry on their own; free the data volume or fix the store, then try again',
+    );
+  }
+}

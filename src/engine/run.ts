@@ -155,6 +155,12 @@ export interface NodeRecord {
   backoffMs?: number;
   /** Terminated with decrement (absorbs the surge) rather than replaced. */
   decrement?: boolean;
+  /**
+   * Saved before TerminateInstanceInAutoScalingGroup is sent, so a bot killed around the call finds it
+   * and looks at the instance instead of sending it again. `sentAt`: AWS accepted it, or the instance
+   * was found leaving.
+   */
+  termination?: { requestedAt: number; decrement: boolean; sentAt?: number };
   /** Cordoned by someone else before the run: leave it cordoned when restoring. */
   wasCordoned?: boolean;
   /** Since when a drain has waited for room on new nodes. */

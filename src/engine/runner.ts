@@ -1,12 +1,13 @@
 // load → step → save → emit, until the run is done or waiting; resumes whatever the store holds.
 import { ClusterView } from './cluster-view.js';
-import { ConflictError, errorMessage, FatalError, RetryableError } from './errors.js';
+import { ConflictError, errorMessage, FatalError, RetryableError, StoreUnavailableError } from './errors.js';
 import type { ProgressEvent, ProgressListener } from './events.js';
 import { applyWindow } from './maintenance-window.js';
 import type { Clock, Cluster, GroupRef, NodeGroups, RunStore, WindowGate } from './ports.js';
 import { isTerminal, type Run } from './run.js';
 import { DEFAULT_SETTINGS, type EngineSettings, StepContext, type StepResult } from './step-context.js';
 import { failRun } from './steps/fail-run.js';
+import { GuardedStore, type StoreHealth } from './store-guard.js';
 import { reconcile } from './steps/reconcile.js';
 import { eksStep } from './strategies/eks.js';
 import { rollingStep } from './strategies/rolling.js';
@@ -35,8 +36,13 @@ export interface RunnerDeps {
 const MAX_STEP_FAILURES = 6;
 const RESUMABLE: readonly Run['status'][] = ['scheduled', 'running', 'paused', 'needs-decision'];
 
+/** Waits between attempts while the store cannot save: 1 s doubling to a minute. */
+const storeBackoffMs = (failures: number) => Math.min(60_000, 1000 * 2 ** Math.min(failures - 1, 6));
+
 export class Runner {
   readonly settings: EngineSettings;
+  /** The store, every failure of which pauses the runs instead of failing them. */
+  readonly store: GuardedStore;
   private readonly log: EngineLog;
   private readonly views = new Map<string, ClusterView>();
   private readonly loops = new Map<string, Promise<void>>();
@@ -52,6 +58,12 @@ export class Runner {
   constructor(private readonly deps: RunnerDeps) {
     this.settings = { ...DEFAULT_SETTINGS, ...deps.settings };
     this.log = deps.log ?? silentLog;
+    this.store = new GuardedStore(deps.store, () => deps.clock.now());
+  }
+
+  /** Not ok while the store cannot save: runs wait, commands are refused with the reason. */
+  health(): StoreHealth {
+    return this.store.health();
   }
 
   onEvent(listener: ProgressListener): () => void {
@@ -75,7 +87,7 @@ export class Runner {
   /** Saves a run changed outside a step (commands) and publishes its events. */
   async commit(run: Run, events: ProgressEvent[]): Promise<void> {
     try {
-      await this.deps.store.save(run, events);
+      await this.store.save(run, events);
     } catch (err) {
       this.cache.delete(run.id);
       throw err;
@@ -88,7 +100,7 @@ export class Runner {
   async load(runId: string): Promise<Run | undefined> {
     const cached = this.cache.get(runId);
     if (cached) return cached;
-    const run = await this.deps.store.get(runId);
+    const run = await this.store.get(runId);
     if (run) this.cache.set(runId, run);
     return run;
   }
@@ -118,7 +130,7 @@ export class Runner {
 
   /** Picks up every run the store holds that is not finished. */
   async resumeAll(): Promise<string[]> {
-    const runs = await this.deps.store.list({ statuses: RESUMABLE });
+    const runs = await this.store.list({ statuses: RESUMABLE });
     for (const run of runs) void this.start(run.id);
     return runs.map((r) => r.id);
   }
@@ -143,17 +155,25 @@ export class Runner {
   }
 
   private async drive(runId: string): Promise<void> {
-    const first = await this.deps.store.get(runId);
+    const first = await this.store.get(runId);
     if (!first || isTerminal(first.status)) return;
     const view = await this.viewFor(first.ref.cluster);
     let failures = 0;
+    let storeFailures = 0;
     while (!this.stopped) {
       let result: StepResult;
       try {
         result = await this.withLock(runId, () => this.step(runId, view));
         failures = 0;
+        if (storeFailures > 0) this.storeBack(runId, storeFailures);
+        storeFailures = 0;
       } catch (err) {
         if (err instanceof ConflictError) continue;
+        if (err instanceof StoreUnavailableError) {
+          // Nothing the step did after its last save counts; it is done again once saving works.
+          await this.pause(runId, this.storeDown(runId, err, ++storeFailures), view, { sleepOnly: true });
+          continue;
+        }
         failures++;
         result = await this.stepFailed(runId, view, err, failures);
       }
@@ -164,6 +184,23 @@ export class Runner {
       if ('next' in result) continue;
       await this.pause(runId, result.wait, view);
     }
+  }
+
+  /** Says (in the log and to listeners, since it cannot be saved) that the run waits for the store; returns the wait. */
+  private storeDown(runId: string, err: StoreUnavailableError, failures: number): number {
+    const waitMs = storeBackoffMs(failures);
+    if (failures === 1 || failures % 10 === 0) {
+      this.log.error('cannot save the run: it waits and tries again', { runId, failures, retryInMs: waitMs, error: errorMessage(err.cause) });
+      this.publish(runId, [
+        { runId, at: this.deps.clock.now(), kind: 'warning', detail: `mngbot cannot save this run (${errorMessage(err.cause)}): paused, trying again every ${Math.round(waitMs / 1000)} s` },
+      ]);
+    }
+    return waitMs;
+  }
+
+  private storeBack(runId: string, failures: number): void {
+    this.log.info('saving works again: the run carries on', { runId, failedAttempts: failures });
+    this.publish(runId, [{ runId, at: this.deps.clock.now(), kind: 'warning', detail: 'mngbot can save again: carrying on' }]);
   }
 
   private async step(runId: string, view: ClusterView): Promise<StepResult> {
@@ -190,7 +227,7 @@ export class Runner {
       return result;
     } finally {
       // What a step did before it threw is real: keep it, so nothing is done twice.
-      if (ctx.dirty) await this.commit(run, ctx.events);
+      if (ctx.dirty && !ctx.unsaved) await this.commit(run, ctx.events);
     }
   }
 
@@ -221,13 +258,17 @@ export class Runner {
         await this.commit(run, ctx.events);
       });
     } catch (saveErr) {
+      // Not recorded, so not decided: try the step again later rather than at once.
       this.log.error('could not record a step failure', { runId, error: errorMessage(saveErr) });
+      return { wait: backoff, reason: 'retrying after an error' };
     }
     return giveUp ? { next: true } : { wait: backoff, reason: 'retrying after an error' };
   }
 
   private context(run: Run, view: ClusterView): StepContext {
-    return new StepContext(run, this.deps.nodeGroups, this.deps.clusterFor(run.ref.cluster), view, this.deps.clock, this.settings);
+    return new StepContext(run, this.deps.nodeGroups, this.deps.clusterFor(run.ref.cluster), view, this.deps.clock, this.settings, (r, events) =>
+      this.commit(r, events),
+    );
   }
 
   private publish(runId: string, events: ProgressEvent[]): void {
@@ -242,11 +283,12 @@ export class Runner {
     }
   }
 
-  private async pause(runId: string, ms: number, view: ClusterView): Promise<void> {
+  private async pause(runId: string, ms: number, view: ClusterView, opts: { sleepOnly?: boolean } = {}): Promise<void> {
     if (this.pendingWakes.delete(runId) || this.stopped) return;
     const ac = new AbortController();
     this.wakers.set(runId, ac);
-    await Promise.race([this.deps.clock.sleep(Math.max(0, ms), ac.signal), view.changed(ac.signal)]);
+    const sleep = this.deps.clock.sleep(Math.max(0, ms), ac.signal);
+    await (opts.sleepOnly ? sleep : Promise.race([sleep, view.changed(ac.signal)]));
     ac.abort();
     this.wakers.delete(runId);
   }

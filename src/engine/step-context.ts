@@ -49,7 +49,27 @@ export class StepContext {
     readonly view: ClusterView,
     readonly clock: Clock,
     readonly settings: EngineSettings,
+    private readonly save: (run: Run, events: ProgressEvent[]) => Promise<void>,
   ) {}
+
+  /**
+   * Saves the run and the events so far, before an irreversible call: a bot killed during the call
+   * finds the intent on restart. Rejects (and the step stops) when the store cannot save it.
+   */
+  async checkpoint(): Promise<void> {
+    try {
+      await this.save(this.run, this.events.splice(0));
+    } catch (err) {
+      // What the step did is not on record: the runner drops it rather than trying to save it again.
+      this.unsaved = true;
+      throw err;
+    } finally {
+      this.dirty = false;
+    }
+  }
+
+  /** A checkpoint failed: the run as changed by this step must not be saved. */
+  unsaved = false;
 
   get now(): number {
     return this.clock.now();

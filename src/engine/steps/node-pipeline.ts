@@ -97,19 +97,38 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
     const oldLeft = run.nodes.filter((r) => r.role === 'old' && (NOT_STARTED.has(r.state) || IN_FLIGHT.has(r.state))).length;
     // The last `surge` old nodes are not replaced: the surge's nodes take their place.
     const decrement = g.sizes.desired > g.sizes.min && (rec.role === 'surplus' || (extra > 0 && extra >= oldLeft));
-    await ctx.nodeGroups.terminateInstance(run.ref, rec.instanceId, { decrement });
     rec.decrement = decrement;
+    rec.termination = { requestedAt: ctx.now, decrement };
     ctx.setNodeState(
       rec,
       'terminating',
       `${rec.name}: instance ${rec.instanceId} terminating${decrement ? ', desired size −1' : ', the group launches its replacement'}`,
     );
+    await ctx.checkpoint();
+    await sendTermination(ctx, rec);
     return 0;
+  }
+  if (rec.state === 'terminating' && rec.termination && rec.termination.sentAt === undefined) {
+    // Recorded by a step that did not see the answer (a crash, a lost connection): the call may have
+    // reached AWS. Look before sending it again.
+    const instance = (await ctx.nodeGroups.listInstances(run.ref)).find((i) => i.instanceId === rec.instanceId);
+    if (!instance || /^Terminat/.test(instance.lifecycleState)) {
+      rec.termination.sentAt = ctx.now;
+      ctx.touch();
+    } else {
+      await sendTermination(ctx, rec);
+    }
   }
   if (rec.state === 'terminating' && !ctx.view.node(rec.name)) {
     ctx.setNodeState(rec, 'terminated', `${rec.name} terminated`);
   }
   return idle;
+}
+
+async function sendTermination(ctx: StepContext, rec: NodeRecord): Promise<void> {
+  await ctx.nodeGroups.terminateInstance(ctx.run.ref, rec.instanceId, { decrement: rec.termination!.decrement });
+  rec.termination!.sentAt = ctx.now;
+  ctx.touch();
 }
 
 /** Past the drain timeout: force if the run was forced, ask a person otherwise. Undefined: keep trying. */
