@@ -161,6 +161,8 @@ export interface NodeRecord {
    * was found leaving.
    */
   termination?: { requestedAt: number; decrement: boolean; sentAt?: number };
+  /** An old node found in the group after the plan was made (replaced too, once). */
+  foundLate?: boolean;
   /** Cordoned by someone else before the run: leave it cordoned when restoring. */
   wasCordoned?: boolean;
   /** Since when a drain has waited for room on new nodes. */

@@ -1,11 +1,18 @@
 // Step 3: the surge's nodes must be Ready, one at least in every AZ that has old nodes, before any drain.
 import type { StepContext, StepResult } from '../step-context.js';
 import { failRun } from './fail-run.js';
+import { checkGroup } from './group-drift.js';
 import { readyNewNodes, trackNewNodes } from './new-nodes.js';
 
 export async function awaitNewNodes(ctx: StepContext): Promise<StepResult> {
   const { run } = ctx;
-  const pollIn = await trackNewNodes(ctx, { pollInstances: true });
+  const seen = await trackNewNodes(ctx, { pollInstances: true });
+  // The group says why, when someone changed it: that names the way back.
+  if (seen.wrongImage) return failRun(ctx, (await checkGroup(ctx)) ?? seen.wrongImage);
+  // The group has no watch: look at it whenever its instances are looked at.
+  const drift = seen.polled ? await checkGroup(ctx) : undefined;
+  if (drift) return failRun(ctx, drift);
+  const pollIn = seen.pollIn;
   const ready = readyNewNodes(ctx);
   const readyAzs = new Set(ready.map((n) => n.az));
   const oldAzs = new Set(run.nodes.filter((n) => n.role === 'old' && n.state === 'waiting').map((n) => n.az));

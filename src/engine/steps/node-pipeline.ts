@@ -4,6 +4,7 @@ import { describeBlockers, drainRound, forceRemaining, podsToMove } from '../dra
 import type { NodeRecord, NodeState } from '../run.js';
 import type { StepContext } from '../step-context.js';
 import { failRun } from './fail-run.js';
+import { groupDrift } from './group-drift.js';
 import { restoreNode } from './taint-nodes.js';
 
 /** Nodes the run is working on: they count against maxUnavailable. */
@@ -27,11 +28,14 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   const { run } = ctx;
   let waitMs = ctx.settings.idleRecheckMs;
   let reason = 'waiting for nodes to drain and terminate';
+  const cleaning = run.cleanupReason !== undefined;
   for (const rec of run.nodes) {
     if (!IN_FLIGHT.has(rec.state) && rec.state !== 'terminating') continue;
     waitMs = Math.min(waitMs, await advanceNode(ctx, rec));
+    if (!cleaning && run.cleanupReason) break;
   }
-  if (run.phase !== 'replace' && run.phase !== 'cleanup') return { settled: false, waitMs: 0, reason, stopped: true };
+  const stoppedNow = !cleaning && run.cleanupReason !== undefined;
+  if ((run.phase !== 'replace' && run.phase !== 'cleanup') || stoppedNow) return { settled: false, waitMs: 0, reason, stopped: true };
 
   if (run.status === 'running' && !run.decision && !run.requests.pause) {
     let inFlight = run.nodes.filter(isInFlight).length;
@@ -93,6 +97,12 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
     // Never terminate a node that still runs pods a person has not agreed to lose.
     if (podsToMove(ctx, rec.name).length > 0) return idle;
     const g = await ctx.nodeGroups.describeNodegroup(run.ref);
+    // The last look before an irreversible call: is the group still the one the run was changing?
+    const drift = groupDrift(run, g);
+    if (drift) {
+      failRun(ctx, drift);
+      return 0;
+    }
     const extra = g.sizes.desired - run.original!.sizes.desired;
     const oldLeft = run.nodes.filter((r) => r.role === 'old' && (NOT_STARTED.has(r.state) || IN_FLIGHT.has(r.state))).length;
     // The last `surge` old nodes are not replaced: the surge's nodes take their place.

@@ -1,5 +1,7 @@
 // The first step after a (re)start: the world may have moved on while nobody watched.
 import type { StepContext } from '../step-context.js';
+import { failRun } from './fail-run.js';
+import { checkGroup } from './group-drift.js';
 
 export async function reconcile(ctx: StepContext): Promise<void> {
   const { run } = ctx;
@@ -21,6 +23,8 @@ export async function reconcile(ctx: StepContext): Promise<void> {
       }
     }
   }
+  // Intents known, look at the group: while the bot was away, someone may have changed it.
+  const drift = await checkGroup(ctx);
   const busy = run.nodes.filter((n) => ['evicting', 'evicted', 'cordoned', 'terminating'].includes(n.state));
   const done = run.nodes.filter((n) => n.state === 'terminated').length;
   ctx.emit({
@@ -30,4 +34,5 @@ export async function reconcile(ctx: StepContext): Promise<void> {
       (busy.length ? `, in flight: ${busy.map((n) => `${n.name} (${n.state})`).join(', ')}` : '') +
       (found.length ? `; found ${found.join(', ')}` : ''),
   });
+  if (drift) failRun(ctx, drift);
 }

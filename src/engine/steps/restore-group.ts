@@ -9,8 +9,15 @@ export async function restoreGroup(ctx: StepContext, opts: { launchTemplate: boo
   const changes: string[] = [];
   const g = await nodeGroups.describeNodegroup(run.ref);
   if (opts.launchTemplate && g.launchTemplate.version !== o.launchTemplateVersion) {
-    await nodeGroups.useLaunchTemplateVersion(run.ref, o.launchTemplateVersion);
-    changes.push(`launch template back to version ${o.launchTemplateVersion}; version ${g.launchTemplate.version} (${run.plan.toRelease}) stays in the template, unused`);
+    if (g.launchTemplate.version === run.target?.launchTemplateVersion) {
+      await nodeGroups.useLaunchTemplateVersion(run.ref, o.launchTemplateVersion);
+      changes.push(`launch template back to version ${o.launchTemplateVersion}; version ${g.launchTemplate.version} (${run.plan.toRelease}) stays in the template, unused`);
+    } else {
+      // Not the version mngbot set: someone else chose it, and it is theirs to change.
+      changes.push(
+        `launch template left at version ${g.launchTemplate.version}, which someone else set during the run (it was ${o.launchTemplateVersion} before; mngbot had set ${run.target?.launchTemplateVersion ?? 'none yet'})`,
+      );
+    }
   }
   const max = Math.max(o.sizes.max, g.sizes.desired);
   if (g.sizes.min !== o.sizes.min || g.sizes.max !== max) await nodeGroups.setSizes(run.ref, { min: o.sizes.min, max });

@@ -4,10 +4,13 @@ import { podsToMove } from '../drain.js';
 import type { NodeRecord } from '../run.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { failRun } from './fail-run.js';
+import { groupDrift } from './group-drift.js';
 import { readyNewNodes } from './new-nodes.js';
 
 export async function scaleBack(ctx: StepContext): Promise<StepResult> {
   const { run } = ctx;
+  const drift = groupDrift(run, await ctx.nodeGroups.describeNodegroup(run.ref));
+  if (drift) return failRun(ctx, drift);
   const surplus = await addSurplus(ctx);
   if (surplus === 'wait') return waitForSurplus(ctx);
   if (surplus > 0) {
@@ -18,6 +21,18 @@ export async function scaleBack(ctx: StepContext): Promise<StepResult> {
   const leftovers = (await ctx.nodeGroups.listInstances(run.ref)).filter(
     (i) => (i.lifecycleState === 'Pending' || i.lifecycleState === 'InService') && i.imageId !== run.plan.toImageId && !known.has(i.instanceId),
   );
+  // The run's own replacements on the old image, or a second round of old instances: the group keeps
+  // launching the old image, and replacing them again would never end.
+  const ours = new Set(run.newNodes.map((n) => n.instanceId));
+  const relaunched = leftovers.filter((i) => ours.has(i.instanceId));
+  if (relaunched.length > 0 || (leftovers.length > 0 && run.nodes.some((n) => n.foundLate))) {
+    const which = (relaunched.length ? relaunched : leftovers).slice(0, 5).map((i) => `${i.instanceId} (${i.imageId})`).join(', ');
+    return failRun(
+      ctx,
+      `the group keeps launching instances on the old image (${which}), not ${run.plan.toImageId} (${run.plan.toRelease}): its launch template was changed or overridden. ` +
+        `mngbot stops rather than replace nodes with old ones`,
+    );
+  }
   const added = addOldNodes(ctx, leftovers.map((i) => i.instanceId));
   if (added > 0) {
     ctx.setPhase('taint', `${added} more nodes still run the old image; replacing them too`);
@@ -61,7 +76,7 @@ function addOldNodes(ctx: StepContext, instanceIds: string[]): number {
   for (const id of instanceIds) {
     const node = ctx.view.nodeByInstance(id);
     if (!node) continue;
-    ctx.run.nodes.push(newRecord(node.name, id, node.az, 'old', node.unschedulable));
+    ctx.run.nodes.push({ ...newRecord(node.name, id, node.az, 'old', node.unschedulable), foundLate: true });
     added++;
   }
   if (added) ctx.touch();
