@@ -6,6 +6,7 @@ import { advanceNodes } from './node-pipeline.js';
 import { formatDuration } from '../duration.js';
 import { restoreGroup } from './restore-group.js';
 import { addSurplus } from './scale-back.js';
+import { removeUnreadyNewInstances } from './unready-instances.js';
 import { restoreNode, taintNodes } from './taint-nodes.js';
 
 const UNTOUCHED_AFTER_CLEANUP = new Set(['waiting', 'tainted', 'evicting', 'evicted', 'cordoned']);
@@ -26,6 +27,7 @@ export async function cleanup(ctx: StepContext): Promise<StepResult> {
   if (r.stopped) return { next: true };
   if (!r.settled) return { wait: r.waitMs, reason: `cleaning up: ${r.reason}` };
   if (run.original && !run.nodes.some((n) => n.role === 'surplus' && n.state === 'failed')) {
+    if (await removeUnreadyNewInstances(ctx)) return { next: true };
     const surplus = await addSurplus(ctx);
     if (surplus !== 'wait' && surplus > 0) return { next: true };
     // Instances still launching are drained and removed like any surplus once Ready; only a group that
