@@ -9,6 +9,23 @@ export function podsToMove(ctx: StepContext, node: string): PodInfo[] {
   return ctx.view.podsOn(node).filter(isEvictable);
 }
 
+/** Time after a forced pod's grace period for the API server to let it go (kubelet kills it at the end of its grace). */
+export const FORCED_GRACE_SLACK_MS = 30_000;
+
+/**
+ * Pods the node still waits for. A pod deleted by force is waited for during its own grace period
+ * (and a little after); past that, a person has agreed to lose it, whatever still holds its object.
+ */
+export function podsHolding(ctx: StepContext, rec: NodeRecord): PodInfo[] {
+  const pods = podsToMove(ctx, rec.name);
+  if (rec.forcedAt === undefined) return pods;
+  return pods.filter((p) => !p.terminating || ctx.now < forcedGraceEnds(rec, p));
+}
+
+export function forcedGraceEnds(rec: NodeRecord, pod: PodInfo): number {
+  return (rec.forcedAt ?? 0) + pod.gracePeriodSeconds * 1000 + FORCED_GRACE_SLACK_MS;
+}
+
 /**
  * Evicts every pod still on the node that is not already leaving; a 429 backs the node off.
  * Returns how long to wait before the next round (a watch event may wake the runner sooner).
@@ -63,9 +80,10 @@ function selects(pdb: PdbInfo, pod: PodInfo): boolean {
   return entries.length > 0 && entries.every(([k, v]) => pod.labels[k] === v);
 }
 
-/** Forced drain: deletes what eviction could not move. */
+/** Forced drain: deletes what eviction could not move; each pod keeps its own grace period to shut down. */
 export async function forceRemaining(ctx: StepContext, rec: NodeRecord): Promise<number> {
   let n = 0;
+  rec.forcedAt ??= ctx.now;
   for (const pod of podsToMove(ctx, rec.name)) {
     await ctx.cluster.deletePod(pod);
     n++;

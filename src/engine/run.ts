@@ -150,6 +150,8 @@ export interface NodeRecord {
   podsToEvict?: number;
   evicted: number;
   forced: number;
+  /** When its pods were first deleted by force: they keep their grace period, then the node moves on. */
+  forcedAt?: number;
   /** Eviction retries: when the next attempt is due, and the backoff so far. */
   retryAt?: number;
   backoffMs?: number;

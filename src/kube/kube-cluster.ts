@@ -174,10 +174,13 @@ export class KubeCluster implements Cluster {
     }
   }
 
-  /** Grace period 0: gone from the API at once, as the simulator's forced deletion. Already gone is fine. */
+  /**
+   * No grace period given: the pod keeps its own terminationGracePeriodSeconds to shut down, as
+   * kubectl drain --force and EKS keep it (0 would kill a StatefulSet's pod mid-write). Already gone is fine.
+   */
   async deletePod(pod: { namespace: string; name: string }): Promise<void> {
     try {
-      await this.core.deleteNamespacedPod({ name: pod.name, namespace: pod.namespace, gracePeriodSeconds: 0 }, this.options());
+      await this.core.deleteNamespacedPod({ name: pod.name, namespace: pod.namespace }, this.options());
     } catch (err) {
       if (codeOf(err) === 404) return;
       throw kubeError(err, 'delete', 'pods', `${pod.namespace}/${pod.name}`);

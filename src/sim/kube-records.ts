@@ -22,6 +22,8 @@ export interface PodRec {
   daemon: boolean;
   /** A finalizer that never clears: terminating until force-deleted. */
   stuck: boolean;
+  /** Deleted by force (a person's choice): its loss is counted as a forced deletion, not as harm. */
+  forced?: boolean;
   cancelStart?: () => void;
   cancelRemoval?: () => void;
 }

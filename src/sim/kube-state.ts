@@ -205,20 +205,34 @@ export class KubeState {
     return { outcome: 'accepted' };
   }
 
-  /** Force deletion: gone at once, whatever the budget. False when there was no such pod. */
-  deletePod(namespace: string, name: string): boolean {
+  /**
+   * Deletion, no PDB asked (a forced drain). The pod gets its own grace period (or the one given) to
+   * shut down, as kubectl drain --force and EKS keep it; grace 0 removes it at once. A pod a finalizer
+   * holds (the stuckPod fault) is let go once that grace has passed. False when there was no such pod.
+   */
+  deletePod(namespace: string, name: string, graceSeconds?: number): boolean {
     const p = this.pods.get(`${namespace}/${name}`);
     if (!p) return false;
-    this.removePod(p, 'forced', true);
-    this.schedule();
-    return true;
-  }
-
-  /** DELETE without force: terminates gracefully like an accepted eviction, but no PDB is asked. False when there was no such pod. */
-  terminatePod(namespace: string, name: string): boolean {
-    const p = this.pods.get(`${namespace}/${name}`);
-    if (!p) return false;
-    if (!p.info.terminating) this.terminate(p);
+    if (!p.forced) {
+      p.forced = true;
+      this.ledger.forcedDeletions++;
+    }
+    if (graceSeconds === 0) {
+      this.removePod(p, 'forced', true);
+      this.schedule();
+      return true;
+    }
+    p.stuck = false;
+    if (graceSeconds !== undefined) p.info.gracePeriodSeconds = graceSeconds;
+    if (!p.info.terminating) {
+      this.terminate(p);
+    } else if (!p.cancelRemoval) {
+      p.cancelRemoval = this.clock.schedule(this.clock.now() + p.info.gracePeriodSeconds * 1000, () => {
+        p.cancelRemoval = undefined;
+        this.removePod(p, 'forced', true);
+        this.schedule();
+      });
+    }
     return true;
   }
 
@@ -372,8 +386,7 @@ export class KubeState {
       w.active -= Number(isActive(p));
     }
     this.emitPod(p, 'delete');
-    if (cause === 'forced') this.ledger.forcedDeletions++;
-    else if (w?.spec.kind === 'Pod') this.ledger.unmanagedPodsLost++;
+    if (cause !== 'forced' && !p.forced && w?.spec.kind === 'Pod') this.ledger.unmanagedPodsLost++;
     if (reconcile && w) this.reconcile(w, p.node);
   }
 

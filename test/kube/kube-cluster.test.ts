@@ -108,14 +108,20 @@ describe('KubeCluster writes', () => {
     expect(await kube.evict(api)).toEqual({ outcome: 'gone' });
   });
 
-  it('deletes pods at once, whatever the budget; a pod already gone is fine', async () => {
-    const { w } = world({ workloads: WORKLOADS });
+  it("deletes pods whatever the budget, with each pod's own grace period (as kubectl drain --force); a pod already gone is fine", async () => {
+    const { w, clock } = world({ workloads: WORKLOADS });
     const { kube } = await serve(w);
     const web = w.pods().find((p) => p.name.startsWith('web'))!;
     await kube.deletePod(web);
-    expect(w.pods().some((p) => p.uid === web.uid)).toBe(false);
+    // Shutting down, not killed: the pod keeps its 20 s.
+    expect(w.pods().find((p) => p.uid === web.uid)).toMatchObject({ terminating: true });
     expect(w.ledger().forcedDeletions).toBe(1);
+    advanceTo(clock, 19_000);
+    expect(w.pods().some((p) => p.uid === web.uid)).toBe(true);
+    advanceTo(clock, 21_000);
+    expect(w.pods().some((p) => p.uid === web.uid)).toBe(false);
     await expect(kube.deletePod(web)).resolves.toBeUndefined();
+    expect(w.ledger().forcedDeletions).toBe(1);
   });
 });
 

@@ -130,7 +130,7 @@ describe('evictions and PodDisruptionBudgets', () => {
     expect(w.ledger().forcedDeletions).toBe(1);
   });
 
-  it('stuck pods accept eviction but stay terminating until force-deleted', async () => {
+  it('stuck pods accept eviction but stay terminating until force-deleted, then go after their grace period', async () => {
     const { w, clock } = world({
       workloads: [{ name: 'web', kind: 'Deployment', replicas: 2, gracePeriodSeconds: 5 }],
       faults: [{ kind: 'stuckPod', workload: 'web' }],
@@ -140,6 +140,8 @@ describe('evictions and PodDisruptionBudgets', () => {
     advanceTo(clock, 3_600_000);
     expect(w.pods().find((x) => x.name === p.name)).toMatchObject({ terminating: true });
     await w.cluster.deletePod(p);
+    expect(w.pods().find((x) => x.name === p.name)).toMatchObject({ terminating: true });
+    advanceTo(clock, 3_600_000 + 5_000);
     expect(w.pods().find((x) => x.name === p.name)).toBeUndefined();
     expect(w.ledger()).toMatchObject({ forcedDeletions: 1, podsLost: 0 });
   });

@@ -1,6 +1,6 @@
 // Steps 5–7 for each node: evict → cordon → terminate, up to maxUnavailable nodes at once.
 import { schedulableRoom } from '../cluster-view.js';
-import { describeBlockers, drainRound, forceRemaining, podsToMove } from '../drain.js';
+import { describeBlockers, drainRound, forcedGraceEnds, forceRemaining, podsHolding, podsToMove } from '../drain.js';
 import type { NodeRecord, NodeState } from '../run.js';
 import type { StepContext } from '../step-context.js';
 import { failRun } from './fail-run.js';
@@ -72,7 +72,15 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
   const { run } = ctx;
   const idle = ctx.settings.idleRecheckMs;
   if (rec.state === 'evicting') {
-    const remaining = podsToMove(ctx, rec.name);
+    const remaining = podsHolding(ctx, rec);
+    if (remaining.length > 0 && rec.forcedAt !== undefined) {
+      // Forced already: the pods shut down within their own grace period; none is asked about again.
+      if (remaining.some((p) => !p.terminating)) {
+        await forceRemaining(ctx, rec);
+        return 0;
+      }
+      return Math.max(0, Math.min(idle, ...remaining.map((p) => forcedGraceEnds(rec, p) - ctx.now)));
+    }
     if (remaining.length > 0) {
       const deadline = (rec.at.evicting ?? ctx.now) + run.plan.drainTimeoutMs;
       if (ctx.now >= deadline) {
@@ -95,7 +103,7 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
   }
   if (rec.state === 'cordoned') {
     // Never terminate a node that still runs pods a person has not agreed to lose.
-    if (podsToMove(ctx, rec.name).length > 0) return idle;
+    if (podsHolding(ctx, rec).length > 0) return idle;
     const g = await ctx.nodeGroups.describeNodegroup(run.ref);
     // The last look before an irreversible call: is the group still the one the run was changing?
     const drift = groupDrift(run, g);

@@ -397,12 +397,12 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
     }
     const before = store.pods.get(`${namespace}/${name}`);
     if (!before) throw notFound('pods', name);
-    if (grace === 0) {
-      await sim.deletePod({ namespace, name });
-    } else {
-      sim.meterCall('deletePod');
-      state.terminatePod(namespace, name);
+    if (grace !== undefined && !(Number.isInteger(grace) && grace >= 0)) {
+      throw new HttpError(400, 'BadRequest', `gracePeriodSeconds must be a whole number ≥ 0, got ${grace}`);
     }
+    // Any DELETE skips the PodDisruptionBudget: it is a forced deletion, with the grace period asked for or the pod's own.
+    sim.meterCall('deletePod');
+    state.deletePod(namespace, name, grace);
     send(res, 200, store.pods.get(`${namespace}/${name}`) ?? before);
   }
 
