@@ -118,6 +118,7 @@ export class Engine {
       defaults: this.opts.defaults ?? {},
       timings: this.opts.timings,
       now: clock.now(),
+      ...(this.runner.settings.self ? { self: this.runner.settings.self } : {}),
     });
   }
 

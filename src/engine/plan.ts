@@ -1,6 +1,7 @@
 // The plan of an upgrade: versions, strategy, surge and its reason, the nodes to replace, preflight findings.
 // Pure: everything it needs is handed in, so it can be shown for approval before anything changes.
 import { FatalError, UserError } from './errors.js';
+import type { SelfPod } from './step-context.js';
 import type {
   ClusterInfo,
   GroupInstance,
@@ -53,6 +54,8 @@ export interface PlanInput {
   defaults: PlanDefaults;
   timings?: PlanTimings;
   now: number;
+  /** Where this mngbot runs, when it knows. */
+  self?: SelfPod;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { block: 0, warn: 1, info: 2 };
@@ -97,6 +100,8 @@ export function makePlan(input: PlanInput): Plan {
 
   const force = request.force ?? false;
   const findings = preflight(input, { nodes, target, surge, force, strategy });
+  const own = selfFinding(input.self, nodes);
+  if (own) findings.push(own);
 
   return {
     ref: { ...request.ref },
@@ -121,6 +126,21 @@ export function makePlan(input: PlanInput): Plan {
     findings,
     estimatedMs: estimateMs(nodes.length, maxUnavailable, input.timings),
     createdAt: input.now,
+  };
+}
+
+/** mngbot runs on a node it would replace: say how that goes, and how to avoid it. */
+function selfFinding(self: SelfPod | undefined, nodes: PlanNode[]): Finding | undefined {
+  const node = self && nodes.find((n) => n.name === self.node);
+  if (!node || !self) return undefined;
+  const pod = self.pod ? `${self.pod.namespace}/${self.pod.name}` : 'its pod';
+  return {
+    severity: 'warn',
+    code: 'mngbot-on-node',
+    message:
+      `mngbot itself (${pod}) runs on ${node.name}: that node is replaced last; mngbot saves the run, moves itself to a new node and carries on there. ` +
+      `Its data volume is in ${node.az}, where the surge has new nodes. To keep mngbot off the groups it upgrades, label a stable node group mngbot.io/home=true (the manifests prefer it).`,
+    subjects: [node.name],
   };
 }
 

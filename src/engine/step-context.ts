@@ -15,6 +15,13 @@ export interface EngineSettings {
   instancePollMs: number;
   /** Longest sleep when nothing is due; a watch event wakes the runner sooner. */
   idleRecheckMs: number;
+  /** Where this mngbot runs (the downward API): that node is drained last, and the bot moves itself off it. */
+  self?: SelfPod;
+}
+
+export interface SelfPod {
+  node: string;
+  pod?: { namespace: string; name: string };
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {

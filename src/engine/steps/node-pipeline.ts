@@ -1,6 +1,7 @@
 // Steps 5–7 for each node: evict → cordon → terminate, up to maxUnavailable nodes at once.
 import { schedulableRoom } from '../cluster-view.js';
 import { describeBlockers, drainRound, forcedGraceEnds, forceRemaining, podsHolding, podsToMove } from '../drain.js';
+import type { PodInfo } from '../ports.js';
 import type { NodeRecord, NodeState } from '../run.js';
 import type { StepContext } from '../step-context.js';
 import { failRun } from './fail-run.js';
@@ -40,7 +41,7 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   if (run.status === 'running' && !run.decision && !run.requests.pause) {
     let inFlight = run.nodes.filter(isInFlight).length;
     while (inFlight < run.plan.maxUnavailable) {
-      const candidates = run.nodes.filter((r) => r.state === 'tainted' && allowStart(r));
+      const candidates = withOwnNodeLast(ctx, run.nodes.filter((r) => r.state === 'tainted' && allowStart(r)));
       if (candidates.length === 0) break;
       const started = run.nodes.length - run.nodes.filter((r) => NOT_STARTED.has(r.state)).length;
       const rec = candidates[Math.floor(ctx.random(started) * candidates.length)];
@@ -67,6 +68,14 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   return { settled: run.nodes.every(isSettled), waitMs, reason };
 }
 
+/** The node this mngbot runs on starts only once every other node is done: it moves itself off it last. */
+function withOwnNodeLast(ctx: StepContext, candidates: NodeRecord[]): NodeRecord[] {
+  const own = ctx.settings.self?.node;
+  if (!own || !candidates.some((r) => r.name === own)) return candidates;
+  const othersLeft = ctx.run.nodes.some((r) => r.name !== own && !SETTLED.has(r.state));
+  return othersLeft ? candidates.filter((r) => r.name !== own) : candidates;
+}
+
 /** One bounded move for one node; returns how long until it needs looking at again. */
 async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
   const { run } = ctx;
@@ -87,7 +96,9 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
         const handled = await drainTimedOut(ctx, rec, remaining);
         if (handled !== undefined) return handled;
       }
-      return drainRound(ctx, rec, remaining, deadline);
+      const own = ownPod(ctx, remaining);
+      if (own && remaining.length === 1) return moveSelf(ctx, rec, own);
+      return drainRound(ctx, rec, own ? remaining.filter((p) => p !== own) : remaining, deadline);
     }
     if (run.decision?.node === rec.name) {
       run.decision = undefined;
@@ -141,6 +152,30 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
     ctx.setNodeState(rec, 'terminated', `${rec.name} terminated`);
   }
   return idle;
+}
+
+function ownPod(ctx: StepContext, pods: PodInfo[]): PodInfo | undefined {
+  const self = ctx.settings.self?.pod;
+  return self && pods.find((p) => p.namespace === self.namespace && p.name === self.name);
+}
+
+/**
+ * The last pod on mngbot's own node is mngbot: saved first, it leaves like any pod (the Eviction API);
+ * when its own PodDisruptionBudget holds it (it is there to keep other drains off a bot mid-run), it
+ * deletes itself with its grace period. It restarts on a new node and carries on from the record.
+ */
+async function moveSelf(ctx: StepContext, rec: NodeRecord, own: PodInfo): Promise<number> {
+  if (own.terminating) return ctx.settings.idleRecheckMs;
+  ctx.emit({ kind: 'warning', node: rec.name, detail: `mngbot runs on ${rec.name}: saving the run and moving itself to a new node; it carries on from there` });
+  await ctx.checkpoint();
+  const result = await ctx.cluster.evict(own);
+  if (result.outcome === 'blocked') await ctx.cluster.deletePod(own);
+  if (result.outcome !== 'gone') {
+    rec.evicted++;
+    ctx.run.counters.podsEvicted++;
+  }
+  ctx.touch();
+  return ctx.settings.idleRecheckMs;
 }
 
 async function sendTermination(ctx: StepContext, rec: NodeRecord): Promise<void> {
