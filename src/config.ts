@@ -6,6 +6,7 @@ import { parseDurationMs } from './engine/duration.js';
 import { UserError } from './engine/errors.js';
 import type { GroupRef } from './engine/ports.js';
 import type { Strategy } from './engine/run.js';
+import type { SelfPod } from './engine/step-context.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { validateWindows, type Window } from './schedule/windows.js';
 
@@ -71,7 +72,10 @@ export interface SlackSettings {
   port: number;
 }
 
-export type WorldConfig = { kind: 'sim'; scenario: string; simSpeed: number } | { kind: 'aws' };
+export type WorldConfig =
+  | { kind: 'sim'; scenario: string; simSpeed: number }
+  /** clockUrl: a simulated cloud's /world/clock; the bot's clock then runs at the world's pace (npm run world). */
+  | { kind: 'aws'; clockUrl?: string };
 
 export interface Config {
   slack: SlackSettings;
@@ -87,6 +91,8 @@ export interface Config {
   allowSelfApproval: boolean;
   logLevel: LogLevel;
   configFile?: string;
+  /** Where this mngbot runs (MNG_NODE_NAME, MNG_POD_NAMESPACE, MNG_POD_NAME from the downward API). */
+  self?: SelfPod;
 }
 
 export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
@@ -416,7 +422,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     }
     world = { kind: 'sim', scenario, simSpeed };
   } else if (worldName === 'aws') {
-    world = { kind: 'aws' };
+    const clockUrl = envUrl(env, 'MNG_CLOCK_URL');
+    world = { kind: 'aws', ...(clockUrl ? { clockUrl: clockUrl.replace(/\/$/, '') } : {}) };
   } else {
     throw new ConfigError('MNG_WORLD', `expected "sim" or "aws", got ${shown(worldName)}`);
   }
@@ -445,9 +452,18 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
       })
     : [];
 
+  const node = envString(env, 'MNG_NODE_NAME');
+  const podName = envString(env, 'MNG_POD_NAME');
+  const podNamespace = envString(env, 'MNG_POD_NAMESPACE');
+  if ((podName === undefined) !== (podNamespace === undefined)) {
+    throw new ConfigError(podName ? 'MNG_POD_NAMESPACE' : 'MNG_POD_NAME', 'set MNG_POD_NAME and MNG_POD_NAMESPACE together (the downward API gives both)');
+  }
+  const self: SelfPod | undefined = node ? { node, ...(podName && podNamespace ? { pod: { namespace: podNamespace, name: podName } } : {}) } : undefined;
+
   return {
     slack,
     world,
+    ...(self ? { self } : {}),
     clusters: file.clusters,
     windows: file.windows,
     dataDir: envString(env, 'MNG_DATA_DIR') ?? DEFAULT_DATA_DIR,

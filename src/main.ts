@@ -19,17 +19,18 @@ function fail(message: string, code = 2): never {
 async function start(config: Config, log: Logger): Promise<() => Promise<void>> {
   const world = await openWorld(config, { log: log.child({ component: 'world' }) });
   const store = await LowdbRunStore.open({ dataDir: config.dataDir, log: (m) => log.info(m, { component: 'store' }) });
-  // In the simulator, approval expiry is meant in real minutes while the world's clock runs faster.
-  const speed = config.world.kind === 'sim' ? config.world.simSpeed : 1;
+  // In a simulated world, approval expiry is meant in real minutes while the world's clock runs faster.
   const bot = await startBot({
-    config: { ...config, defaults: { ...config.defaults, approvalExpiryMs: config.defaults.approvalExpiryMs * speed } },
+    config: { ...config, defaults: { ...config.defaults, approvalExpiryMs: config.defaults.approvalExpiryMs * world.speed } },
     world,
     store,
     log,
+    ...(config.self ? { settings: { self: config.self } } : {}),
   });
   log.info('mngbot ready', {
     world: config.world.kind,
-    ...(config.world.kind === 'sim' ? { scenario: config.world.scenario, simSpeed: config.world.simSpeed } : {}),
+    ...(config.world.kind === 'sim' ? { scenario: config.world.scenario } : {}),
+    ...(world.speed !== 1 ? { speed: world.speed } : {}),
     clusters: world.clusters.map((c) => c.name),
     dataFile: store.file,
     port: bot.port,

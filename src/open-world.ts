@@ -46,6 +46,8 @@ export interface OpenWorldOptions {
 
 export interface OpenedWorld {
   kind: 'sim' | 'aws';
+  /** Simulated seconds per real second: 1 for the real cloud; a simulated one's pace. */
+  speed: number;
   nodeGroups: NodeGroups;
   /** The Kubernetes API of a cluster, one per cluster name, connected on first use. */
   clusterFor(cluster: string): Cluster;
@@ -73,7 +75,7 @@ export const SERVICE_ACCOUNT_CA = '/var/run/secrets/kubernetes.io/serviceaccount
 export { systemClock };
 
 export async function openWorld(config: { world: WorldConfig; clusters: ClusterConfig[] }, opts: OpenWorldOptions = {}): Promise<OpenedWorld> {
-  return config.world.kind === 'sim' ? openSim(config.world, config.clusters, opts) : openAws(config.clusters, opts);
+  return config.world.kind === 'sim' ? openSim(config.world, config.clusters, opts) : openAws(config.world, config.clusters, opts);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -87,6 +89,7 @@ async function openSim(world: Extract<WorldConfig, { kind: 'sim' }>, configured:
   const clusters = configured.length > 0 ? configured : [{ name, nodegroups: [scenario.nodegroup.name] }];
   return {
     kind: 'sim',
+    speed: clock instanceof PacedClock ? clock.speed : world.simSpeed,
     nodeGroups: sim.nodeGroups,
     clusterFor(cluster) {
       if (cluster !== name) {
@@ -112,7 +115,8 @@ function regionOf(c: ClusterConfig, env: Record<string, string | undefined>): st
   return region;
 }
 
-async function openAws(configured: ClusterConfig[], opts: OpenWorldOptions): Promise<OpenedWorld> {
+async function openAws(world: Extract<WorldConfig, { kind: 'aws' }>, configured: ClusterConfig[], opts: OpenWorldOptions): Promise<OpenedWorld> {
+  const clock = world.clockUrl ? await worldClock(world.clockUrl) : systemClock;
   const [{ DescribeClusterCommand, EKSClient }, { awsCall }, { EksNodeGroups }, { eksToken }, { connectCluster, kubeConfigFor }] = await Promise.all([
     import('@aws-sdk/client-eks'),
     import('./aws/aws-errors.js'),
@@ -200,6 +204,7 @@ async function openAws(configured: ClusterConfig[], opts: OpenWorldOptions): Pro
 
   return {
     kind: 'aws',
+    speed: clock instanceof PacedClock ? clock.speed : 1,
     nodeGroups,
     clusterFor(name) {
       let cluster = cache.get(name);
@@ -209,7 +214,7 @@ async function openAws(configured: ClusterConfig[], opts: OpenWorldOptions): Pro
       }
       return cluster;
     },
-    clock: systemClock,
+    clock,
     clusters: configured,
     close: async () => {
       nodeGroups.destroy();
@@ -218,6 +223,29 @@ async function openAws(configured: ClusterConfig[], opts: OpenWorldOptions): Pro
       cache.clear();
     },
   };
+}
+
+/**
+ * A clock that keeps a simulated cloud's time (npm run world): its now and pace are read once, and
+ * both then run on real time, so drain timeouts and waits mean the same on both sides.
+ */
+export async function worldClock(url: string): Promise<PacedClock> {
+  const sent = performance.now();
+  let body: unknown;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    body = await res.json();
+  } catch (err) {
+    throw new UserError(`MNG_CLOCK_URL: cannot read the world's clock at ${url} (${errorMessage(err)}): is npm run world running there?`);
+  }
+  const { now, speed } = (body ?? {}) as { now?: unknown; speed?: unknown };
+  if (typeof now !== 'number' || typeof speed !== 'number' || !(speed > 0)) {
+    throw new UserError(`MNG_CLOCK_URL: ${url} answered ${JSON.stringify(body)}, not { now, speed }: it should be a world's /world/clock`);
+  }
+  // The answer is as old as half the round trip.
+  const halfTrip = (performance.now() - sent) / 2;
+  return new PacedClock(speed, now + halfTrip * speed);
 }
 
 /** The context of a kubeconfig that points at the cluster: named after it, as eksctl and `aws eks update-kubeconfig` name them. */
