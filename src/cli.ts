@@ -12,7 +12,7 @@ import { errorMessage, UserError } from './engine/errors.js';
 import type { ProgressEvent } from './engine/events.js';
 import { blockingFindings } from './engine/plan.js';
 import type { GroupRef, NodeGroups, RunStore, Sizes } from './engine/ports.js';
-import { isTerminal, type Actor, type DecisionChoice, type Finding, type Plan, type Run, type Strategy, type UpgradeRequest } from './engine/run.js';
+import { ACTIVE_STATUSES, isTerminal, type Actor, type DecisionChoice, type Finding, type Plan, type Run, type Strategy, type UpgradeRequest } from './engine/run.js';
 import type { EngineLog } from './engine/runner.js';
 import { parseVersion } from './engine/version.js';
 import { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from './log.js';
@@ -42,7 +42,9 @@ Upgrades the nodes of an EKS node group with the engine the Slack bot uses, with
 
 Commands:
   plan       show what an upgrade would do; changes nothing
-  upgrade    show the plan, ask, then upgrade, printing progress and a report
+  upgrade    show the plan, ask, then upgrade, printing progress and a report; with a data
+             directory that records an unfinished run of the node group, continue that run
+  resume     continue a run recorded in the data directory: mngbot resume RUN
   sim        a whole simulated upgrade, as npm run sim (mngbot sim --help)
   help [COMMAND]
 
@@ -105,7 +107,23 @@ ${TARGET_OPTIONS}
   --speed N                 MNG_WORLD=sim: N simulated seconds per real second, instead of as fast
                             as possible
 
+A run this command started and that was stopped (killed, the machine lost) is continued, never
+started twice: run the same command again with the same data directory, or mngbot resume RUN.
+
 With --json: the plan as {"kind":"plan",…}, then one line per event, then {"kind":"report",…}.`;
+
+export const RESUME_USAGE = `usage: mngbot resume RUN [--data-dir DIR] [--decide force|skip|abort] [--json] [--context NAME] [--kubeconfig FILE]
+
+Continues a run recorded in the data directory (--data-dir, default $MNG_DATA_DIR) from where it was,
+printing progress and the report, as mngbot upgrade does. A run that has ended is shown, not run again.
+
+Options:
+  --data-dir DIR            the data directory the run is recorded in
+  --decide CHOICE           force, skip or abort: the answer when a drain is blocked
+  --json                    machine-readable output on stdout
+  --context NAME            MNG_WORLD=aws: the kubeconfig context of the cluster
+  --kubeconfig FILE         MNG_WORLD=aws: the kubeconfig file
+  -h, --help                this help`;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -131,6 +149,16 @@ const TARGET_FLAGS: Record<string, FlagSpec> = {
   scenario: { type: 'string' },
   context: { type: 'string' },
   kubeconfig: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const RESUME_FLAGS: Record<string, FlagSpec> = {
+  'data-dir': { type: 'string' },
+  decide: { type: 'string' },
+  json: { type: 'boolean' },
+  context: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  scenario: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -290,6 +318,17 @@ export function targetArgs(flags: Flags): TargetArgs {
   set('scenario', str(flags, 'scenario'));
   set('context', str(flags, 'context'));
   set('kubeconfig', str(flags, 'kubeconfig'));
+  return args;
+}
+
+export function resumeArgs(flags: Flags): Partial<UpgradeArgs> {
+  const args: Partial<UpgradeArgs> = { json: flags.json === true };
+  const decide = oneOf(flags, 'decide', ['force', 'skip', 'abort'] as const);
+  if (decide) args.decide = decide;
+  for (const [flag, key] of [['data-dir', 'dataDir'], ['context', 'context'], ['kubeconfig', 'kubeconfig'], ['scenario', 'scenario']] as const) {
+    const v = str(flags, flag);
+    if (v) args[key] = v;
+  }
   return args;
 }
 
@@ -587,13 +626,14 @@ interface Session {
   engine: Engine;
   store: RunStore;
   driver: Driver;
-  request: UpgradeRequest;
+  /** What the command line asks for (plan and upgrade; resume names a run instead). */
+  request?: UpgradeRequest;
   user: string;
   dataFile?: string;
   close(): Promise<void>;
 }
 
-async function openSession(args: TargetArgs & Partial<UpgradeArgs>, io: CliIo, opts: { keepRuns: boolean }): Promise<Session> {
+async function openSession(args: Partial<TargetArgs> & Partial<UpgradeArgs>, io: CliIo, opts: { keepRuns: boolean }): Promise<Session> {
   const env = io.env;
   const worldName = env.MNG_WORLD?.trim() || 'sim';
   if (worldName === 'sim' && (args.context || args.kubeconfig)) {
@@ -662,6 +702,8 @@ async function openSession(args: TargetArgs & Partial<UpgradeArgs>, io: CliIo, o
     await lowdb?.close();
     await world.close();
   };
+  const session = { world, engine, store, driver, user: cliUser(env), ...(lowdb ? { dataFile: lowdb.file } : {}), close };
+  if (args.to === undefined) return session;
   let ref: GroupRef;
   try {
     ref = await driver.settle(new Targets(world.clusters, world.nodeGroups).resolve({ cluster: args.cluster, nodegroup: args.nodegroup }));
@@ -679,7 +721,7 @@ async function openSession(args: TargetArgs & Partial<UpgradeArgs>, io: CliIo, o
     ...(args.drainTimeoutMs ? { drainTimeoutMs: args.drainTimeoutMs } : {}),
     ...(args.force ? { force: true } : {}),
   };
-  return { world, engine, store, driver, request, user: cliUser(env), ...(lowdb ? { dataFile: lowdb.file } : {}), close };
+  return { ...session, request };
 }
 
 function refusal(plan: Plan): string {
@@ -693,13 +735,13 @@ function refusal(plan: Plan): string {
 async function planCommand(args: TargetArgs, io: CliIo): Promise<number> {
   const s = await openSession(args, io, { keepRuns: false });
   try {
-    const plan = await s.driver.settle(s.engine.plan(s.request));
+    const plan = await s.driver.settle(s.engine.plan(s.request!));
     io.out(args.json ? JSON.stringify(plan) : planText(plan));
     if (blockingFindings(plan).length > 0) {
       io.err(`mngbot plan: ${refusal(plan)}`);
       return EXIT_FAILED;
     }
-    if (!args.json) io.out(`\nTo run it: mngbot upgrade ${describeTarget(s.request)}`);
+    if (!args.json) io.out(`\nTo run it: mngbot upgrade ${describeTarget(s.request!)}`);
     return EXIT_OK;
   } finally {
     await s.close();
@@ -729,13 +771,39 @@ async function upgradeCommand(args: UpgradeArgs, io: CliIo): Promise<number> {
   }
 }
 
+/** A run of the node group the data directory holds that has not ended: this command's to continue. */
+async function recordedRun(s: Session): Promise<Run | undefined> {
+  if (!s.dataFile) return undefined;
+  const { cluster, nodegroup } = s.request!.ref;
+  const open = await s.engine.list({ cluster, nodegroup, statuses: ['awaiting-approval', ...ACTIVE_STATUSES] });
+  return open[0];
+}
+
+function sameTarget(run: Run, request: UpgradeRequest): boolean {
+  return parseVersion(request.version).text === run.plan.toVersion && (!request.releaseVersion || request.releaseVersion === run.plan.toRelease);
+}
+
 async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number> {
   const { engine, driver } = s;
+  const request = s.request!;
   const actor = (): Actor => ({ user: s.user, at: s.world.clock.now() });
+
+  const recorded = await driver.settle(recordedRun(s));
+  if (recorded && !sameTarget(recorded, request)) {
+    io.err(
+      `mngbot upgrade: not started: ${recorded.ref.cluster}/${recorded.ref.nodegroup} already has run ${recorded.id} (${recorded.status}) to ${recorded.plan.toVersion} (${recorded.plan.toRelease}), ` +
+        `recorded in ${s.dataFile}. Continue it with "mngbot resume ${recorded.id}", or let it finish first.`,
+    );
+    return EXIT_FAILED;
+  }
+  if (recorded && recorded.status !== 'awaiting-approval') {
+    io.err(`mngbot: continuing run ${recorded.id}, recorded in ${s.dataFile} (${recorded.status}, phase ${recorded.phase}): it is not started again`);
+    return follow(s, recorded, args, io, 'resume');
+  }
 
   if (!args.yes && !io.interactive) {
     // Show what would have happened, then refuse: nobody is there to say yes.
-    const plan = await driver.settle(engine.plan(s.request));
+    const plan = recorded?.plan ?? (await driver.settle(engine.plan(request)));
     io.out(args.json ? JSON.stringify({ kind: 'plan', plan }) : planText(plan));
     io.err(
       'mngbot upgrade: not started: stdin is not a terminal, so nobody can confirm. ' +
@@ -745,15 +813,20 @@ async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number
   }
 
   let run: Run;
-  try {
-    run = await driver.settle(engine.requestUpgrade(s.request, actor()));
-  } catch (err) {
-    if (err instanceof PlanRefusedError) {
-      io.out(args.json ? JSON.stringify({ kind: 'plan', plan: err.plan }) : planText(err.plan));
-      io.err(`mngbot upgrade: not started: ${refusal(err.plan)}`);
-      return EXIT_FAILED;
+  if (recorded) {
+    // Asked before and never answered (the command stopped at the question): the same request, asked again.
+    run = recorded;
+  } else {
+    try {
+      run = await driver.settle(engine.requestUpgrade(request, actor()));
+    } catch (err) {
+      if (err instanceof PlanRefusedError) {
+        io.out(args.json ? JSON.stringify({ kind: 'plan', plan: err.plan }) : planText(err.plan));
+        io.err(`mngbot upgrade: not started: ${refusal(err.plan)}`);
+        return EXIT_FAILED;
+      }
+      throw err;
     }
-    throw err;
   }
   io.out(args.json ? JSON.stringify({ kind: 'plan', runId: run.id, plan: run.plan }) : planText(run.plan));
 
@@ -765,8 +838,38 @@ async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number
       return EXIT_FAILED;
     }
   }
+  return follow(s, run, args, io, 'approve');
+}
 
-  const before = s.world.sim?.groupSizes();
+async function resumeCommand(runId: string, args: Partial<UpgradeArgs>, io: CliIo): Promise<number> {
+  const s = await openSession(args, io, { keepRuns: true });
+  try {
+    if (!s.dataFile) throw new UsageError('which data directory records the run? give --data-dir DIR, or set MNG_DATA_DIR');
+    const run = await s.driver.settle(s.engine.get(runId));
+    if (!run) {
+      const known = (await s.driver.settle(s.engine.list())).slice(0, 5).map((r) => `${r.id} (${r.ref.cluster}/${r.ref.nodegroup}, ${r.status})`);
+      throw new UserError(`there is no run ${runId} in ${s.dataFile}${known.length ? `; it records ${known.join(', ')}` : '; it records no runs'}`);
+    }
+    if (isTerminal(run.status)) {
+      io.out(args.json ? JSON.stringify({ kind: 'run', run }) : `run ${run.id} has ended: ${run.outcome?.summary ?? run.status}`);
+      for (const line of args.json ? [] : changesText(run)) io.out(line);
+      return run.status === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+    }
+    if (run.status === 'awaiting-approval') {
+      throw new UserError(`run ${run.id} was never approved: start it with mngbot upgrade --cluster ${run.ref.cluster} --nodegroup ${run.ref.nodegroup} --to ${run.plan.toVersion}`);
+    }
+    io.err(`mngbot: continuing run ${run.id}, recorded in ${s.dataFile} (${run.status}, phase ${run.phase})`);
+    return await follow(s, run, { yes: true, json: args.json === true, ...(args.decide ? { decide: args.decide } : {}) }, io, 'resume');
+  } finally {
+    await s.close();
+  }
+}
+
+/** Approves (or picks up again) the run, follows it to its end, answers blocked drains, prints the report. */
+async function follow(s: Session, run: Run, args: Pick<UpgradeArgs, 'decide' | 'json' | 'yes'>, io: CliIo, how: 'approve' | 'resume'): Promise<number> {
+  const { engine, driver } = s;
+  const actor = (): Actor => ({ user: s.user, at: s.world.clock.now() });
+  const before = how === 'resume' ? (run.original?.sizes ?? run.plan.sizes) : s.world.sim?.groupSizes();
   let status: Run['status'] = run.status;
   let asked = false;
   let start: number | undefined;
@@ -808,7 +911,8 @@ async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number
   process.on('SIGTERM', onSignal);
 
   try {
-    await driver.settle(engine.approve(run.id, actor()));
+    if (how === 'approve') await driver.settle(engine.approve(run.id, actor()));
+    else await driver.settle(engine.start());
     if (s.dataFile && !args.json) io.err(`mngbot: run ${run.id} is recorded in ${s.dataFile}`);
 
     for (;;) {
@@ -864,7 +968,7 @@ async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number
   return final.status === 'succeeded' ? EXIT_OK : EXIT_FAILED;
 }
 
-async function decide(run: Run, args: UpgradeArgs, io: CliIo): Promise<DecisionChoice | undefined> {
+async function decide(run: Run, args: Pick<UpgradeArgs, 'decide'>, io: CliIo): Promise<DecisionChoice | undefined> {
   const d = run.decision!;
   const blockers = d.blockers.map((b) => `${b.pod}${b.pdb ? ` (PDB ${b.pdb})` : ''}: ${b.reason}`);
   const what = `the drain of ${d.node} is blocked by ${blockers.length ? blockers.join('; ') : 'pods that cannot be evicted'}`;
@@ -895,7 +999,7 @@ async function decide(run: Run, args: UpgradeArgs, io: CliIo): Promise<DecisionC
 // ---------------------------------------------------------------------------------------------
 // Entry
 
-const HELP: Record<string, string> = { plan: PLAN_USAGE, upgrade: UPGRADE_USAGE, sim: SIM_USAGE.replace('npm run sim --', 'mngbot sim') };
+const HELP: Record<string, string> = { plan: PLAN_USAGE, upgrade: UPGRADE_USAGE, resume: RESUME_USAGE, sim: SIM_USAGE.replace('npm run sim --', 'mngbot sim') };
 
 function packageVersion(): string {
   try {
@@ -949,13 +1053,26 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
       throw err;
     }
   }
-  if (command !== 'plan' && command !== 'upgrade') {
-    io.err(`mngbot: unknown command "${command}"; the commands are plan, upgrade and sim (mngbot --help)`);
+  if (command !== 'plan' && command !== 'upgrade' && command !== 'resume') {
+    io.err(`mngbot: unknown command "${command}"; the commands are plan, upgrade, resume and sim (mngbot --help)`);
     return EXIT_USAGE;
   }
 
   let json = false;
   try {
+    if (command === 'resume') {
+      const positional = rest[0] !== undefined && !rest[0].startsWith('-');
+      const runId = positional ? rest[0] : undefined;
+      const options = positional ? rest.slice(1) : rest;
+      const flags = parseFlags(command, options, RESUME_FLAGS);
+      if (flags.help) {
+        io.out(HELP.resume);
+        return EXIT_OK;
+      }
+      json = flags.json === true;
+      if (!runId) throw new UsageError('which run? mngbot resume RUN, e.g. mngbot resume r-1a2b3c4d');
+      return await resumeCommand(runId, resumeArgs(flags), io);
+    }
     const flags = parseFlags(command, rest, command === 'plan' ? TARGET_FLAGS : UPGRADE_FLAGS);
     if (flags.help) {
       io.out(HELP[command]);
@@ -966,7 +1083,7 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`mngbot ${command}: ${err.message}`);
-      io.err(`usage: mngbot ${command} ${command === 'plan' ? TARGET_USAGE : `${TARGET_USAGE} [--yes] [--decide force|skip|abort] [--data-dir DIR] [--speed N]`}`);
+      io.err(command === 'resume' ? RESUME_USAGE.split('\n')[0] : `usage: mngbot ${command} ${command === 'plan' ? TARGET_USAGE : `${TARGET_USAGE} [--yes] [--decide force|skip|abort] [--data-dir DIR] [--speed N]`}`);
       io.err(`(mngbot ${command} --help explains every option)`);
       return EXIT_USAGE;
     }
