@@ -50,6 +50,7 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
         'Deployment/mngbot',
         'Namespace/mngbot',
         'PersistentVolumeClaim/mngbot-data',
+        'PodDisruptionBudget/mngbot',
         'Service/mngbot',
         'ServiceAccount/mngbot',
       ].sort(),
@@ -132,6 +133,14 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
       expect.arrayContaining([{ secretRef: { name: 'mngbot-slack' } }, { configMapRef: { name: 'mngbot-env' } }]),
     );
 
+    // Where it runs, from the downward API: the engine replaces its own node last and moves itself.
+    const fieldOf = (name: string) => (c.env as Obj[]).find((e) => e.name === name)?.valueFrom?.fieldRef?.fieldPath;
+    expect([fieldOf('MNG_NODE_NAME'), fieldOf('MNG_POD_NAME'), fieldOf('MNG_POD_NAMESPACE')]).toEqual(['spec.nodeName', 'metadata.name', 'metadata.namespace']);
+    // …and it prefers a home off the node groups it upgrades.
+    expect(pod.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions).toEqual([
+      { key: 'mngbot.io/home', operator: 'In', values: ['true'] },
+    ]);
+
     const volumes = Object.fromEntries((pod.volumes as Obj[]).map((v) => [v.name, v]));
     const mountAt = (path: string) => {
       const m = (c.volumeMounts as Obj[]).find((x) => x.mountPath === path);
@@ -146,6 +155,12 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
       key: 'config.yaml',
       path: 'config.yaml',
     });
+  });
+
+  it('keeps other drains off the bot with a PodDisruptionBudget', () => {
+    const pdb = one('PodDisruptionBudget', 'mngbot');
+    expect(pdb.spec.minAvailable).toBe(1);
+    expect(pdb.spec.selector.matchLabels).toEqual(one('Deployment', 'mngbot').spec.template.metadata.labels);
   });
 
   it('claims 1Gi ReadWriteOnce for the data file', () => {
