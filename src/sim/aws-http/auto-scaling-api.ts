@@ -2,7 +2,7 @@
 // that change it. TerminateInstanceInAutoScalingGroup is recorded per instance, accepted or refused.
 import { ASG_PROCESSES } from '../scenario.js';
 import type { InstanceRec } from '../auto-scaling-group.js';
-import type { ScalingActivity } from '../../engine/ports.js';
+import type { ScalingActivity, Sizes } from '../../engine/ports.js';
 import { ACCOUNT_ID, type CallContext, type Routed } from './call-context.js';
 import { QueryParams } from './query-params.js';
 import { queryReply } from './query-reply.js';
@@ -113,11 +113,11 @@ function updateAutoScalingGroup(p: QueryParams, ctx: CallContext): WireReply {
   const ltId = p.get('LaunchTemplate.LaunchTemplateId') ?? p.get('MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId');
   const ltName = p.get('LaunchTemplate.LaunchTemplateName') ?? p.get('MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName');
   const ltVersion = p.get('LaunchTemplate.Version') ?? p.get('MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.Version');
-  const sizes = {
-    ...(p.int('MinSize', 0) !== undefined ? { min: p.int('MinSize', 0) } : {}),
-    ...(p.int('MaxSize', 0) !== undefined ? { max: p.int('MaxSize', 0) } : {}),
-    ...(p.int('DesiredCapacity', 0) !== undefined ? { desired: p.int('DesiredCapacity', 0) } : {}),
-  };
+  const sizes: Partial<Sizes> = {};
+  for (const [param, key] of [['MinSize', 'min'], ['MaxSize', 'max'], ['DesiredCapacity', 'desired']] as const) {
+    const n = p.int(param, 0);
+    if (n !== undefined) sizes[key] = n;
+  }
   try {
     if (ltId !== undefined || ltName !== undefined || ltVersion !== undefined) {
       const lt = asg.launchTemplate;
