@@ -39,6 +39,16 @@ export class ApiMeter {
     this.calls.byMethod[method] = (this.calls.byMethod[method] ?? 0) + 1;
   }
 
+  /** The throttling fault now: the scenario's, until changed (the world process's POST /world/faults). */
+  throttling(): Record<Api, number> {
+    return { ...this.throttle };
+  }
+
+  setThrottle(api: Api, probability: number): void {
+    if (!(probability >= 0 && probability <= 1)) throw new RangeError(`throttle probability must be in 0…1, got ${probability}`);
+    this.throttle[api] = probability;
+  }
+
   snapshot(): ApiCalls {
     return { aws: this.calls.aws, kube: this.calls.kube, byMethod: { ...this.calls.byMethod } };
   }

@@ -44,6 +44,8 @@ export class AutoScalingGroup {
   readonly instances = new Map<string, InstanceRec>();
   private readonly terminated = new Map<string, InstanceRec>();
   private readonly activities: ScalingActivity[] = [];
+  /** TerminateInstanceInAutoScalingGroup requests per instance id, accepted or refused (EKS's own terminations are not requests). */
+  readonly terminationRequests = new Map<string, number>();
   private launchFailuresLeft: number;
   private slowBootsLeft: number;
   private readonly slowBootExtraMs: number;
@@ -96,6 +98,11 @@ export class AutoScalingGroup {
     return this.instances.get(id) ?? this.terminated.get(id);
   }
 
+  /** Members and the instances that have left, as EC2 still lists them. */
+  allInstances(): InstanceRec[] {
+    return [...this.instances.values(), ...this.terminated.values()];
+  }
+
   setSizes(patch: Partial<Sizes>): void {
     const min = patch.min ?? this.sizes.min;
     const max = patch.max ?? this.sizes.max;
@@ -134,8 +141,14 @@ export class AutoScalingGroup {
     return this.launchTemplate.version(this.ltVersion)!.imageId;
   }
 
+  /** TerminateInstanceInAutoScalingGroup as a caller asks for it: counted per instance, then carried out or refused. */
+  requestTermination(instanceId: string, decrement: boolean): ScalingActivity {
+    this.terminationRequests.set(instanceId, (this.terminationRequests.get(instanceId) ?? 0) + 1);
+    return this.terminate(instanceId, decrement);
+  }
+
   /** TerminateInstanceInAutoScalingGroup. */
-  terminate(instanceId: string, decrement: boolean, cause = 'an instance was taken out of service in response to a user request'): void {
+  terminate(instanceId: string, decrement: boolean, cause = 'an instance was taken out of service in response to a user request'): ScalingActivity {
     const i = this.instances.get(instanceId);
     if (!i || i.state === 'Terminating') {
       this.ledger.terminatedTwice++;
@@ -155,8 +168,9 @@ export class AutoScalingGroup {
       this.sizes = { ...this.sizes, desired: this.sizes.desired - 1 };
     }
     const from = this.sizes.desired + (decrement ? 1 : 0);
-    this.beginTermination(i, `${cause}${decrement ? `, shrinking the capacity from ${from} to ${this.sizes.desired}` : ''}`);
+    const activity = this.beginTermination(i, `${cause}${decrement ? `, shrinking the capacity from ${from} to ${this.sizes.desired}` : ''}`);
     this.reconcile();
+    return { ...activity };
   }
 
   /** Brings InService + Pending up (or down) to desired. */
@@ -270,7 +284,7 @@ export class AutoScalingGroup {
     return i;
   }
 
-  private beginTermination(i: InstanceRec, cause: string): void {
+  private beginTermination(i: InstanceRec, cause: string): ScalingActivity {
     for (const cancel of i.cancels) cancel();
     i.cancels = [];
     i.state = 'Terminating';
@@ -292,5 +306,6 @@ export class AutoScalingGroup {
       this.log?.(`instance ${i.id} terminated`);
       if (i.registered) this.hooks.gone(i);
     });
+    return activity;
   }
 }

@@ -51,6 +51,8 @@ export interface EksUpdateDeps {
 
 export class EksUpdate {
   readonly info: UpdateInfo;
+  /** When EKS accepted the update (world time, ms). */
+  readonly createdAt: number;
   private phase: 'scale-up' | 'upgrade' | 'scale-down' | 'done' = 'scale-up';
   private readonly original;
   private readonly surge: number;
@@ -61,11 +63,13 @@ export class EksUpdate {
   constructor(
     id: string,
     readonly token: string,
-    private readonly target: CatalogImage,
+    /** The image the update moves the group to. */
+    readonly target: CatalogImage,
     private readonly force: boolean,
     private readonly d: EksUpdateDeps,
   ) {
     this.info = { id, status: 'InProgress', errors: [] };
+    this.createdAt = d.clock.now();
     this.original = { ...d.asg.sizes };
     this.surge = Math.max(2 * d.asg.azs.length, d.maxUnavailable);
     this.phaseSince = d.clock.now();

@@ -108,7 +108,7 @@ export class SimNodeGroups implements NodeGroups {
 
   async terminateInstance(ref: GroupRef, instanceId: string, opts: { decrement: boolean }): Promise<void> {
     this.call('terminateInstance', ref);
-    this.d.asg.terminate(instanceId, opts.decrement);
+    this.d.asg.requestTermination(instanceId, opts.decrement);
   }
 
   async suspendProcesses(ref: GroupRef, processes: string[]): Promise<void> {
@@ -126,6 +126,15 @@ export class SimNodeGroups implements NodeGroups {
     req: { version?: string; releaseVersion?: string; force: boolean; token: string },
   ): Promise<string> {
     this.call('startVersionUpdate', ref);
+    return this.requestVersionUpdate(req).info.id;
+  }
+
+  /**
+   * UpdateNodegroupVersion itself, uncounted (the AWS wire server meters its own calls): the update a
+   * previous request with the token started, or a new one; refusals are UserErrors whose message
+   * starts with EKS's error code.
+   */
+  requestVersionUpdate(req: { version?: string; releaseVersion?: string; force: boolean; token: string }): EksUpdate {
     const { scenario, group } = this.d;
     const ng = scenario.nodegroup;
     if (!ng.managed) {
@@ -134,7 +143,7 @@ export class SimNodeGroups implements NodeGroups {
         'Use the rolling strategy.',
       );
     }
-    for (const u of this.updates.values()) if (u.token === req.token) return u.info.id;
+    for (const u of this.updates.values()) if (u.token === req.token) return u;
     const running = [...this.updates.values()].find((u) => u.info.status === 'InProgress');
     if (running) {
       throw new UserError(`ResourceInUseException: Nodegroup ${ng.name} is currently being updated (update ${running.info.id}).`);
@@ -162,7 +171,12 @@ export class SimNodeGroups implements NodeGroups {
     });
     this.updates.set(update.info.id, update);
     update.start();
-    return update.info.id;
+    return update;
+  }
+
+  /** An update EKS was asked for, by id. */
+  update(updateId: string): EksUpdate | undefined {
+    return this.updates.get(updateId);
   }
 
   async describeUpdate(ref: GroupRef, updateId: string): Promise<UpdateInfo> {

@@ -41,6 +41,14 @@ export interface SimWorld {
   readonly initialNodes: readonly string[];
   /** From a crash fault: the harness stops the bot after this many runner steps. */
   readonly crashAfterSteps?: number;
+  /** Counts every call of the bot and injects the throttling faults (changeable while the world runs). */
+  readonly meter: ApiMeter;
+  /** What the AWS wire server (aws-http/) serves beyond the NodeGroups port. */
+  readonly aws: {
+    readonly asg: AutoScalingGroup;
+    /** EKS's record of the group (meaningful for a managed group only). */
+    readonly managedGroup: ManagedGroupState;
+  };
   ledger(): LedgerReport;
   apiCalls(): ApiCalls;
   /** See lower-bound.ts. */
@@ -55,6 +63,8 @@ export interface SimWorld {
   suspendedProcesses(): string[];
   activities(): ScalingActivity[];
   eksUpdates(): UpdateInfo[];
+  /** TerminateInstanceInAutoScalingGroup requests per instance id, accepted or refused. */
+  terminationRequests(): Record<string, number>;
   /** Lines recorded when created with { log: true }. */
   log(): string[];
 }
@@ -153,6 +163,8 @@ export function createWorld(scenario: Scenario, opts: WorldOptions): SimWorld {
     initialImageId: image.imageId,
     initialNodes,
     ...(crash !== undefined ? { crashAfterSteps: crash } : {}),
+    meter,
+    aws: { asg, managedGroup: group },
     ledger: () => {
       let podsLost = counters.unmanagedPodsLost;
       for (const w of kube.workloads) {
@@ -190,6 +202,7 @@ export function createWorld(scenario: Scenario, opts: WorldOptions): SimWorld {
     suspendedProcesses: () => [...asg.suspended],
     activities: () => asg.activitiesSince(0),
     eksUpdates: () => nodeGroups.eksUpdates(),
+    terminationRequests: () => Object.fromEntries(asg.terminationRequests),
     log: () => [...lines],
   };
 }
