@@ -37,6 +37,8 @@ interface Stream {
   closed: boolean;
   startedAt: number;
   events: number;
+  /** The server answered and the stream was up. */
+  establishedAt?: number;
   controller?: { abort(): void };
 }
 
@@ -44,6 +46,7 @@ const PATHS: Record<Kind, string> = { node: '/api/v1/nodes', pod: '/api/v1/pods'
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 30_000;
 const HEALTHY_STREAM_MS = 5_000;
+const ESTABLISHED_STREAM_MS = 1_000;
 
 export const backoffMs = (failures: number) => Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, failures - 1));
 
@@ -194,6 +197,7 @@ export class ResumableClusterWatch implements ClusterWatch {
     this.source.watch(PATHS[kind], params, onEvent, done).then(
       (controller) => {
         s.controller = controller;
+        s.establishedAt = Date.now();
         if (!live()) controller.abort();
       },
       (err) => done(err),
@@ -202,8 +206,10 @@ export class ResumableClusterWatch implements ClusterWatch {
 
   /** A dropped or ended stream resumes from its last version; repeated failures back off. */
   private resume(s: Stream, err: unknown): void {
-    // A stream that stayed up a while was healthy, even if quiet: its drop is a first failure.
-    if (Date.now() - s.startedAt >= HEALTHY_STREAM_MS) this.failures[s.kind] = 0;
+    // A stream that stayed up a while was healthy, even if quiet: its drop is a first failure. So is
+    // one the server accepted and a proxy cut after a second (it cannot spin): backing those off would
+    // leave the bot blind for minutes behind a load balancer that drops connections.
+    if (Date.now() - s.startedAt >= HEALTHY_STREAM_MS || (s.establishedAt !== undefined && Date.now() - s.establishedAt >= ESTABLISHED_STREAM_MS)) this.failures[s.kind] = 0;
     const failures = err === undefined ? 0 : ++this.failures[s.kind];
     const delay = failures <= 1 ? 0 : backoffMs(failures - 1);
     if (err !== undefined && failures > 1) {

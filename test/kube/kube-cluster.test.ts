@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FatalError, RetryableError, UserError } from '../../src/engine/errors.js';
 import type { ClusterEvent, NodeInfo } from '../../src/engine/ports.js';
 import { cachedToken, connectCluster } from '../../src/kube/connect.js';
+import { silentLogger } from '../../src/log.js';
 import { advanceTo, world } from '../sim/world-fixture.js';
 import { byName, byUid, closeAll, serve, until } from './kube-fixture.js';
 
@@ -255,6 +256,28 @@ describe('KubeCluster.watch', () => {
     expect(api.watchesServed).toBe(6); // nodes and pods, connected three times each
     watch.stop();
     await until(() => api.openWatches === 0, 'watches closed');
+  });
+
+  it('a quiet stream that was up and got cut resumes at once, however often (a proxy that drops connections)', { timeout: 30_000 }, async () => {
+    const { w } = world();
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (msg: string) => warnings.push(msg), child: () => log };
+    const { api, kube } = await serve(w, {}, {}, { log });
+    const events: ClusterEvent[] = [];
+    const watch = kube.watch((e) => events.push(e));
+    await watch.ready;
+    for (let i = 1; i <= 6; i++) {
+      await until(() => api.openWatches === 2, `connected (${i})`);
+      // Up for more than a second with nothing to say, then cut: each drop is a first failure, resumed at once.
+      await new Promise((r) => setTimeout(r, 1100));
+      api.dropWatches();
+    }
+    await until(() => api.openWatches === 2, 'connected again');
+    const name = w.nodes()[0].name;
+    bump(w, name, 1, 3);
+    await until(() => seqs(events, name).length === 3, 'events after the drops');
+    expect(warnings.filter((m) => /stream failed, resuming/.test(m))).toEqual([]);
+    watch.stop();
   });
 
   it('re-lists and sends a new resync when its version has expired (410 Gone)', async () => {
