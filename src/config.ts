@@ -9,6 +9,7 @@ import type { Strategy } from './engine/run.js';
 import type { SelfPod } from './engine/step-context.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { validateWindows, type Window } from './schedule/windows.js';
+import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RUN_RETENTION_DAYS } from './store/retention.js';
 
 // Maintenance windows. Three levels, the most specific wins (windowsFor):
 //
@@ -86,6 +87,12 @@ export interface Config {
   windows: Window[];
   /** Where the data file lives (MNG_DATA_DIR, default ./data). */
   dataDir: string;
+  /**
+   * How many days history keeps ended runs (MNG_RUN_RETENTION_DAYS, default 400) and audit entries
+   * (MNG_AUDIT_RETENTION_DAYS, default 400; deleted by whole months, so up to a month longer).
+   * For LowdbRunStore.open's runRetentionDays / auditRetentionDays.
+   */
+  retention: { runDays: number; auditDays: number };
   approvers: { users: string[]; groups: string[] };
   defaults: Defaults;
   allowSelfApproval: boolean;
@@ -467,6 +474,10 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     clusters: file.clusters,
     windows: file.windows,
     dataDir: envString(env, 'MNG_DATA_DIR') ?? DEFAULT_DATA_DIR,
+    retention: {
+      runDays: envInt(env, 'MNG_RUN_RETENTION_DAYS', DEFAULT_RUN_RETENTION_DAYS, 1, 100_000),
+      auditDays: envInt(env, 'MNG_AUDIT_RETENTION_DAYS', DEFAULT_AUDIT_RETENTION_DAYS, 1, 100_000),
+    },
     approvers: { users: [...new Set([...file.approvers.users, ...envApprovers])], groups: file.approvers.groups },
     defaults: { ...file.defaults, approvalExpiryMs: file.defaults.approvalExpiryMs ?? DEFAULT_APPROVAL_EXPIRY_MS },
     allowSelfApproval: file.allowSelfApproval ?? false,

@@ -39,7 +39,7 @@ export async function writeFileAtomic(file: string, data: string | Buffer, ops: 
 }
 
 /** Makes the rename itself durable. Some platforms cannot open a directory for fsync: skip there. */
-async function syncDir(dir: string, ops: FileOps): Promise<void> {
+export async function syncDir(dir: string, ops: FileOps = nodeFileOps): Promise<void> {
   let fh: fsp.FileHandle | undefined;
   try {
     fh = await ops.open(dir, 'r');
@@ -58,4 +58,25 @@ export async function removeStaleTemps(file: string): Promise<string[]> {
   const names = (await fsp.readdir(dirname(file))).filter((n) => n.startsWith(prefix) && n.endsWith('.tmp'));
   await Promise.all(names.map((n) => fsp.rm(join(dirname(file), n), { force: true })));
   return names;
+}
+
+/**
+ * Appends data to file and fsyncs it (and the directory when the file is new). On failure the file is
+ * cut back to its previous length, so that a half-written line (a full disk) is not left behind for
+ * the next append to be glued to; if even that fails, the reader's torn-tail repair handles it.
+ */
+export async function appendFileDurable(file: string, data: string | Buffer, ops: FileOps = nodeFileOps): Promise<void> {
+  const fh = await ops.open(file, 'a', 0o600);
+  let size = 0;
+  try {
+    size = (await fh.stat()).size;
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.truncate(size).catch(() => {});
+    await fh.close().catch(() => {});
+    throw err;
+  }
+  await fh.close();
+  if (size === 0) await syncDir(dirname(file), ops);
 }

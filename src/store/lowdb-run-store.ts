@@ -1,321 +1,274 @@
-// RunStore on lowdb: one JSON file (default data/mngbot.json) holding runs, bounded event logs,
-// schedules and the append-only audit log. Same semantics as MemoryRunStore.
+// RunStore on files in one data directory (default ./data), with the semantics of MemoryRunStore.
 //
-// - lowdb's Low holds the document; our adapter (MngbotFileAdapter) reads, checks and migrates it,
-//   and writes it atomically with fsync (atomic-file.ts says why steno's writer is not enough).
-// - Writes are serialised with group commit: while one write is in flight, later changes wait for
-//   the next one, which carries all of them. A save resolves once a file containing it is durable.
-// - Every change is made in memory synchronously (compare-and-set included) before the write
-//   starts, so concurrent callers see each other's changes in order.
-// - A failed write (disk full, I/O error) leaves memory ahead of the disk: the store then refuses
-//   everything until restarted, which reloads the last durable file. The runner is level-triggered,
-//   so it carries on from there.
+//   mngbot.json        live state (live-file.ts): runs not yet archived, their events, schedules
+//   history/*.jsonl    ended runs, compacted, and the audit log, appended (history.ts)
+//   mngbot.lock        held while open (data-dir-lock.ts): one bot per directory; beside it
+//                      mngbot.lock-holder.json names the holder
+//
+// - Every change is made in memory synchronously (compare-and-set included) before it is written,
+//   so concurrent callers see each other's changes in order.
+// - Writes are serialised with group commit: while one flush is under way, later changes wait for
+//   the next, which carries all of them. A flush appends to history first, then the audit log, then
+//   rewrites mngbot.json; a call resolves once what it changed is durable.
+// - A failed flush (disk full, I/O error) rejects every call whose change was not durable, in it and
+//   queued behind it, and puts memory back to what the files hold: reads never show what is not on
+//   disk. Later calls are served and write again; health() is bad until a write succeeds, and while
+//   idle a probe retries with backoff.
+// - An ended run moves to history once its end has been shown (notify.finalShown) or after a grace
+//   period: history first, then mngbot.json without it, so a crash between leaves it in both places
+//   and the history copy wins on load. mngbot.json's size, and a save's cost, depend on live runs only.
 // - A file that cannot be read, parsed or recognised stops start-up and is never written to.
-// - Speed: each stored record keeps its UTF-8 JSON (a WeakMap keyed by the stored object), so a save
-//   serialises only what it changed; the file is assembled from cached bytes, one record per line.
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Low, type Adapter } from 'lowdb';
+import { Low } from 'lowdb';
 import { ConflictError, UserError } from '../engine/errors.js';
 import type { ProgressEvent } from '../engine/events.js';
 import type { AuditEntry, GroupRef, RunStore } from '../engine/ports.js';
-import type { Run } from '../engine/run.js';
+import { isTerminal, type Run } from '../engine/run.js';
 import type { Schedule, ScheduleStore } from '../schedule/schedules.js';
 import { assertGroupFree } from './active-run.js';
 import { nodeFileOps, removeStaleTemps, writeFileAtomic, type FileOps } from './atomic-file.js';
-import { jsonErrorOffset } from './json-error.js';
+import { compactRun, keepLastEvents } from './compact-run.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { freeName, History, writeMigratedHistory, type RunEntry } from './history.js';
+import { DEFAULT_ARCHIVE_GRACE_MS, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RUN_RETENTION_DAYS } from './retention.js';
+import { JsonCache, MngbotFileAdapter } from './live-file.js';
 import { DEFAULT_EVENT_LIMIT } from './memory-run-store.js';
-import { migrate, type MigratableDoc } from './migrations.js';
-import { SCHEMA_VERSION, checkDb, emptyDb, type DbFile } from './schema.js';
+import { define, settled } from './migrations.js';
+import { emptyDb, type ArchiveLine, type DbFile } from './schema.js';
+import { WriteHealth, type StoreHealth } from './store-health.js';
+
+export { DataFileError } from './data-file-error.js';
+export { DataDirLockedError } from './data-dir-lock.js';
+export type { StoreHealth } from './store-health.js';
+export { DEFAULT_ARCHIVE_GRACE_MS, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RUN_RETENTION_DAYS } from './retention.js';
 
 export const DEFAULT_DATA_DIR = './data';
 export const DEFAULT_DATA_FILE = 'mngbot.json';
+const DAY_MS = 24 * 3_600_000;
 
 export interface LowdbRunStoreOptions {
-  /** Directory of the data file; created when missing. Default ./data. */
+  /** Directory of the data files; created when missing. Default ./data. */
   dataDir?: string;
   /** Default mngbot.json. */
   fileName?: string;
-  /** Events kept per run; older ones are dropped and counted. Default: MemoryRunStore's DEFAULT_EVENT_LIMIT. */
+  /** Events kept per live run; older ones are dropped and counted. Default: MemoryRunStore's DEFAULT_EVENT_LIMIT. */
   eventLimit?: number;
+  /** Ended runs are kept this many days in history (MNG_RUN_RETENTION_DAYS). Default 400. */
+  runRetentionDays?: number;
+  /** Audit entries are kept this many days (MNG_AUDIT_RETENTION_DAYS). Default 400. */
+  auditRetentionDays?: number;
+  /** An ended run stays live (uncompacted) until its end has been shown, or this long. Default 24 h. */
+  archiveGraceMs?: number;
+  /** A lock not refreshed for this long is another process's to take. Default 20 s. */
+  lockStaleMs?: number;
+  /** How often the lock is refreshed. Default 5 s. */
+  lockUpdateMs?: number;
+  /** The store's clock (archiving, retention, health). Default Date.now. */
+  now?: () => number;
   /** Tests replace file-system calls to simulate crashes. */
   fileOps?: FileOps;
-  /** One line per notable thing done at start-up (migration, leftover temporary files). */
+  /** One line per notable thing done (migration, leftover temporary files, a lost lock, a failed write). */
   log?: (message: string) => void;
 }
 
-/** The data file is unusable: start-up stops and the file is left exactly as it was. */
-export class DataFileError extends Error {
-  override name = 'DataFileError';
-  constructor(
-    readonly file: string,
-    readonly problem: string,
-    advice = 'fix or move the file; mngbot never overwrites it',
-  ) {
-    super(`${file}: ${problem} — ${advice}`);
-  }
+/** The lock on the data directory was lost while open: this store no longer writes. */
+export class DataDirLockLostError extends Error {
+  override name = 'DataDirLockLostError';
 }
-
-/**
- * The UTF-8 JSON of stored records, which are never mutated in place (they are replaced), so that
- * writing the file re-encodes only what changed.
- */
-class JsonCache {
-  private readonly bytes = new WeakMap<object, Buffer>();
-  get(obj: object): Buffer {
-    let b = this.bytes.get(obj);
-    if (b === undefined) this.bytes.set(obj, (b = Buffer.from(JSON.stringify(obj))));
-    return b;
-  }
-  /** A private copy of value, its bytes remembered. */
-  copy<T extends object>(value: T): T {
-    const s = JSON.stringify(value);
-    const c = JSON.parse(s) as T;
-    this.bytes.set(c, Buffer.from(s));
-    return c;
-  }
-  /** A fresh copy of a stored record, for a caller to keep. */
-  clone<T extends object>(stored: T): T {
-    return JSON.parse(this.get(stored).toString('utf8')) as T;
-  }
-}
-
-function jsonProblem(err: unknown, text: string): string {
-  const msg = (err as Error).message;
-  const pos = jsonErrorOffset(text);
-  if (pos === undefined) return `not valid JSON (${text.length} characters): ${msg}`;
-  const truncated = pos >= text.trimEnd().length;
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `not valid JSON at position ${pos} (line ${line}, column ${column}) of ${text.length} characters${truncated ? ' (truncated?)' : ''}: ${msg}`;
-}
-
-/** lowdb adapter: reads, checks and migrates the file; writes it atomically. */
-export class MngbotFileAdapter implements Adapter<DbFile> {
-  /** Set by read() when the file was an older version: the original text and its version. */
-  migrated?: { from: number; text: string; steps: string[] };
-
-  constructor(
-    readonly file: string,
-    private readonly cache: JsonCache,
-    private readonly opts: { eventLimit: number; fileOps: FileOps },
-  ) {}
-
-  async read(): Promise<DbFile | null> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'ENOENT') return null;
-      throw new DataFileError(this.file, `cannot be read (${e.code ?? e.message})`, 'check its permissions, or move it');
-    }
-    if (text.trim() === '') throw new DataFileError(this.file, `is empty (${text.length} bytes)`);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (err) {
-      throw new DataFileError(this.file, jsonProblem(err, text));
-    }
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('schemaVersion' in doc)) {
-      throw new DataFileError(this.file, 'is not an mngbot data file (no schemaVersion at the top level)');
-    }
-    const version = (doc as { schemaVersion: unknown }).schemaVersion;
-    if (!Number.isInteger(version) || (version as number) < 0) {
-      throw new DataFileError(this.file, `is not an mngbot data file (schemaVersion ${JSON.stringify(version)})`);
-    }
-    if ((version as number) > SCHEMA_VERSION) {
-      throw new DataFileError(
-        this.file,
-        `schemaVersion ${version} is newer than this mngbot understands (${SCHEMA_VERSION})`,
-        'run the newer mngbot that wrote it, or move the file; mngbot never overwrites it',
-      );
-    }
-    let db: DbFile;
-    try {
-      const result = migrate(doc as MigratableDoc, { eventLimit: this.opts.eventLimit });
-      db = result.db;
-      checkDb(db);
-      if (result.from !== undefined) this.migrated = { from: result.from, text, steps: result.steps };
-    } catch (err) {
-      throw new DataFileError(this.file, `is not an mngbot data file: ${(err as Error).message}`);
-    }
-    return db;
-  }
-
-  /** Serialises synchronously (the state at the call), then writes: callers may change data meanwhile. */
-  write(db: DbFile): Promise<void> {
-    return writeFileAtomic(this.file, this.serialise(db), this.opts.fileOps);
-  }
-
-  /**
-   * JSON with one record per line, so that the file can be read, diffed and grepped; assembled from
-   * cached bytes. Event logs and the audit log only grow at the end and shrink at the start, so they
-   * are cached in blocks of BLOCK records aligned on the record's position in the whole log: a save
-   * re-joins at most the first and the last block.
-   */
-  serialise(db: DbFile): Buffer {
-    const chunks: Buffer[] = [];
-    const text = (s: string) => chunks.push(Buffer.from(s));
-    text(`{"schemaVersion":${db.schemaVersion},\n"runs":`);
-    this.list(db.runs, chunks);
-    text(',\n"events":{');
-    Object.entries(db.events).forEach(([id, log], i) => {
-      text(`${i > 0 ? ',' : ''}\n${JSON.stringify(id)}:{"dropped":${log.dropped},"events":`);
-      this.list(log.events, chunks, log.dropped);
-      text('}');
-    });
-    text(`${Object.keys(db.events).length ? '\n' : ''}},\n"schedules":`);
-    this.list(db.schedules, chunks);
-    text(',\n"audit":');
-    this.list(db.audit, chunks, 0);
-    text('}\n');
-    return Buffer.concat(chunks);
-  }
-
-  private readonly blocks = new WeakMap<object, { count: number; bytes: Buffer }>();
-
-  /** Appends a JSON list of items; appendOnlyFrom: items[0]'s position in a log that only grows at the end. */
-  private list(items: object[], chunks: Buffer[], appendOnlyFrom?: number): void {
-    if (items.length === 0) {
-      chunks.push(EMPTY_LIST);
-      return;
-    }
-    chunks.push(OPEN_LIST);
-    if (appendOnlyFrom === undefined) {
-      items.forEach((item, i) => {
-        if (i > 0) chunks.push(COMMA_NL);
-        chunks.push(this.cache.get(item));
-      });
-    } else {
-      // A block is known by its first record and its length: records are never replaced in place.
-      for (let i = 0; i < items.length; ) {
-        const end = Math.min(items.length, (Math.floor((appendOnlyFrom + i) / BLOCK) + 1) * BLOCK - appendOnlyFrom);
-        let block = this.blocks.get(items[i]);
-        if (!block || block.count !== end - i) {
-          const parts: Buffer[] = [];
-          for (let k = i; k < end; k++) {
-            if (k > i) parts.push(COMMA_NL);
-            parts.push(this.cache.get(items[k]));
-          }
-          block = { count: end - i, bytes: Buffer.concat(parts) };
-          this.blocks.set(items[i], block);
-        }
-        if (i > 0) chunks.push(COMMA_NL);
-        chunks.push(block.bytes);
-        i = end;
-      }
-    }
-    chunks.push(CLOSE_LIST);
-  }
-}
-
-const BLOCK = 256;
-const EMPTY_LIST = Buffer.from('[]');
-const OPEN_LIST = Buffer.from('[\n');
-const COMMA_NL = Buffer.from(',\n');
-const CLOSE_LIST = Buffer.from('\n]');
 
 type RunFilter = { cluster?: string; nodegroup?: string; statuses?: readonly Run['status'][] };
 
+/** The flush steps, in order: a call waits for the step its change needs. */
+const STEP = { runs: 1, audit: 2, live: 3 } as const;
+type Step = keyof typeof STEP;
+
+interface Waiter {
+  needs: Step;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  /** A caller's run whose rev the call advanced: put back when the call fails. */
+  rev?: { run: Run; from: number; to: number };
+}
+
+interface Pending {
+  waiters: Waiter[];
+  /** mngbot.json must be rewritten. */
+  live: boolean;
+}
+
+const noPending = (): Pending => ({ waiters: [], live: false });
+
 export class LowdbRunStore implements RunStore, ScheduleStore {
   private readonly index = new Map<string, number>();
-  private inFlight?: Promise<void>;
-  private queued?: Promise<void>;
-  private failed?: Error;
+  private pending = noPending();
+  private writing?: Promise<void>;
   private closed = false;
+  private lockLost?: { error: Error; since: number };
+  private readonly writeHealth: WriteHealth;
 
   private constructor(
     readonly file: string,
     private readonly db: Low<DbFile>,
+    private readonly adapter: MngbotFileAdapter,
     private readonly cache: JsonCache,
-    private readonly eventLimit: number,
+    private readonly history: History,
+    private readonly lock: DataDirLock,
+    /** The bytes of mngbot.json as last written: what memory goes back to when a write fails. */
+    private durableLive: Buffer,
+    private readonly opts: { eventLimit: number; archiveGraceMs: number; now: () => number; fileOps: FileOps; log: (m: string) => void },
   ) {
-    db.data.runs.forEach((r, i) => this.index.set(r.id, i));
+    this.writeHealth = new WriteHealth(opts.now, () => this.probe());
+    this.dropArchivedFromLive();
   }
 
-  /** Opens (or creates) the data file. Rejects with a DataFileError when the file is not usable. */
+  /**
+   * Takes the data directory's lock, then opens (or creates) the data files. Rejects with a
+   * DataDirLockedError naming the holder when another process has the directory, and with a
+   * DataFileError when a file is not usable (the file is left as it was).
+   */
   static async open(opts: LowdbRunStoreOptions = {}): Promise<LowdbRunStore> {
     const dir = opts.dataDir ?? DEFAULT_DATA_DIR;
     const file = join(dir, opts.fileName ?? DEFAULT_DATA_FILE);
-    const eventLimit = opts.eventLimit ?? DEFAULT_EVENT_LIMIT;
     const log = opts.log ?? ((m: string) => console.warn(m));
-    const cache = new JsonCache();
-    const adapter = new MngbotFileAdapter(file, cache, { eventLimit, fileOps: opts.fileOps ?? nodeFileOps });
+    const now = opts.now ?? Date.now;
+    const fileOps = opts.fileOps ?? nodeFileOps;
+    const eventLimit = opts.eventLimit ?? DEFAULT_EVENT_LIMIT;
+    const archiveGraceMs = opts.archiveGraceMs ?? DEFAULT_ARCHIVE_GRACE_MS;
+    const runRetentionDays = positive(opts.runRetentionDays ?? DEFAULT_RUN_RETENTION_DAYS, 'runRetentionDays');
+    const auditRetentionDays = positive(opts.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, 'auditRetentionDays');
     await mkdir(dir, { recursive: true });
-    const stale = await removeStaleTemps(file);
-    if (stale.length) log(`${file}: removed ${stale.length} temporary file(s) of an interrupted write: ${stale.join(', ')}`);
-    const db = new Low<DbFile>(adapter, emptyDb());
-    const existed = await exists(file);
-    await db.read();
-    if (adapter.migrated) {
-      const { from, text, steps } = adapter.migrated;
-      const backup = await freeName(`${file}.v${from}.bak`);
-      await writeFileAtomic(backup, text, opts.fileOps);
-      log(`${file}: migrated from schemaVersion ${from} (${steps.join('; ')}); the original is in ${backup}`);
+
+    let store: LowdbRunStore | undefined;
+    let lostEarly: Error | undefined;
+    const lock = await DataDirLock.acquire(dir, {
+      staleMs: opts.lockStaleMs,
+      updateMs: opts.lockUpdateMs,
+      log,
+      onLost: (err) => (store ? store.onLockLost(err) : (lostEarly = err)),
+    });
+    try {
+      // Only the lock's holder may remove temporary files: another writer's could be in use.
+      const stale = await removeStaleTemps(file);
+      if (stale.length) log(`${file}: removed ${stale.length} temporary file(s) of an interrupted write: ${stale.join(', ')}`);
+      const cache = new JsonCache();
+      const adapter = new MngbotFileAdapter(file, cache, { fileOps, migration: () => ({ eventLimit, now: now(), archiveGraceMs }) });
+      const db = new Low<DbFile>(adapter, emptyDb());
+      const existed = await exists(file);
+      await db.read();
+      if (adapter.migrated) {
+        const { from, text, steps, moved } = adapter.migrated;
+        const backup = await freeName(`${file}.v${from}.bak`);
+        await writeFileAtomic(backup, text, fileOps);
+        // History before mngbot.json: a crash between repeats the migration, which writes its files
+        // whole again (never appends), so no record is there twice.
+        await writeMigratedHistory(dir, moved, fileOps, log);
+        log(
+          `${file}: migrated from schemaVersion ${from} (${steps.join('; ')}); ${moved.archive.length} ended run(s) and ${moved.audit.length} audit entries moved to history; the original is in ${backup}`,
+        );
+      }
+      const history = await History.load(dir, {
+        now,
+        runRetentionMs: runRetentionDays * DAY_MS,
+        auditRetentionMs: auditRetentionDays * DAY_MS,
+        fileOps,
+        log,
+      });
+      const bytes = adapter.serialise(db.data);
+      store = new LowdbRunStore(file, db, adapter, cache, history, lock, bytes, { eventLimit, archiveGraceMs, now, fileOps, log });
+      if (lostEarly) store.onLockLost(lostEarly);
+      // Write at once when new or migrated, so that a directory we cannot write to stops start-up.
+      if (!existed || adapter.migrated) await writeFileAtomic(file, bytes, fileOps);
+      // Ended runs whose grace passed while no bot ran go to history now (a failure shows in health()).
+      if (store.archiveDue()) await store.persist('live').catch(() => {});
+      return store;
+    } catch (err) {
+      await lock.release();
+      throw err;
     }
-    // Write at once when new or migrated, so that a directory we cannot write to stops start-up.
-    if (!existed || adapter.migrated) await db.write();
-    return new LowdbRunStore(file, db, cache, eventLimit);
   }
 
+  // ---- RunStore
+
   async get(id: string): Promise<Run | undefined> {
-    this.usable();
+    this.readable();
     const i = this.index.get(id);
-    return i === undefined ? undefined : this.cache.clone(this.db.data.runs[i]);
+    if (i !== undefined) return this.cache.clone(this.db.data.runs[i]);
+    const archived = this.history.getRun(id);
+    return archived && archiveLine(archived).run;
   }
 
   /** Newest first. */
   async list(filter: RunFilter = {}): Promise<Run[]> {
-    this.usable();
-    return this.db.data.runs
-      .filter(
-        (r) =>
-          (!filter.cluster || r.ref.cluster === filter.cluster) &&
-          (!filter.nodegroup || r.ref.nodegroup === filter.nodegroup) &&
-          (!filter.statuses || filter.statuses.includes(r.status)),
-      )
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .map((r) => this.cache.clone(r));
+    this.readable();
+    const wanted = (cluster: string, nodegroup: string, status: Run['status']) =>
+      (!filter.cluster || cluster === filter.cluster) && (!filter.nodegroup || nodegroup === filter.nodegroup) && (!filter.statuses || filter.statuses.includes(status));
+    const found: { createdAt: number; run: () => Run }[] = [];
+    for (const e of this.history.runEntries()) {
+      if (!this.index.has(e.id) && wanted(e.cluster, e.nodegroup, e.status)) found.push({ createdAt: e.createdAt, run: () => archiveLine(e).run });
+    }
+    for (const r of this.db.data.runs) {
+      if (wanted(r.ref.cluster, r.ref.nodegroup, r.status)) found.push({ createdAt: r.createdAt, run: () => this.cache.clone(r) });
+    }
+    return found.sort((a, b) => b.createdAt - a.createdAt).map((f) => f.run());
   }
 
   async create(run: Run): Promise<void> {
-    this.usable();
-    if (this.index.has(run.id)) throw new ConflictError(`run ${run.id} exists already`);
+    this.writable();
+    if (this.index.has(run.id) || this.history.getRun(run.id)) throw new ConflictError(`run ${run.id} exists already`);
     assertGroupFree(run, this.db.data.runs);
     const stored = this.cache.copy({ ...run, rev: 1 });
+    const from = run.rev;
     run.rev = 1;
     this.index.set(run.id, this.db.data.runs.push(stored) - 1);
-    return this.persist();
+    if (isTerminal(run.status)) define(this.db.data.ended, run.id, this.opts.now());
+    return this.persist('live', { run, from, to: 1 });
   }
 
   /** Stores the run (compare-and-set on rev) and appends its new events, in one write. */
   async save(run: Run, events: ProgressEvent[] = []): Promise<void> {
-    this.usable();
+    this.writable();
     const i = this.index.get(run.id);
-    if (i === undefined) throw new UserError(`no run ${run.id}`);
+    if (i === undefined) return this.saveArchived(run, events);
     const stored = this.db.data.runs[i];
     if (stored.rev !== run.rev) throw new ConflictError(`run ${run.id} changed meanwhile (rev ${stored.rev}, not ${run.rev})`);
     if (stored.status !== run.status) assertGroupFree(run, this.db.data.runs);
     const copy = this.cache.copy({ ...run, rev: run.rev + 1 });
     const copies = events.map((e) => this.cache.copy(e));
     this.db.data.runs[i] = copy;
+    const rev = { run, from: run.rev, to: run.rev + 1 };
     run.rev++;
     this.appendEvents(run.id, copies);
-    return this.persist();
+    const ended = this.db.data.ended;
+    if (isTerminal(run.status) && !Object.hasOwn(ended, run.id)) define(ended, run.id, this.opts.now());
+    if (!isTerminal(run.status) && Object.hasOwn(ended, run.id)) delete ended[run.id];
+    return this.persist('live', rev);
+  }
+
+  /** A run already in history (its Slack coordinates, say): a newer version is appended there. */
+  private saveArchived(run: Run, events: ProgressEvent[]): Promise<void> {
+    const entry = this.history.getRun(run.id);
+    if (!entry) throw new UserError(`no run ${run.id}`);
+    if (entry.rev !== run.rev) throw new ConflictError(`run ${run.id} changed meanwhile (rev ${entry.rev}, not ${run.rev})`);
+    if (!isTerminal(run.status)) {
+      throw new UserError(`run ${run.id} has ended (${entry.status}); an ended run cannot become ${run.status}`, 'start a new run instead');
+    }
+    const line = archiveLine(entry);
+    const log = keepLastEvents({ events: line.events, dropped: line.eventsDropped }, JSON.parse(JSON.stringify(events)) as ProgressEvent[]);
+    const next = compactRun(JSON.parse(JSON.stringify({ ...run, rev: run.rev + 1 })) as Run);
+    this.history.putRun({ archivedAt: line.archivedAt, run: next, events: log.events, eventsDropped: log.dropped });
+    const rev = { run, from: run.rev, to: run.rev + 1 };
+    run.rev++;
+    return this.persist('runs', rev);
   }
 
   private appendEvents(runId: string, events: ProgressEvent[]): void {
     if (events.length === 0) return;
     const logs = this.db.data.events;
-    if (!Object.hasOwn(logs, runId)) {
-      // defineProperty: a run id is data, even one spelt "__proto__".
-      Object.defineProperty(logs, runId, { value: { events: [], dropped: 0 }, enumerable: true, writable: true, configurable: true });
-    }
+    if (!Object.hasOwn(logs, runId)) define(logs, runId, { events: [], dropped: 0 });
     const log = logs[runId];
     log.events.push(...events);
-    const over = log.events.length - this.eventLimit;
+    const over = log.events.length - this.opts.eventLimit;
     if (over > 0) {
       log.events.splice(0, over);
       log.dropped += over;
@@ -324,28 +277,38 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
 
   /** The newest events (all kept, or the last limit), oldest first, and how many older ones are not returned. */
   async events(runId: string, limit?: number): Promise<{ events: ProgressEvent[]; dropped: number }> {
-    this.usable();
+    this.readable();
     const logs = this.db.data.events;
-    const log = Object.hasOwn(logs, runId) ? logs[runId] : { events: [], dropped: 0 };
+    let log: { events: ProgressEvent[]; dropped: number };
+    if (this.index.has(runId)) log = Object.hasOwn(logs, runId) ? logs[runId] : { events: [], dropped: 0 };
+    else {
+      const entry = this.history.getRun(runId);
+      const line = entry && archiveLine(entry);
+      log = line ? { events: line.events, dropped: line.eventsDropped } : { events: [], dropped: 0 };
+    }
     const events = limit === undefined ? log.events : log.events.slice(-limit);
-    return { events: events.map((e) => this.cache.clone(e)), dropped: log.dropped + (log.events.length - events.length) };
+    // An archived run's events were parsed for this call: no copy needed.
+    const copies = this.index.has(runId) ? events.map((e) => this.cache.clone(e)) : events;
+    return { events: copies, dropped: log.dropped + (log.events.length - events.length) };
   }
 
   async audit(entry: AuditEntry): Promise<void> {
-    this.usable();
-    this.db.data.audit.push(this.cache.copy(entry));
-    return this.persist();
+    this.writable();
+    this.history.addAudit(this.cache.copy(entry));
+    return this.persist('audit');
   }
 
   /** The last limit entries, oldest first. */
   async auditLog(limit = 50): Promise<AuditEntry[]> {
-    this.usable();
-    return this.db.data.audit.slice(-limit).map((e) => this.cache.clone(e));
+    this.readable();
+    return this.history.lastAudit(limit).map((e) => this.cache.clone(e));
   }
+
+  // ---- ScheduleStore
 
   /** Schedules, soonest first (those without a next time last). */
   async listSchedules(filter: { ref?: GroupRef } = {}): Promise<Schedule[]> {
-    this.usable();
+    this.readable();
     return this.db.data.schedules
       .filter((s) => !filter.ref || (s.ref.cluster === filter.ref.cluster && s.ref.nodegroup === filter.ref.nodegroup))
       .sort((a, b) => (a.nextAt ?? Infinity) - (b.nextAt ?? Infinity))
@@ -353,77 +316,216 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
   }
 
   async getSchedule(id: string): Promise<Schedule | undefined> {
-    this.usable();
+    this.readable();
     const s = this.db.data.schedules.find((x) => x.id === id);
     return s && this.cache.clone(s);
   }
 
   /** Creates or replaces the schedule with this id. */
   async putSchedule(schedule: Schedule): Promise<void> {
-    this.usable();
+    this.writable();
     const list = this.db.data.schedules;
     const stored = this.cache.copy(schedule);
     const i = list.findIndex((s) => s.id === schedule.id);
     if (i >= 0) list[i] = stored;
     else list.push(stored);
-    return this.persist();
+    return this.persist('live');
   }
 
   /** Resolves true when there was such a schedule. */
   async deleteSchedule(id: string): Promise<boolean> {
-    this.usable();
+    this.writable();
     const list = this.db.data.schedules;
     const i = list.findIndex((s) => s.id === id);
     if (i < 0) return false;
     list.splice(i, 1);
-    await this.persist();
+    await this.persist('live');
     return true;
   }
 
-  /** Waits for pending writes; afterwards every call rejects. */
+  // ---- health and lifecycle
+
+  /**
+   * Not ok from a failed write until a write succeeds again, and for good once the data directory's
+   * lock is lost (another process may be writing: restart mngbot) or the store is closed.
+   */
+  health(): StoreHealth {
+    if (this.lockLost) return { ok: false, problem: `${this.lockLost.error.message}; not writing any more — restart mngbot`, since: this.lockLost.since };
+    if (this.closed) return { ok: false, problem: `${this.file}: store is closed` };
+    return this.writeHealth.get();
+  }
+
+  /** Waits for pending writes, then releases the data directory's lock; afterwards every call rejects. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await (this.queued ?? this.inFlight)?.catch(() => {});
+    this.writeHealth.stop();
+    while (this.writing) await this.writing;
+    await this.lock.release();
   }
 
-  private usable(): void {
+  private onLockLost(error: Error): void {
+    if (this.lockLost) return;
+    this.lockLost = { error, since: this.opts.now() };
+    this.opts.log(`${this.file}: ${error.message}; this store stops writing`);
+  }
+
+  private readable(): void {
     if (this.closed) throw new Error(`${this.file}: store is closed`);
-    if (this.failed) {
-      throw new Error(`${this.file}: a write failed (${this.failed.message}); restart mngbot to reload the last saved state`);
+  }
+
+  private writable(): void {
+    this.readable();
+    if (this.lockLost) throw new DataDirLockLostError(`${this.file}: not saved — ${this.lockLost.error.message}; restart mngbot`);
+  }
+
+  // ---- archiving
+
+  /** Whether some ended run is due to go to history. */
+  private archiveDue(): boolean {
+    const now = this.opts.now();
+    return Object.entries(this.db.data.ended).some(([id, endedAt]) => {
+      const i = this.index.get(id);
+      return i === undefined || settled(this.db.data.runs[i], endedAt, now, this.opts.archiveGraceMs);
+    });
+  }
+
+  /** Moves settled ended runs from live state to history (in memory; the flush writes both). Returns whether any moved. */
+  private archiveSettled(): boolean {
+    const now = this.opts.now();
+    const { runs, events, ended } = this.db.data;
+    const moving = new Set<string>();
+    for (const [id, endedAt] of Object.entries(ended)) {
+      const i = this.index.get(id);
+      if (i === undefined) {
+        delete ended[id];
+        moving.add(id);
+        continue;
+      }
+      const run = runs[i];
+      if (!settled(run, endedAt, now, this.opts.archiveGraceMs)) continue;
+      const log = keepLastEvents(Object.hasOwn(events, id) ? events[id] : { events: [], dropped: 0 }, []);
+      this.history.putRun({ archivedAt: now, run: compactRun(run), events: log.events, eventsDropped: log.dropped });
+      moving.add(id);
+    }
+    if (moving.size === 0) return false;
+    this.removeLive(moving);
+    return true;
+  }
+
+  /** History wins: a run in both places is one a crash caught between its two writes. */
+  private dropArchivedFromLive(): void {
+    const both = new Set(this.db.data.runs.filter((r) => this.history.getRun(r.id)).map((r) => r.id));
+    this.removeLive(both);
+  }
+
+  private removeLive(ids: Set<string>): void {
+    const data = this.db.data;
+    if (ids.size) {
+      data.runs = data.runs.filter((r) => !ids.has(r.id));
+      for (const id of ids) {
+        if (Object.hasOwn(data.events, id)) delete data.events[id];
+        if (Object.hasOwn(data.ended, id)) delete data.ended[id];
+      }
+    }
+    this.index.clear();
+    data.runs.forEach((r, i) => this.index.set(r.id, i));
+  }
+
+  // ---- writing
+
+  /** Resolves when a flush containing every change made so far has made the part `needs` durable. */
+  private persist(needs: Step, rev?: Waiter['rev']): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.waiters.push({ needs, resolve, reject, ...(rev ? { rev } : {}) });
+      if (needs === 'live') this.pending.live = true;
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (!this.writing) this.writing = this.writeLoop();
+  }
+
+  private async writeLoop(): Promise<void> {
+    // Yield first, so that `writing` is set before the loop can end and clear it.
+    await Promise.resolve();
+    try {
+      while (this.pending.waiters.length > 0 || this.pending.live) {
+        await this.history.pruneIfDue().catch((err: Error) => this.opts.log(`${this.history.dir}: pruning failed (${err.message}); tried again tomorrow`));
+        await this.flush();
+      }
+    } finally {
+      // In the same synchronous stretch as the loop's last check: no change can slip in between.
+      this.writing = undefined;
     }
   }
 
-  /** Resolves when a file containing every change made so far is durable. */
-  private persist(): Promise<void> {
-    if (this.queued) return this.queued;
-    if (!this.inFlight) return this.startWrite();
-    const q = this.inFlight.then(
-      () => {
-        this.queued = undefined;
-        return this.failed ? Promise.reject(this.failed) : this.startWrite();
-      },
-      (err) => {
-        this.queued = undefined;
-        throw err;
-      },
-    );
-    this.queued = q;
-    return q;
+  /** Writes no change: the durable state again, to learn whether writing works again. */
+  private probe(): void {
+    if (this.writing || this.closed || this.lockLost) return;
+    this.pending.live = true;
+    this.kick();
   }
 
-  private startWrite(): Promise<void> {
-    const p = this.db.write().catch((err: Error) => {
-      this.failed ??= err;
-      throw err;
-    });
-    this.inFlight = p;
-    const clear = () => {
-      if (this.inFlight === p) this.inFlight = undefined;
-    };
-    p.then(clear, clear);
-    return p;
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = noPending();
+    if (this.lockLost) {
+      this.fail(batch, new DataDirLockLostError(`${this.file}: not saved — ${this.lockLost.error.message}; restart mngbot`), 0);
+      return;
+    }
+    if (this.archiveSettled()) batch.live = true;
+    const sealed = this.history.seal();
+    const live = batch.live ? this.adapter.serialise(this.db.data) : undefined;
+    let done = 0;
+    try {
+      await this.history.writeRuns(sealed);
+      done = STEP.runs;
+      await this.history.writeAudit(sealed);
+      done = STEP.audit;
+      if (live) await writeFileAtomic(this.file, live, this.opts.fileOps);
+      done = STEP.live;
+    } catch (err) {
+      this.fail(batch, err as Error, done);
+      return;
+    }
+    if (live) this.durableLive = live;
+    if (!this.writeHealth.get().ok) this.opts.log(`${this.file}: writing works again`);
+    this.writeHealth.succeeded();
+    for (const w of batch.waiters) w.resolve();
   }
+
+  /**
+   * A flush failed after `done` steps: calls whose part became durable resolve; every other call, in
+   * this flush or queued behind it, is rejected, and memory goes back to what the files hold.
+   */
+  private fail(batch: Pending, err: Error, done: number): void {
+    const queued = this.pending;
+    this.pending = noPending();
+    const failed = [...batch.waiters.filter((w) => STEP[w.needs] > done), ...queued.waiters];
+    // Latest first: a run saved twice goes back to the rev before the first.
+    for (const w of [...failed].reverse()) if (w.rev && w.rev.run.rev === w.rev.to) w.rev.run.rev = w.rev.from;
+    this.history.rollback();
+    this.db.data = JSON.parse(this.durableLive.toString('utf8')) as DbFile;
+    this.dropArchivedFromLive();
+    if (!(err instanceof DataDirLockLostError)) {
+      const problem = `${this.file}: a write failed (${(err as NodeJS.ErrnoException).code ?? err.message}: ${err.message}); serving the last saved state and retrying`;
+      if (this.writeHealth.get().ok) this.opts.log(problem);
+      this.writeHealth.failed(problem);
+    }
+    for (const w of batch.waiters) if (STEP[w.needs] <= done) w.resolve();
+    for (const w of failed) w.reject(err);
+  }
+}
+
+function archiveLine(entry: RunEntry): ArchiveLine {
+  return JSON.parse(entry.line) as ArchiveLine;
+}
+
+function positive(n: number, key: string): number {
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`LowdbRunStore: ${key} must be a positive number of days, not ${n}`);
+  return n;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -431,9 +533,4 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-async function freeName(name: string): Promise<string> {
-  if (!(await exists(name))) return name;
-  for (let n = 1; ; n++) if (!(await exists(`${name}.${n}`))) return `${name}.${n}`;
 }

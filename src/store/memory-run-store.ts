@@ -6,6 +6,7 @@ import type { AuditEntry, GroupRef, RunStore } from '../engine/ports.js';
 import type { Run } from '../engine/run.js';
 import type { Schedule, ScheduleStore } from '../schedule/schedules.js';
 import { assertGroupFree } from './active-run.js';
+import type { StoreHealth } from './store-health.js';
 
 export const DEFAULT_EVENT_LIMIT = 20_000;
 
@@ -99,6 +100,11 @@ export class MemoryRunStore implements RunStore, ScheduleStore {
   /** Resolves true when there was such a schedule. */
   async deleteSchedule(id: string): Promise<boolean> {
     return this.schedules.delete(id);
+  }
+
+  /** Memory never fails to write. */
+  health(): StoreHealth {
+    return { ok: true };
   }
 
   private put(run: Run): void {

@@ -2,9 +2,10 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, UserError } from '../../src/engine/errors.js';
-import type { RunStore } from '../../src/engine/ports.js';
+import type { AuditEntry, RunStore } from '../../src/engine/ports.js';
 import { nodeFileOps, type FileOps } from '../../src/store/atomic-file.js';
-import { DataFileError, LowdbRunStore, type LowdbRunStoreOptions } from '../../src/store/lowdb-run-store.js';
+import { DataFileError, LowdbRunStore, type LowdbRunStoreOptions, type StoreHealth } from '../../src/store/lowdb-run-store.js';
+import { compactRun } from '../../src/store/compact-run.js';
 import { DEFAULT_EVENT_LIMIT, MemoryRunStore } from '../../src/store/memory-run-store.js';
 import type { Schedule } from '../../src/schedule/schedules.js';
 import { event, makeRun, tempDir } from './fixtures.js';
@@ -28,12 +29,25 @@ async function open(opts: LowdbRunStoreOptions = {}): Promise<LowdbRunStore> {
   return s;
 }
 const file = () => join(dir, 'mngbot.json');
+/** The audit log as its files hold it, in order. */
+async function auditOnDisk(): Promise<AuditEntry[]> {
+  const names = (await readdir(join(dir, 'history'))).filter((n) => n.startsWith('audit-')).sort();
+  const text = (await Promise.all(names.map((n) => readFile(join(dir, 'history', n), 'utf8')))).join('');
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry);
+}
 
 // The port's semantics, checked against the in-memory store and ours alike.
+type HealthyRunStore = RunStore & { health(): StoreHealth };
 describe.each([
-  ['MemoryRunStore', async (eventLimit?: number): Promise<RunStore> => new MemoryRunStore(eventLimit)],
-  ['LowdbRunStore', async (eventLimit?: number): Promise<RunStore> => open({ eventLimit })],
+  ['MemoryRunStore', async (eventLimit?: number): Promise<HealthyRunStore> => new MemoryRunStore(eventLimit)],
+  ['LowdbRunStore', async (eventLimit?: number): Promise<HealthyRunStore> => open({ eventLimit })],
 ])('%s (RunStore semantics)', (_name, make) => {
+  it('is healthy while its writes succeed', async () => {
+    const store = await make();
+    await store.create(makeRun('r1'));
+    expect(store.health()).toEqual({ ok: true });
+  });
+
   it('round-trips runs; get returns a copy; list filters, newest first', async () => {
     const store = await make();
     const a = makeRun('a', { createdAt: 1, nodegroup: 'ng-a' });
@@ -150,7 +164,7 @@ describe('LowdbRunStore file', () => {
     const nested = join(dir, 'a', 'b');
     const store = await LowdbRunStore.open({ dataDir: nested, ...quiet });
     expect(store.file).toBe(join(nested, 'mngbot.json'));
-    expect(JSON.parse(await readFile(store.file, 'utf8'))).toEqual({ schemaVersion: 1, runs: [], events: {}, schedules: [], audit: [] });
+    expect(JSON.parse(await readFile(store.file, 'utf8'))).toEqual({ schemaVersion: 2, runs: [], events: {}, schedules: [], ended: {} });
     const run = makeRun('r1', { nodes: 5 });
     await store.create(run);
     run.phase = 'scale-back';
@@ -216,7 +230,7 @@ describe('LowdbRunStore file', () => {
         const kept = model.slice(-700);
         expect(onDisk.events.r1.events.map((e: { detail: string }) => e.detail)).toEqual(kept);
         expect(onDisk.events.r1.dropped).toBe(model.length - kept.length);
-        expect(onDisk.audit.map((a: { action: string }) => a.action)).toEqual(Array.from({ length: round + 1 }, (_, i) => `a${i}`));
+        expect((await auditOnDisk()).map((a) => a.action)).toEqual(Array.from({ length: round + 1 }, (_, i) => `a${i}`));
         expect(onDisk.runs[0].rev).toBe(run.rev);
       }
     }
@@ -257,13 +271,13 @@ describe('LowdbRunStore file', () => {
     expect(writes).toBeLessThan(10);
     const onDisk = JSON.parse(await readFile(file(), 'utf8'));
     expect(onDisk.runs).toHaveLength(40);
-    expect(onDisk.audit).toHaveLength(40);
+    expect(await auditOnDisk()).toHaveLength(40);
     expect(Object.keys(onDisk.events)).toHaveLength(40);
   });
 });
 
 describe('LowdbRunStore crash safety', () => {
-  it('a crash before the rename leaves the previous file whole; the store then refuses until reopened', async () => {
+  it('a write that fails leaves the previous file whole; the store serves it, and carries on once writing works', async () => {
     let crash = false;
     const fileOps: FileOps = {
       ...nodeFileOps,
@@ -281,12 +295,84 @@ describe('LowdbRunStore crash safety', () => {
     await expect(store.save(run)).rejects.toThrow(/simulated crash/);
     expect(await readFile(file())).toEqual(before);
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-    await expect(store.get('r1')).rejects.toThrow(/a write failed .*restart/);
+    expect(store.health()).toMatchObject({ ok: false, problem: expect.stringMatching(/mngbot\.json: a write failed \(EIO: EIO: simulated crash\)/) });
+    const stored = (await store.get('r1'))!;
+    expect([stored.rev, stored.phase]).toEqual([1, 'replace']);
 
+    crash = false;
+    await store.save(run);
+    expect(store.health()).toEqual({ ok: true });
     const again = await open();
-    const stored = (await again.get('r1'))!;
-    expect(stored.rev).toBe(1);
-    expect(stored.phase).toBe('replace');
+    expect((await again.get('r1'))!.phase).toBe('finish');
+  });
+
+  it('a failed write rejects every call in it and queued behind it, puts memory back to the file, and gives revisions back', async () => {
+    let failing: Promise<void> | undefined;
+    let release!: () => void;
+    let held!: () => void;
+    const reached = new Promise<void>((r) => (held = r));
+    const fileOps: FileOps = {
+      ...nodeFileOps,
+      open: (async (path: string, flags?: string, mode?: number) => {
+        if (flags === 'w' && failing) {
+          held();
+          await failing;
+          throw Object.assign(new Error('EIO: simulated I/O error'), { code: 'EIO' });
+        }
+        return nodeFileOps.open(path, flags, mode);
+      }) as FileOps['open'],
+    };
+    const store = await open({ fileOps });
+    const r1 = makeRun('r1');
+    await store.create(r1);
+    await store.audit({ at: 1, user: 'U1', action: 'a0' });
+
+    failing = new Promise((r) => (release = r));
+    r1.phase = 'finish';
+    const inFlight = store.save(r1, [event('r1', 1)]);
+    await reached; // the write is under way, held at its open: what follows queues behind it
+    const queued = [store.create(makeRun('r2', { nodegroup: 'ng-2' })), store.audit({ at: 2, user: 'U1', action: 'a1' }), store.save(r1)];
+    expect(r1.rev).toBe(3);
+    // Until the write ends, callers see each other's changes.
+    expect((await store.get('r2'))?.id).toBe('r2');
+    release();
+    for (const p of [inFlight, ...queued]) await expect(p).rejects.toThrow(/simulated I\/O error/);
+    expect(r1.rev).toBe(1);
+    expect((await store.get('r1'))!.phase).toBe('replace');
+    expect(await store.get('r2')).toBeUndefined();
+    expect(await store.events('r1')).toEqual({ events: [], dropped: 0 });
+    expect((await store.auditLog()).map((e) => e.action)).toEqual(['a0']);
+    expect(store.health()).toMatchObject({ ok: false, problem: expect.stringMatching(/a write failed \(EIO/) });
+
+    // Writing works again: the store's probe notices without any call.
+    failing = undefined;
+    while (!store.health().ok) await new Promise((r) => setTimeout(r, 20));
+    await store.save(r1);
+    expect(r1.rev).toBe(2);
+    const again = await open();
+    expect((await again.get('r1'))!.phase).toBe('finish');
+    expect((await again.auditLog()).map((e) => e.action)).toEqual(['a0']);
+  });
+
+  it('in one write, an audit entry already appended stands while the save that failed with it is rejected', async () => {
+    let failRename = false;
+    const fileOps: FileOps = {
+      ...nodeFileOps,
+      rename: async (from, to) => {
+        if (failRename) throw Object.assign(new Error('EIO: simulated'), { code: 'EIO' });
+        return nodeFileOps.rename(from, to);
+      },
+    };
+    const store = await open({ fileOps });
+    const r1 = makeRun('r1');
+    await store.create(r1);
+    failRename = true;
+    r1.phase = 'finish';
+    const [saved, audited] = await Promise.allSettled([store.save(r1), store.audit({ at: 1, user: 'U1', action: 'finish' })]);
+    expect(saved.status).toBe('rejected');
+    expect(audited.status).toBe('fulfilled');
+    expect((await store.auditLog()).map((e) => e.action)).toEqual(['finish']);
+    expect((await store.get('r1'))!.phase).toBe('replace');
   });
 
   it('a crash while writing the temporary file leaves the previous file whole; leftovers are removed on open', async () => {
@@ -331,6 +417,7 @@ describe('LowdbRunStore refuses a file it cannot trust, and leaves it as it was'
   async function refuses(content: string | Buffer, pattern: RegExp): Promise<DataFileError> {
     await writeFile(file(), content);
     const before = await readFile(file());
+    const listing = (await readdir(dir)).sort();
     const err = await LowdbRunStore.open({ dataDir: dir, ...quiet }).then(
       () => {
         throw new Error('opened');
@@ -343,7 +430,7 @@ describe('LowdbRunStore refuses a file it cannot trust, and leaves it as it was'
     expect(message).toMatch(pattern);
     expect(message).toMatch(/mngbot never overwrites it/);
     expect(await readFile(file())).toEqual(before);
-    expect((await readdir(dir)).sort()).toEqual(['mngbot.json']);
+    expect((await readdir(dir)).sort()).toEqual(listing);
     return err as DataFileError;
   }
 
@@ -363,13 +450,17 @@ describe('LowdbRunStore refuses a file it cannot trust, and leaves it as it was'
   it('a JSON list', () => refuses('[1,2,3]', /not an mngbot data file \(no schemaVersion/));
   it('someone else’s JSON', () => refuses('{"name":"my-app","version":"1.0.0"}', /not an mngbot data file \(no schemaVersion/));
   it('runs of the wrong type', () =>
-    refuses('{"schemaVersion":1,"runs":{},"events":{},"schedules":[],"audit":[]}', /not an mngbot data file: runs: expected a list/));
+    refuses('{"schemaVersion":2,"runs":{},"events":{},"schedules":[],"ended":{}}', /not an mngbot data file: runs: expected a list/));
+  it('runs of the wrong type, in a version-1 file', () =>
+    refuses('{"schemaVersion":1,"runs":{},"events":{},"schedules":[],"audit":[]}', /not an mngbot data file: migrating from schemaVersion 1: runs: expected a list/));
+  it('ended of the wrong type', () =>
+    refuses('{"schemaVersion":2,"runs":[],"events":{},"schedules":[],"ended":[]}', /ended: expected an object of run id → time/));
   it('a run without an id', () =>
     refuses('{"schemaVersion":1,"runs":[{"rev":1}],"events":{},"schedules":[],"audit":[]}', /runs\[0\]\.id: expected a string/));
   it('missing audit', () => refuses('{"schemaVersion":1,"runs":[],"events":{},"schedules":[]}', /audit: expected a list/));
   it('schemaVersion not a number', () => refuses('{"schemaVersion":"1","runs":[]}', /schemaVersion "1"/));
   it('a newer schemaVersion', () =>
-    refuses('{"schemaVersion":2,"runs":[],"events":{},"schedules":[],"audit":[]}', /schemaVersion 2 is newer than this mngbot understands \(1\)/));
+    refuses('{"schemaVersion":3,"runs":[],"events":{},"schedules":[],"ended":{}}', /schemaVersion 3 is newer than this mngbot understands \(2\)/));
 
   it('cannot be read', async () => {
     await mkdir(file());
@@ -381,7 +472,7 @@ describe('LowdbRunStore refuses a file it cannot trust, and leaves it as it was'
 });
 
 describe('LowdbRunStore migrations', () => {
-  it('upgrades a v0 file (bare, unbounded event lists; no schedules) and keeps the original beside it', async () => {
+  it('upgrades a v0 file (bare, unbounded event lists; no schedules) through v1, and keeps the original beside it', async () => {
     const run = makeRun('r1', { status: 'succeeded' });
     run.rev = 7;
     const v0 = {
@@ -394,17 +485,19 @@ describe('LowdbRunStore migrations', () => {
     await writeFile(file(), original);
     const logs: string[] = [];
     const store = await open({ eventLimit: 5, log: (m) => logs.push(m) });
-    expect(await store.get('r1')).toEqual(run);
+    // Ended long ago: it went to history, compacted.
+    expect(await store.get('r1')).toEqual(compactRun(run));
     const ev = await store.events('r1');
     expect(ev.events.map((e) => e.detail)).toEqual(['event 3', 'event 4', 'event 5', 'event 6', 'event 7']);
     expect(ev.dropped).toBe(2);
     expect(await store.listSchedules()).toEqual([]);
     expect(await store.auditLog()).toHaveLength(1);
     const now = JSON.parse(await readFile(file(), 'utf8'));
-    expect(now.schemaVersion).toBe(1);
+    expect(now.schemaVersion).toBe(2);
     expect(now.schedules).toEqual([]);
+    expect(now.runs).toEqual([]);
     expect(await readFile(`${file()}.v0.bak`, 'utf8')).toBe(original);
-    expect(logs.join('\n')).toMatch(/migrated from schemaVersion 0 .* the original is in .*mngbot\.json\.v0\.bak/);
+    expect(logs.join('\n')).toMatch(/migrated from schemaVersion 0 .*v1 → v2.*1 ended run\(s\) and 1 audit entries moved to history; the original is in .*mngbot\.json\.v0\.bak/);
     // Saving works against the migrated revision.
     const r = (await store.get('r1'))!;
     r.phase = 'done';

@@ -1,0 +1,171 @@
+// mngbot.json: the live part of the store (schema.ts). lowdb's Low holds the document; this adapter
+// reads, checks and migrates it, and serialises it for atomic writes (atomic-file.ts).
+//
+// Speed: each stored record keeps its UTF-8 JSON (a WeakMap keyed by the stored object), so a save
+// serialises only what it changed; the file is assembled from cached bytes, one record per line.
+import { readFile } from 'node:fs/promises';
+import type { Adapter } from 'lowdb';
+import { writeFileAtomic, type FileOps } from './atomic-file.js';
+import { DataFileError } from './data-file-error.js';
+import { jsonErrorOffset } from './json-error.js';
+import { migrate, type MigratableDoc, type MigrationOptions, type Moved } from './migrations.js';
+import { SCHEMA_VERSION, checkDb, type DbFile } from './schema.js';
+
+/**
+ * The UTF-8 JSON of stored records, which are never mutated in place (they are replaced), so that
+ * writing the file re-encodes only what changed.
+ */
+export class JsonCache {
+  private readonly bytes = new WeakMap<object, Buffer>();
+  get(obj: object): Buffer {
+    let b = this.bytes.get(obj);
+    if (b === undefined) this.bytes.set(obj, (b = Buffer.from(JSON.stringify(obj))));
+    return b;
+  }
+  /** A private copy of value, its bytes remembered. */
+  copy<T extends object>(value: T): T {
+    const s = JSON.stringify(value);
+    const c = JSON.parse(s) as T;
+    this.bytes.set(c, Buffer.from(s));
+    return c;
+  }
+  /** A fresh copy of a stored record, for a caller to keep. */
+  clone<T extends object>(stored: T): T {
+    return JSON.parse(this.get(stored).toString('utf8')) as T;
+  }
+}
+
+export function jsonProblem(err: unknown, text: string): string {
+  const msg = (err as Error).message;
+  const pos = jsonErrorOffset(text);
+  if (pos === undefined) return `not valid JSON (${text.length} characters): ${msg}`;
+  const truncated = pos >= text.trimEnd().length;
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return `not valid JSON at position ${pos} (line ${line}, column ${column}) of ${text.length} characters${truncated ? ' (truncated?)' : ''}: ${msg}`;
+}
+
+/** lowdb adapter: reads, checks and migrates mngbot.json; writes it atomically. */
+export class MngbotFileAdapter implements Adapter<DbFile> {
+  /** Set by read() when the file was an older version: the original text, its version, and what moved to history. */
+  migrated?: { from: number; text: string; steps: string[]; moved: Moved };
+
+  constructor(
+    readonly file: string,
+    private readonly cache: JsonCache,
+    private readonly opts: { fileOps: FileOps; migration: () => MigrationOptions },
+  ) {}
+
+  async read(): Promise<DbFile | null> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT') return null;
+      throw new DataFileError(this.file, `cannot be read (${e.code ?? e.message})`, 'check its permissions, or move it');
+    }
+    if (text.trim() === '') throw new DataFileError(this.file, `is empty (${text.length} bytes)`);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      throw new DataFileError(this.file, jsonProblem(err, text));
+    }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('schemaVersion' in doc)) {
+      throw new DataFileError(this.file, 'is not an mngbot data file (no schemaVersion at the top level)');
+    }
+    const version = (doc as { schemaVersion: unknown }).schemaVersion;
+    if (!Number.isInteger(version) || (version as number) < 0) {
+      throw new DataFileError(this.file, `is not an mngbot data file (schemaVersion ${JSON.stringify(version)})`);
+    }
+    if ((version as number) > SCHEMA_VERSION) {
+      throw new DataFileError(
+        this.file,
+        `schemaVersion ${version} is newer than this mngbot understands (${SCHEMA_VERSION})`,
+        'run the newer mngbot that wrote it, or move the file; mngbot never overwrites it',
+      );
+    }
+    let db: DbFile;
+    try {
+      const result = migrate(doc as MigratableDoc, this.opts.migration());
+      db = result.db;
+      checkDb(db);
+      if (result.from !== undefined) this.migrated = { from: result.from, text, steps: result.steps, moved: result.moved };
+    } catch (err) {
+      throw new DataFileError(this.file, `is not an mngbot data file: ${(err as Error).message}`);
+    }
+    return db;
+  }
+
+  /** Serialises synchronously (the state at the call), then writes: callers may change data meanwhile. */
+  write(db: DbFile): Promise<void> {
+    return writeFileAtomic(this.file, this.serialise(db), this.opts.fileOps);
+  }
+
+  /**
+   * JSON with one record per line, so that the file can be read, diffed and grepped; assembled from
+   * cached bytes. Event logs only grow at the end and shrink at the start, so they are cached in
+   * blocks of BLOCK records aligned on the record's position in the whole log: a save re-joins at
+   * most the first and the last block.
+   */
+  serialise(db: DbFile): Buffer {
+    const chunks: Buffer[] = [];
+    const text = (s: string) => chunks.push(Buffer.from(s));
+    text(`{"schemaVersion":${db.schemaVersion},\n"runs":`);
+    this.list(db.runs, chunks);
+    text(',\n"events":{');
+    Object.entries(db.events).forEach(([id, log], i) => {
+      text(`${i > 0 ? ',' : ''}\n${JSON.stringify(id)}:{"dropped":${log.dropped},"events":`);
+      this.list(log.events, chunks, log.dropped);
+      text('}');
+    });
+    text(`${Object.keys(db.events).length ? '\n' : ''}},\n"schedules":`);
+    this.list(db.schedules, chunks);
+    text(`,\n"ended":${JSON.stringify(db.ended)}}\n`);
+    return Buffer.concat(chunks);
+  }
+
+  private readonly blocks = new WeakMap<object, { count: number; bytes: Buffer }>();
+
+  /** Appends a JSON list of items; appendOnlyFrom: items[0]'s position in a log that only grows at the end. */
+  private list(items: object[], chunks: Buffer[], appendOnlyFrom?: number): void {
+    if (items.length === 0) {
+      chunks.push(EMPTY_LIST);
+      return;
+    }
+    chunks.push(OPEN_LIST);
+    if (appendOnlyFrom === undefined) {
+      items.forEach((item, i) => {
+        if (i > 0) chunks.push(COMMA_NL);
+        chunks.push(this.cache.get(item));
+      });
+    } else {
+      // A block is known by its first record and its length: records are never replaced in place.
+      for (let i = 0; i < items.length; ) {
+        const end = Math.min(items.length, (Math.floor((appendOnlyFrom + i) / BLOCK) + 1) * BLOCK - appendOnlyFrom);
+        let block = this.blocks.get(items[i]);
+        if (!block || block.count !== end - i) {
+          const parts: Buffer[] = [];
+          for (let k = i; k < end; k++) {
+            if (k > i) parts.push(COMMA_NL);
+            parts.push(this.cache.get(items[k]));
+          }
+          block = { count: end - i, bytes: Buffer.concat(parts) };
+          this.blocks.set(items[i], block);
+        }
+        if (i > 0) chunks.push(COMMA_NL);
+        chunks.push(block.bytes);
+        i = end;
+      }
+    }
+    chunks.push(CLOSE_LIST);
+  }
+}
+
+const BLOCK = 256;
+const EMPTY_LIST = Buffer.from('[]');
+const OPEN_LIST = Buffer.from('[\n');
+const COMMA_NL = Buffer.from(',\n');
+const CLOSE_LIST = Buffer.from('\n]');
