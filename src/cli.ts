@@ -676,7 +676,15 @@ async function openSession(args: Partial<TargetArgs> & Partial<UpgradeArgs>, io:
   let lowdb: LowdbRunStore | undefined;
   const dataDir = args.dataDir ?? (env.MNG_DATA_DIR?.trim() || undefined);
   try {
-    if (dataDir !== undefined && opts.keepRuns) lowdb = await LowdbRunStore.open({ dataDir, log: (m) => io.err(`mngbot: ${m}`) });
+    if (dataDir !== undefined && opts.keepRuns) {
+      lowdb = await LowdbRunStore.open({
+        dataDir,
+        runRetentionDays: config.retention.runDays,
+        auditRetentionDays: config.retention.auditDays,
+        now: () => world.clock.now(),
+        log: (m) => io.err(`mngbot: ${m}`),
+      });
+    }
   } catch (err) {
     await world.close();
     throw err;

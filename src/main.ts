@@ -2,7 +2,7 @@
 // scheduler). With no configuration at all, the demo: the same bot behind a local Slack-like console.
 import { startBot } from './bot.js';
 import { ConfigError, loadConfig, missingSlackSettings, type Config } from './config.js';
-import { startDemo } from './demo.js';
+import { startDemo, type Demo } from './demo/demo.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import { createLogger, type Logger } from './log.js';
 import { openWorld } from './open-world.js';
@@ -18,7 +18,13 @@ function fail(message: string, code = 2): never {
 
 async function start(config: Config, log: Logger): Promise<() => Promise<void>> {
   const world = await openWorld(config, { log: log.child({ component: 'world' }) });
-  const store = await LowdbRunStore.open({ dataDir: config.dataDir, log: (m) => log.info(m, { component: 'store' }) });
+  const store = await LowdbRunStore.open({
+    dataDir: config.dataDir,
+    runRetentionDays: config.retention.runDays,
+    auditRetentionDays: config.retention.auditDays,
+    now: () => world.clock.now(),
+    log: (m) => log.info(m, { component: 'store' }),
+  });
   // In a simulated world, approval expiry is meant in real minutes while the world's clock runs faster.
   const bot = await startBot({
     config: { ...config, defaults: { ...config.defaults, approvalExpiryMs: config.defaults.approvalExpiryMs * world.speed } },
@@ -50,13 +56,50 @@ function unconfigured(env: NodeJS.ProcessEnv): boolean {
 
 async function demo(log: Logger): Promise<() => Promise<void>> {
   const wanted = process.env.PORT ? Number(process.env.PORT) : DEMO_CONSOLE_PORT;
-  const d = await startDemo({ consolePort: wanted, log }).catch((err: NodeJS.ErrnoException) => {
+  const dataDir = process.env.MNG_DATA_DIR?.trim() || undefined;
+  const d = await startDemo({ consolePort: wanted, log, ...(dataDir ? { dataDir } : {}) }).catch((err: NodeJS.ErrnoException) => {
     // Another program has the usual port: any free one will do for a demo.
-    if (err.code === 'EADDRINUSE' && !process.env.PORT) return startDemo({ consolePort: 0, log });
+    if (err.code === 'EADDRINUSE' && !process.env.PORT) return startDemo({ consolePort: 0, log, ...(dataDir ? { dataDir } : {}) });
     throw err;
   });
   process.stdout.write(`${d.banner}\n`);
+  listenForKeys(d);
   return () => d.stop();
+}
+
+/** k kills the bot (SIGKILL), s starts it again: the run it had goes on from where it was. */
+function listenForKeys(d: Demo): void {
+  if (!process.stdin.isTTY) return;
+  process.stdin.setRawMode(true);
+  process.stdin.resume();
+  let busy = false;
+  process.stdin.on('data', (key: Buffer) => {
+    const k = key.toString();
+    if (k === '\u0003') {
+      process.emit('SIGINT');
+      return;
+    }
+    if (busy || (k !== 'k' && k !== 's')) return;
+    busy = true;
+    const act = async () => {
+      if (k === 'k') {
+        if (d.bot.state !== 'running') return process.stdout.write('mngbot is not running: press s to start it\n');
+        const pid = d.bot.pid;
+        await d.bot.kill();
+        process.stdout.write(`mngbot (process ${pid}) killed with SIGKILL; the world goes on. Press s to start it again.\n`);
+      } else {
+        if (d.bot.state === 'running' || d.bot.state === 'starting') return process.stdout.write('mngbot is running already\n');
+        process.stdout.write('starting mngbot on the same data directory…\n');
+        await d.bot.start();
+        process.stdout.write(`mngbot is back (process ${d.bot.pid}): it resumes what it had in flight.\n`);
+      }
+    };
+    act()
+      .catch((err) => process.stdout.write(`${errorMessage(err)}\n`))
+      .finally(() => {
+        busy = false;
+      });
+  });
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,8 @@ const BASE_ENV = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp
 
 describe('npm start', () => {
   it('with no configuration: the console demo, its URL and the kubectl command to follow the nodes', { timeout: 30_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...BASE_ENV, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const dataDir = await mkdtemp(join(tmpdir(), 'mngbot-demo-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...BASE_ENV, PORT: '0', MNG_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     try {
@@ -20,10 +21,12 @@ describe('npm start', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       const consoleUrl = /Slack-like console:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1];
-      const kubeUrl = /kubectl --server (http:\/\/127\.0\.0\.1:\d+) get nodes --watch/.exec(out)![1];
+      const kubeconfig = /kubectl --kubeconfig (\S+) get nodes --watch/.exec(out)![1];
       expect(await (await fetch(consoleUrl)).text()).toMatch(/mngbot console/);
-      const kubectl = spawnSync('kubectl', ['--server', kubeUrl, 'get', 'nodes', '-o', 'name'], { encoding: 'utf8' });
+      const kubectl = spawnSync('kubectl', ['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'name'], { encoding: 'utf8' });
       expect(kubectl.stdout.trim().split('\n')).toHaveLength(3);
+      // The bot is its own process, on its data directory, against the simulated cloud's AWS API.
+      expect(out).toMatch(new RegExp(`The bot:\\s+process \\d+, data in ${dataDir}`));
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

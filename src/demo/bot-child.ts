@@ -1,0 +1,106 @@
+// mngbot as a child process of the demo, exactly as `npm start` runs it with configuration: its real
+// AWS and Kubernetes adapters against the simulated cloud, its data directory, the console as Slack.
+// It can be killed (SIGKILL) and started again, to see it pick a run up where it was.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { stopChild, type WorldChild } from './world-child.js';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+export interface BotChildOptions {
+  world: WorldChild;
+  dataDir: string;
+  port: number;
+  slackApiUrl: string;
+  signingSecret: string;
+  botToken: string;
+  approvers: string[];
+  /** The bot's log lines go here, not to the demo's terminal. */
+  logFile: string;
+}
+
+export type BotState = 'starting' | 'running' | 'stopped' | 'killed' | 'exited';
+
+export class BotChild {
+  private child?: ChildProcess;
+  private stateNow: BotState = 'stopped';
+
+  constructor(private readonly o: BotChildOptions) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.o.port}`;
+  }
+
+  get state(): BotState {
+    return this.stateNow;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the bot; resolves once its /healthz answers 200, rejects if it exits first. */
+  async start(timeoutMs = 60_000): Promise<void> {
+    if (this.child) return;
+    const { world } = this.o;
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        SLACK_BOT_TOKEN: this.o.botToken,
+        SLACK_SIGNING_SECRET: this.o.signingSecret,
+        SLACK_API_URL: this.o.slackApiUrl,
+        PORT: String(this.o.port),
+        MNG_WORLD: 'aws',
+        MNG_CONFIG: world.config,
+        MNG_CLOCK_URL: `${world.aws}/world/clock`,
+        MNG_DATA_DIR: this.o.dataDir,
+        MNG_APPROVERS: this.o.approvers.join(','),
+        KUBECONFIG: world.kubeconfig,
+        AWS_ENDPOINT_URL: world.aws,
+        AWS_REGION: 'us-west-2',
+        // The simulated cloud takes any signature; nothing here is a real credential.
+        AWS_ACCESS_KEY_ID: 'demo',
+        AWS_SECRET_ACCESS_KEY: 'demo',
+      },
+    });
+    this.child = child;
+    this.stateNow = 'starting';
+    const log = createWriteStream(this.o.logFile, { flags: 'a' });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      if (this.stateNow !== 'killed' && this.stateNow !== 'stopped') this.stateNow = 'exited';
+      log.end(`--- mngbot ${child.pid} ended (${code ?? signal})\n`);
+    });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.child !== child) throw new Error(`mngbot exited while starting: see ${this.o.logFile}`);
+      try {
+        if ((await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1000) })).status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`mngbot did not become healthy in ${timeoutMs / 1000} s: see ${this.o.logFile}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.stateNow = 'running';
+  }
+
+  /** SIGKILL, as a crash or an OOM kill: nothing is flushed, the data file keeps what was saved. */
+  async kill(): Promise<void> {
+    if (!this.child) return;
+    this.stateNow = 'killed';
+    await stopChild(this.child, 'SIGKILL');
+  }
+
+  /** SIGTERM, as Kubernetes stops a pod: the bot finishes its step and flushes Slack. */
+  async stop(): Promise<void> {
+    if (!this.child) return;
+    this.stateNow = 'stopped';
+    await stopChild(this.child, 'SIGTERM');
+  }
+}
