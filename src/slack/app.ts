@@ -20,6 +20,7 @@ import { mngCommand } from './listeners/commands/mng.js';
 import type { ActionArgs, CommandArgs, HandlerDeps, SlackEngine } from './listeners/deps.js';
 import { deliveryKey, SeenDeliveries } from './deliveries.js';
 import { ProgressReporter, type ChatApi, type EditRecord } from './progress.js';
+import { throttleRefusals } from './refusal-audit.js';
 import { guardSlackRequests } from './request-guard.js';
 import { scheduledUpgrade } from './scheduled-upgrade.js';
 import type { Schedule } from '../schedule/schedules.js';
@@ -163,7 +164,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     reporter,
     clock: deps.clock,
     log: log.child({ component: 'slack' }),
-    ...(deps.audit ? { audit: deps.audit } : {}),
+    ...(deps.audit ? { audit: throttleRefusals(deps.audit, { log: log.child({ component: 'audit' }) }) } : {}),
     ...(deps.auditLog ? { auditLog: deps.auditLog } : {}),
     ...(deps.windowsFor ? { windowsFor: deps.windowsFor } : {}),
     ...(deps.schedules ? { schedules: deps.schedules } : {}),
