@@ -6,6 +6,7 @@ import { startDemo, type Demo } from './demo/demo.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import { createLogger, type Logger } from './log.js';
 import { openWorld } from './open-world.js';
+import { guardProcess } from './process-guards.js';
 import { DataFileError, LowdbRunStore } from './store/lowdb-run-store.js';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
   if (unconfigured(process.env)) {
     // The banner says what matters; the log only speaks up when something goes wrong.
     log = createLogger({ level: 'warn', base: { app: 'mngbot-demo' } });
+    guardProcess(log);
     stop = await demo(log);
   } else {
     let config: Config;
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
       fail(`cannot start without Slack settings. Missing:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
     }
     log = createLogger({ level: config.logLevel, base: { app: 'mngbot' } });
+    guardProcess(log);
     try {
       stop = await start(config, log);
     } catch (err) {

@@ -35,6 +35,33 @@ export class PlanRefusedError extends UserError {
   }
 }
 
+/** What a front end needs to point someone at the request that already waits for an approval. */
+export interface PendingRequest {
+  runId: string;
+  ref: GroupRef;
+  requestedBy: Actor;
+  createdAt: number;
+  expiresAt?: number;
+  /** Where a chat front end shows it (run.notify): channel, and the plan message that is its thread. */
+  notify?: Run['notify'];
+}
+
+/**
+ * A node group has one request awaiting approval at a time: a second would be a second plan for the
+ * same nodes, and asking again and again would fill the channel and the data file.
+ */
+export class PendingRequestError extends UserError {
+  constructor(readonly pending: PendingRequest) {
+    const where = pending.notify?.channel
+      ? `, waiting in channel ${pending.notify.channel}${pending.notify.planTs ? ` (thread ${pending.notify.threadTs ?? pending.notify.planTs})` : ''}`
+      : '';
+    super(
+      `${pending.ref.cluster}/${pending.ref.nodegroup} already has a request awaiting approval: run ${pending.runId}, asked by ${pending.requestedBy.user} at ${new Date(pending.createdAt).toISOString()}${where}`,
+      `approve or reject run ${pending.runId} first, or cancel it`,
+    );
+  }
+}
+
 export class Engine {
   readonly runner: Runner;
   private readonly newId: () => string;
@@ -128,9 +155,19 @@ export class Engine {
     by: Actor,
     extra: { notify?: Run['notify']; notBefore?: number; outsideWindows?: boolean } = {},
   ): Promise<Run> {
+    // Before planning, so that asking again and again costs no cloud calls; again below, under the lock.
+    await this.assertNoPendingRequest(request.ref);
     const plan = await this.plan(request);
     if (blockingFindings(plan).length > 0) throw new PlanRefusedError(plan);
-    await this.assertNoActiveRun(request.ref);
+    // The group's key, not a run id: two requests for one group at once see each other.
+    return this.runner.withLock(`request ${request.ref.cluster}/${request.ref.nodegroup}`, async () => {
+      await this.assertNoPendingRequest(request.ref);
+      await this.assertNoActiveRun(request.ref);
+      return this.createRequest(request, plan, by, extra);
+    });
+  }
+
+  private async createRequest(request: UpgradeRequest, plan: Plan, by: Actor, extra: { notify?: Run['notify']; notBefore?: number; outsideWindows?: boolean }): Promise<Run> {
     const now = this.opts.clock.now();
     const run: Run = {
       id: this.newId(),
@@ -338,6 +375,24 @@ export class Engine {
     if (!(await this.opts.policy.isApprover(by.user))) await refuse(`only approvers may ${action} upgrades`, 'ask one of the configured approvers');
     if (action === 'approve' && by.user === run.requestedBy.user && !this.opts.policy.allowSelfApproval) {
       await refuse('you asked for this upgrade, so someone else must approve it');
+    }
+  }
+
+  /** Requests awaiting approval whose time has not run out (the expiry timer marks the others). */
+  private async assertNoPendingRequest(ref: GroupRef): Promise<void> {
+    const now = this.opts.clock.now();
+    const pending = (await this.opts.store.list({ cluster: ref.cluster, nodegroup: ref.nodegroup, statuses: ['awaiting-approval'] })).find(
+      (r) => r.status === 'awaiting-approval' && (r.expiresAt ?? Infinity) > now,
+    );
+    if (pending) {
+      throw new PendingRequestError({
+        runId: pending.id,
+        ref: pending.ref,
+        requestedBy: pending.requestedBy,
+        createdAt: pending.createdAt,
+        ...(pending.expiresAt !== undefined ? { expiresAt: pending.expiresAt } : {}),
+        ...(pending.notify ? { notify: pending.notify } : {}),
+      });
     }
   }
 

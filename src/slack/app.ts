@@ -20,6 +20,8 @@ import { mngCommand } from './listeners/commands/mng.js';
 import type { ActionArgs, CommandArgs, HandlerDeps, SlackEngine } from './listeners/deps.js';
 import { deliveryKey, SeenDeliveries } from './deliveries.js';
 import { ProgressReporter, type ChatApi, type EditRecord } from './progress.js';
+import { throttleRefusals } from './refusal-audit.js';
+import { guardSlackRequests } from './request-guard.js';
 import { scheduledUpgrade } from './scheduled-upgrade.js';
 import type { Schedule } from '../schedule/schedules.js';
 import type { Targets } from './targets.js';
@@ -66,6 +68,7 @@ export interface SlackApp {
 }
 
 export const DEFAULT_EXPIRY_INTERVAL_MS = 30_000;
+const EVENTS_PATH = '/slack/events';
 
 /** Bolt logs through ours, so its lines are JSON too and pass the same redaction. */
 export function boltLogger(log: Logger): BoltLogger {
@@ -104,19 +107,28 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   };
 
   const logger = boltLogger(log.child({ component: 'bolt' }));
-  const receiver = settings.socketMode
-    ? new SocketModeReceiver({
-        appToken: settings.appToken ?? '',
-        customRoutes: [health],
-        installerOptions: { port: settings.port },
-        logger,
-      })
-    : new HTTPReceiver({
-        signingSecret: settings.signingSecret ?? '',
-        endpoints: '/slack/events',
-        customRoutes: [health],
-        logger,
-      });
+  let receiver: SocketModeReceiver | HTTPReceiver;
+  if (settings.socketMode) {
+    receiver = new SocketModeReceiver({
+      appToken: settings.appToken ?? '',
+      customRoutes: [health],
+      installerOptions: { port: settings.port },
+      logger,
+    });
+  } else {
+    const http = new HTTPReceiver({
+      signingSecret: settings.signingSecret ?? '',
+      endpoints: EVENTS_PATH,
+      customRoutes: [health],
+      logger,
+    });
+    http.requestListener = guardSlackRequests(http.requestListener, {
+      signingSecret: settings.signingSecret ?? '',
+      endpoints: [EVENTS_PATH],
+      log: log.child({ component: 'request-guard' }),
+    });
+    receiver = http;
+  }
   const app = new App({
     token: settings.botToken,
     receiver,
@@ -152,7 +164,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     reporter,
     clock: deps.clock,
     log: log.child({ component: 'slack' }),
-    ...(deps.audit ? { audit: deps.audit } : {}),
+    ...(deps.audit ? { audit: throttleRefusals(deps.audit, { log: log.child({ component: 'audit' }) }) } : {}),
     ...(deps.auditLog ? { auditLog: deps.auditLog } : {}),
     ...(deps.windowsFor ? { windowsFor: deps.windowsFor } : {}),
     ...(deps.schedules ? { schedules: deps.schedules } : {}),

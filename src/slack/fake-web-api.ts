@@ -73,6 +73,10 @@ export class FakeWebApi {
       'chat.update': (a) => this.update(a),
       'chat.delete': (a) => this.remove(a),
       'chat.postEphemeral': () => ({ message_ts: this.nextTs() }),
+      'chat.getPermalink': (a) => {
+        if (!this.messages.has(`${String(a.channel)}/${String(a.message_ts)}`)) return { ok: false, error: 'message_not_found' };
+        return { channel: a.channel, permalink: `https://fake.slack.test/archives/${String(a.channel)}/p${String(a.message_ts).replace('.', '')}` };
+      },
       'users.info': (a) => {
         const id = String(a.user ?? '');
         const user = this.users.get(id) ?? { id, name: id.toLowerCase() };

@@ -35,6 +35,8 @@ export interface ChatApi {
   chat: {
     postMessage(args: { channel: string; text: string; blocks?: Block[]; thread_ts?: string }): Promise<{ ts?: string }>;
     update(args: { channel: string; ts: string; text: string; blocks?: Block[] }): Promise<unknown>;
+    /** A link to a message, for replies that point at one. */
+    getPermalink?(args: { channel: string; message_ts: string }): Promise<{ permalink?: string }>;
   };
   /** Reads a thread: finds a progress message whose ts a stopped bot posted but never recorded. */
   conversations?: {
@@ -54,7 +56,7 @@ export interface EditRecord {
   kind: 'parent' | 'progress';
   runId: string;
   ts: string;
-  /** Real time (performance.now()) the call was made. */
+  /** Real time (performance.now()) the Web API call was made; two calls for one message are minIntervalMs apart or more. */
   startedAt: number;
   /** Real ms from each engine event this edit was the first to show, to the edit's answer. */
   latenciesMs: number[];
@@ -94,7 +96,8 @@ class Editor {
   private inflight = false;
   private dirty = false;
   private final = false;
-  private lastAttemptAt = -Infinity;
+  /** Real time the last Web API call for this message was made: the spacing counts from there. */
+  private lastSentAt = -Infinity;
   private retryAt = 0;
   private failures = 0;
   private pending: number[] = [];
@@ -129,14 +132,35 @@ class Editor {
     this.dead = true;
   }
 
+  /** The earliest real time the next call of this method may be made. */
+  private dueAt(method: string): number {
+    return Math.max(this.lastSentAt + this.r.minIntervalMs, this.r.blockedUntil(method), this.retryAt);
+  }
+
   private schedule(): void {
     if (this.inflight || this.timer || !this.dirty || this.dead) return;
     const method = this.ts ? 'chat.update' : 'chat.postMessage';
-    const due = Math.max(this.lastAttemptAt + this.r.minIntervalMs, this.r.blockedUntil(method), this.retryAt);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.fire();
-    }, Math.max(0, due - realNow()));
+    }, Math.max(0, this.dueAt(method) - realNow()));
+  }
+
+  /**
+   * Waits until the call may be made, then stamps it. Checked here, at the call, and not only when
+   * the timer was set: rendering reads the store first and may take any time, a timer may fire a
+   * little early against performance.now(), and a 429 for the method may have come in meanwhile.
+   */
+  private async spaced(method: string): Promise<number> {
+    for (;;) {
+      const now = realNow();
+      // The spacing in the very terms it is promised in (now − last ≥ interval), and that same now is the stamp.
+      if (now - this.lastSentAt >= this.r.minIntervalMs && now >= this.r.blockedUntil(method) && now >= this.retryAt) {
+        this.lastSentAt = now;
+        return now;
+      }
+      await sleep(Math.max(1, this.dueAt(method) - now));
+    }
   }
 
   private async fire(): Promise<void> {
@@ -145,8 +169,7 @@ class Editor {
     const events = this.pending;
     this.pending = [];
     this.inflight = true;
-    this.lastAttemptAt = realNow();
-    const method = this.ts ? 'chat.update' : 'chat.postMessage';
+    let method = this.ts ? 'chat.update' : 'chat.postMessage';
     try {
       const msg = await this.render();
       if (msg && !this.ts && this.kind === 'progress' && this.threadTs && !this.looked) {
@@ -155,6 +178,9 @@ class Editor {
         if (this.ts) this.r.setCoords(this.runId, { channel: this.channel, progressTs: this.ts });
       }
       if (msg) {
+        method = this.ts ? 'chat.update' : 'chat.postMessage';
+        const sentAt = await this.spaced(method);
+        if (this.dead) return;
         if (this.ts) {
           await this.r.client.chat.update({ channel: this.channel, ts: this.ts, text: msg.text, blocks: msg.blocks });
         } else {
@@ -169,7 +195,7 @@ class Editor {
           this.r.setCoords(this.runId, { channel: this.channel, progressTs: res.ts });
         }
         const done = realNow();
-        this.r.recorded({ kind: this.kind, runId: this.runId, ts: this.ts, startedAt: this.lastAttemptAt, latenciesMs: events.map((e) => done - e), final: this.final && !this.dirty });
+        this.r.recorded({ kind: this.kind, runId: this.runId, ts: this.ts, startedAt: sentAt, latenciesMs: events.map((e) => done - e), final: this.final && !this.dirty });
       }
       this.failures = 0;
       this.retryAt = 0;

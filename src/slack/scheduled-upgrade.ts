@@ -3,9 +3,11 @@
 import { errorMessage } from '../engine/errors.js';
 import type { Schedule } from '../schedule/schedules.js';
 import { userErrorMessage } from './blocks/errors.js';
+import { code } from './blocks/format.js';
+import { context } from './blocks/kit.js';
 import { upgradeCommand } from './listeners/commands/upgrade.js';
 import type { CommandContext, HandlerDeps } from './listeners/deps.js';
-import { asUserError } from './listeners/reply.js';
+import { asUserError, WordedRefusal } from './listeners/reply.js';
 import type { ChatApi } from './progress.js';
 
 export async function scheduledUpgrade(deps: HandlerDeps, client: ChatApi, schedule: Schedule): Promise<void> {
@@ -29,6 +31,12 @@ export async function scheduledUpgrade(deps: HandlerDeps, client: ChatApi, sched
     await upgradeCommand(deps, ctx, { ...options, version, cluster: schedule.ref.cluster, nodegroup: schedule.ref.nodegroup, force: force === true, dryRun: false });
     log.info('scheduled upgrade requested');
   } catch (err) {
+    if (err instanceof WordedRefusal) {
+      log.info('scheduled upgrade not requested', { reason: err.message });
+      const msg = { text: `Schedule ${schedule.id} did not ask for its upgrade: ${err.reply.text}`, blocks: [context(`:calendar: Schedule ${code(schedule.id)} did not ask for its upgrade:`), ...(err.reply.blocks ?? [])] };
+      await client.chat.postMessage({ channel, ...msg }).catch((e) => log.warn('could not say so in the channel', { error: errorMessage(e) }));
+      return;
+    }
     const known = asUserError(err);
     log.warn('scheduled upgrade not requested', { error: errorMessage(err) });
     const msg = userErrorMessage(

@@ -50,6 +50,8 @@ export interface Harness {
   url: string;
   edits: EditRecord[];
   logLines: string[];
+  /** The form body Slack sends for a slash command, with a trigger_id of its own. */
+  commandBody(text: string, user?: string, channel?: string): { body: string; responseUrl: string };
   /** POSTs a signed slash command; resolves with the HTTP status. */
   command(text: string, user?: string, channel?: string): Promise<{ status: number; body: string; responseUrl: string }>;
   /** POSTs a signed button click on a message. */
@@ -119,6 +121,25 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const { engine, slack, port, scheduler } = bot;
   const url = `http://127.0.0.1:${port}`;
 
+  const commandBody = (text: string, user = 'UREQUESTER', channel = CHANNEL) => {
+    const responseUrl = fake.responseUrl();
+    const body = new URLSearchParams({
+      token: 'legacy-verification-token',
+      team_id: fake.teamId,
+      team_domain: 'fake',
+      channel_id: channel,
+      channel_name: 'platform',
+      user_id: user,
+      user_name: user.toLowerCase(),
+      command: '/mng',
+      text,
+      api_app_id: 'A0MNGBOT',
+      response_url: responseUrl,
+      trigger_id: `trigger-${++triggers}`,
+    }).toString();
+    return { body, responseUrl };
+  };
+
   const post = async (body: string, headers: Record<string, string>) => {
     const res = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
     return { status: res.status, body: await res.text() };
@@ -135,22 +156,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     edits,
     logLines,
     post,
+    commandBody,
     async command(text, user = 'UREQUESTER', channel = CHANNEL) {
-      const responseUrl = fake.responseUrl();
-      const body = new URLSearchParams({
-        token: 'legacy-verification-token',
-        team_id: fake.teamId,
-        team_domain: 'fake',
-        channel_id: channel,
-        channel_name: 'platform',
-        user_id: user,
-        user_name: user.toLowerCase(),
-        command: '/mng',
-        text,
-        api_app_id: 'A0MNGBOT',
-        response_url: responseUrl,
-        trigger_id: `trigger-${++triggers}`,
-      }).toString();
+      const { body, responseUrl } = commandBody(text, user, channel);
       const res = await post(body, signedHeaders(body));
       return { ...res, responseUrl };
     },

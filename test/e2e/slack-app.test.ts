@@ -1,6 +1,7 @@
 // The whole app through Bolt's real HTTP receiver: signed requests in, a fake Slack Web API out,
 // the engine running on a simulated world at 2000 simulated seconds per real second.
 import { afterEach, describe, expect, it } from 'vitest';
+import { PendingRequestError } from '../../src/engine/commands.js';
 import { CHANNEL, signedHeaders, startHarness, textOf, waitForRun, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -71,10 +72,16 @@ describe('slash command → plan → approve → run → summary', () => {
     expect(textOf(summary)).toMatch(/Pods evicted/);
     expect(textOf(summary)).toMatch(/9\/12\/9, restored/);
 
-    // Edits of any one message at most once a second.
-    for (const ts of [plan.ts, progress.ts]) {
-      const updates = h.fake.callsOf('chat.update').filter((c) => c.args.ts === ts);
-      for (let i = 1; i < updates.length; i++) expect(updates[i].at - updates[i - 1].at).toBeGreaterThanOrEqual(950);
+    // Edits of any one message at most once a second, measured when each Web API call was made (the
+    // reporter's own stamp, which it spaces its calls by): one record per call the fake Web API saw,
+    // the progress message's post included.
+    for (const [ts, posts] of [
+      [plan.ts, 0],
+      [progress.ts, 1],
+    ] as const) {
+      const calls = h.edits.filter((e) => e.ts === ts);
+      expect(calls, `calls for ${ts}`).toHaveLength(h.fake.callsOf('chat.update').filter((c) => c.args.ts === ts).length + posts);
+      for (let i = 1; i < calls.length; i++) expect(calls[i].startedAt - calls[i - 1].startedAt).toBeGreaterThanOrEqual(1000);
     }
     // The world agrees: every old node replaced, nothing lost.
     expect(h.world.ledger().podsLost).toBe(0);
@@ -240,6 +247,62 @@ describe('approvals', () => {
     await h.slack.reporter.idle();
     expect(textOf(h.fake.message(CHANNEL, plan.ts))).toMatch(/Cancelled/);
     expect(textOf(h.fake.thread(CHANNEL, plan.ts).at(-1))).toMatch(/cancelled/);
+  });
+});
+
+describe('one request awaiting approval per node group', () => {
+  it('a second /mng upgrade is refused, pointing to the first: its id, who asked, when, and the thread where it waits', async () => {
+    h = await startHarness();
+    const { run, plan } = await requestPlan(h);
+    // The plan message's ts reaches the run (run.notify) once it is posted.
+    await waitForRun(h, (r) => r.id === run.id && r.notify?.planTs === plan.ts, 5000, 'the plan message on the run');
+    const postsBefore = h.fake.callsOf('chat.postMessage').length;
+
+    for (const user of ['UOUTSIDER', 'UREQUESTER', 'UOUTSIDER']) {
+      const again = await h.command('upgrade nodegroup 1.30 --max-unavailable 2', user);
+      await h.fake.waitFor(() => h!.fake.responses(again.responseUrl).length > 0, 10_000, 'the refusal');
+      const [reply] = h.fake.responses(again.responseUrl);
+      expect(reply.response_type).toBe('ephemeral');
+      const text = ephemeralText(h, again.responseUrl);
+      expect(text).toContain(`\`demo/workers\` already has a request waiting for approval: run \`${run.id}\`, asked by <@UREQUESTER> <!date^${Math.floor(run.createdAt / 1000)}^`);
+      expect(text).toContain(`in <#${CHANNEL}> (<https://fake.slack.test/archives/${CHANNEL}/p${plan.ts.replace('.', '')}|its plan, with its thread>)`);
+      expect(text).toContain(`/mng cancel ${run.id}`);
+    }
+    // Nothing new in the channel, no second run, and the refusals are not audited.
+    expect(h.fake.callsOf('chat.postMessage').length).toBe(postsBefore);
+    expect((await h.runs()).map((r) => r.id)).toEqual([run.id]);
+    expect((await h.store.auditLog()).map((a) => a.action)).toEqual(['request']);
+
+    // Any other front end (the CLI) gets the same refusal from the engine, as data and in words.
+    const refused = await h.engine.requestUpgrade({ ref: run.ref, version: '1.30' }, { user: 'cli-user', at: h.world.clock.now() }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(PendingRequestError);
+    const pending = (refused as PendingRequestError).pending;
+    expect(pending).toMatchObject({ runId: run.id, requestedBy: { user: 'UREQUESTER', channel: CHANNEL }, createdAt: run.createdAt, notify: { channel: CHANNEL, planTs: plan.ts } });
+    expect((refused as Error).message).toBe(
+      `demo/workers already has a request awaiting approval: run ${run.id}, asked by UREQUESTER at ${new Date(run.createdAt).toISOString()}, waiting in channel ${CHANNEL} (thread ${plan.ts})`,
+    );
+
+    // Once it is decided, the group takes a new request.
+    await h.click('mng_reject', run.id, 'UAPPROVER2', plan);
+    await waitForRun(h, (r) => r.id === run.id && r.status === 'rejected', 5000, 'rejection');
+    await h.command('upgrade nodegroup 1.30', 'UOUTSIDER');
+    const second = await waitForRun(h, (r) => r.id !== run.id, 10_000, 'the new request');
+    expect(second).toMatchObject({ status: 'awaiting-approval', requestedBy: { user: 'UOUTSIDER' } });
+  });
+
+  it('requests sent at the same moment make exactly one run; the others are told which', async () => {
+    h = await startHarness();
+    const sent = await Promise.all(['UREQUESTER', 'UOUTSIDER', 'UAPPROVER1', 'UAPPROVER2'].map((u) => h!.command('upgrade nodegroup 1.30', u)));
+    for (const s of sent) await h.fake.waitFor(() => h!.fake.responses(s.responseUrl).length > 0, 10_000, 'a reply');
+    const runs = await h.runs();
+    expect(runs).toHaveLength(1);
+    const texts = sent.map((s) => ephemeralText(h!, s.responseUrl));
+    expect(texts.filter((t) => /needs an approver/.test(t))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes(`already has a request waiting for approval: run \`${runs[0].id}\``))).toHaveLength(3);
+    expect([...h.fake.messages.values()].filter((m) => !m.thread_ts)).toHaveLength(1);
   });
 });
 

@@ -115,7 +115,7 @@ describe('maintenance windows', () => {
 describe('/mng schedule', () => {
   it('schedules a recurring upgrade, lists it, refuses an outsider’s cancel and takes the owner’s; all audited with the channel', async () => {
     h = await startHarness({ windows: BERLIN_SATURDAYS });
-    const made = await reply(h, 'schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --timezone Europe/Berlin --max-unavailable 2');
+    const made = await reply(h, 'schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --timezone Europe/Berlin --max-unavailable 2', 'UAPPROVER1');
     expect(made.type).toBe('in_channel');
     const [schedule] = await h.store.listSchedules();
     expect(schedule).toMatchObject({
@@ -124,7 +124,7 @@ describe('/mng schedule', () => {
       at: '0 2 * * SAT',
       timezone: 'Europe/Berlin',
       options: { maxUnavailable: 2 },
-      createdBy: { user: 'UREQUESTER', channel: CHANNEL },
+      createdBy: { user: 'UAPPROVER1', channel: CHANNEL },
       nextAt: Date.UTC(2026, 0, 3, 1),
     });
     expect(schedule.id).toMatch(/^s-[a-z2-9]{5}$/);
@@ -144,24 +144,24 @@ describe('/mng schedule', () => {
     expect(refused.text).toMatch(/only approvers and the person who scheduled it may cancel/);
     expect(await h.store.listSchedules()).toHaveLength(1);
 
-    const cancelled = await reply(h, `schedule cancel ${schedule.id}`);
+    const cancelled = await reply(h, `schedule cancel ${schedule.id}`, 'UAPPROVER1');
     expect(cancelled.type).toBe('in_channel');
     expect(cancelled.text).toMatch(/cancelled schedule/);
     expect(await h.store.listSchedules()).toEqual([]);
-    const again = await reply(h, `schedule cancel ${schedule.id}`);
+    const again = await reply(h, `schedule cancel ${schedule.id}`, 'UAPPROVER1');
     expect(again.text).toMatch(/there is no schedule/);
 
     const audit = (await h.store.auditLog()).filter((a) => a.action.includes('schedule'));
     expect(audit.map((a) => [a.action, a.user, a.channel])).toEqual([
-      ['schedule', 'UREQUESTER', CHANNEL],
+      ['schedule', 'UAPPROVER1', CHANNEL],
       ['refused-schedule-cancel', 'UOUTSIDER', CHANNEL],
-      ['schedule-cancel', 'UREQUESTER', CHANNEL],
+      ['schedule-cancel', 'UAPPROVER1', CHANNEL],
     ]);
   });
 
   it('when its time comes, a schedule posts its plan in its channel for an approval of its own, with its options', async () => {
     h = await startHarness({ windows: BERLIN_SATURDAYS });
-    await reply(h, 'schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --timezone Europe/Berlin --max-unavailable 2');
+    await reply(h, 'schedule upgrade nodegroup 1.30 --at 0 2 * * SAT --timezone Europe/Berlin --max-unavailable 2', 'UAPPROVER1');
     const [schedule] = await h.store.listSchedules();
     h.scheduler.tick(schedule.nextAt! - 60_000);
     await new Promise((r) => setTimeout(r, 200));
@@ -169,7 +169,7 @@ describe('/mng schedule', () => {
 
     h.scheduler.tick(schedule.nextAt!);
     const run = await waitForRun(h, () => true, 10_000, 'the scheduled request');
-    expect(run).toMatchObject({ status: 'awaiting-approval', requestedBy: { user: 'UREQUESTER', channel: CHANNEL } });
+    expect(run).toMatchObject({ status: 'awaiting-approval', requestedBy: { user: 'UAPPROVER1', channel: CHANNEL } });
     expect(run.plan.maxUnavailable).toBe(2);
     await h.fake.waitFor(() => !!h!.planMessage(run.id), 10_000, 'the plan message');
     // A recurring schedule moves on to its next time; firing again at the same tick does nothing.
@@ -182,7 +182,7 @@ describe('/mng schedule', () => {
 
   it('a one-off time: in the group’s window or not, and never in the past', async () => {
     h = await startHarness({ windows: BERLIN_SATURDAYS });
-    const once = await reply(h, 'schedule upgrade nodegroup --at "2026-01-05T09:00" --timezone Europe/Berlin');
+    const once = await reply(h, 'schedule upgrade nodegroup --at "2026-01-05T09:00" --timezone Europe/Berlin', 'UAPPROVER1');
     expect(once.type).toBe('in_channel');
     expect(once.text).toContain('to its current version');
     expect(once.text).toMatch(/once, at `2026-01-05T09:00` \(Europe\/Berlin\)/);
@@ -191,7 +191,7 @@ describe('/mng schedule', () => {
     expect(s.nextAt).toBe(Date.UTC(2026, 0, 5, 8));
     expect(s.version).toBeUndefined();
 
-    const past = await reply(h, 'schedule upgrade nodegroup 1.30 --at 2025-04-12T02:00');
+    const past = await reply(h, 'schedule upgrade nodegroup 1.30 --at 2025-04-12T02:00', 'UAPPROVER1');
     expect(past.type).toBe('ephemeral');
     expect(past.text).toMatch(/2025-04-12T02:00 \(Sat 12 Apr 02:00 UTC, \d+ days ago\) has passed/);
     expect(await h.store.listSchedules()).toHaveLength(1);
@@ -244,5 +244,63 @@ describe('/mng history and /mng audit', () => {
     expect(audit.text.indexOf('*reject*')).toBeLessThan(audit.text.indexOf('*request*'));
     const entries = await h.store.auditLog();
     expect(entries.find((e) => e.action === 'refused-audit')).toMatchObject({ user: 'UOUTSIDER', channel: CHANNEL });
+  });
+});
+
+describe('who may schedule, how often, and how many', () => {
+  it('a non-approver is refused and told who can; a burst of refusals is one audit entry and nothing in the channel', async () => {
+    h = await startHarness();
+    for (let i = 0; i < 5; i++) {
+      const r = await reply(h, 'schedule upgrade nodegroup 1.30 --at 0 2 * * SAT');
+      expect(r.type).toBe('ephemeral');
+      expect(r.text).toMatch(/Only approvers may schedule upgrades: <@UAPPROVER1>, <@UAPPROVER2>/);
+      expect(r.text).toMatch(/ask for one upgrade now with `\/mng upgrade`/);
+    }
+    expect(await h.store.listSchedules()).toEqual([]);
+    const refusals = (await h.store.auditLog()).filter((a) => a.action.startsWith('refused-'));
+    expect(refusals.map((a) => [a.action, a.user, a.channel])).toEqual([['refused-schedule', 'UREQUESTER', CHANNEL]]);
+    expect(h.fake.callsOf('chat.postMessage')).toEqual([]);
+  });
+
+  it('a cron that fires more than once an hour is refused with an example of one that is not; hourly is the most', async () => {
+    h = await startHarness();
+    for (const [at, times] of [
+      ['* * * * *', 60],
+      ['*/30 * * * *', 2],
+      ['0,30 2 * * SAT', 2],
+      ['*/5 2 * * *', 12],
+    ] as const) {
+      const r = await reply(h, `schedule upgrade nodegroup 1.30 --at ${at}`, 'UAPPROVER1');
+      expect(r.type, at).toBe('ephemeral');
+      expect(r.text, at).toContain(`fires ${times} times an hour; a schedule may fire at most once an hour`);
+      expect(r.text, at).toContain('e.g. --at \\"0 2 * * SAT\\" (02:00 every Saturday)');
+    }
+    expect(await h.store.listSchedules()).toEqual([]);
+    const hourly = await reply(h, 'schedule upgrade nodegroup 1.30 --at 15 * * * *', 'UAPPROVER1');
+    expect(hourly.type).toBe('in_channel');
+    expect(await h.store.listSchedules()).toHaveLength(1);
+  });
+
+  it('at most 5 schedules of one node group and 50 in all; each refusal says which ones there are', async () => {
+    h = await startHarness();
+    for (let day = 0; day < 5; day++) {
+      expect((await reply(h, `schedule upgrade nodegroup 1.30 --at 0 2 * * ${day}`, 'UAPPROVER1')).type).toBe('in_channel');
+    }
+    const mine = (await h.store.listSchedules()).map((s) => s.id);
+    const sixth = await reply(h, 'schedule upgrade nodegroup 1.30 --at 0 2 * * 6', 'UAPPROVER1');
+    expect(sixth.type).toBe('ephemeral');
+    expect(sixth.text).toMatch(/demo\/workers already has 5 schedules \(.*\), the most one node group may have \(5\)/);
+    for (const id of mine) expect(sixth.text).toContain(id);
+    expect(sixth.text).toMatch(/cancel one first: \/mng schedule cancel s-/);
+    expect(await h.store.listSchedules()).toHaveLength(5);
+
+    // With room in the group again, other groups' schedules fill the 50.
+    await reply(h, `schedule cancel ${mine[0]}`, 'UAPPROVER1');
+    const [template] = await h.store.listSchedules();
+    for (let i = 0; i < 46; i++) await h.store.putSchedule({ ...template, id: `s-other${i}`, ref: { cluster: 'demo', nodegroup: `other-${i}` } });
+    const full = await reply(h, 'schedule upgrade nodegroup 1.30 --at 0 2 * * 6', 'UAPPROVER1');
+    expect(full.type).toBe('ephemeral');
+    expect(full.text).toMatch(/there are already 50 schedules, the most mngbot keeps/);
+    expect(await h.store.listSchedules()).toHaveLength(50);
   });
 });

@@ -65,7 +65,17 @@ export class FakeEngine {
   private readonly listeners = new Set<(e: ProgressEvent) => void>();
   notifies: { runId: string; notify: NonNullable<Run['notify']> }[] = [];
 
+  /** How long each coming get() takes, ms, in turn (a slow store read); none: at once. */
+  readDelaysMs: number[] = [];
+  /** When each slow read ended (performance.now()). */
+  slowReadsDoneAt: number[] = [];
+
   async get(runId: string): Promise<Run | undefined> {
+    const delay = this.readDelaysMs.shift();
+    if (delay) {
+      await new Promise((r) => setTimeout(r, delay));
+      this.slowReadsDoneAt.push(performance.now());
+    }
     const r = this.runs.get(runId);
     return r ? structuredClone(r) : undefined;
   }

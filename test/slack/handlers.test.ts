@@ -203,7 +203,7 @@ describe('/mng schedule, windows, history and audit handlers', () => {
   it('schedule ids are short, typeable and never reused', async () => {
     const ids = ['s-aaaaa', 's-aaaaa', 's-bbbbb'];
     const d: HandlerDeps = { ...deps, schedules: new MemoryRunStore(), newScheduleId: () => ids.shift() ?? 's-zzzzz' };
-    for (let i = 0; i < 2; i++) await mngCommand(d, command('schedule upgrade nodegroup 1.30 --at 0 2 * * SAT').args);
+    for (let i = 0; i < 2; i++) await mngCommand(d, command('schedule upgrade nodegroup 1.30 --at 0 2 * * SAT', 'UAPPROVER1').args);
     expect((await d.schedules!.listSchedules()).map((s) => s.id).sort()).toEqual(['s-aaaaa', 's-bbbbb']);
   });
 

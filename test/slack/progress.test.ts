@@ -13,11 +13,68 @@ let reporter: ProgressReporter;
 let edits: EditRecord[];
 let simNow = 1_000_000;
 
+/** Each chat call the reporter makes, stamped (performance.now()) the moment it is made. */
+let sent: { method: 'chat.postMessage' | 'chat.update'; ts?: string; threadTs?: string; at: number }[];
+/** When the reporter's client learnt of each 429: the moment its call failed with one. */
+let limitedAt: { method: string; at: number; retryAfterMs: number }[];
+
+/** Stamps the moment a call fails with a 429, before the reporter's own await sees the failure. */
+function noting429<T>(method: string, call: Promise<T>): Promise<T> {
+  return call.catch((err: unknown) => {
+    const retryAfter = (err as { retryAfter?: number }).retryAfter;
+    if ((err as { code?: string }).code === 'slack_webapi_rate_limited_error') limitedAt.push({ method, at: performance.now(), retryAfterMs: (retryAfter ?? 1) * 1000 });
+    throw err;
+  });
+}
+
 function start(minIntervalMs = 1000) {
-  const client = new webApi.WebClient('xoxb-test', { slackApiUrl: fake.url, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+  const client = new webApi.WebClient('xoxb-test', { slackApiUrl: fake.url, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } }) as unknown as ChatApi;
   edits = [];
-  reporter = new ProgressReporter({ engine, client: client as unknown as ChatApi, clock: { now: () => simNow }, minIntervalMs, onEdit: (e) => edits.push(e) });
+  sent = [];
+  limitedAt = [];
+  const atSend: ChatApi = {
+    chat: {
+      postMessage: (a) => {
+        sent.push({ method: 'chat.postMessage', ...(a.thread_ts ? { threadTs: a.thread_ts } : {}), at: performance.now() });
+        return noting429('chat.postMessage', client.chat.postMessage(a));
+      },
+      update: (a) => {
+        sent.push({ method: 'chat.update', ts: a.ts, at: performance.now() });
+        return noting429('chat.update', client.chat.update(a));
+      },
+    },
+    conversations: client.conversations,
+  };
+  reporter = new ProgressReporter({ engine, client: atSend, clock: { now: () => simNow }, minIntervalMs, onEdit: (e) => edits.push(e) });
   reporter.start();
+}
+
+/** The reporter's stamps of its calls for one message (EditRecord.startedAt), oldest first. */
+const sendsOf = (ts: string) => edits.filter((e) => e.ts === ts).map((e) => e.startedAt);
+
+/** The calls for one message as the client saw them made, oldest first: its post (in the thread), then its updates. */
+function callsOf(ts: string, threadTs?: string): number[] {
+  const post = threadTs ? sent.filter((c) => c.method === 'chat.postMessage' && c.threadTs === threadTs).slice(0, 1) : [];
+  return [...post, ...sent.filter((c) => c.method === 'chat.update' && c.ts === ts)].map((c) => c.at).sort((a, b) => a - b);
+}
+
+/**
+ * Each stamp is taken at its call: after the call before it was made, and at or before the call
+ * itself, with nothing the reporter waits for in between (no slow store read ends there).
+ */
+function expectStampedAtSend(ts: string, threadTs?: string): void {
+  const stamps = sendsOf(ts);
+  const calls = threadTs ? callsOf(ts, threadTs) : callsOf(ts);
+  expect(stamps.length, 'one stamp per call').toBe(calls.length);
+  stamps.forEach((stamp, i) => {
+    expect(calls[i]).toBeGreaterThanOrEqual(stamp);
+    if (i > 0) expect(stamp).toBeGreaterThan(calls[i - 1]);
+    expect(engine.slowReadsDoneAt.filter((r) => r > stamp && r <= calls[i]), `a store read between stamp ${i} and its call`).toEqual([]);
+  });
+}
+
+function expectSpaced(times: number[], minMs: number, what: string) {
+  for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1], `${what}: calls ${i - 1} and ${i}`).toBeGreaterThanOrEqual(minMs);
 }
 
 /** A run that was approved from a posted plan message. */
@@ -76,7 +133,13 @@ describe('ProgressReporter', () => {
     // 2.5 s of events: the post plus a handful of edits, never two within a second.
     expect(updates.length).toBeGreaterThanOrEqual(2);
     expect(updates.length).toBeLessThanOrEqual(5);
-    for (let i = 1; i < updates.length; i++) expect(updates[i].at - updates[i - 1].at).toBeGreaterThanOrEqual(950);
+    // Measured where the rule applies, when each Web API call is made: the reporter stamps each call
+    // as it makes it (EditRecord.startedAt) and spaces its calls by those stamps.
+    expectSpaced(sendsOf(progress.ts), 1000, 'progress message');
+    expectSpaced(sendsOf(planTs), 1000, 'plan message');
+    expect(sendsOf(progress.ts)).toHaveLength(updates.length + 1);
+    expectStampedAtSend(progress.ts, planTs);
+    expectStampedAtSend(planTs);
     // The parent shows the outcome, and the summary is a reply.
     expect(fake.message(CHANNEL, planTs)!.text).toMatch(/succeeded/);
     expect(thread.at(-1)!.text).toMatch(/Upgrade of prod\/ng-1 succeeded/);
@@ -85,6 +148,31 @@ describe('ProgressReporter', () => {
     // Every event was shown by some edit, and the last edit of each message was final.
     expect(edits.filter((e) => e.kind === 'progress').flatMap((e) => e.latenciesMs).length).toBe(302);
     expect(edits.filter((e) => e.kind === 'progress').at(-1)!.final).toBe(true);
+  });
+
+  it('spaces the calls for one message a full second apart at the moment each is made, however long rendering takes', async () => {
+    start();
+    const { run, planTs } = await approvedRun(3);
+    engine.emit({ runId: run.id, at: simNow, kind: 'status', status: 'running', detail: 'approved' });
+    await reporter.idle();
+    const progressTs = fake.thread(CHANNEL, planTs)[0].ts;
+    // The next render of each message waits 400 ms for its store read; the one after does not.
+    engine.readDelaysMs = [400, 400];
+    change(run, (r) => (r.phase = 'surge'), { runId: run.id, at: simNow, kind: 'phase', phase: 'surge', detail: 'surge' });
+    // Once both slow renders are under way, something else happens: one more edit of each is due.
+    await expect.poll(() => engine.readDelaysMs.length, { timeout: 3000, interval: 5 }).toBe(0);
+    change(run, (r) => (r.phase = 'replace'), { runId: run.id, at: simNow, kind: 'phase', phase: 'replace', detail: 'replace' });
+    await reporter.idle();
+
+    // Two edits of each message after the post: the slow one and the one after it.
+    expect(sendsOf(progressTs).length).toBeGreaterThanOrEqual(3);
+    expect(sendsOf(planTs).length).toBeGreaterThanOrEqual(2);
+    expect(engine.slowReadsDoneAt).toHaveLength(2);
+    expectSpaced(sendsOf(progressTs), 1000, 'progress message');
+    expectSpaced(sendsOf(planTs), 1000, 'plan message');
+    expectStampedAtSend(progressTs, planTs);
+    expectStampedAtSend(planTs);
+    expect(fake.message(CHANNEL, progressTs)!.text).toMatch(/replace/i);
   });
 
   it('honours a 429 Retry-After and still shows the final state', async () => {
@@ -108,22 +196,22 @@ describe('ProgressReporter', () => {
     }, { runId: run.id, at: simNow + 5, kind: 'status', status: 'failed', detail: 'failed' });
     await reporter.idle(15_000);
 
-    const calls = fake.callsOf('chat.update');
-    const limited = calls.filter((c) => c.status === 429);
+    const limited = fake.callsOf('chat.update').filter((c) => c.status === 429);
     expect(limited.length).toBe(2);
-    // No chat.update goes out (to any message) until Retry-After has passed; the two 429s may come
-    // from edits of two messages that were already on their way.
-    for (const l of limited) {
-      const next = calls.find((c) => c.at > l.at && c.status !== 429);
-      expect(next, 'a call after the 429').toBeDefined();
-      expect(next!.at - l.at).toBeGreaterThanOrEqual(1900);
+    expect(limitedAt).toHaveLength(2);
+    // From the moment the client learns of a 429, no chat.update (to any message) is made until
+    // Retry-After has passed. Calls made before that moment were on their way and may get a 429 too.
+    for (const l of limitedAt) {
+      expect(l.retryAfterMs).toBe(2000);
+      const after = sent.filter((c) => c.method === 'chat.update' && c.at > l.at);
+      expect(after.length, 'a call after the 429').toBeGreaterThan(0);
+      for (const c of after) expect(c.at - l.at).toBeGreaterThanOrEqual(l.retryAfterMs);
     }
     expect(fake.message(CHANNEL, progressTs)!.text).toMatch(/failed/);
     expect(fake.message(CHANNEL, planTs)!.text).toMatch(/failed/);
     const summary = fake.thread(CHANNEL, planTs).at(-1)!;
     expect(JSON.stringify(summary.blocks)).toMatch(/Left as it was/);
     expect(JSON.stringify(summary.blocks)).toMatch(/3 nodes still run/);
-    void updatesOf;
   });
 
   it('retries the final state through errors, and gives up on a message that is gone', async () => {

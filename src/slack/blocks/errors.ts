@@ -1,6 +1,7 @@
 // Ephemeral replies for what went wrong: a usage error that quotes the input, a UserError with its
 // hint, or a reference to the log for anything else.
-import { code, esc } from './format.js';
+import type { PendingRequest } from '../../engine/commands.js';
+import { code, esc, slackDate, who } from './format.js';
 import { context, section, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS } from './limits.js';
 
@@ -32,4 +33,26 @@ export function internalErrorMessage(ref: string): Message {
 
 export function infoMessage(text: string): Message {
   return assertWithinLimits({ text: clip(text, 3000), blocks: [section(clip(text, LIMITS.sectionText))] });
+}
+
+/** A second request for a node group whose first still waits: which one, who asked, when, and where it waits. */
+export function pendingRequestMessage(p: PendingRequest, permalink?: string): Message {
+  const group = `${p.ref.cluster}/${p.ref.nodegroup}`;
+  const channel = p.notify?.channel;
+  const where = channel
+    ? ` in <#${channel}>${permalink ? ` (<${permalink}|its plan, with its thread>)` : p.notify?.planTs ? ' (in the thread of its plan message)' : ''}`
+    : '';
+  const expires = p.expiresAt !== undefined ? ` It expires ${slackDate(p.expiresAt)}.` : '';
+  return assertWithinLimits({
+    text: `${group} already has a request awaiting approval: run ${p.runId}, asked by ${p.requestedBy.user}`,
+    blocks: [
+      section(
+        clip(
+          `:hourglass: ${code(group)} already has a request waiting for approval: run ${code(p.runId)}, asked by ${who(p.requestedBy.user)} ${slackDate(p.createdAt)}${where}.${expires}\n` +
+            `_One request per node group at a time: approve or reject that one, or cancel it with \`/mng cancel ${p.runId}\`, before asking again._`,
+          LIMITS.sectionText,
+        ),
+      ),
+    ],
+  });
 }

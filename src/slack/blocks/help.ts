@@ -1,4 +1,5 @@
 // /mng help.
+import { SCHEDULE_LIMITS, VALID_SCHEDULE_EXAMPLE } from '../../schedule/schedule-limits.js';
 import { USAGE, type HelpTopic } from '../grammar.js';
 import { context, section, type Message } from './kit.js';
 import { assertWithinLimits } from './limits.js';
@@ -9,12 +10,14 @@ const TOPICS: Record<HelpTopic, string> = {
     `\`${USAGE.upgrade}\`\n\`${USAGE.upgradeEksctl}\`\n` +
     'Plans the upgrade and posts it here for an approver. Where only one cluster or node group is configured it need not be named. ' +
     '`--dry-run` shows the plan only; `--force` lets drains delete pods a PodDisruptionBudget protects once the drain timeout passes. ' +
-    'A node group with maintenance windows waits, once approved, for the next one; `--now` runs it outside them (still after an approval).',
+    'A node group with maintenance windows waits, once approved, for the next one; `--now` runs it outside them (still after an approval). ' +
+    'A node group has one request awaiting approval at a time.',
   schedule:
     `\`${USAGE.scheduleUpgrade}\`\n\`${USAGE.scheduleList}\`\n\`${USAGE.scheduleCancel}\`\n` +
     'Asks for an upgrade at a time: once (an ISO time, read in `--timezone`, UTC by default, unless it has Z or an offset) or again and again (a cron). ' +
     'Each time it posts a plan for the latest AMI release of the version (the group\'s own when none is given) that needs its own approval. ' +
-    'The person who scheduled it and approvers may cancel it.',
+    `Approvers make schedules: at most ${SCHEDULE_LIMITS.perNodeGroup} per node group and ${SCHEDULE_LIMITS.total} in all, each firing at most once an hour ` +
+    `(one minute in its cron, e.g. \`${VALID_SCHEDULE_EXAMPLE.at}\`, ${VALID_SCHEDULE_EXAMPLE.meaning}). The person who scheduled it and approvers may cancel it.`,
   windows: `\`${USAGE.windows}\`\nEach node group's maintenance windows and their next openings. Upgrades of a group with windows run only inside them.`,
   status: `\`${USAGE.status}\`\nThe running and recent upgrades, or one in detail.`,
   cancel: `\`${USAGE.cancel}\`\nStops the run at its next safe point and puts back what it changed (approvers and the requester).`,
@@ -34,7 +37,7 @@ export function helpMessage(topic?: HelpTopic): Message {
         section(TOPICS.status),
         section(TOPICS.cancel),
         section(`${TOPICS.history}\n\n${TOPICS.audit}`),
-        context('Only configured approvers can approve, reject, decide on a blocked drain or read the audit log.'),
+        context('Only configured approvers can approve, reject, decide on a blocked drain, schedule upgrades or read the audit log.'),
       ];
   return assertWithinLimits({ text: 'mngbot help', blocks });
 }

@@ -72,3 +72,18 @@ export function scheduleCancelledMessage(s: Schedule, by: string): Message {
     blocks: [section(clip(`:wastebasket: ${who(by)} cancelled schedule ${code(s.id)} (upgrade ${target(s)} ${scheduleWhen(s)}). Runs it already asked for are not affected.`, LIMITS.sectionText))],
   });
 }
+
+/** A schedule asked for by someone who may not make one: who can. approvers is mrkdwn (mentions). */
+export function scheduleNotAllowedMessage(approvers: string): Message {
+  return assertWithinLimits({
+    text: 'Only approvers may schedule upgrades',
+    blocks: [
+      section(
+        clip(
+          `:no_entry: Only approvers may schedule upgrades: ${approvers}.\n_Ask one of them to schedule it, or ask for one upgrade now with \`/mng upgrade\`._`,
+          LIMITS.sectionText,
+        ),
+      ),
+    ],
+  });
+}

@@ -25,6 +25,14 @@ export async function inChannel(respond: Respond, msg: Message, log?: Logger): P
   }
 }
 
+/** A refusal already worded for Slack (mentions, links, dates): shown as it is. */
+export class WordedRefusal extends Error {
+  override name = 'WordedRefusal';
+  constructor(readonly reply: Message) {
+    super(reply.text);
+  }
+}
+
 /** Slack errors a person can fix, as UserErrors. */
 export function asUserError(err: unknown): UserError | undefined {
   if (err instanceof UserError) return err;
@@ -37,6 +45,11 @@ export function asUserError(err: unknown): UserError | undefined {
 }
 
 export async function replyError(log: Logger, respond: Respond, err: unknown, fields: LogFields = {}): Promise<void> {
+  if (err instanceof WordedRefusal) {
+    log.info('refused', { ...fields, reason: err.message });
+    await ephemeral(respond, err.reply, log);
+    return;
+  }
   const user = asUserError(err);
   if (user) {
     log.info('refused', { ...fields, reason: user.message });

@@ -1,18 +1,17 @@
 // /mng schedule upgrade | list | cancel: upgrades asked for at a time, once or again and again. A
 // schedule only asks: each time it fires the scheduler posts a plan that needs its own approval.
-// Making and cancelling one is said in the channel and recorded in the audit log.
+// Making and cancelling one is said in the channel and recorded in the audit log. Only approvers make
+// them, within the limits of schedule/schedule-limits.ts (add-schedule.ts decides).
 import { UserError } from '../../../engine/errors.js';
 import type { GroupRef } from '../../../engine/ports.js';
-import { isOneOff, newScheduleId, nextRun, parseOneOff, validateSchedule, type Schedule, type ScheduleOptions, type ScheduleStore } from '../../../schedule/schedules.js';
+import { addSchedule, ScheduleRefusedError } from '../../../schedule/add-schedule.js';
+import { isOneOff, type Schedule, type ScheduleOptions, type ScheduleStore } from '../../../schedule/schedules.js';
 import { openingZone } from '../../../schedule/window-gate.js';
 import { currentWindow, describeOpening, nextOpening } from '../../../schedule/windows.js';
-import { scheduleCancelledMessage, scheduleCreatedMessage, scheduleListMessage } from '../../blocks/schedules.js';
+import { scheduleCancelledMessage, scheduleCreatedMessage, scheduleListMessage, scheduleNotAllowedMessage } from '../../blocks/schedules.js';
 import type { ScheduleUpgradeOptions } from '../../grammar.js';
 import type { CommandContext, HandlerDeps } from '../deps.js';
 import { ephemeral, inChannel } from '../reply.js';
-
-/** Tries at a fresh id before giving up (five characters from 31: a clash is rare). */
-const ID_ATTEMPTS = 20;
 
 function storeOf(deps: HandlerDeps): ScheduleStore {
   if (!deps.schedules) throw new UserError('schedules are not available in this mngbot', 'ask with /mng upgrade instead');
@@ -49,40 +48,37 @@ export async function scheduleUpgradeCommand(deps: HandlerDeps, ctx: CommandCont
   const ref = await deps.targets.resolve(o, ctx.channel);
   const now = deps.clock.now();
   const timezone = o.timezone ?? 'UTC';
-  const taken = new Set((await store.listSchedules()).map((s) => s.id));
-  const newId = deps.newScheduleId ?? (() => newScheduleId());
-  let id = newId();
-  for (let i = 1; taken.has(id) && i < ID_ATTEMPTS; i++) id = newId();
-  if (taken.has(id)) throw new Error(`no free schedule id after ${ID_ATTEMPTS} attempts`);
-
   const options = scheduleOptions(o);
-  const schedule: Schedule = {
-    id,
-    ref,
-    ...(o.version !== undefined ? { version: o.version } : {}),
-    ...(options ? { options } : {}),
-    at: o.at,
-    timezone,
-    createdBy: { user: ctx.user, at: now, channel: ctx.channel.id },
-  };
-  validateSchedule(schedule);
-  const nextAt = nextRun(schedule, now);
-  if (nextAt === undefined) {
-    if (isOneOff(o.at)) {
-      throw new UserError(`${o.at} (${describeOpening(parseOneOff(o.at, timezone), now, timezone)}) has passed`, 'give a time still to come');
-    }
-    throw new UserError(`the cron "${o.at}" does not fire in the coming years`, 'check its day and month fields');
+  let schedule: Schedule;
+  try {
+    schedule = await addSchedule(
+      { store, isApprover: (user) => deps.approvers.isApprover(user), ...(deps.newScheduleId ? { newId: deps.newScheduleId } : {}) },
+      {
+        ref,
+        ...(o.version !== undefined ? { version: o.version } : {}),
+        ...(options ? { options } : {}),
+        at: o.at,
+        timezone,
+        createdBy: { user: ctx.user, at: now, channel: ctx.channel.id },
+      },
+      now,
+    );
+  } catch (err) {
+    if (!(err instanceof ScheduleRefusedError) || err.refusal.code !== 'not-approver') throw err;
+    await deps.audit?.({ at: now, user: ctx.user, action: 'refused-schedule', channel: ctx.channel.id, detail: `upgrade ${name(ref)} "${o.at}": not an approver` });
+    deps.log.info('schedule refused', { user: ctx.user, reason: err.refusal.code });
+    await ephemeral(ctx.respond, scheduleNotAllowedMessage(deps.approvers.describe()), deps.log);
+    return;
   }
-  schedule.nextAt = nextAt;
-  await store.putSchedule(schedule);
+  const nextAt = schedule.nextAt!;
   await deps.audit?.({
     at: now,
     user: ctx.user,
     action: 'schedule',
     channel: ctx.channel.id,
-    detail: `${id}: upgrade ${name(ref)} to ${o.version ?? 'its current version'} ${isOneOff(o.at) ? 'once at' : 'every'} "${o.at}" (${timezone})${o.force ? ' with --force' : ''}`,
+    detail: `${schedule.id}: upgrade ${name(ref)} to ${o.version ?? 'its current version'} ${isOneOff(o.at) ? 'once at' : 'every'} "${o.at}" (${timezone})${o.force ? ' with --force' : ''}`,
   });
-  deps.log.info('upgrade scheduled', { scheduleId: id, cluster: ref.cluster, nodegroup: ref.nodegroup, at: o.at, timezone, nextAt });
+  deps.log.info('upgrade scheduled', { scheduleId: schedule.id, cluster: ref.cluster, nodegroup: ref.nodegroup, at: o.at, timezone, nextAt });
   await inChannel(ctx.respond, scheduleCreatedMessage(schedule, now, windowNote(deps, ref, nextAt, now)), deps.log);
 }
 

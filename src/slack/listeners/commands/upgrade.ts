@@ -2,19 +2,19 @@
 // where it is. --dry-run posts the plan without buttons; a plan with blocking findings is posted
 // without them too, saying why. A node group with maintenance windows waits, once approved, for the
 // next one (notBefore), and its plan says when; --now runs it outside them, after an approval too.
-import { PlanRefusedError } from '../../../engine/commands.js';
+import { PendingRequestError, PlanRefusedError } from '../../../engine/commands.js';
 import type { Run, UpgradeRequest } from '../../../engine/run.js';
 import { errorMessage, UserError } from '../../../engine/errors.js';
 import { notBeforeFor, windowStart } from '../../../schedule/window-gate.js';
 import { describeOpening } from '../../../schedule/windows.js';
-import { infoMessage } from '../../blocks/errors.js';
+import { infoMessage, pendingRequestMessage } from '../../blocks/errors.js';
 import { code } from '../../blocks/format.js';
 import type { Message } from '../../blocks/kit.js';
 import { planMessage } from '../../blocks/plan.js';
 import { windowNoteAt, type WindowNote } from '../../blocks/windows.js';
 import type { UpgradeOptions } from '../../grammar.js';
 import type { CommandContext, HandlerDeps } from '../deps.js';
-import { ephemeral } from '../reply.js';
+import { ephemeral, WordedRefusal } from '../reply.js';
 
 export function toRequest(ref: UpgradeRequest['ref'], o: UpgradeOptions): UpgradeRequest {
   return {
@@ -27,6 +27,17 @@ export function toRequest(ref: UpgradeRequest['ref'], o: UpgradeOptions): Upgrad
     ...(o.drainTimeoutMs !== undefined ? { drainTimeoutMs: o.drainTimeoutMs } : {}),
     ...(o.force ? { force: true } : {}),
   };
+}
+
+/** A link to a run's plan message, when Slack gives one; the reply does without otherwise. */
+async function permalinkOf(ctx: CommandContext, notify: Run['notify']): Promise<string | undefined> {
+  const ts = notify?.planTs ?? notify?.threadTs;
+  if (!notify?.channel || !ts || !ctx.client.chat.getPermalink) return undefined;
+  try {
+    return (await ctx.client.chat.getPermalink({ channel: notify.channel, message_ts: ts })).permalink;
+  } catch {
+    return undefined;
+  }
 }
 
 async function post(ctx: CommandContext, msg: Message): Promise<string> {
@@ -68,6 +79,7 @@ export async function upgradeCommand(deps: HandlerDeps, ctx: CommandContext, opt
       { notify: { channel: ctx.channel.id }, ...(notBefore !== undefined ? { notBefore } : {}), ...(outside ? { outsideWindows: true } : {}) },
     );
   } catch (err) {
+    if (err instanceof PendingRequestError) throw new WordedRefusal(pendingRequestMessage(err.pending, await permalinkOf(ctx, err.pending.notify)));
     if (!(err instanceof PlanRefusedError)) throw err;
     await post(ctx, planMessage({ kind: 'refused', plan: err.plan, requestedBy: ctx.user, reason: err.message, ...(err.hint ? { hint: err.hint } : {}) }));
     await deps.audit?.({ at, user: ctx.user, action: 'refused-plan', channel: ctx.channel.id, detail: err.message });
