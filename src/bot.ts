@@ -6,6 +6,7 @@ import { Engine } from './engine/commands.js';
 import { errorMessage } from './engine/errors.js';
 import type { GroupRef, RunStore, WindowGate } from './engine/ports.js';
 import type { EngineSettings } from './engine/step-context.js';
+import type { StoreHealth } from './engine/store-guard.js';
 import type { Logger } from './log.js';
 import type { OpenedWorld } from './open-world.js';
 import { takeDueSchedules } from './schedule/due-schedules.js';
@@ -90,6 +91,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     auditLog: (n) => store.auditLog(n),
     windowsFor: windowsOf,
     schedules: store,
+    health: () => healthProblems(engine, store),
     ...o.slack,
   });
 
@@ -149,6 +151,16 @@ export async function startBot(o: BotOptions): Promise<Bot> {
       await slack.stop();
     },
   };
+}
+
+/** What keeps the bot from saving: the engine's last saves, and the store's own view (a failed write, a lost lock). */
+function healthProblems(engine: Engine, store: BotOptions['store']): { problems: string[] } {
+  const problems: string[] = [];
+  const saving = engine.health();
+  if (!saving.ok) problems.push(`runs cannot be saved: ${saving.problem}`);
+  const own = (store as { health?: () => StoreHealth }).health?.();
+  if (own && !own.ok) problems.push(`data store: ${own.problem}`);
+  return { problems };
 }
 
 /** Every configured node group that has windows; a cluster that lists none contributes all its groups. */

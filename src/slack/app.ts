@@ -53,6 +53,8 @@ export interface SlackAppDeps {
   /** Shortest real ms between two edits of one message; 1000 by default. */
   progressIntervalMs?: number;
   onEdit?: (e: EditRecord) => void;
+  /** What is wrong with the bot's state (the store cannot save…): /healthz and /readyz answer 503 while any. */
+  health?: () => { problems: string[] };
 }
 
 export interface SlackApp {
@@ -96,22 +98,35 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
   let ready = false;
   let server: Server | undefined;
+  // Socket Mode: Slack's connection, which drops and comes back on its own. HTTP mode has none.
+  let connected = !settings.socketMode;
 
-  const health = {
-    path: '/healthz',
+  /** What keeps the bot from doing its work: the store, and (for readiness) Slack's connection. */
+  const problems = (forReadiness: boolean): string[] => [
+    ...(ready ? [] : ['starting or stopping']),
+    ...(deps.health?.().problems ?? []),
+    ...(forReadiness && !connected ? ['not connected to Slack (Socket Mode); reconnecting'] : []),
+  ];
+  const probe = (path: string, forReadiness: boolean) => ({
+    path,
     method: ['GET'],
     handler: (_req: IncomingMessage, res: ServerResponse) => {
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: ready }));
+      const found = problems(forReadiness);
+      res.writeHead(found.length ? 503 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(found.length ? { ok: false, problems: found } : { ok: true }));
     },
-  };
+  });
+  // Liveness: a store that cannot save turns it 503, so Kubernetes restarts the pod (which reloads the
+  // last saved state). Readiness also waits for Slack's connection in Socket Mode.
+  const health = probe('/healthz', false);
+  const readiness = probe('/readyz', true);
 
   const logger = boltLogger(log.child({ component: 'bolt' }));
   let receiver: SocketModeReceiver | HTTPReceiver;
   if (settings.socketMode) {
     receiver = new SocketModeReceiver({
       appToken: settings.appToken ?? '',
-      customRoutes: [health],
+      customRoutes: [health, readiness],
       installerOptions: { port: settings.port },
       logger,
     });
@@ -119,7 +134,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     const http = new HTTPReceiver({
       signingSecret: settings.signingSecret ?? '',
       endpoints: EVENTS_PATH,
-      customRoutes: [health],
+      customRoutes: [health, readiness],
       logger,
     });
     http.requestListener = guardSlackRequests(http.requestListener, {
@@ -128,6 +143,19 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       log: log.child({ component: 'request-guard' }),
     });
     receiver = http;
+  }
+  if (receiver instanceof SocketModeReceiver) {
+    const socket = receiver.client;
+    socket.on('connected', () => {
+      if (!connected) log.info('connected to Slack (Socket Mode)');
+      connected = true;
+    });
+    for (const state of ['disconnected', 'reconnecting'] as const) {
+      socket.on(state, () => {
+        if (connected) log.warn(`Slack's Socket Mode connection ${state === 'reconnecting' ? 'dropped; reconnecting' : 'closed'}`);
+        connected = false;
+      });
+    }
   }
   const app = new App({
     token: settings.botToken,

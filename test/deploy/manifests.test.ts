@@ -121,10 +121,9 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
 
     const http = (c.ports as Obj[]).find((p) => p.name === 'http');
     expect(http?.containerPort).toBe(3000);
-    for (const probe of [c.livenessProbe, c.readinessProbe]) {
-      expect(probe.httpGet.path).toBe('/healthz');
-      expect([http?.name, http?.containerPort]).toContain(probe.httpGet.port);
-    }
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    for (const probe of [c.livenessProbe, c.readinessProbe]) expect([http?.name, http?.containerPort]).toContain(probe.httpGet.port);
 
     const env = Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value]));
     expect(env.MNG_DATA_DIR).toBe('/data');

@@ -35,7 +35,7 @@ function cli(world: WorldProcess, dataDir: string, args: string[]) {
 describe('mngbot upgrade against the simulated cloud, killed and started again', () => {
   it('continues the run it had, never a second one; resume RUN names it', { timeout: 180_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mngbot-cli-'));
-    const world = await startWorld({ scenario: 'scenarios/fault-matrix.json', speed: 10, dir });
+    const world = await startWorld({ scenario: 'scenarios/fault-matrix.json', speed: 30, dir });
     const dataDir = join(dir, 'data');
     const upgrade = ['upgrade', '--to', '1.31', '--yes', '--drain-timeout', '2h'];
     try {

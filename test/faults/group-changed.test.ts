@@ -7,7 +7,7 @@ import { UpgradeSession } from './upgrade-session.js';
 
 describe('a node group changed under a run, as processes', () => {
   it('someone lowers desired mid-run: the run fails naming it, nothing is left tainted or cordoned', { timeout: 180_000 }, async () => {
-    const s = await UpgradeSession.open({ label: 'desired-lowered', speed: 10 });
+    const s = await UpgradeSession.open({ label: 'desired-lowered', speed: 30 });
     const asg = new AutoScalingClient({ region: REGION, endpoint: s.world.aws, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     try {
       await s.start();
