@@ -2,6 +2,15 @@
 // boundaries and inside steps; its process state is thrown away and a new bot starts on the same data
 // file, against the same world and the same Slack. Every run must end as it would have, with nothing
 // done twice, and the progress shown in the same Slack message throughout.
+//
+// The world runs on a virtual clock that moves only when the living bot has nothing left to do at
+// the current instant (its data-file I/O settled, Slack shown what it did), and stands still while a
+// bot is dead or starting. On a clock paced by real time, a busy machine let more simulated time pass
+// between two steps and during each restart (nodes booted, pods left meanwhile), so the run needed
+// fewer steps, fewer saves and so fewer restarts: 16–18 on an idle machine, 13–14 with two CPU hogs,
+// 9 seen in CI. Now the world moves with the bot's steps, not with the machine's speed: 19–23
+// restarts, loaded or not. What still varies is the moment Slack's coordinates of the run are saved
+// (after an HTTP round trip) among the first steps' saves, which shifts the kills by a save or two.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +20,7 @@ import type { RunStore, Sizes } from '../../src/engine/ports.js';
 import { isTerminal, type Run } from '../../src/engine/run.js';
 import { createLogger } from '../../src/log.js';
 import type { ScheduleStore } from '../../src/schedule/schedules.js';
-import { PacedClock } from '../../src/sim/clock.js';
+import { VirtualClock } from '../../src/sim/clock.js';
 import { killable, type KillPlan, type KillSwitch } from '../../src/sim/kill-switch.js';
 import { Rng } from '../../src/sim/rng.js';
 import { loadScenario } from '../../src/sim/scenario.js';
@@ -41,6 +50,62 @@ async function post(url: string, body: string): Promise<number> {
   return res.status;
 }
 
+/** Wraps the store so the clock can wait for its real I/O (the data file) to finish. */
+function settling(store: LowdbRunStore): { store: LowdbRunStore; settled: () => Promise<void> } {
+  const pending = new Set<Promise<unknown>>();
+  const wrapped = new Proxy(store, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const p = Promise.resolve(value.apply(obj, args));
+        const done = p.then(
+          () => undefined,
+          () => undefined,
+        );
+        pending.add(done);
+        void done.then(() => pending.delete(done));
+        return p;
+      };
+    },
+  });
+  return {
+    store: wrapped,
+    async settled() {
+      while (pending.size > 0) {
+        await Promise.all(pending);
+        await new Promise((r) => setImmediate(r));
+      }
+    },
+  };
+}
+
+const macrotask = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * Moves the world's clock timer by timer, and only while mayAdvance() holds (a bot is alive and
+ * armed): before each jump every promise chain settles (a macrotask) and settled() resolves, so the
+ * bot has acted on the present before time moves on.
+ */
+function drive(clock: VirtualClock, mayAdvance: () => boolean, settled: () => Promise<void>): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await macrotask();
+      await settled();
+      await macrotask();
+      if (!running) break;
+      if (!mayAdvance() || !clock.advance()) await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -58,7 +123,7 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
   const fake = await new FakeWebApi({ users: [{ id: REQUESTER, name: 'rita' }, { id: APPROVER, name: 'alice' }] }).start();
   cleanups.push(() => fake.stop());
   const scenario = await loadScenario('scenarios/demo.json');
-  const clock = new PacedClock(3000);
+  const clock = new VirtualClock();
   const world: SimWorld = createWorld(scenario, { clock });
   const before: Sizes = world.groupSizes();
   const sizeCalls: Partial<Sizes>[] = [];
@@ -69,8 +134,11 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
   };
 
   let generation = 0;
+  let io = { settled: () => Promise.resolve() };
   const start = async (): Promise<Generation> => {
-    const store = await LowdbRunStore.open({ dataDir: dir, log: () => {} });
+    const opened = settling(await LowdbRunStore.open({ dataDir: dir, log: () => {} }));
+    io = opened;
+    const store = opened.store;
     const sw = killable({ nodeGroups: world.nodeGroups, cluster: world.cluster, store }, kill, generation);
     const bot = await startBot({
       config: {
@@ -85,7 +153,8 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
       log: quiet,
       host: '127.0.0.1',
       schedulerTrigger: 'manual',
-      slack: { progressIntervalMs: 200 },
+      // Slack calls take no simulated time: edits go out as soon as the last one is answered.
+      slack: { progressIntervalMs: 0 },
     });
     return { bot, sw, store };
   };
@@ -97,6 +166,16 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
   };
 
   let g = await start();
+  let armed = false;
+  // The living bot has acted on the present once its data-file I/O is done and Slack shows what it
+  // did (its replies and edits made), so a bot's replies do not depend on how fast the machine is.
+  const settled = async () => {
+    await io.settled();
+    if (armed && !g.sw.killed) await g.bot.slack.reporter.idle(5000).catch(() => undefined);
+    await io.settled();
+  };
+  const driver = drive(clock, () => armed && !g.sw.killed, settled);
+  cleanups.push(() => driver.stop());
   const url = `http://127.0.0.1:${g.bot.port}`;
   const command = new URLSearchParams({
     team_id: fake.teamId,
@@ -124,8 +203,23 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
     response_url: fake.responseUrl(),
     actions: [{ action_id: 'mng_approve', block_id: 'b', value: runId, type: 'button', action_ts: '1', text: { type: 'plain_text', text: 'Approve' } }],
   };
-  expect(await post(url, new URLSearchParams({ payload: JSON.stringify(click) }).toString())).toBe(200);
+  // Counting starts before the approval, once the plan message is on the run: the approval is the
+  // first save counted, whatever the speed of the HTTP round trips around it.
+  await until('the plan message on the run', async () => (await g.bot.engine.get(runId))?.notify?.planTs);
   g.sw.arm();
+  armed = true;
+  expect(await post(url, new URLSearchParams({ payload: JSON.stringify(click) }).toString())).toBe(200);
+
+  /** Simulated ms that passed while a bot was dead or starting: none, if the world waits for it. */
+  const movedWhileDown: number[] = [];
+  const restart = async () => {
+    const diedAt = clock.now();
+    await abandon(g);
+    generation++;
+    g = await start();
+    g.sw.arm();
+    movedWhileDown.push(clock.now() - diedAt);
+  };
 
   let final: Run | undefined;
   const deadline = Date.now() + 60_000;
@@ -135,10 +229,7 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
       throw new Error(`${label}: the run did not end (generation ${generation}, ${stuck?.status} in ${stuck?.phase}, killed ${g.sw.killed})`);
     }
     if (g.sw.killed) {
-      await abandon(g);
-      generation++;
-      g = await start();
-      g.sw.arm();
+      await restart();
       continue;
     }
     const run = await Promise.race([g.bot.engine.get(runId), new Promise<undefined>((r) => setTimeout(r, 50))]);
@@ -149,10 +240,7 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
   // count too): the next one catches up.
   for (;;) {
     if (g.sw.killed) {
-      await abandon(g);
-      generation++;
-      g = await start();
-      g.sw.arm();
+      await restart();
       continue;
     }
     // Shown means recorded as shown: the reporter saves finalShown once the summary and final edits are out.
@@ -160,8 +248,9 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
     await new Promise((r) => setTimeout(r, 10));
     if (Date.now() > deadline) throw new Error(`${label}: Slack never caught up with the end of the run`);
   }
-  const result = { run: final, world, before, sizeCalls, fake, plan, restarts: generation };
+  const result = { run: final, world, before, sizeCalls, fake, plan, restarts: generation, movedWhileDown };
   // The last bot may have died after the end too (saving that Slack shows it): leave it as a crash would.
+  await driver.stop();
   await abandon(g);
   return result;
 }
@@ -172,6 +261,8 @@ function threadOf(fake: FakeWebApi, plan: FakeMessage): FakeMessage[] {
 
 function assertSameOutcome(r: Awaited<ReturnType<typeof upgradeWithKills>>, label: string): void {
   const { run, world, before, sizeCalls, fake, plan } = r;
+  // What a restarted bot finds must not depend on how long the restart took on this machine.
+  expect(r.movedWhileDown, `${label}: simulated time that passed during restarts`).toEqual(r.movedWhileDown.map(() => 0));
   const ledger = world.ledger();
   expect(run.status, `${label}: ${run.outcome?.summary}`).toBe('succeeded');
   expect({ ...ledger, label }).toMatchObject({ terminatedTwice: 0, podsLost: 0, pdbViolations: 0, nodesTerminatedWithPods: 0, leftTainted: 0, leftCordoned: 0, label });
