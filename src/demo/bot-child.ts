@@ -18,13 +18,20 @@ export interface BotChildOptions {
   approvers: string[];
   /** The bot's log lines go here, not to the demo's terminal. */
   logFile: string;
+  /** More environment (MNG_LOG_LEVEL…). */
+  env?: Record<string, string>;
 }
+
+/** What the bot processes of one BotChild wrote is kept up to this many characters (the newest). */
+const OUTPUT_KEPT = 256 * 1024;
 
 export type BotState = 'starting' | 'running' | 'stopped' | 'killed' | 'exited';
 
 export class BotChild {
   private child?: ChildProcess;
   private stateNow: BotState = 'stopped';
+  private written = '';
+  private lastExit?: number | string;
 
   constructor(private readonly o: BotChildOptions) {}
 
@@ -38,6 +45,16 @@ export class BotChild {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** How the last process ended: its exit code, or the signal that ended it. */
+  get exitCode(): number | string | undefined {
+    return this.lastExit;
+  }
+
+  /** The newest of what its processes wrote, stdout and stderr. */
+  output(): string {
+    return this.written;
   }
 
   /** Starts the bot; resolves once its /healthz answers 200, rejects if it exits first. */
@@ -64,21 +81,29 @@ export class BotChild {
         // The simulated cloud takes any signature; nothing here is a real credential.
         AWS_ACCESS_KEY_ID: 'demo',
         AWS_SECRET_ACCESS_KEY: 'demo',
+        ...this.o.env,
       },
     });
     this.child = child;
     this.stateNow = 'starting';
+    this.lastExit = undefined;
     const log = createWriteStream(this.o.logFile, { flags: 'a' });
-    child.stdout?.pipe(log, { end: false });
-    child.stderr?.pipe(log, { end: false });
-    child.once('exit', (code, signal) => {
+    const keep = (d: Buffer) => {
+      log.write(d);
+      this.written = (this.written + d.toString()).slice(-OUTPUT_KEPT);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    // 'close', not 'exit': what it wrote last is read by then.
+    child.once('close', (code, signal) => {
+      this.lastExit = code ?? signal ?? 'unknown';
       if (this.child === child) this.child = undefined;
       if (this.stateNow !== 'killed' && this.stateNow !== 'stopped') this.stateNow = 'exited';
       log.end(`--- mngbot ${child.pid} ended (${code ?? signal})\n`);
     });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.child !== child) throw new Error(`mngbot exited while starting: see ${this.o.logFile}`);
+      if (this.child !== child) throw new Error(`mngbot exited (${this.lastExit}) while starting: ${this.written.slice(-2000)}`);
       try {
         if ((await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1000) })).status === 200) break;
       } catch {

@@ -18,14 +18,11 @@ export interface WorldChild {
   stop(): Promise<void>;
 }
 
-export async function startWorldChild(o: { scenario: string; speed: number; dir: string; timeoutMs?: number }): Promise<WorldChild> {
+export async function startWorldChild(o: { scenario: string; speed: number; dir: string; seed?: number; timeoutMs?: number }): Promise<WorldChild> {
   const kubeconfig = join(o.dir, 'kubeconfig');
   const config = join(o.dir, 'world-config.yaml');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', WORLD_CLI, '--scenario', o.scenario, '--speed', String(o.speed), '--kubeconfig', kubeconfig, '--config', config],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const args = ['--scenario', o.scenario, '--speed', String(o.speed), '--kubeconfig', kubeconfig, '--config', config, ...(o.seed !== undefined ? ['--seed', String(o.seed)] : [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', WORLD_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr?.pipe(createWriteStream(join(o.dir, 'world.log'), { flags: 'a' }));
   const [aws, kube] = await readyLine(child, o.timeoutMs ?? 60_000);
   return { aws, kube, kubeconfig, config, stop: () => stopChild(child, 'SIGTERM') };
@@ -52,9 +49,10 @@ function readyLine(child: ChildProcess, timeoutMs: number): Promise<[string, str
   });
 }
 
+/** Signals the child and resolves once it has ended and its output has been read. */
 export async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
   child.kill(signal);
   await gone;
 }

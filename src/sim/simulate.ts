@@ -182,7 +182,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
 }
 
 /** Wraps the store so the virtual clock can wait for its real I/O (a data file) to finish. */
-function pendingCalls(store: RunStore): { store: RunStore; quiesce: () => Promise<void> } {
+export function pendingCalls<S extends object>(store: S): { store: S; quiesce: () => Promise<void> } {
   const pending = new Set<Promise<unknown>>();
   const wrapped = new Proxy(store, {
     get(obj, prop, receiver) {

@@ -80,6 +80,43 @@ export function signedHeaders(body: string, opts: { timestamp?: number; secret?:
   };
 }
 
+/** A slash command's form body, as Slack posts it. */
+export function slashCommandForm(o: { teamId: string; text: string; user: string; channel: string; responseUrl: string }): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: o.teamId,
+    team_domain: 'fake',
+    channel_id: o.channel,
+    channel_name: 'platform',
+    user_id: o.user,
+    user_name: o.user.toLowerCase(),
+    command: '/mng',
+    text: o.text,
+    api_app_id: 'A0MNGBOT',
+    response_url: o.responseUrl,
+    trigger_id: `trigger-${++triggers}`,
+  }).toString();
+}
+
+/** A button click's form body (block_actions), as Slack posts it. */
+export function blockActionsForm(o: { teamId: string; actionId: string; value: string; user: string; message: FakeMessage; responseUrl: string }): string {
+  const { message, user } = o;
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: o.teamId },
+    api_app_id: 'A0MNGBOT',
+    token: 'legacy-verification-token',
+    container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+    trigger_id: `trigger-${++triggers}`,
+    team: { id: o.teamId, domain: 'fake' },
+    channel: { id: message.channel, name: 'platform' },
+    message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
+    response_url: o.responseUrl,
+    actions: [{ action_id: o.actionId, block_id: 'b', value: o.value, type: 'button', action_ts: String(Date.now() / 1000), text: { type: 'plain_text', text: o.actionId } }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const fake = await new FakeWebApi({
     users: [
@@ -123,21 +160,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 
   const commandBody = (text: string, user = 'UREQUESTER', channel = CHANNEL) => {
     const responseUrl = fake.responseUrl();
-    const body = new URLSearchParams({
-      token: 'legacy-verification-token',
-      team_id: fake.teamId,
-      team_domain: 'fake',
-      channel_id: channel,
-      channel_name: 'platform',
-      user_id: user,
-      user_name: user.toLowerCase(),
-      command: '/mng',
-      text,
-      api_app_id: 'A0MNGBOT',
-      response_url: responseUrl,
-      trigger_id: `trigger-${++triggers}`,
-    }).toString();
-    return { body, responseUrl };
+    return { body: slashCommandForm({ teamId: fake.teamId, text, user, channel, responseUrl }), responseUrl };
   };
 
   const post = async (body: string, headers: Record<string, string>) => {
@@ -164,20 +187,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async click(actionId, value, user, message) {
       const responseUrl = fake.responseUrl();
-      const payload = {
-        type: 'block_actions',
-        user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: fake.teamId },
-        api_app_id: 'A0MNGBOT',
-        token: 'legacy-verification-token',
-        container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-        trigger_id: `trigger-${++triggers}`,
-        team: { id: fake.teamId, domain: 'fake' },
-        channel: { id: message.channel, name: 'platform' },
-        message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
-        response_url: responseUrl,
-        actions: [{ action_id: actionId, block_id: 'b', value, type: 'button', action_ts: String(Date.now() / 1000), text: { type: 'plain_text', text: actionId } }],
-      };
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const body = blockActionsForm({ teamId: fake.teamId, actionId, value, user, message, responseUrl });
       const res = await post(body, signedHeaders(body));
       return { status: res.status, responseUrl };
     },

@@ -24,6 +24,7 @@ import { VirtualClock } from '../../src/sim/clock.js';
 import { killable, type KillPlan, type KillSwitch } from '../../src/sim/kill-switch.js';
 import { Rng } from '../../src/sim/rng.js';
 import { loadScenario } from '../../src/sim/scenario.js';
+import { pendingCalls } from '../../src/sim/simulate.js';
 import { createWorld, type SimWorld } from '../../src/sim/world.js';
 import { FakeWebApi, type FakeMessage } from '../../src/slack/fake-web-api.js';
 import { LowdbRunStore } from '../../src/store/lowdb-run-store.js';
@@ -50,35 +51,6 @@ async function post(url: string, body: string): Promise<number> {
   return res.status;
 }
 
-/** Wraps the store so the clock can wait for its real I/O (the data file) to finish. */
-function settling(store: LowdbRunStore): { store: LowdbRunStore; settled: () => Promise<void> } {
-  const pending = new Set<Promise<unknown>>();
-  const wrapped = new Proxy(store, {
-    get(obj, prop, receiver) {
-      const value = Reflect.get(obj, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const p = Promise.resolve(value.apply(obj, args));
-        const done = p.then(
-          () => undefined,
-          () => undefined,
-        );
-        pending.add(done);
-        void done.then(() => pending.delete(done));
-        return p;
-      };
-    },
-  });
-  return {
-    store: wrapped,
-    async settled() {
-      while (pending.size > 0) {
-        await Promise.all(pending);
-        await new Promise((r) => setImmediate(r));
-      }
-    },
-  };
-}
 
 const macrotask = () => new Promise<void>((r) => setImmediate(r));
 
@@ -134,9 +106,9 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
   };
 
   let generation = 0;
-  let io = { settled: () => Promise.resolve() };
+  let io = { quiesce: () => Promise.resolve() };
   const start = async (): Promise<Generation> => {
-    const opened = settling(await LowdbRunStore.open({ dataDir: dir, log: () => {} }));
+    const opened = pendingCalls(await LowdbRunStore.open({ dataDir: dir, log: () => {} }));
     io = opened;
     const store = opened.store;
     const sw = killable({ nodeGroups: world.nodeGroups, cluster: world.cluster, store }, kill, generation);
@@ -170,9 +142,9 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
   // The living bot has acted on the present once its data-file I/O is done and Slack shows what it
   // did (its replies and edits made), so a bot's replies do not depend on how fast the machine is.
   const settled = async () => {
-    await io.settled();
+    await io.quiesce();
     if (armed && !g.sw.killed) await g.bot.slack.reporter.idle(5000).catch(() => undefined);
-    await io.settled();
+    await io.quiesce();
   };
   const driver = drive(clock, () => armed && !g.sw.killed, settled);
   cleanups.push(() => driver.stop());

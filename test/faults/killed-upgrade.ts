@@ -1,7 +1,7 @@
 // One upgrade killed with SIGKILL at seeded random instants, the bot started again on the same data
 // directory each time, until the run ends.
 import { Rng } from '../../src/sim/rng.js';
-import { kill, type Ledger, type WorldProcess } from './processes.js';
+import type { Ledger, WorldProcess } from './processes.js';
 import { UpgradeSession } from './upgrade-session.js';
 
 export interface KilledUpgradeOptions {
@@ -40,9 +40,9 @@ export async function killedUpgrade(o: KilledUpgradeOptions): Promise<KilledUpgr
     while (kills < o.kills && !s.summary()) {
       await new Promise((r) => setTimeout(r, o.lifeMs[0] + rng.float() * (o.lifeMs[1] - o.lifeMs[0])));
       if (s.summary()) break;
-      await kill(s.bot!);
+      await s.bot!.kill();
       kills++;
-      s.bot = await s.launch();
+      await s.bot!.start();
     }
     await s.waitForEnd();
     if (ticker) clearInterval(ticker);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../aws/moto.js';
-import { health, kill, until } from './processes.js';
+import { health, until } from './processes.js';
 import { UpgradeSession } from './upgrade-session.js';
 
 const terminations = async (s: UpgradeSession) => Object.values((await s.world.ledger()).terminationRequests).reduce((a, b) => a + b, 0);
@@ -71,14 +71,14 @@ describe('the data directory under faults, as processes', () => {
     const s = await UpgradeSession.open({ label: 'two-bots', speed: 30 });
     try {
       await s.start();
-      const holder = s.bot!.child.pid;
-      const second = await s.launch({ port: await freePort(), waitHealthy: false });
-      expect(await second.exited).toBe(2);
+      const holder = s.bot!.pid;
+      const second = await s.launch({ port: await freePort(), start: false });
+      await expect(second.start()).rejects.toThrow(/exited \(2\)/);
       expect(second.output()).toMatch(new RegExp(`\\b${holder}\\b`));
       expect(second.output()).toMatch(/data directory|lock/i);
       // The first goes on undisturbed; killed, its lock is taken over by the next bot.
-      await kill(s.bot!);
-      s.bot = await s.launch();
+      await s.bot!.kill();
+      await s.bot!.start();
       await s.waitForEnd();
       await s.stopBot();
       const { problems } = await s.problems({ succeeded: true });

@@ -7,7 +7,8 @@ import { ACTION_APPROVE } from '../../src/slack/blocks/plan.js';
 import { progressBlockId } from '../../src/slack/blocks/progress.js';
 import type { FakeMessage } from '../../src/slack/fake-web-api.js';
 import { freePort } from '../aws/moto.js';
-import { kill, startBot, startWorld, type BotProcess, type Ledger, type WorldProcess } from './processes.js';
+import type { BotChild } from '../../src/demo/bot-child.js';
+import { botOn, startWorld, type Ledger, type WorldProcess } from './processes.js';
 import { APPROVER, SlackPeer } from './slack-peer.js';
 
 export const TARGET = '1.31';
@@ -24,7 +25,7 @@ export interface SessionOptions {
 }
 
 export class UpgradeSession {
-  bot?: BotProcess;
+  bot?: BotChild;
   plan!: FakeMessage;
   runId!: string;
   before!: Ledger;
@@ -46,21 +47,20 @@ export class UpgradeSession {
     return s;
   }
 
-  /** Starts a bot process on the session's data directory and port (a second one with `port`). */
-  launch(opts: { port?: number; waitHealthy?: boolean } = {}): Promise<BotProcess> {
-    return startBot(
-      {
-        world: this.world,
-        dataDir: this.dataDir,
-        slackApiUrl: this.slack.fake.url,
-        signingSecret: this.slack.signingSecret,
-        botToken: this.slack.botToken,
-        approvers: [APPROVER],
-        logFile: join(this.dir, 'bot.log'),
-        port: opts.port ?? this.port,
-      },
-      { waitHealthy: opts.waitHealthy ?? true },
-    );
+  /** A bot on the session's data directory and port (a second one with `port`), started unless told. */
+  async launch(opts: { port?: number; start?: boolean } = {}): Promise<BotChild> {
+    const bot = botOn({
+      world: this.world,
+      dataDir: this.dataDir,
+      slackApiUrl: this.slack.fake.url,
+      signingSecret: this.slack.signingSecret,
+      botToken: this.slack.botToken,
+      approvers: [APPROVER],
+      logFile: join(this.dir, 'bot.log'),
+      port: opts.port ?? this.port,
+    });
+    if (opts.start !== false) await bot.start();
+    return bot;
   }
 
   /** Starts the bot, asks for the upgrade and approves it. */
@@ -101,8 +101,7 @@ export class UpgradeSession {
   async stopBot(): Promise<void> {
     if (!this.bot) return;
     await new Promise((r) => setTimeout(r, 1500));
-    this.bot.child.kill('SIGTERM');
-    await this.bot.exited;
+    await this.bot.stop();
     this.bot = undefined;
   }
 
@@ -132,7 +131,7 @@ export class UpgradeSession {
   }
 
   async close(): Promise<void> {
-    if (this.bot) await kill(this.bot);
+    await this.bot?.kill();
     await this.slack.stop();
     await this.world.stop();
   }
