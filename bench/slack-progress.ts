@@ -90,6 +90,7 @@ export async function benchSlackProgress(): Promise<Record<string, number>> {
       channel_name: 'bench',
       team_id: fake.teamId,
       response_url: fake.responseUrl(),
+      trigger_id: 'bench-command',
     }).toString();
     if ((await signedPost(url, command)) !== 200) throw new Error('the slash command was refused');
     const plan = await fake.waitFor(() => [...fake.messages.values()].find((m) => !m.thread_ts && /mng_approve/.test(JSON.stringify(m.blocks ?? []))), 60_000, 'the plan');
