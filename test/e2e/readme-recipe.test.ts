@@ -19,7 +19,8 @@ function recipe(): string[] {
 
 function run(command: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const [cmd, ...args] = command.split(/\s+/);
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: npm starts the world as a grandchild, which must go with it.
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
@@ -73,7 +74,7 @@ describe("the README's recipe for npm run world", () => {
       expect(await upgrade!.exited, upgrade!.output()).toBe(0);
       expect(upgrade!.output()).toMatch(/status succeeded/);
       await new Promise((r) => setTimeout(r, 1000));
-      watch!.child.kill('SIGTERM');
+      process.kill(-watch!.child.pid!, 'SIGTERM');
       await watch!.exited;
       const seen = watch!.output();
       // The old nodes going NotReady/SchedulingDisabled and the new nodes joining, as they happened.
@@ -81,7 +82,13 @@ describe("the README's recipe for npm run world", () => {
       expect(seen).toMatch(/v1\.31\./);
       expect(seen).toMatch(/v1\.30\./);
     } finally {
-      for (const c of started) if (c.exitCode === null) c.kill('SIGTERM');
+      for (const c of started) {
+        try {
+          process.kill(-c.pid!, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
     }
   });
 });
