@@ -48,6 +48,8 @@ export const AZ_REBALANCE = 'AZRebalance';
 export class StepContext {
   readonly events: ProgressEvent[] = [];
   dirty = false;
+  /** A checkpoint failed: the run as changed by this step must not be saved. */
+  unsaved = false;
 
   constructor(
     readonly run: Run,
@@ -75,8 +77,6 @@ export class StepContext {
     }
   }
 
-  /** A checkpoint failed: the run as changed by this step must not be saved. */
-  unsaved = false;
 
   get now(): number {
     return this.clock.now();
