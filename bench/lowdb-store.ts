@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ProgressEvent } from '../src/engine/events.js';
 import type { Run } from '../src/engine/run.js';
 import { loadScenario } from '../src/sim/scenario.js';
-import { simulate } from '../src/sim/simulate.js';
+import { simulate } from '../src/app/simulate.js';
 import { LowdbRunStore } from '../src/store/lowdb-run-store.js';
 import { DEFAULT_EVENT_LIMIT } from '../src/store/memory-run-store.js';
 import { event, makeRun, tempDir } from '../test/store/fixtures.js';

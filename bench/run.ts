@@ -1,6 +1,6 @@
 // npm run bench: figures only, no pass/fail. Targets are in the README.
 import { loadScenario } from '../src/sim/scenario.js';
-import { simulate } from '../src/sim/simulate.js';
+import { simulate } from '../src/app/simulate.js';
 
 async function benchEngine(): Promise<Record<string, number | string>> {
   const scenario = await loadScenario('scenarios/large-450.json');

@@ -2,17 +2,16 @@
 // through Bolt's HTTP receiver against the fake Web API, counting chat.update calls and measuring the
 // delay from an engine event to the edit that first shows it.
 import { createHmac } from 'node:crypto';
-import { Engine } from '../src/engine/commands.js';
+import { createSimDeps } from '../src/app/compose.js';
 import { isTerminal } from '../src/engine/run.js';
 import { silentLogger } from '../src/log.js';
 import { PacedClock } from '../src/sim/clock.js';
 import { loadScenario } from '../src/sim/scenario.js';
 import { createWorld } from '../src/sim/world.js';
 import { createSlackApp } from '../src/slack/app.js';
-import { Approvers } from '../src/slack/approvers.js';
+import { Approvers } from '../src/app/approvers.js';
 import { FakeWebApi } from '../src/slack/fake-web-api.js';
 import type { EditRecord } from '../src/slack/progress.js';
-import { Targets } from '../src/slack/targets.js';
 import { MemoryRunStore } from '../src/store/memory-run-store.js';
 
 const SECRET = 'bench-signing-secret';
@@ -56,12 +55,10 @@ export async function benchSlackProgress(): Promise<Record<string, number>> {
   const world = createWorld(scenario, { clock });
   const store = new MemoryRunStore();
   const approvers = new Approvers({ users: ['UAPPROVER1'], groups: [], allowSelfApproval: false });
-  const engine = new Engine({
-    nodeGroups: world.nodeGroups,
-    clusterFor: () => world.cluster,
+  const { app, engine } = createSimDeps(scenario, {
+    world,
     store,
-    clock,
-    policy: approvers,
+    approvals: approvers,
     // Days of simulated time pass in seconds: keep the request from expiring while we click.
     defaults: { approvalExpiryMs: 365 * 86_400_000, drainTimeoutMs: 7 * 86_400_000 },
   });
@@ -69,11 +66,7 @@ export async function benchSlackProgress(): Promise<Record<string, number>> {
   const slack = createSlackApp({
     settings: { botToken: 'xoxb-bench', signingSecret: SECRET, socketMode: false, apiUrl: fake.url, port: 0 },
     host: '127.0.0.1',
-    engine,
-    nodeGroups: world.nodeGroups,
-    targets: new Targets([{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name] }], world.nodeGroups),
-    approvers,
-    clock,
+    app,
     log: silentLogger,
     onEdit: (e) => edits.push(e),
   });

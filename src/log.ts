@@ -24,6 +24,8 @@ export interface LoggerOptions {
   /** Fields on every line. */
   base?: LogFields;
   now?: () => Date;
+  /** 'json' (default): one object a line, for log collectors. 'text': "mngbot warn: msg (k=v …)", for a terminal. */
+  format?: 'json' | 'text';
 }
 
 const SECRET_KEY = /token|secret|password|passwd|authorization|signature|cookie|credential|private.?key/i;
@@ -44,12 +46,30 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-class JsonLogger implements Logger {
+type Format = (line: LogFields & { level: LogLevel; msg: string }) => string;
+
+function jsonLine(line: LogFields & { level: LogLevel; msg: string }): string {
+  try {
+    return JSON.stringify(line);
+  } catch {
+    return JSON.stringify({ time: line.time, level: line.level, msg: line.msg, note: 'fields could not be serialised' });
+  }
+}
+
+function textLine({ time: _time, level, msg, ...fields }: LogFields & { level: LogLevel; msg: string }): string {
+  const extra = Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : v && typeof v === 'object' && 'message' in v ? String(v.message) : JSON.stringify(v)}`)
+    .join(' ');
+  return `mngbot ${level}: ${msg}${extra ? ` (${extra})` : ''}`;
+}
+
+class LineLogger implements Logger {
   constructor(
     readonly level: LogLevel,
     private readonly write: (line: string) => void,
     private readonly base: LogFields,
     private readonly now: () => Date,
+    private readonly format: Format,
   ) {}
 
   debug(msg: string, fields?: LogFields): void {
@@ -66,28 +86,22 @@ class JsonLogger implements Logger {
   }
 
   child(fields: LogFields): Logger {
-    return new JsonLogger(this.level, this.write, { ...this.base, ...fields }, this.now);
+    return new LineLogger(this.level, this.write, { ...this.base, ...fields }, this.now, this.format);
   }
 
   private log(level: LogLevel, msg: string, fields?: LogFields): void {
     if (LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.level)) return;
-    const line = redact({ time: this.now().toISOString(), level, msg, ...this.base, ...fields }) as LogFields;
-    let text: string;
-    try {
-      text = JSON.stringify(line);
-    } catch {
-      text = JSON.stringify({ time: line.time, level, msg: redact(msg), note: 'fields could not be serialised' });
-    }
-    this.write(text);
+    this.write(this.format(redact({ time: this.now().toISOString(), level, msg, ...this.base, ...fields }) as LogFields & { level: LogLevel; msg: string }));
   }
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  return new JsonLogger(
+  return new LineLogger(
     opts.level ?? 'info',
     opts.write ?? ((line) => process.stdout.write(`${line}\n`)),
     opts.base ?? {},
     opts.now ?? (() => new Date()),
+    opts.format === 'text' ? textLine : jsonLine,
   );
 }
 

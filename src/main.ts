@@ -1,13 +1,13 @@
 // Composition root: configuration → world (simulator or AWS) → store → bot (engine, Slack app,
 // scheduler). With no configuration at all, the demo: the same bot behind a local Slack-like console.
+import { createDeps } from './app/compose.js';
 import { startBot } from './bot.js';
 import { ConfigError, loadConfig, missingSlackSettings, type Config } from './config.js';
 import { startDemo, type Demo } from './demo/demo.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import { createLogger, type Logger } from './log.js';
-import { openWorld } from './open-world.js';
 import { guardProcess } from './process-guards.js';
-import { DataFileError, LowdbRunStore } from './store/lowdb-run-store.js';
+import { DataFileError } from './store/lowdb-run-store.js';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 const DEMO_CONSOLE_PORT = 3000;
@@ -18,35 +18,23 @@ function fail(message: string, code = 2): never {
 }
 
 async function start(config: Config, log: Logger): Promise<() => Promise<void>> {
-  const world = await openWorld(config, { log: log.child({ component: 'world' }) });
-  const store = await LowdbRunStore.open({
-    dataDir: config.dataDir,
-    runRetentionDays: config.retention.runDays,
-    auditRetentionDays: config.retention.auditDays,
-    now: () => world.clock.now(),
-    log: (m) => log.info(m, { component: 'store' }),
-  });
-  // In a simulated world, approval expiry is meant in real minutes while the world's clock runs faster.
-  const bot = await startBot({
-    config: { ...config, defaults: { ...config.defaults, approvalExpiryMs: config.defaults.approvalExpiryMs * world.speed } },
-    world,
-    store,
-    log,
-    ...(config.self ? { settings: { self: config.self } } : {}),
+  const deps = await createDeps(config, { log });
+  const bot = await startBot({ app: deps.app, slack: config.slack, log, health: deps.health }).catch(async (err: unknown) => {
+    await deps.close();
+    throw err;
   });
   log.info('mngbot ready', {
     world: config.world.kind,
     ...(config.world.kind === 'sim' ? { scenario: config.world.scenario } : {}),
-    ...(world.speed !== 1 ? { speed: world.speed } : {}),
-    clusters: world.clusters.map((c) => c.name),
-    dataFile: store.file,
+    ...(deps.world.speed !== 1 ? { speed: deps.world.speed } : {}),
+    clusters: deps.world.clusters.map((c) => c.name),
+    dataFile: deps.dataFile,
     port: bot.port,
     resumed: bot.resumed,
   });
   return async () => {
     await bot.stop();
-    await store.close();
-    await world.close();
+    await deps.close();
   };
 }
 

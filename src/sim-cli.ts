@@ -11,7 +11,7 @@ import type { DecisionChoice, Strategy } from './engine/run.js';
 import { PacedClock } from './sim/clock.js';
 import { serveKubeApi, type KubeApiServer } from './sim/kube-http/serve-kube-api.js';
 import { loadScenario } from './sim/scenario.js';
-import { simulate, type SimReport } from './sim/simulate.js';
+import { simulate, type SimReport } from './app/simulate.js';
 
 export const SIM_USAGE =
   'usage: npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N] ' +

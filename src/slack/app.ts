@@ -4,52 +4,31 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from '@slack/bolt';
+import type { Application } from '../app/application.js';
 import type { SlackSettings } from '../config.js';
 import { errorMessage } from '../engine/errors.js';
-import type { AuditEntry, GroupRef } from '../engine/ports.js';
 import type { Logger } from '../log.js';
-import type { ScheduleStore } from '../schedule/schedules.js';
-import type { Window } from '../schedule/windows.js';
-import type { Approvers } from './approvers.js';
 import { ACTION_APPROVE, ACTION_REJECT } from './blocks/plan.js';
 import { ACTION_DECIDE_PREFIX } from './blocks/thread.js';
 import { approveAction } from './listeners/actions/approve.js';
 import { decideAction } from './listeners/actions/decide.js';
 import { rejectAction } from './listeners/actions/reject.js';
 import { mngCommand } from './listeners/commands/mng.js';
-import type { ActionArgs, CommandArgs, HandlerDeps, SlackEngine } from './listeners/deps.js';
+import type { ActionArgs, CommandArgs, HandlerDeps } from './listeners/deps.js';
 import { deliveryKey, SeenDeliveries } from './deliveries.js';
 import { ProgressReporter, type ChatApi, type EditRecord } from './progress.js';
-import { throttleRefusals } from './refusal-audit.js';
 import { guardSlackRequests } from './request-guard.js';
-import { scheduledUpgrade } from './scheduled-upgrade.js';
-import type { Schedule } from '../schedule/schedules.js';
-import type { Targets } from './targets.js';
+import { showScheduledUpgrade } from './scheduled-upgrade.js';
 
 export interface SlackAppDeps {
   settings: SlackSettings;
-  engine: SlackEngine;
-  nodeGroups: HandlerDeps['nodeGroups'];
-  targets: Targets;
-  approvers: Approvers;
-  /** The engine's clock. */
-  clock: { now(): number };
+  /** The use cases the listeners call. */
+  app: Application;
   log: Logger;
-  audit?: (entry: AuditEntry) => Promise<void>;
-  /** The last `limit` audit entries, oldest first (RunStore.auditLog), for /mng audit. */
-  auditLog?: (limit: number) => Promise<AuditEntry[]>;
-  /** A node group's maintenance windows (config.ts windowsFor(config, ref)). */
-  windowsFor?: (ref: GroupRef) => readonly Window[];
-  /** Where /mng schedule keeps schedules (the LowdbRunStore). */
-  schedules?: ScheduleStore;
-  /** Ids for new schedules (tests); newScheduleId() by default. */
-  newScheduleId?: () => string;
   /** Interface to listen on in HTTP mode; all by default (tests use 127.0.0.1). */
   host?: string;
   /** The slash command; "/mng" by default. */
   command?: string;
-  /** Real ms between looks for expired approval requests; 30 s by default. */
-  expiryIntervalMs?: number;
   /** Shortest real ms between two edits of one message; 1000 by default. */
   progressIntervalMs?: number;
   onEdit?: (e: EditRecord) => void;
@@ -63,13 +42,10 @@ export interface SlackApp {
   readonly ready: boolean;
   /** Starts listening; resolves with the HTTP port (HTTP mode, or Socket Mode's health port). */
   start(): Promise<{ port?: number }>;
-  /** A schedule fired: posts its plan for approval in the channel it was made in. */
-  requestScheduled(schedule: Schedule): Promise<void>;
   /** Stops taking requests, then flushes what Slack is still owed (final states, summaries). */
   stop(): Promise<void>;
 }
 
-export const DEFAULT_EXPIRY_INTERVAL_MS = 30_000;
 const EVENTS_PATH = '/slack/events';
 
 /** Bolt logs through ours, so its lines are JSON too and pass the same redaction. */
@@ -174,30 +150,18 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     logger,
   });
   const reporter = new ProgressReporter({
-    engine: deps.engine,
+    engine: deps.app.engine,
     client: reporterClient as unknown as ChatApi,
-    clock: deps.clock,
+    clock: deps.app.clock,
     log: log.child({ component: 'progress' }),
     ...(deps.progressIntervalMs !== undefined ? { minIntervalMs: deps.progressIntervalMs } : {}),
     ...(deps.onEdit ? { onEdit: deps.onEdit } : {}),
-    ...(deps.windowsFor ? { windowsFor: deps.windowsFor } : {}),
+    windowsFor: (ref) => deps.app.windowsOf(ref),
   });
-  deps.approvers.useClient(app.client);
+  deps.app.approvers.useClient?.(app.client);
 
-  const handlerDeps: HandlerDeps = {
-    engine: deps.engine,
-    nodeGroups: deps.nodeGroups,
-    targets: deps.targets,
-    approvers: deps.approvers,
-    reporter,
-    clock: deps.clock,
-    log: log.child({ component: 'slack' }),
-    ...(deps.audit ? { audit: throttleRefusals(deps.audit, { log: log.child({ component: 'audit' }) }) } : {}),
-    ...(deps.auditLog ? { auditLog: deps.auditLog } : {}),
-    ...(deps.windowsFor ? { windowsFor: deps.windowsFor } : {}),
-    ...(deps.schedules ? { schedules: deps.schedules } : {}),
-    ...(deps.newScheduleId ? { newScheduleId: deps.newScheduleId } : {}),
-  };
+  const handlerDeps: HandlerDeps = { app: deps.app, reporter, log: log.child({ component: 'slack' }) };
+  const unsubscribe = deps.app.onScheduleFired((firing) => showScheduledUpgrade(handlerDeps, app.client as unknown as ChatApi, firing));
 
   const seen = new SeenDeliveries();
   app.use(async (args) => {
@@ -217,23 +181,12 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     log.error('bolt error', { error: errorMessage(err) });
   });
 
-  let expiryTimer: NodeJS.Timeout | undefined;
-  const expire = async () => {
-    try {
-      const expired = await deps.engine.expireStale();
-      for (const r of expired) log.info('approval request expired', { runId: r.id });
-    } catch (err) {
-      log.error('could not expire stale requests', { error: errorMessage(err) });
-    }
-  };
-
   return {
     app,
     reporter,
     get ready() {
       return ready;
     },
-    requestScheduled: (schedule) => scheduledUpgrade(handlerDeps, app.client as unknown as ChatApi, schedule),
     async start() {
       await app.init();
       reporter.start();
@@ -250,15 +203,13 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         server = (await app.start({ port: settings.port, ...(deps.host ? { host: deps.host } : {}) })) as Server;
         port = (server.address() as AddressInfo).port;
       }
-      expiryTimer = setInterval(() => void expire(), deps.expiryIntervalMs ?? DEFAULT_EXPIRY_INTERVAL_MS);
-      expiryTimer.unref();
       ready = true;
       log.info('slack app started', { mode: settings.socketMode ? 'socket' : 'http', port, apiUrl: settings.apiUrl });
       return { port };
     },
     async stop() {
       ready = false;
-      if (expiryTimer) clearInterval(expiryTimer);
+      unsubscribe();
       try {
         server?.closeAllConnections?.();
         await app.stop();

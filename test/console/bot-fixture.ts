@@ -3,6 +3,8 @@
 // sends to the bot's /slack/events. The bot is started as main.ts starts it (startBot).
 import { DEMO_APPROVER, DEMO_REQUESTER } from '../../src/console/demo-people.js';
 import { startConsole, type ConsoleServer, type ConsoleUser } from '../../src/console/server.js';
+import { Approvers } from '../../src/app/approvers.js';
+import { createSimDeps } from '../../src/app/compose.js';
 import { startBot } from '../../src/bot.js';
 import type { Engine } from '../../src/engine/commands.js';
 import type { Run } from '../../src/engine/run.js';
@@ -61,20 +63,20 @@ export async function startBotWithConsole(opts: BotWithConsoleOptions = {}): Pro
   const store = new MemoryRunStore();
   const logLines: string[] = [];
   const log = createLogger({ level: 'info', write: (l) => logLines.push(l) });
-  const bot = await startBot({
-    config: {
-      slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: console.apiUrl, port: 0 },
-      approvers: { users: opts.approvers ?? [REQUESTER.id, APPROVER.id], groups: [] },
-      allowSelfApproval: opts.allowSelfApproval ?? false,
-      defaults: { approvalExpiryMs: 7 * 24 * 3_600_000 },
-      windows: [],
-    },
-    world: { nodeGroups: world.nodeGroups, clusterFor: () => world.cluster, clock, clusters: [{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name] }] },
+  const { app } = createSimDeps(scenario, {
+    world,
     store,
+    approvals: new Approvers({ users: opts.approvers ?? [REQUESTER.id, APPROVER.id], groups: [], allowSelfApproval: opts.allowSelfApproval ?? false }),
+    defaults: { approvalExpiryMs: 7 * 24 * 3_600_000 },
+    log,
+  });
+  const bot = await startBot({
+    app,
+    slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: console.apiUrl, port: 0 },
     log,
     host: '127.0.0.1',
     schedulerTrigger: 'manual',
-    slack: { progressIntervalMs: opts.progressIntervalMs ?? 1000 },
+    options: { progressIntervalMs: opts.progressIntervalMs ?? 1000 },
   });
   botUrl = `http://127.0.0.1:${bot.port}`;
 

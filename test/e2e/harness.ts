@@ -1,6 +1,8 @@
 // Drives the whole app the way Slack does: signed requests into Bolt's real HTTP receiver, a local
 // fake Web API answering (and recording) the app's calls, the engine on a simulated world.
 import { createHmac } from 'node:crypto';
+import { Approvers } from '../../src/app/approvers.js';
+import { createSimDeps } from '../../src/app/compose.js';
 import { startBot } from '../../src/bot.js';
 import type { Engine } from '../../src/engine/commands.js';
 import type { Window } from '../../src/schedule/windows.js';
@@ -135,25 +137,22 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const logLines: string[] = [];
   const log = opts.log ?? createLogger({ level: 'info', write: (l) => logLines.push(l) });
   const edits: EditRecord[] = [];
-  const bot = await startBot({
-    config: {
-      slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: fake.url, port: 0 },
-      approvers: { users: opts.approvers ?? ['UAPPROVER1', 'UAPPROVER2'], groups: opts.groups ?? [] },
-      allowSelfApproval: opts.allowSelfApproval ?? false,
-      defaults: { approvalExpiryMs: opts.approvalExpiryMs ?? 7 * 24 * 3_600_000 },
-      windows: opts.windows ?? [],
-    },
-    world: {
-      nodeGroups: world.nodeGroups,
-      clusterFor: () => world.cluster,
-      clock,
-      clusters: [{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name], ...(opts.channels ? { channels: opts.channels } : {}) }],
-    },
+  const { app } = createSimDeps(scenario, {
+    world,
     store,
+    approvals: new Approvers({ users: opts.approvers ?? ['UAPPROVER1', 'UAPPROVER2'], groups: opts.groups ?? [], allowSelfApproval: opts.allowSelfApproval ?? false }),
+    clusters: [{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name], ...(opts.channels ? { channels: opts.channels } : {}) }],
+    windows: opts.windows ?? [],
+    defaults: { approvalExpiryMs: opts.approvalExpiryMs ?? 7 * 24 * 3_600_000 },
+    log,
+  });
+  const bot = await startBot({
+    app,
+    slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: fake.url, port: 0 },
     log,
     host: '127.0.0.1',
     schedulerTrigger: 'manual',
-    slack: { expiryIntervalMs: opts.expiryIntervalMs ?? 30_000, progressIntervalMs: opts.progressIntervalMs ?? 1000, onEdit: (e) => edits.push(e) },
+    options: { expiryIntervalMs: opts.expiryIntervalMs ?? 30_000, progressIntervalMs: opts.progressIntervalMs ?? 1000, onEdit: (e) => edits.push(e) },
   });
   const { engine, slack, port, scheduler } = bot;
   const url = `http://127.0.0.1:${port}`;

@@ -15,8 +15,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Approvers } from '../../src/app/approvers.js';
+import { createSimDeps, type AppStore } from '../../src/app/compose.js';
 import { startBot, type Bot } from '../../src/bot.js';
-import type { RunStore, Sizes } from '../../src/engine/ports.js';
+import type { Cluster, NodeGroups, RunStore, Sizes } from '../../src/engine/ports.js';
 import { isTerminal, type Run } from '../../src/engine/run.js';
 import { createLogger } from '../../src/log.js';
 import type { ScheduleStore } from '../../src/schedule/schedules.js';
@@ -24,7 +26,7 @@ import { VirtualClock } from '../../src/sim/clock.js';
 import { killable, type KillPlan, type KillSwitch } from '../../src/sim/kill-switch.js';
 import { Rng } from '../../src/sim/rng.js';
 import { loadScenario } from '../../src/sim/scenario.js';
-import { pendingCalls } from '../../src/sim/simulate.js';
+import { pendingCalls } from '../../src/app/simulate.js';
 import { createWorld, type SimWorld } from '../../src/sim/world.js';
 import { FakeWebApi, type FakeMessage } from '../../src/slack/fake-web-api.js';
 import { LowdbRunStore } from '../../src/store/lowdb-run-store.js';
@@ -112,21 +114,22 @@ async function upgradeWithKills(kill: KillPlan, label: string) {
     io = opened;
     const store = opened.store;
     const sw = killable({ nodeGroups: world.nodeGroups, cluster: world.cluster, store }, kill, generation);
+    const { app } = createSimDeps(scenario, {
+      world,
+      store: store as AppStore,
+      ports: () => ({ nodeGroups: sw.nodeGroups as NodeGroups, cluster: sw.cluster as Cluster, store: sw.store as RunStore }),
+      approvals: new Approvers({ users: [APPROVER], groups: [], allowSelfApproval: false }),
+      defaults: { approvalExpiryMs: 7 * 24 * 3_600_000 },
+      log: quiet,
+    });
     const bot = await startBot({
-      config: {
-        slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: fake.url, port: 0 },
-        approvers: { users: [APPROVER], groups: [] },
-        allowSelfApproval: false,
-        defaults: { approvalExpiryMs: 7 * 24 * 3_600_000 },
-        windows: [],
-      },
-      world: { nodeGroups: sw.nodeGroups, clusterFor: () => sw.cluster, clock, clusters: [{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name] }] },
-      store: sw.store as RunStore & ScheduleStore,
+      app,
+      slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: fake.url, port: 0 },
       log: quiet,
       host: '127.0.0.1',
       schedulerTrigger: 'manual',
       // Slack calls take no simulated time: edits go out as soon as the last one is answered.
-      slack: { progressIntervalMs: 0 },
+      options: { progressIntervalMs: 0 },
     });
     return { bot, sw, store };
   };

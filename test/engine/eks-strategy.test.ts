@@ -8,7 +8,7 @@ import { runUntil, VirtualClock } from '../../src/sim/clock.js';
 import { createWorld } from '../../src/sim/world.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
-import { simulate, type SimResult } from '../../src/sim/simulate.js';
+import { simulate, type SimResult } from '../../src/app/simulate.js';
 import { randomWorld } from './random-world.js';
 
 async function managed(file: string): Promise<Scenario> {

@@ -4,7 +4,7 @@ import { windowGate } from '../../src/schedule/window-gate.js';
 import { currentWindow, nextOpening, type Window } from '../../src/schedule/windows.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import { loadScenario } from '../../src/sim/scenario.js';
-import { simulate, type SimResult } from '../../src/sim/simulate.js';
+import { simulate, type SimResult } from '../../src/app/simulate.js';
 
 const HOURLY: Window[] = [{ cron: '30 * * * *', duration: '10m', timezone: 'UTC' }];
 

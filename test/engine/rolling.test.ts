@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { orderProblems } from './node-order.js';
 import { loadScenario } from '../../src/sim/scenario.js';
-import { simulate, type SimResult } from '../../src/sim/simulate.js';
+import { simulate, type SimResult } from '../../src/app/simulate.js';
 import { randomWorld } from './random-world.js';
 
 /** Every promise the engine makes about a finished run, checked against the world's own ledger. */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, NodeState, Run } from '../../src/engine/run.js';
 import { loadScenario } from '../../src/sim/scenario.js';
-import { simulate } from '../../src/sim/simulate.js';
+import { simulate } from '../../src/app/simulate.js';
 import { usageMessage } from '../../src/slack/blocks/errors.js';
 import { helpMessage } from '../../src/slack/blocks/help.js';
 import type { Message } from '../../src/slack/blocks/kit.js';

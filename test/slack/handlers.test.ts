@@ -6,20 +6,27 @@ import { silentLogger } from '../../src/log.js';
 import { PacedClock } from '../../src/sim/clock.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { createWorld, type SimWorld } from '../../src/sim/world.js';
-import { Approvers } from '../../src/slack/approvers.js';
+import { Application, type ApplicationDeps } from '../../src/app/application.js';
+import { Approvers } from '../../src/app/approvers.js';
 import type { Block } from '../../src/slack/blocks/kit.js';
 import { approveAction } from '../../src/slack/listeners/actions/approve.js';
 import { decideAction } from '../../src/slack/listeners/actions/decide.js';
 import { mngCommand } from '../../src/slack/listeners/commands/mng.js';
 import type { CommandArgs, HandlerDeps, RespondMessage } from '../../src/slack/listeners/deps.js';
-import { Targets } from '../../src/slack/targets.js';
+import { Targets } from '../../src/app/targets.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 import { randomText, rng } from './fuzz.js';
 
 let world: SimWorld;
 let engine: Engine;
 let store: MemoryRunStore;
+let appDeps: ApplicationDeps;
 let deps: HandlerDeps;
+
+/** The handlers' deps over an Application made of the shared parts, with some replaced. */
+function handlerDeps(over: Partial<ApplicationDeps>): HandlerDeps {
+  return { app: new Application({ ...appDeps, ...over }), reporter: { setCoords: () => {} }, log: silentLogger };
+}
 let calls: string[];
 let posted: { channel: string; text: string; blocks?: Block[] }[];
 
@@ -68,19 +75,18 @@ beforeAll(async () => {
   store = new MemoryRunStore();
   const approvers = new Approvers({ users: ['UAPPROVER1'], groups: [], allowSelfApproval: false });
   engine = new Engine({ nodeGroups: world.nodeGroups, clusterFor: () => world.cluster, store, clock, policy: approvers });
-  deps = {
+  appDeps = {
     engine: recording(engine),
     nodeGroups: world.nodeGroups,
     targets: new Targets([{ name: 'demo', nodegroups: ['workers'] }], world.nodeGroups),
     approvers,
-    reporter: { setCoords: () => {} },
+    store,
+    schedules: store,
+    windowsOf: () => [],
     clock,
     log: silentLogger,
-    audit: (e) => store.audit(e),
-    auditLog: (n) => store.auditLog(n),
-    schedules: store,
-    windowsFor: () => [],
   };
+  deps = handlerDeps({});
 });
 
 afterAll(async () => {
@@ -142,7 +148,7 @@ describe('/mng handler', () => {
   });
 
   it('names what is missing when more than one cluster or node group is configured, and checks channels', async () => {
-    const many = { ...deps, targets: new Targets([{ name: 'demo', nodegroups: ['workers', 'gpu'] }, { name: 'prod', channels: ['#prod-ops'] }], world.nodeGroups) };
+    const many = handlerDeps({ targets: new Targets([{ name: 'demo', nodegroups: ['workers', 'gpu'] }, { name: 'prod', channels: ['#prod-ops'] }], world.nodeGroups) });
     const noCluster = command('upgrade nodegroup 1.30');
     await mngCommand(many, noCluster.args);
     expect(JSON.stringify(noCluster.replies)).toMatch(/which cluster\?.*--cluster: demo, prod/);
@@ -161,9 +167,8 @@ describe('/mng handler', () => {
     const lines: string[] = [];
     const { createLogger } = await import('../../src/log.js');
     const broken = {
-      ...deps,
+      ...handlerDeps({ engine: new Proxy(engine, { get: (t, p) => (p === 'list' ? async () => Promise.reject(new Error('database on fire (token xoxb-secret-123)')) : Reflect.get(t, p)) }) }),
       log: createLogger({ write: (l) => lines.push(l) }),
-      engine: { ...deps.engine, list: async () => Promise.reject(new Error('database on fire (token xoxb-secret-123)')) } as unknown as HandlerDeps['engine'],
     };
     const c = command('status');
     await mngCommand(broken, c.args);
@@ -178,10 +183,7 @@ describe('/mng handler', () => {
 
 describe('/mng schedule, windows, history and audit handlers', () => {
   it('without a schedule store or an audit log they say so, privately, and start nothing', async () => {
-    const bare: HandlerDeps = { ...deps };
-    delete bare.schedules;
-    delete bare.auditLog;
-    delete bare.windowsFor;
+    const bare = handlerDeps({ schedules: undefined, store: { audit: (e) => store.audit(e) }, windowsOf: () => [] });
     posted = [];
     for (const [text, user, reply] of [
       ['schedule list', 'UREQUESTER', /schedules are not available/],
@@ -202,14 +204,15 @@ describe('/mng schedule, windows, history and audit handlers', () => {
 
   it('schedule ids are short, typeable and never reused', async () => {
     const ids = ['s-aaaaa', 's-aaaaa', 's-bbbbb'];
-    const d: HandlerDeps = { ...deps, schedules: new MemoryRunStore(), newScheduleId: () => ids.shift() ?? 's-zzzzz' };
+    const schedules = new MemoryRunStore();
+    const d = handlerDeps({ schedules, newScheduleId: () => ids.shift() ?? 's-zzzzz' });
     for (let i = 0; i < 2; i++) await mngCommand(d, command('schedule upgrade nodegroup 1.30 --at 0 2 * * SAT', 'UAPPROVER1').args);
-    expect((await d.schedules!.listSchedules()).map((s) => s.id).sort()).toEqual(['s-aaaaa', 's-bbbbb']);
+    expect((await schedules.listSchedules()).map((s) => s.id).sort()).toEqual(['s-aaaaa', 's-bbbbb']);
   });
 
   it('windows: a group with windows shows whether one is open and the next openings', async () => {
-    const now = deps.clock.now();
-    const d: HandlerDeps = { ...deps, windowsFor: () => [{ cron: '* * * * *', duration: '1h', timezone: 'UTC' }] };
+    const now = deps.app.clock.now();
+    const d = handlerDeps({ windowsOf: () => [{ cron: '* * * * *', duration: '1h', timezone: 'UTC' }] });
     const c = command('windows');
     await mngCommand(d, c.args);
     const text = JSON.stringify(c.replies[0]);

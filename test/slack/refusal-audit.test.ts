@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/engine/ports.js';
 import { silentLogger } from '../../src/log.js';
-import { throttleRefusals } from '../../src/slack/refusal-audit.js';
+import { throttleRefusals } from '../../src/app/refusal-audit.js';
 
 const entry = (user: string, action: string, at = 0): AuditEntry => ({ at, user, action, channel: 'C1' });
 

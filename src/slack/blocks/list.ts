@@ -1,30 +1,10 @@
 // /mng list: the configured clusters and node groups as they are now.
-import type { Sizes } from '../../engine/ports.js';
-import type { RunStatus } from '../../engine/run.js';
+import type { ClusterRow, GroupRow } from '../../app/overview.js';
 import { code, esc, STATUS_EMOJI, statusWord } from './format.js';
 import { context, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 
-export interface GroupRow {
-  name: string;
-  version?: string;
-  releaseVersion?: string;
-  sizes?: Sizes;
-  status?: string;
-  managed?: boolean;
-  instanceType?: string;
-  activeRun?: { id: string; status: RunStatus };
-  /** Why the group could not be described. */
-  error?: string;
-}
-
-export interface ClusterRow {
-  name: string;
-  version?: string;
-  status?: string;
-  error?: string;
-  groups: GroupRow[];
-}
+export type { ClusterRow, GroupRow } from '../../app/overview.js';
 
 function groupLine(g: GroupRow): string {
   if (g.error) return `• ${code(g.name)}: :warning: ${esc(clip(g.error, 300))}`;

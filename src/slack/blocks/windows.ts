@@ -4,6 +4,7 @@ import type { GroupRef } from '../../engine/ports.js';
 import type { Run } from '../../engine/run.js';
 import { openingZone } from '../../schedule/window-gate.js';
 import { currentWindow, describeOpening, nextOpening, type Window, type WindowSpan } from '../../schedule/windows.js';
+import type { WindowsClusterError, WindowsRow } from '../../app/overview.js';
 import { code, esc } from './format.js';
 import { context, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, MAX_LIST_SECTIONS as MAX_SECTIONS, packLines } from './limits.js';
@@ -51,19 +52,7 @@ export function windowNoteText(note: WindowNote, now: number, approved = false):
 
 const windowText = (w: Window) => `${code(w.cron)} for ${esc(w.duration)} (${esc(w.timezone)})`;
 
-export interface WindowsRow {
-  ref: GroupRef;
-  windows: readonly Window[];
-  /** Open now. */
-  open?: WindowSpan & { timezone: string };
-  /** The next openings, soonest first. */
-  next: (WindowSpan & { timezone: string })[];
-}
-
-export interface WindowsClusterError {
-  cluster: string;
-  error: string;
-}
+export type { WindowsClusterError, WindowsRow } from '../../app/overview.js';
 
 function rowLines(r: WindowsRow, now: number): string {
   const name = code(`${r.ref.cluster}/${r.ref.nodegroup}`);

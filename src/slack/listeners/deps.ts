@@ -1,46 +1,15 @@
 // What the listeners need, and the small slices of Slack payloads they read. Handlers take these
 // rather than Bolt's types so that a test can call them with plain objects.
-import type { Engine } from '../../engine/commands.js';
-import type { ProgressEvent } from '../../engine/events.js';
-import type { AuditEntry, GroupRef, NodeGroups } from '../../engine/ports.js';
-import type { Run } from '../../engine/run.js';
 import type { Logger } from '../../log.js';
-import type { ScheduleStore } from '../../schedule/schedules.js';
-import type { Window } from '../../schedule/windows.js';
-import type { Approvers } from '../approvers.js';
+import type { Application } from '../../app/application.js';
 import type { Block } from '../blocks/kit.js';
 import type { ChatApi, ProgressReporter } from '../progress.js';
-import type { Targets } from '../targets.js';
-
-export type SlackEngine = Pick<
-  Engine,
-  'plan' | 'requestUpgrade' | 'approve' | 'reject' | 'cancel' | 'decide' | 'list' | 'get' | 'onEvent' | 'expireStale'
-> & {
-  /** Not in the engine yet: keeps Slack coordinates (planTs, progressTs) on the run across restarts. */
-  setNotify?(runId: string, notify: NonNullable<Run['notify']>): Promise<unknown>;
-  /** Not in the engine yet: a run's recent events, for /mng status RUN-ID. */
-  events?(runId: string, limit?: number): Promise<{ events: ProgressEvent[]; dropped: number }>;
-};
 
 export interface HandlerDeps {
-  engine: SlackEngine;
-  nodeGroups: Pick<NodeGroups, 'describeCluster' | 'describeNodegroup' | 'listNodegroups'>;
-  targets: Targets;
-  approvers: Pick<Approvers, 'isApprover' | 'describe'>;
+  /** The use cases; handlers parse, call one, and word its outcome. */
+  app: Application;
   reporter: Pick<ProgressReporter, 'setCoords'>;
-  /** The engine's clock: actors' times and times shown. */
-  clock: { now(): number };
   log: Logger;
-  /** Records refusals the engine does not see (a cancel by someone not allowed, a refused plan). */
-  audit?: (entry: AuditEntry) => Promise<void>;
-  /** The last `limit` audit entries, oldest first (RunStore.auditLog): /mng audit. Absent: not available. */
-  auditLog?: (limit: number) => Promise<AuditEntry[]>;
-  /** A node group's maintenance windows (config.ts windowsFor); absent: no group has any. */
-  windowsFor?: (ref: GroupRef) => readonly Window[];
-  /** Where /mng schedule keeps schedules (LowdbRunStore, MemoryRunStore). Absent: /mng schedule is not available. */
-  schedules?: ScheduleStore;
-  /** Ids for new schedules; newScheduleId() by default. */
-  newScheduleId?: () => string;
 }
 
 export interface RespondMessage {

@@ -5,7 +5,7 @@ import { Engine } from '../../../src/engine/commands.js';
 import type { ProgressEvent } from '../../../src/engine/events.js';
 import { runUntil, VirtualClock } from '../../../src/sim/clock.js';
 import { loadScenario } from '../../../src/sim/scenario.js';
-import { simulate } from '../../../src/sim/simulate.js';
+import { simulate } from '../../../src/app/simulate.js';
 import { createWorld, type SimWorld } from '../../../src/sim/world.js';
 import { MemoryRunStore } from '../../../src/store/memory-run-store.js';
 

@@ -2,7 +2,7 @@
 // after TerminateInstanceInAutoScalingGroup must not send it again when it comes back.
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../../src/sim/scenario.js';
-import { simulate } from '../../../src/sim/simulate.js';
+import { simulate } from '../../../src/app/simulate.js';
 
 const NASTY = {
   seed: 7,

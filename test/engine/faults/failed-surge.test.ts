@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runUntil, VirtualClock } from '../../../src/sim/clock.js';
 import { loadScenario, type Fault } from '../../../src/sim/scenario.js';
-import { simulate } from '../../../src/sim/simulate.js';
+import { simulate } from '../../../src/app/simulate.js';
 
 async function failedSurge(faults: Fault[], kill?: { afterCalls: number[] }) {
   const scenario = await loadScenario('scenarios/launch-failures.json');

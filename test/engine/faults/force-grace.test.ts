@@ -2,7 +2,7 @@
 // StatefulSet's pod gets its 60 s to shut down. Before, force deleted with a grace period of 0.
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../src/sim/scenario.js';
-import { simulate } from '../../../src/sim/simulate.js';
+import { simulate } from '../../../src/app/simulate.js';
 
 describe('a forced drain', () => {
   it('lets every forced pod shut down within its own grace period before its node goes', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../../src/engine/events.js';
 import type { EngineSettings } from '../../../src/engine/step-context.js';
 import { loadScenario } from '../../../src/sim/scenario.js';
-import { simulate } from '../../../src/sim/simulate.js';
+import { simulate } from '../../../src/app/simulate.js';
 
 describe('mngbot on a node it replaces', () => {
   it('plans it, replaces that node last after saving, and moves itself', async () => {

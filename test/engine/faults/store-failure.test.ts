@@ -6,7 +6,7 @@ import type { RunStore } from '../../../src/engine/ports.js';
 import type { Run } from '../../../src/engine/run.js';
 import { VirtualClock } from '../../../src/sim/clock.js';
 import { loadScenario } from '../../../src/sim/scenario.js';
-import { simulate } from '../../../src/sim/simulate.js';
+import { simulate } from '../../../src/app/simulate.js';
 import { MemoryRunStore } from '../../../src/store/memory-run-store.js';
 
 /** Saves fail with ENOSPC for a stretch of simulated time, as a data volume that fills and is freed. */

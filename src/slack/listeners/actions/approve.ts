@@ -12,7 +12,7 @@ export async function approveAction(deps: HandlerDeps, args: ActionArgs): Promis
   const log = deps.log.child({ runId, user, action: 'approve' });
   try {
     rememberMessage(deps, runId, args.body);
-    const run = await deps.engine.approve(runId, { user, at: deps.clock.now(), ...channelOf(args) });
+    const run = await deps.app.approve(runId, deps.app.actor(user, channelOf(args).channel));
     log.info('approved', { status: run.status });
   } catch (err) {
     await replyError(log, args.respond, err);

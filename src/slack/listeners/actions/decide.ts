@@ -17,7 +17,7 @@ export async function decideAction(deps: HandlerDeps, args: ActionArgs): Promise
   const log = deps.log.child({ runId: value?.runId, node: value?.node, user, action: choice });
   try {
     if (!value || !CHOICES.includes(choice)) throw new UserError('this button does not name a run and a node');
-    const run = await deps.engine.decide(value.runId, value.node, choice, { user, at: deps.clock.now(), ...channelOf(args) });
+    const run = await deps.app.decide(value.runId, value.node, choice, deps.app.actor(user, channelOf(args).channel));
     log.info('decided');
     const channel = channelOf(args).channel;
     const ts = args.body.message?.ts ?? args.body.container?.message_ts;

@@ -11,7 +11,7 @@ export async function rejectAction(deps: HandlerDeps, args: ActionArgs): Promise
   const log = deps.log.child({ runId, user, action: 'reject' });
   try {
     rememberMessage(deps, runId, args.body);
-    await deps.engine.reject(runId, { user, at: deps.clock.now(), ...channelOf(args) });
+    await deps.app.reject(runId, deps.app.actor(user, channelOf(args).channel));
     log.info('rejected');
   } catch (err) {
     await replyError(log, args.respond, err);

@@ -5,13 +5,12 @@ import type { CommandContext, HandlerDeps } from '../deps.js';
 import { ephemeral } from '../reply.js';
 
 export async function statusCommand(deps: HandlerDeps, ctx: CommandContext, runId?: string): Promise<void> {
-  const now = deps.clock.now();
+  const now = deps.app.clock.now();
   if (!runId) {
-    await ephemeral(ctx.respond, statusListMessage(await deps.engine.list(), now), deps.log);
+    await ephemeral(ctx.respond, statusListMessage(await deps.app.history(), now), deps.log);
     return;
   }
-  const run = await deps.engine.get(runId);
-  if (!run) throw new UserError(`there is no run ${runId}`, 'see /mng status for the runs there are');
-  const events = deps.engine.events ? (await deps.engine.events(runId, 15)).events.map((e) => e.detail) : [];
-  await ephemeral(ctx.respond, statusDetailMessage(run, now, events), deps.log);
+  const found = await deps.app.status(runId);
+  if (!found) throw new UserError(`there is no run ${runId}`, 'see /mng status for the runs there are');
+  await ephemeral(ctx.respond, statusDetailMessage(found.run, now, found.events), deps.log);
 }

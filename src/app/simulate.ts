@@ -2,15 +2,15 @@
 // the benchmark all run through here. Optionally kills the bot (engine, runner, watches) at chosen
 // moments and starts a new one on the same store, as a restarted process would.
 import type { ProgressEvent } from '../engine/events.js';
-import { Engine } from '../engine/commands.js';
 import type { Cluster, NodeGroups, RunStore, Sizes, WindowGate } from '../engine/ports.js';
 import type { DecisionChoice, Run, Strategy } from '../engine/run.js';
 import type { EngineSettings } from '../engine/step-context.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
-import { runUntil, VirtualClock, type SimClock } from './clock.js';
-import { killable, type KillSwitch } from './kill-switch.js';
-import type { Scenario } from './scenario.js';
-import { createWorld, type SimWorld } from './world.js';
+import { createSimDeps, type AppStore } from './compose.js';
+import { runUntil, VirtualClock, type SimClock } from '../sim/clock.js';
+import { killable, type KillSwitch } from '../sim/kill-switch.js';
+import type { Scenario } from '../sim/scenario.js';
+import { createWorld, type SimWorld } from '../sim/world.js';
 
 export interface SimulateOptions {
   scenario: Scenario;
@@ -80,7 +80,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
   const clock = opts.clock ?? new VirtualClock();
   const world = createWorld(opts.scenario, { clock });
   await opts.onWorld?.(world);
-  const store = opts.store ?? new MemoryRunStore();
+  const store = (opts.store ?? new MemoryRunStore()) as AppStore;
   const ref = { cluster: opts.scenario.cluster.name, nodegroup: opts.scenario.nodegroup.name };
   const before = world.groupSizes();
 
@@ -91,14 +91,12 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
 
   function startBot() {
     const sw = killable({ nodeGroups: world.nodeGroups, cluster: world.cluster, store: io.store }, opts.kill, restarts);
-    const engine = new Engine({
-      nodeGroups: sw.nodeGroups as NodeGroups,
-      clusterFor: () => sw.cluster as Cluster,
-      store: sw.store as RunStore,
-      clock,
-      settings: opts.settings,
-      ...(opts.windows ? { windows: () => opts.windows } : {}),
-      policy: { isApprover: () => true, allowSelfApproval: true },
+    const { engine } = createSimDeps(opts.scenario, {
+      world,
+      store,
+      ports: () => ({ nodeGroups: sw.nodeGroups as NodeGroups, cluster: sw.cluster as Cluster, store: sw.store as RunStore }),
+      ...(opts.settings ? { settings: opts.settings } : {}),
+      ...(opts.windows ? { windowGate: opts.windows } : {}),
       newId: () => `sim-${opts.scenario.seed}`,
     });
     engine.onEvent((e) => {
@@ -182,7 +180,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimResult> {
 }
 
 /** Wraps the store so the virtual clock can wait for its real I/O (a data file) to finish. */
-export function pendingCalls<S extends object>(store: S): { store: S; quiesce: () => Promise<void> } {
+export function pendingCalls<S extends object>(store: S): { store: S; busy(): boolean; quiesce: () => Promise<void> } {
   const pending = new Set<Promise<unknown>>();
   const wrapped = new Proxy(store, {
     get(obj, prop, receiver) {
@@ -199,6 +197,7 @@ export function pendingCalls<S extends object>(store: S): { store: S; quiesce: (
   });
   return {
     store: wrapped,
+    busy: () => pending.size > 0,
     async quiesce() {
       while (pending.size > 0) {
         await Promise.all(pending);

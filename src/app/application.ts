@@ -1,0 +1,209 @@
+// The use cases Slack, the CLI and the scheduler call the same way. Front ends parse what a person
+// typed, call one of these, and word the outcome; nothing here knows how it is shown.
+import type { ApprovalPolicy, Engine } from '../engine/commands.js';
+import { UserError } from '../engine/errors.js';
+import type { AuditEntry, Clock, GroupRef, NodeGroups, RunStore } from '../engine/ports.js';
+import type { Actor, DecisionChoice, Plan, Run, UpgradeRequest } from '../engine/run.js';
+import type { Logger } from '../log.js';
+import type { Schedule, ScheduleStore } from '../schedule/schedules.js';
+import type { Window } from '../schedule/windows.js';
+import type { UserGroupsApi } from './approvers.js';
+import { fleetRows, windowsRows, type ClusterRow, type WindowsClusterError, type WindowsRow } from './overview.js';
+import { throttleRefusals } from './refusal-audit.js';
+import { requestUpgrade, type UpgradeAsk, type UpgradeOutcome } from './request-upgrade.js';
+import { cancelSchedule, createSchedule, fireDueSchedules, listSchedules, type ScheduleAsk, type ScheduleDeps, type ScheduleFiring } from './schedule-upgrades.js';
+import type { ChannelRef, Targets } from './targets.js';
+
+/** Who may approve, and how to name them to someone who may not. */
+export type Approvals = ApprovalPolicy & {
+  describe(): string;
+  /** User groups are looked up through the chat front end's client, once there is one. */
+  useClient?(client: UserGroupsApi): void;
+};
+
+export interface ApplicationDeps {
+  engine: Engine;
+  nodeGroups: Pick<NodeGroups, 'describeCluster' | 'describeNodegroup' | 'listNodegroups'>;
+  targets: Targets;
+  approvers: Approvals;
+  /** The audit log; without auditLog, reading it is not available. */
+  store: Pick<RunStore, 'audit'> & Partial<Pick<RunStore, 'auditLog'>>;
+  /** Where schedules are kept; absent: schedules are not available. */
+  schedules?: ScheduleStore;
+  windowsOf(ref: GroupRef): readonly Window[];
+  clock: Clock;
+  log: Logger;
+  newScheduleId?: () => string;
+  /** Real time for the refusal audit's rate limit; Date.now by default. */
+  realNow?: () => number;
+}
+
+export class Application {
+  readonly engine: Engine;
+  readonly targets: Targets;
+  readonly approvers: Approvals;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Audit entries from the use cases; refusals at most once a minute per person. */
+  readonly audit: (entry: AuditEntry) => Promise<void>;
+  private readonly firingListeners = new Set<(f: ScheduleFiring) => void | Promise<void>>();
+  private firing = false;
+
+  constructor(private readonly deps: ApplicationDeps) {
+    this.engine = deps.engine;
+    this.targets = deps.targets;
+    this.approvers = deps.approvers;
+    this.clock = deps.clock;
+    this.log = deps.log;
+    this.audit = throttleRefusals((e) => deps.store.audit(e), { log: deps.log.child({ component: 'audit' }), ...(deps.realNow ? { now: deps.realNow } : {}) });
+  }
+
+  /** An actor for a person acting now. */
+  actor(user: string, channel?: string): Actor {
+    return { user, at: this.clock.now(), ...(channel ? { channel } : {}) };
+  }
+
+  windowsOf(ref: GroupRef): readonly Window[] {
+    return this.deps.windowsOf(ref);
+  }
+
+  get schedulesAvailable(): boolean {
+    return this.deps.schedules !== undefined;
+  }
+
+  resolve(wanted: { cluster?: string; nodegroup?: string }, channel?: ChannelRef): Promise<GroupRef> {
+    return this.targets.resolve(wanted, channel);
+  }
+
+  plan(request: UpgradeRequest): Promise<Plan> {
+    return this.engine.plan(request);
+  }
+
+  requestUpgrade(ask: UpgradeAsk): Promise<UpgradeOutcome> {
+    return requestUpgrade({ engine: this.engine, targets: this.targets, windowsOf: (ref) => this.windowsOf(ref), audit: this.audit }, ask);
+  }
+
+  /** A request nobody could see (its message could not be posted): withdrawn rather than left waiting. */
+  withdraw(runId: string, channel?: string): Promise<Run> {
+    return this.engine.cancel(runId, this.actor('mngbot', channel));
+  }
+
+  approve(runId: string, by: Actor): Promise<Run> {
+    return this.engine.approve(runId, by);
+  }
+
+  reject(runId: string, by: Actor): Promise<Run> {
+    return this.engine.reject(runId, by);
+  }
+
+  decide(runId: string, node: string, choice: DecisionChoice, by: Actor): Promise<Run> {
+    return this.engine.decide(runId, node, choice, by);
+  }
+
+  pause(runId: string, by: Actor): Promise<Run> {
+    return this.engine.pause(runId, by);
+  }
+
+  resume(runId: string, by: Actor): Promise<Run> {
+    return this.engine.resume(runId, by);
+  }
+
+  /** Approvers and the person who asked may cancel a run; anyone else is refused, and that is audited. */
+  async cancel(runId: string, by: Actor): Promise<Run> {
+    const run = await this.engine.get(runId);
+    if (!run) throw new UserError(`there is no run ${runId}`, 'list the runs to see which there are');
+    if (run.requestedBy.user !== by.user && !(await this.approvers.isApprover(by.user))) {
+      await this.audit({ at: by.at, user: by.user, action: 'refused-cancel', runId, ...(by.channel ? { channel: by.channel } : {}), detail: 'not an approver nor the requester' });
+      this.log.info('cancel refused', { runId, user: by.user });
+      throw new UserError(`only approvers and the person who asked may cancel run ${runId}`, 'ask one of the configured approvers');
+    }
+    const after = await this.engine.cancel(runId, by);
+    this.log.info('cancel requested', { runId, user: by.user, status: after.status });
+    return after;
+  }
+
+  /** Runs newest first, optionally of one cluster or node group. */
+  history(filter: { cluster?: string; nodegroup?: string } = {}): Promise<Run[]> {
+    return this.engine.list({ ...(filter.cluster ? { cluster: filter.cluster } : {}), ...(filter.nodegroup ? { nodegroup: filter.nodegroup } : {}) });
+  }
+
+  /** One run and its latest events, or undefined. */
+  async status(runId: string, events = 15): Promise<{ run: Run; events: string[] } | undefined> {
+    const run = await this.engine.get(runId);
+    if (!run) return undefined;
+    return { run, events: (await this.engine.events(runId, events)).events.map((e) => e.detail) };
+  }
+
+  /** The last `limit` audit entries, oldest first; approvers only (a refusal is itself recorded). */
+  async auditLog(by: Actor, limit: number): Promise<AuditEntry[]> {
+    if (!(await this.approvers.isApprover(by.user))) {
+      await this.audit({ at: by.at, user: by.user, action: 'refused-audit', ...(by.channel ? { channel: by.channel } : {}), detail: 'not an approver' });
+      this.log.info('audit refused', { user: by.user });
+      throw new UserError('only approvers may read the audit log', `approvers: ${this.approvers.describe()}`);
+    }
+    if (!this.deps.store.auditLog) throw new UserError('the audit log is not available in this mngbot');
+    return this.deps.store.auditLog(limit);
+  }
+
+  fleet(): Promise<ClusterRow[]> {
+    return fleetRows({ targets: this.targets, nodeGroups: this.deps.nodeGroups, list: (f) => this.engine.list(f), windowsOf: (ref) => this.windowsOf(ref) });
+  }
+
+  windows(now = this.clock.now()): Promise<{ rows: WindowsRow[]; errors: WindowsClusterError[] }> {
+    return windowsRows({ targets: this.targets, windowsOf: (ref) => this.windowsOf(ref) }, now);
+  }
+
+  createSchedule(ask: ScheduleAsk): Promise<Schedule> {
+    return createSchedule(this.scheduleDeps(), ask);
+  }
+
+  listSchedules(): Promise<Schedule[]> {
+    return listSchedules(this.scheduleDeps());
+  }
+
+  cancelSchedule(id: string, by: Actor): Promise<Schedule> {
+    return cancelSchedule(this.scheduleDeps(), id, by);
+  }
+
+  /** Tells a front end about each firing (Slack posts its plan); without one, firings are only logged. */
+  onScheduleFired(listener: (f: ScheduleFiring) => void | Promise<void>): () => void {
+    this.firingListeners.add(listener);
+    return () => this.firingListeners.delete(listener);
+  }
+
+  /** The scheduler's tick: fires what is due, one tick at a time. */
+  async fireDueSchedules(now = this.clock.now()): Promise<ScheduleFiring[]> {
+    if (this.firing) return [];
+    this.firing = true;
+    try {
+      const firings = await fireDueSchedules(this.scheduleDeps(), now);
+      for (const f of firings) {
+        for (const listener of this.firingListeners) {
+          await Promise.resolve(listener(f)).catch((err: unknown) => this.log.warn('a schedule listener failed', { schedule: f.schedule.id, error: String(err) }));
+        }
+      }
+      return firings;
+    } finally {
+      this.firing = false;
+    }
+  }
+
+  /** Requests nobody answered in time are closed. */
+  expireStale(): Promise<Run[]> {
+    return this.engine.expireStale();
+  }
+
+  private scheduleDeps(): ScheduleDeps {
+    return {
+      engine: this.engine,
+      targets: this.targets,
+      windowsOf: (ref) => this.windowsOf(ref),
+      audit: this.audit,
+      nodeGroups: this.deps.nodeGroups,
+      isApprover: (user) => this.approvers.isApprover(user),
+      log: this.log,
+      ...(this.deps.schedules ? { store: this.deps.schedules } : {}),
+      ...(this.deps.newScheduleId ? { newScheduleId: this.deps.newScheduleId } : {}),
+    };
+  }
+}

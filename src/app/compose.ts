@@ -1,0 +1,238 @@
+// The only place that builds an Engine and the Application around it, as a pair: createDeps(config)
+// for the bot and the CLI (the real cloud, or the simulated one the configuration names), and
+// createSimDeps(scenario) for an in-process simulated world (tests, the benchmark, `npm run sim`).
+import { windowsFor, type ClusterConfig, type Config } from '../config.js';
+import { Engine, type ApprovalPolicy } from '../engine/commands.js';
+import type { Clock, Cluster, GroupRef, NodeGroups, RunStore, WindowGate } from '../engine/ports.js';
+import type { EngineSettings } from '../engine/step-context.js';
+import type { StoreHealth } from '../engine/store-guard.js';
+import { silentLogger, type Logger } from '../log.js';
+import { openWorld, type OpenedWorld, type OpenWorldOptions } from '../open-world.js';
+import { windowGate } from '../schedule/window-gate.js';
+import type { ScheduleStore } from '../schedule/schedules.js';
+import type { Window } from '../schedule/windows.js';
+import { VirtualClock, type SimClock } from '../sim/clock.js';
+import type { Scenario } from '../sim/scenario.js';
+import { createWorld, type SimWorld } from '../sim/world.js';
+import { LowdbRunStore } from '../store/lowdb-run-store.js';
+import { MemoryRunStore } from '../store/memory-run-store.js';
+import { Application, type Approvals } from './application.js';
+import { Approvers } from './approvers.js';
+import { Targets } from './targets.js';
+
+export type AppStore = RunStore & ScheduleStore & { health?(): StoreHealth };
+
+interface EngineParts {
+  nodeGroups: NodeGroups;
+  clusterFor(cluster: string): Cluster;
+  store: RunStore;
+  clock: Clock;
+  policy: ApprovalPolicy;
+  defaults?: ConstructorParameters<typeof Engine>[0]['defaults'];
+  windows?: (ref: GroupRef) => WindowGate | undefined;
+  settings?: Partial<EngineSettings>;
+  log?: Logger;
+  newId?: () => string;
+}
+
+/** Every Engine in mngbot is made here. */
+function buildEngine(p: EngineParts): Engine {
+  return new Engine({
+    nodeGroups: p.nodeGroups,
+    clusterFor: (c) => p.clusterFor(c),
+    store: p.store,
+    clock: p.clock,
+    policy: p.policy,
+    ...(p.defaults ? { defaults: p.defaults } : {}),
+    ...(p.windows ? { windows: p.windows } : {}),
+    ...(p.settings ? { settings: p.settings } : {}),
+    ...(p.log ? { log: p.log.child({ component: 'engine' }) } : {}),
+    ...(p.newId ? { newId: p.newId } : {}),
+  });
+}
+
+/** Each node group's windows as a gate the engine can ask, made once per group. */
+function gatesFor(windowsOf: (ref: GroupRef) => readonly Window[]): (ref: GroupRef) => WindowGate | undefined {
+  const gates = new Map<string, WindowGate | undefined>();
+  return (ref) => {
+    const key = `${ref.cluster}/${ref.nodegroup}`;
+    if (!gates.has(key)) {
+      const windows = windowsOf(ref);
+      gates.set(key, windows.length ? windowGate(windows) : undefined);
+    }
+    return gates.get(key);
+  };
+}
+
+/** Whoever holds the credentials a command runs with: there is nobody else to ask. */
+export const CREDENTIALS_HOLDER: Approvals = { isApprover: () => true, allowSelfApproval: true, describe: () => 'whoever runs mngbot' };
+
+export interface Deps {
+  app: Application;
+  engine: Engine;
+  world: OpenedWorld;
+  /** The store as opened (the engine's may be wrapped). */
+  store: AppStore;
+  /** The data file runs are kept in; absent when they are kept in memory. */
+  dataFile?: string;
+  /** What keeps the bot from saving: the engine's last saves, and the store's own view. */
+  health(): { problems: string[] };
+  close(): Promise<void>;
+}
+
+export interface CreateDepsOptions {
+  log?: Logger;
+  /** Who may approve; by default the configured approvers (user ids, and user groups once a chat client is given). */
+  approvals?: Approvals;
+  /** Where runs are kept: a data directory (default config.dataDir), or null for memory only. */
+  dataDir?: string | null;
+  /** How the world is opened (a virtual clock, kube access, env). */
+  world?: OpenWorldOptions;
+  /** Wraps the store the engine uses (the CLI counts calls in flight so virtual time waits for them). */
+  wrapStore?: (store: AppStore) => RunStore;
+  settings?: Partial<EngineSettings>;
+  newScheduleId?: () => string;
+}
+
+/** The bot's and the CLI's world, store, engine and use cases, from one configuration. */
+export async function createDeps(config: Config, opts: CreateDepsOptions = {}): Promise<Deps> {
+  const log = opts.log ?? silentLogger;
+  const world = await openWorld(config, { log: log.child({ component: 'world' }), ...opts.world });
+  let store: AppStore;
+  let lowdb: LowdbRunStore | undefined;
+  const dataDir = opts.dataDir === undefined ? config.dataDir : opts.dataDir;
+  try {
+    if (dataDir === null) store = new MemoryRunStore();
+    else {
+      lowdb = await LowdbRunStore.open({
+        dataDir,
+        runRetentionDays: config.retention.runDays,
+        auditRetentionDays: config.retention.auditDays,
+        now: () => world.clock.now(),
+        log: (m) => log.info(m, { component: 'store' }),
+      });
+      store = lowdb;
+    }
+  } catch (err) {
+    await world.close();
+    throw err;
+  }
+  const approvals =
+    opts.approvals ??
+    new Approvers({ users: config.approvers.users, groups: config.approvers.groups, allowSelfApproval: config.allowSelfApproval, log: log.child({ component: 'approvers' }) });
+  if (approvals instanceof Approvers && !approvals.configured) log.warn('no approvers are configured: nobody can approve an upgrade (set MNG_APPROVERS or approvers in MNG_CONFIG)');
+  const windowsOf = (ref: GroupRef) => windowsFor({ clusters: world.clusters, windows: config.windows }, ref);
+  const engine = buildEngine({
+    nodeGroups: world.nodeGroups,
+    clusterFor: (c) => world.clusterFor(c),
+    store: opts.wrapStore ? opts.wrapStore(store) : store,
+    clock: world.clock,
+    policy: approvals,
+    // In a simulated world approval expiry is meant in real minutes while its clock runs faster.
+    defaults: { ...config.defaults, approvalExpiryMs: config.defaults.approvalExpiryMs * world.speed },
+    windows: gatesFor(windowsOf),
+    settings: { ...(config.self ? { self: config.self } : {}), ...opts.settings },
+    log,
+  });
+  const app = new Application({
+    engine,
+    nodeGroups: world.nodeGroups,
+    targets: new Targets(world.clusters, world.nodeGroups),
+    approvers: approvals,
+    store,
+    schedules: store,
+    windowsOf,
+    clock: world.clock,
+    log,
+    ...(opts.newScheduleId ? { newScheduleId: opts.newScheduleId } : {}),
+  });
+  return {
+    app,
+    engine,
+    world,
+    store,
+    ...(lowdb ? { dataFile: lowdb.file } : {}),
+    health: () => healthProblems(engine, store),
+    async close() {
+      await engine.stop();
+      await lowdb?.close();
+      await world.close();
+    },
+  };
+}
+
+function healthProblems(engine: Engine, store: AppStore): { problems: string[] } {
+  const problems: string[] = [];
+  const saving = engine.health();
+  if (!saving.ok) problems.push(`runs cannot be saved: ${saving.problem}`);
+  const own = store.health?.();
+  if (own && !own.ok) problems.push(`data store: ${own.problem}`);
+  return { problems };
+}
+
+export interface SimDeps {
+  app: Application;
+  engine: Engine;
+  world: SimWorld;
+  clock: SimClock;
+  store: AppStore;
+}
+
+export interface CreateSimDepsOptions {
+  /** A world that already lives (a restarted bot); a fresh one from the scenario by default. */
+  world?: SimWorld;
+  /** The clock of a fresh world; a VirtualClock by default. */
+  clock?: SimClock;
+  store?: AppStore;
+  /** Stands between the engine and the world (kill switches, call counting). */
+  ports?: (p: { nodeGroups: NodeGroups; cluster: Cluster; store: RunStore }) => { nodeGroups: NodeGroups; cluster: Cluster; store: RunStore };
+  approvals?: Approvals;
+  /** The configured clusters; by default the scenario's cluster and node group. */
+  clusters?: ClusterConfig[];
+  /** Every group's maintenance windows. */
+  windows?: readonly Window[];
+  /** A gate to use as it is (tests that drive a window by hand). */
+  windowGate?: WindowGate;
+  defaults?: EngineParts['defaults'];
+  settings?: Partial<EngineSettings>;
+  log?: Logger;
+  newId?: () => string;
+  newScheduleId?: () => string;
+}
+
+/** An in-process simulated world with its engine and use cases; the scenario's cluster and node group are the configured ones. */
+export function createSimDeps(scenario: Scenario, opts: CreateSimDepsOptions = {}): SimDeps {
+  const clock = opts.clock ?? (opts.world?.clock as SimClock | undefined) ?? new VirtualClock();
+  const world = opts.world ?? createWorld(scenario, { clock });
+  const store = opts.store ?? new MemoryRunStore();
+  const ports = opts.ports ? opts.ports({ nodeGroups: world.nodeGroups, cluster: world.cluster, store }) : { nodeGroups: world.nodeGroups, cluster: world.cluster, store };
+  const approvals = opts.approvals ?? CREDENTIALS_HOLDER;
+  const windows = opts.windows ?? [];
+  const windowsOf = () => windows;
+  const log = opts.log ?? silentLogger;
+  const engine = buildEngine({
+    nodeGroups: ports.nodeGroups,
+    clusterFor: () => ports.cluster,
+    store: ports.store,
+    clock,
+    policy: approvals,
+    ...(opts.defaults ? { defaults: opts.defaults } : {}),
+    windows: opts.windowGate ? () => opts.windowGate : gatesFor(windowsOf),
+    ...(opts.settings ? { settings: opts.settings } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.newId ? { newId: opts.newId } : {}),
+  });
+  const app = new Application({
+    engine,
+    nodeGroups: ports.nodeGroups,
+    targets: new Targets(opts.clusters ?? [{ name: scenario.cluster.name, nodegroups: [scenario.nodegroup.name] }], ports.nodeGroups),
+    approvers: approvals,
+    store,
+    schedules: store,
+    windowsOf,
+    clock,
+    log,
+    ...(opts.newScheduleId ? { newScheduleId: opts.newScheduleId } : {}),
+  });
+  return { app, engine, world, clock, store };
+}
