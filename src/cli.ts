@@ -73,15 +73,17 @@ Changes nothing. Exits 1 when a finding blocks the upgrade, naming it.
 Options:
 ${TARGET_OPTIONS}`;
 
-export const UPGRADE_USAGE = `usage: mngbot upgrade ${TARGET_USAGE} [--yes] [--decide force|skip|abort] [--data-dir DIR] [--speed N]
+export const UPGRADE_USAGE = `usage: mngbot upgrade ${TARGET_USAGE} [--yes] [--now] [--decide force|skip|abort] [--data-dir DIR] [--speed N]
 
 Shows the plan, asks "Proceed? [y/N]", then upgrades the node group, printing a line per change and
-the report at the end. Ctrl-C cancels the run and waits while mngbot puts back what it changed; a
+the report at the end. A node group with maintenance windows (MNG_CONFIG) waits for the next one,
+as the bot's runs do. Ctrl-C cancels the run and waits while mngbot puts back what it changed; a
 second Ctrl-C exits at once and leaves the run as it is.
 
 Options:
 ${TARGET_OPTIONS}
   -y, --yes                 do not ask; needed when stdin is not a terminal (CI)
+  --now                     run outside the node group's maintenance windows (recorded in the audit log)
   --decide CHOICE           force, skip or abort: the answer when a drain is blocked (a
                             PodDisruptionBudget allowed no eviction for the drain timeout). Without
                             it a terminal is asked; with no terminal the run is aborted and what it
@@ -146,6 +148,7 @@ const RESUME_FLAGS: Record<string, FlagSpec> = {
 const UPGRADE_FLAGS: Record<string, FlagSpec> = {
   ...TARGET_FLAGS,
   yes: { type: 'boolean', short: 'y' },
+  now: { type: 'boolean' },
   decide: { type: 'string' },
   'data-dir': { type: 'string' },
   speed: { type: 'string' },
@@ -233,6 +236,8 @@ export interface TargetArgs {
 
 export interface UpgradeArgs extends TargetArgs {
   yes: boolean;
+  /** Run outside the node group's maintenance windows. */
+  now?: boolean;
   decide?: DecisionChoice;
   dataDir?: string;
   speed?: number;
@@ -314,7 +319,7 @@ export function resumeArgs(flags: Flags): Partial<UpgradeArgs> {
 }
 
 export function upgradeArgs(flags: Flags): UpgradeArgs {
-  const args: UpgradeArgs = { ...targetArgs(flags), yes: flags.yes === true };
+  const args: UpgradeArgs = { ...targetArgs(flags), yes: flags.yes === true, ...(flags.now === true ? { now: true } : {}) };
   const decide = oneOf(flags, 'decide', ['force', 'skip', 'abort'] as const);
   if (decide) args.decide = decide;
   const dataDir = str(flags, 'data-dir');
@@ -415,7 +420,7 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`mngbot ${command}: ${err.message}`);
-      io.err(command === 'resume' ? RESUME_USAGE.split('\n')[0] : `usage: mngbot ${command} ${command === 'plan' ? TARGET_USAGE : `${TARGET_USAGE} [--yes] [--decide force|skip|abort] [--data-dir DIR] [--speed N]`}`);
+      io.err(command === 'resume' ? RESUME_USAGE.split('\n')[0] : `usage: mngbot ${command} ${command === 'plan' ? TARGET_USAGE : `${TARGET_USAGE} [--yes] [--now] [--decide force|skip|abort] [--data-dir DIR] [--speed N]`}`);
       io.err(`(mngbot ${command} --help explains every option)`);
       return EXIT_USAGE;
     }
