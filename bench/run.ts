@@ -58,12 +58,29 @@ async function eksOwnProcess(scenario: Awaited<ReturnType<typeof loadScenario>>)
   return Math.round((clock.now() - start) / 1000);
 }
 
+/** Maintenance-window arithmetic: the scheduler asks it every minute for every group. */
+async function benchWindows(): Promise<Record<string, number>> {
+  const { isOpen, nextOpening } = await import('../src/schedule/windows.js');
+  const w = [
+    { cron: '0 2 * * SAT', duration: '4h', timezone: 'Europe/Berlin' },
+    { cron: '*/30 22-23 * * MON-THU', duration: '20m', timezone: 'America/New_York' },
+  ];
+  const start = Date.UTC(2025, 0, 1);
+  let t0 = performance.now();
+  for (let i = 0; i < 10_000; i++) isOpen(w, start + i * 600_000);
+  const isOpenMs = performance.now() - t0;
+  t0 = performance.now();
+  for (let i = 0; i < 10_000; i++) nextOpening(w, start + i * 600_000);
+  return { isOpen10kCallsMs: round(isOpenMs, 0), nextOpening10kCallsMs: round(performance.now() - t0, 0) };
+}
+
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function main(): Promise<void> {
   const figures: Record<string, Record<string, number | string>> = { engine: await benchEngine() };
   const { benchLowdbStore } = await import('./lowdb-store.js');
   figures.lowdbStore = await benchLowdbStore();
+  figures.windows = await benchWindows();
   try {
     const slack = await import('./slack-progress.js');
     figures.slack = await slack.benchSlackProgress();

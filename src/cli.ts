@@ -7,7 +7,7 @@ import { errorMessage, UserError } from './engine/errors.js';
 import type { DecisionChoice, Strategy } from './engine/run.js';
 import { parseVersion } from './engine/version.js';
 import { SIM_USAGE, simMain } from './sim-cli.js';
-import { DataFileError, DEFAULT_DATA_FILE } from './store/lowdb-run-store.js';
+import { DataFileError, DEFAULT_DATA_FILE } from './app/compose.js';
 import { exitSoon, processIo, type CliIo } from './cli/io.js';
 import { DEFAULT_SCENARIO } from './cli/session.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, planCommand, resumeCommand, upgradeCommand } from './cli/upgrade.js';

@@ -8,10 +8,7 @@ import { formatDuration, parseDurationMs } from './engine/duration.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import type { ProgressEvent } from './engine/events.js';
 import type { DecisionChoice, Strategy } from './engine/run.js';
-import { PacedClock } from './sim/clock.js';
-import { serveKubeApi, type KubeApiServer } from './sim/kube-http/serve-kube-api.js';
-import { loadScenario } from './sim/scenario.js';
-import { simulate, type SimReport } from './app/simulate.js';
+import { loadScenario, simulate, type SimReport } from './app/simulate.js';
 
 export const SIM_USAGE =
   'usage: npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N] ' +
@@ -45,18 +42,21 @@ export async function simMain(argv: string[], out: (line: string) => void = cons
   const speed = values.speed !== undefined ? positiveNumber(values.speed, '--speed') : port !== undefined ? DEFAULT_SPEED : undefined;
   const scenario = await loadScenario(values.scenario!);
   let start: number | undefined;
-  let api: KubeApiServer | undefined;
   const { report } = await simulate({
-    ...(speed !== undefined ? { clock: new PacedClock(speed) } : {}),
-    onWorld: async (world) => {
-      if (port === undefined) return;
-      // kubectl's reads are an onlooker's, not the bot's: they stay out of the report's API counts.
-      api = await serveKubeApi(world, { port, host: '127.0.0.1', meter: false });
-      const kubectl = `KUBECONFIG=/dev/null kubectl --server ${api.url}`;
-      out(`serving the simulated Kubernetes API on ${api.url} at ${speed}x real time; follow along with:`);
-      out(`  ${kubectl} get nodes --watch`);
-      out(`  ${kubectl} get pods -A -o wide --watch`);
-    },
+    ...(speed !== undefined ? { speed } : {}),
+    ...(port !== undefined
+      ? {
+          serveKube: {
+            port,
+            onServing: (url: string) => {
+              const kubectl = `KUBECONFIG=/dev/null kubectl --server ${url}`;
+              out(`serving the simulated Kubernetes API on ${url} at ${speed}x real time; follow along with:`);
+              out(`  ${kubectl} get nodes --watch`);
+              out(`  ${kubectl} get pods -A -o wide --watch`);
+            },
+          },
+        }
+      : {}),
     scenario,
     ...(values.to ? { to: values.to } : {}),
     ...(strategy ? { strategy: strategy as Strategy } : {}),
@@ -75,7 +75,6 @@ export async function simMain(argv: string[], out: (line: string) => void = cons
   if (!values.json && report.status === 'blocked') {
     out('the run waits for a decision on a blocked drain; in Slack a person answers it. Here: run again with --decide force|skip|abort');
   }
-  await api?.close();
   out(values.json ? JSON.stringify(report) : reportText(report));
   return report.status === 'succeeded' ? 0 : 1;
 }

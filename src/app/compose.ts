@@ -15,6 +15,9 @@ import { VirtualClock, type SimClock } from '../sim/clock.js';
 import type { Scenario } from '../sim/scenario.js';
 import { createWorld, type SimWorld } from '../sim/world.js';
 import { LowdbRunStore } from '../store/lowdb-run-store.js';
+
+// What front ends may say about the data file without knowing the store.
+export { DataFileError, DEFAULT_DATA_FILE } from '../store/lowdb-run-store.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
 import { Application, type Approvals } from './application.js';
 import { Approvers } from './approvers.js';
@@ -75,6 +78,8 @@ export interface Deps {
   store: AppStore;
   /** The data file runs are kept in; absent when they are kept in memory. */
   dataFile?: string;
+  /** Virtual time only: moves the clock to its next timer; false when nothing is left to do. */
+  advance?: () => boolean;
   /** What keeps the bot from saving: the engine's last saves, and the store's own view. */
   health(): { problems: string[] };
   close(): Promise<void>;
@@ -86,8 +91,10 @@ export interface CreateDepsOptions {
   approvals?: Approvals;
   /** Where runs are kept: a data directory (default config.dataDir), or null for memory only. */
   dataDir?: string | null;
-  /** How the world is opened (a virtual clock, kube access, env). */
-  world?: OpenWorldOptions;
+  /** How the world is opened (kube access, env). */
+  world?: Omit<OpenWorldOptions, 'clock'>;
+  /** A simulated world on virtual time, moved by Deps.advance (the CLI), instead of paced by MNG_SIM_SPEED. */
+  virtualTime?: boolean;
   /** Wraps the store the engine uses (the CLI counts calls in flight so virtual time waits for them). */
   wrapStore?: (store: AppStore) => RunStore;
   settings?: Partial<EngineSettings>;
@@ -97,7 +104,8 @@ export interface CreateDepsOptions {
 /** The bot's and the CLI's world, store, engine and use cases, from one configuration. */
 export async function createDeps(config: Config, opts: CreateDepsOptions = {}): Promise<Deps> {
   const log = opts.log ?? silentLogger;
-  const world = await openWorld(config, { log: log.child({ component: 'world' }), ...opts.world });
+  const virtual = opts.virtualTime && config.world.kind === 'sim' ? new VirtualClock() : undefined;
+  const world = await openWorld(config, { log: log.child({ component: 'world' }), ...opts.world, ...(virtual ? { clock: virtual } : {}) });
   let store: AppStore;
   let lowdb: LowdbRunStore | undefined;
   const dataDir = opts.dataDir === undefined ? config.dataDir : opts.dataDir;
@@ -152,6 +160,7 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     world,
     store,
     ...(lowdb ? { dataFile: lowdb.file } : {}),
+    ...(virtual ? { advance: () => virtual.advance() } : {}),
     health: () => healthProblems(engine, store),
     async close() {
       await engine.stop();

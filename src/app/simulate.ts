@@ -7,7 +7,10 @@ import type { DecisionChoice, Run, Strategy } from '../engine/run.js';
 import type { EngineSettings } from '../engine/step-context.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
 import { createSimDeps, type AppStore } from './compose.js';
-import { runUntil, VirtualClock, type SimClock } from '../sim/clock.js';
+import { PacedClock, runUntil, VirtualClock, type SimClock } from '../sim/clock.js';
+import { serveKubeApi } from '../sim/kube-http/serve-kube-api.js';
+
+export { loadScenario } from '../sim/scenario.js';
 import { killable, type KillSwitch } from '../sim/kill-switch.js';
 import type { Scenario } from '../sim/scenario.js';
 import { createWorld, type SimWorld } from '../sim/world.js';
@@ -42,8 +45,12 @@ export interface SimulateOptions {
   maxSimMs?: number;
   /** A clock that runs by itself (PacedClock, the live demo) instead of a fresh VirtualClock. */
   clock?: SimClock;
-  /** Called once the world exists, before the bot starts (the CLI serves its Kubernetes API here). */
+  /** Called once the world exists, before the bot starts. */
   onWorld?: (world: SimWorld) => void | Promise<void>;
+  /** Time at this many simulated seconds per real second (a PacedClock) instead of a VirtualClock. */
+  speed?: number;
+  /** Serves the world's Kubernetes API on 127.0.0.1 for kubectl while the run goes on (its reads stay out of the report's API counts). */
+  serveKube?: { port: number; onServing(url: string): void };
 }
 
 export type SimStatus = 'succeeded' | 'failed' | 'blocked' | 'cancelled';
@@ -77,9 +84,19 @@ export interface SimResult {
 const SIM_USER = { user: 'sim' };
 
 export async function simulate(opts: SimulateOptions): Promise<SimResult> {
-  const clock = opts.clock ?? new VirtualClock();
+  const clock = opts.clock ?? (opts.speed !== undefined ? new PacedClock(opts.speed) : new VirtualClock());
   const world = createWorld(opts.scenario, { clock });
   await opts.onWorld?.(world);
+  const api = opts.serveKube ? await serveKubeApi(world, { port: opts.serveKube.port, host: '127.0.0.1', meter: false }) : undefined;
+  if (api) opts.serveKube!.onServing(api.url);
+  try {
+    return await simulateOn(world, clock, opts);
+  } finally {
+    await api?.close();
+  }
+}
+
+async function simulateOn(world: SimWorld, clock: SimClock, opts: SimulateOptions): Promise<SimResult> {
   const store = (opts.store ?? new MemoryRunStore()) as AppStore;
   const ref = { cluster: opts.scenario.cluster.name, nodegroup: opts.scenario.nodegroup.name };
   const before = world.groupSizes();

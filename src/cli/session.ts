@@ -10,7 +10,6 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import type { RunStore } from '../engine/ports.js';
 import type { UpgradeRequest } from '../engine/run.js';
 import { createLogger, LOG_LEVELS } from '../log.js';
-import { VirtualClock } from '../sim/clock.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 
@@ -28,7 +27,7 @@ export interface Driver {
   wake(): void;
 }
 
-function virtualDriver(clock: VirtualClock, store: { busy(): boolean; quiesce(): Promise<void> }): Driver {
+function virtualDriver(advance: () => boolean, store: { busy(): boolean; quiesce(): Promise<void> }): Driver {
   const until = async (done: () => boolean): Promise<'done' | 'idle'> => {
     for (;;) {
       await macrotask();
@@ -38,7 +37,7 @@ function virtualDriver(clock: VirtualClock, store: { busy(): boolean; quiesce():
         await store.quiesce();
         continue;
       }
-      if (!clock.advance()) return 'idle';
+      if (!advance()) return 'idle';
     }
   };
   return {
@@ -133,7 +132,6 @@ export async function openSession(args: SessionArgs, io: CliIo, opts: { keepRuns
   if (config.world.kind === 'aws' && clusters.length === 0) {
     throw new UsageError('which cluster? name it with --cluster (its region comes from AWS_REGION), or list clusters in the file MNG_CONFIG names');
   }
-  const virtual = config.world.kind === 'sim' && args.speed === undefined ? new VirtualClock() : undefined;
   const dataDir = args.dataDir ?? (env.MNG_DATA_DIR?.trim() || undefined);
   let calls: ReturnType<typeof pendingCalls<RunStore>> | undefined;
   const deps = await createDeps(
@@ -142,15 +140,15 @@ export async function openSession(args: SessionArgs, io: CliIo, opts: { keepRuns
       log,
       approvals: CREDENTIALS_HOLDER,
       dataDir: dataDir !== undefined && opts.keepRuns ? dataDir : null,
+      virtualTime: args.speed === undefined,
       world: {
-        ...(virtual ? { clock: virtual } : {}),
         kube: { ...(args.context ? { context: args.context } : {}), ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}) },
         env,
       },
       wrapStore: (store) => (calls = pendingCalls<RunStore>(store)).store,
     },
   );
-  const driver = virtual && calls ? virtualDriver(virtual, calls) : realDriver();
+  const driver = deps.advance && calls ? virtualDriver(deps.advance, calls) : realDriver();
   const session: Session = { ...deps, driver, user: cliUser(env) };
   if (args.to === undefined) return session;
   try {

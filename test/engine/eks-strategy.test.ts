@@ -10,6 +10,7 @@ import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { simulate, type SimResult } from '../../src/app/simulate.js';
 import { randomWorld } from './random-world.js';
+import { cases } from '../quick.js';
 
 async function managed(file: string): Promise<Scenario> {
   const s = await loadScenario(file);
@@ -83,7 +84,7 @@ describe('eks strategy on the simulator', () => {
   });
 
   it('keeps every promise over seeded random managed worlds', async () => {
-    for (let seed = 1; seed <= 10; seed++) {
+    for (let seed = 1; seed <= cases(10, 3); seed++) {
       const scenario = randomWorld(seed);
       scenario.nodegroup.managed = true;
       let result: SimResult;

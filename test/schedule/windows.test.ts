@@ -262,20 +262,6 @@ describe('windows', () => {
     expect(() => validateWindows([{ ...ok, timezone: '' }], 'clusters.prod.windows')).toThrow(/^clusters\.prod\.windows\[0\]\.timezone/);
     expect(() => isOpen([{ ...ok, cron: '61 * * * *' }], 0)).toThrow(UserError);
   });
-
-  it('is quick: 10 000 isOpen and nextOpening calls (figures printed)', () => {
-    const w: Window[] = [
-      { cron: '0 2 * * SAT', duration: '4h', timezone: 'Europe/Berlin' },
-      { cron: '*/30 22-23 * * MON-THU', duration: '20m', timezone: 'America/New_York' },
-    ];
-    const start = Z('2025-01-01T00:00:00Z');
-    let t0 = performance.now();
-    for (let i = 0; i < 10_000; i++) isOpen(w, start + i * 600_000);
-    const isOpenMs = performance.now() - t0;
-    t0 = performance.now();
-    for (let i = 0; i < 10_000; i++) nextOpening(w, start + i * 600_000);
-    console.log(`[perf] 10 000 isOpen ${isOpenMs.toFixed(0)} ms, 10 000 nextOpening ${(performance.now() - t0).toFixed(0)} ms (two windows)`);
-  });
 });
 
 describe('describeOpening', () => {

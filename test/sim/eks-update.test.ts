@@ -5,6 +5,7 @@ import { imagesFor } from '../../src/sim/images.js';
 import { ledgerProblems } from '../../src/sim/ledger.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { createWorld, type SimWorld } from '../../src/sim/world.js';
+import { QUICK } from '../quick.js';
 
 async function managedUpdate(s: Scenario, opts: { force?: boolean; seed?: number } = {}) {
   const clock = new VirtualClock();
@@ -88,7 +89,7 @@ describe('EKS managed node group update', () => {
     await expect(m.nodeGroups.describeUpdate(m.ref, 'nope')).rejects.toThrow(/ResourceNotFoundException/);
   });
 
-  it('builds large-450.json and runs a whole managed update on it quickly', async () => {
+  it.skipIf(QUICK)('builds large-450.json and runs a whole managed update on it quickly', async () => {
     const s = await loadScenario('scenarios/large-450.json');
     s.nodegroup.managed = true;
     const t0 = performance.now();

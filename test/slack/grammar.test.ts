@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_USAGE, parseCommand, USAGE, type MngCommand } from '../../src/slack/grammar.js';
 import { randomText, rng } from './fuzz.js';
+import { cases } from '../quick.js';
 
 const ok = (text: string): MngCommand => {
   const r = parseCommand(text);
@@ -254,7 +255,7 @@ describe('grammar: fuzz', () => {
   it('never throws, and every refusal carries the input, a reason and the usage', () => {
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
     const r = rng(seed);
-    for (let i = 0; i < 20_000; i++) {
+    for (let i = 0; i < cases(20_000, 3_000); i++) {
       const text = randomText(r);
       let result: ReturnType<typeof parseCommand>;
       try {

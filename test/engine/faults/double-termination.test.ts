@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../../src/sim/scenario.js';
 import { simulate } from '../../../src/app/simulate.js';
+import { cases } from '../../quick.js';
 
 const NASTY = {
   seed: 7,
@@ -37,7 +38,7 @@ describe('a bot killed right after a termination request', () => {
 
   it('never terminates twice whatever call the bot dies after, on that world', async () => {
     const problems: string[] = [];
-    for (let n = 1; n <= 120; n++) {
+    for (let n = 1; n <= cases(120, 30); n++) {
       const r = await simulate({ scenario: parseScenario(NASTY, 'nasty'), kill: { afterCalls: [n, n + 3] } });
       if (r.report.terminatedTwice || r.report.status !== 'succeeded' || JSON.stringify(r.report.asg.after) !== JSON.stringify(r.report.asg.before)) {
         problems.push(`killed after call ${n}: ${r.report.status} terminatedTwice=${r.report.terminatedTwice} sizes ${JSON.stringify(r.report.asg.after)}`);
@@ -50,7 +51,7 @@ describe('a bot killed right after a termination request', () => {
     const small = { ...NASTY, nodegroup: { ...NASTY.nodegroup, nodes: 3, min: 3, max: 3 } };
     const problems: string[] = [];
     // 242: the issue's instant (cleanup left 3/103/94 with 91 nodes tainted); then every 9th call of the run.
-    for (const n of [242, ...Array.from({ length: 45 }, (_, i) => 1 + i * 9)]) {
+    for (const n of [242, ...Array.from({ length: cases(45, 8) }, (_, i) => 1 + i * 9)]) {
       const r = await simulate({ scenario: parseScenario(small, 'small'), maxUnavailable: 100, kill: { afterCalls: [n] } });
       const rep = r.report;
       if (rep.terminatedTwice || rep.status !== 'succeeded' || rep.leftTainted || JSON.stringify(rep.asg.after) !== JSON.stringify(rep.asg.before)) {
