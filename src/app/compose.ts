@@ -25,7 +25,7 @@ import { Targets } from './targets.js';
 
 export type AppStore = RunStore & ScheduleStore & { health?(): StoreHealth };
 
-interface EngineParts {
+export interface EngineParts {
   nodeGroups: NodeGroups;
   clusterFor(cluster: string): Cluster;
   store: RunStore;
@@ -38,8 +38,8 @@ interface EngineParts {
   newId?: () => string;
 }
 
-/** Every Engine in mngbot is made here. */
-function buildEngine(p: EngineParts): Engine {
+/** Every Engine in mngbot is made here: by the two compositions below, and by tests that put the engine on adapters of their own (moto, the wire). */
+export function buildEngine(p: EngineParts): Engine {
   return new Engine({
     nodeGroups: p.nodeGroups,
     clusterFor: (c) => p.clusterFor(c),

@@ -29,6 +29,7 @@
 //   parameters live under a mirror prefix and EksNodeGroups is pointed there with `ssmPrefix`.
 // - Launch-template versions: moto does not carry SourceVersion's data over, so the new version has
 //   only its image (and moto launches it with its default instance type).
+import { buildEngine } from '../../src/app/compose.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -298,7 +299,7 @@ beforeAll(async () => {
     maxAttempts: 3,
     clusters: { prod: { region: REGION, selfManaged: { workers: { asgName: ASG, amiType: AMI_TYPE } } } },
   });
-  engine = new Engine({
+  engine = buildEngine({
     nodeGroups: ng,
     clusterFor: () => kube,
     store,

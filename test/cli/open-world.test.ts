@@ -1,5 +1,6 @@
 // openWorld: the simulator from a scenario, and the AWS world's Kubernetes connections (reached here
 // through a kubeconfig that points at the simulator's HTTP API on 127.0.0.1).
+import { buildEngine } from '../../src/app/compose.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +50,7 @@ describe('openWorld: sim', () => {
   it('is enough for the engine to plan and upgrade', async () => {
     const clock = new VirtualClock();
     const world = await openWorld({ world: demo, clusters: [] }, { clock });
-    const engine = new Engine({
+    const engine = buildEngine({
       nodeGroups: world.nodeGroups,
       clusterFor: (c) => world.clusterFor(c),
       store: new MemoryRunStore(),

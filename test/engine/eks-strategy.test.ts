@@ -1,5 +1,6 @@
 // The eks strategy end to end on the simulator: EKS (the simulated one) replaces the nodes, the real
 // engine follows it, and the world's own ledger and records say whether the run told the truth.
+import { buildEngine } from '../../src/app/compose.js';
 import { describe, expect, it } from 'vitest';
 import { orderProblems } from './node-order.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
@@ -202,7 +203,7 @@ describe('requests EKS cannot honour', () => {
   async function workshop() {
     const clock = new VirtualClock();
     const world = createWorld(await loadScenario('scenarios/eks-workshop.json'), { clock });
-    const engine = new Engine({
+    const engine = buildEngine({
       nodeGroups: world.nodeGroups,
       clusterFor: () => world.cluster,
       store: new MemoryRunStore(),

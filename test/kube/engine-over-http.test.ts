@@ -1,5 +1,6 @@
 // The real engine upgrading a simulated world whose Kubernetes it reaches only over HTTP, through
 // KubeCluster; AWS stays in-process (SimNodeGroups). Simulated time runs 3000× real time.
+import { buildEngine } from '../../src/app/compose.js';
 import { afterEach, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/commands.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
@@ -17,7 +18,7 @@ it('upgrades scenarios/demo.json over the simulated API server, leaving the worl
   const world = createWorld(await loadScenario('scenarios/demo.json'), { clock });
   const { api, kube } = await serve(world);
   const store = new MemoryRunStore();
-  const engine = new Engine({
+  const engine = buildEngine({
     nodeGroups: world.nodeGroups,
     clusterFor: () => kube,
     store,

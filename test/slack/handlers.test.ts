@@ -1,4 +1,5 @@
 // The listeners called directly, as Bolt would call them, against a real engine on a simulated world.
+import { buildEngine } from '../../src/app/compose.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/commands.js';
 import { isActive } from '../../src/engine/run.js';
@@ -74,7 +75,7 @@ beforeAll(async () => {
   world = createWorld(scenario, { clock });
   store = new MemoryRunStore();
   const approvers = new Approvers({ users: ['UAPPROVER1'], groups: [], allowSelfApproval: false });
-  engine = new Engine({ nodeGroups: world.nodeGroups, clusterFor: () => world.cluster, store, clock, policy: approvers });
+  engine = buildEngine({ nodeGroups: world.nodeGroups, clusterFor: () => world.cluster, store, clock, policy: approvers });
   appDeps = {
     engine: recording(engine),
     nodeGroups: world.nodeGroups,

@@ -1,5 +1,6 @@
 // Someone else (Terraform, a person, a rebuilt world) changes the node group while a run goes on.
 // The run stops with a cause that names what changed and the way back: never a loop, never a silent wait.
+import { buildEngine } from '../../../src/app/compose.js';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/commands.js';
 import type { ProgressEvent } from '../../../src/engine/events.js';
@@ -80,7 +81,7 @@ describe('a node group changed by someone else mid-run', () => {
     const store = new MemoryRunStore();
     const policy = { isApprover: () => true, allowSelfApproval: true };
     const engineOn = (world: SimWorld) =>
-      new Engine({ nodeGroups: world.nodeGroups, clusterFor: () => world.cluster, store, clock, policy });
+      buildEngine({ nodeGroups: world.nodeGroups, clusterFor: () => world.cluster, store, clock, policy });
     const first = createWorld(scenario, { clock });
     const bot = engineOn(first);
     const ref = first.ref;

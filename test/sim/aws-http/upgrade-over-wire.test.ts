@@ -1,6 +1,7 @@
 // Whole upgrades through the bot's real adapters only: EksNodeGroups (AWS SDK v3) against the world's
 // AWS port, KubeCluster (client-node, from a kubeconfig) against its Kubernetes port, the engine in
 // between on a clock paced like the world's (200 simulated seconds per real second).
+import { buildEngine } from '../../../src/app/compose.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ async function upgrade(scenarioFile: string, strategy: Strategy) {
   // The bot's own clock: paced the same, starting where the world's time is now.
   const clock = new PacedClock(SPEED, worldClock.now());
   const store = new MemoryRunStore();
-  const engine = new Engine({
+  const engine = buildEngine({
     nodeGroups,
     clusterFor: () => kube,
     store,
