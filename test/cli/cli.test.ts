@@ -56,7 +56,7 @@ const jsonLines = (text: string) =>
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, any>);
 
-/** cliMain in this process, for what never reaches a world: usage mistakes and help. */
+/** cliMain in this process: everything but signals, exits and the bin script itself. */
 async function inProcess(args: string[], env: Record<string, string> = {}): Promise<Result> {
   let stdout = '';
   let stderr = '';
@@ -72,7 +72,7 @@ async function inProcess(args: string[], env: Record<string, string> = {}): Prom
 
 describe.concurrent('mngbot plan', () => {
   it('prints the surge and its reason, the nodes and the findings, and changes nothing', async () => {
-    const r = await mngbot(['plan', '--cluster', 'demo', '--nodegroup', 'workers', '--to', '1.30']);
+    const r = await inProcess(['plan', '--cluster', 'demo', '--nodegroup', 'workers', '--to', '1.30']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Upgrade demo/workers: 1.29 → 1.30');
@@ -83,7 +83,7 @@ describe.concurrent('mngbot plan', () => {
   });
 
   it('--json prints one plan object', async () => {
-    const r = await mngbot(['plan', '--to', 'v1.30', '--max-unavailable', '2', '--json']);
+    const r = await inProcess(['plan', '--to', 'v1.30', '--max-unavailable', '2', '--json']);
     expect(r.code).toBe(0);
     const [plan] = jsonLines(r.stdout);
     expect(plan.ref).toEqual({ cluster: 'demo', nodegroup: 'workers' });
@@ -98,12 +98,12 @@ describe.concurrent('mngbot plan', () => {
     const file = join(tmp, 'bare-pod.json');
     writeFileSync(file, JSON.stringify(scenario));
 
-    const blocked = await mngbot(['plan', '--to', '1.30', '--scenario', file]);
+    const blocked = await inProcess(['plan', '--to', '1.30', '--scenario', file]);
     expect(blocked.code).toBe(1);
     expect(blocked.stdout).toMatch(/BLOCKS\s+1 pod on old nodes has no controller \(ops\/debug-shell\).*\(unmanaged-pod\)/);
     expect(blocked.stderr).toMatch(/cannot be approved: .*no controller.*\(unmanaged-pod\)/);
 
-    const forced = await mngbot(['plan', '--to', '1.30', '--scenario', file, '--force']);
+    const forced = await inProcess(['plan', '--to', '1.30', '--scenario', file, '--force']);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toMatch(/warning\s+1 pod on old nodes has no controller.*--force given/);
   });
@@ -111,7 +111,7 @@ describe.concurrent('mngbot plan', () => {
 
 describe.concurrent('mngbot upgrade', () => {
   it('--yes --json on the demo: events as JSON lines, then a report that matches the plan and the world', async () => {
-    const r = await mngbot(['upgrade', '--cluster', 'demo', '--nodegroup', 'workers', '--to', '1.30', '--yes', '--json']);
+    const r = await inProcess(['upgrade', '--cluster', 'demo', '--nodegroup', 'workers', '--to', '1.30', '--yes', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
@@ -140,7 +140,7 @@ describe.concurrent('mngbot upgrade', () => {
   });
 
   it('prints progress lines and the same report as npm run sim', async () => {
-    const r = await mngbot(['upgrade', '--to', '1.30', '--yes']);
+    const r = await inProcess(['upgrade', '--to', '1.30', '--yes']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\+00:00:00 {2}status {5,}approved by cli:/m);
     expect(r.stdout).toMatch(/^\+\d\d:\d\d:\d\d {2}ip-10-0-0-4\.us-west-2\.compute\.internal +terminated$/m);
@@ -150,7 +150,7 @@ describe.concurrent('mngbot upgrade', () => {
   });
 
   it('without --yes and with no terminal: shows the plan, refuses, exit 2', async () => {
-    const r = await mngbot(['upgrade', '--to', '1.30']);
+    const r = await inProcess(['upgrade', '--to', '1.30']);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('Nodes to replace: 9');
     expect(r.stdout).not.toMatch(/approved by/);
@@ -159,7 +159,7 @@ describe.concurrent('mngbot upgrade', () => {
   });
 
   it('a drain blocked by a PDB, no terminal and no --decide: aborts, puts things back, exit 1 naming the PDB', async () => {
-    const r = await mngbot(['upgrade', '--to', '1.30', '--scenario', 'scenarios/pdb-blocked.json', '--yes']);
+    const r = await inProcess(['upgrade', '--to', '1.30', '--scenario', 'scenarios/pdb-blocked.json', '--yes']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/the drain of \S+ is blocked by payments\/ledger-\d \(PDB payments\/ledger-pdb\)/);
     expect(r.stderr).toContain('--decide force|skip|abort');
@@ -170,7 +170,7 @@ describe.concurrent('mngbot upgrade', () => {
   });
 
   it('--decide force gets past the PDB', async () => {
-    const r = await mngbot(['upgrade', '--to', '1.30', '--scenario', 'scenarios/pdb-blocked.json', '--yes', '--decide', 'force', '--json']);
+    const r = await inProcess(['upgrade', '--to', '1.30', '--scenario', 'scenarios/pdb-blocked.json', '--yes', '--decide', 'force', '--json']);
     expect(r.code).toBe(0);
     const report = jsonLines(r.stdout).pop()!.report;
     expect(report.nodes).toEqual({ old: 3, replaced: 3, failed: 0, skipped: 0 });
@@ -199,7 +199,7 @@ describe.concurrent('mngbot upgrade', () => {
 
   it('--data-dir records the run in the bot\'s data file', async () => {
     const dir = join(tmp, 'data');
-    const r = await mngbot(['upgrade', '--to', '1.30', '--yes', '--json'], { env: { MNG_DATA_DIR: dir } });
+    const r = await inProcess(['upgrade', '--to', '1.30', '--yes', '--json'], { MNG_DATA_DIR: dir });
     expect(r.code).toBe(0);
     const { runId } = jsonLines(r.stdout).pop()!;
     const db = JSON.parse(readFileSync(join(dir, 'mngbot.json'), 'utf8'));
@@ -268,7 +268,7 @@ describe.concurrent('help', () => {
   });
 
   it('mngbot sim forwards to the simulator CLI', async () => {
-    const r = await mngbot(['sim', '--quiet', '--json']);
+    const r = await inProcess(['sim', '--quiet', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ status: 'succeeded', nodes: { old: 9, replaced: 9 } });
   });
