@@ -3,7 +3,7 @@
 // POSTed to the app's request URL. Like Slack, the console waits 3 seconds for the app's answer.
 import { randomBytes } from 'node:crypto';
 import { signedHeaders } from './slack-signing.js';
-import type { ConsoleChannel, ConsoleMessage, ConsoleUser } from './workspace.js';
+import { messagePayload, type ConsoleChannel, type ConsoleMessage, type ConsoleUser } from './workspace.js';
 
 export const APP_ID = 'A0MNGCONSOLE';
 /** Slack's deadline for the app's acknowledgement. */
@@ -95,15 +95,7 @@ export function blockActionsForm(a: {
     ...(ephemeral
       ? {}
       : {
-          message: {
-            type: 'message',
-            ts: m.ts,
-            user: m.user,
-            text: m.text,
-            ...(m.bot_id ? { bot_id: m.bot_id } : {}),
-            ...(m.blocks ? { blocks: m.blocks } : {}),
-            ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
-          },
+          message: messagePayload(m),
         }),
     state: { values: {} },
     response_url: a.responseUrl,

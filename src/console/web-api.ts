@@ -2,7 +2,7 @@
 // answers: HTTP 200 and { ok: true, … } or { ok: false, error } (not_authed, invalid_auth,
 // channel_not_found, message_not_found, …). Unknown methods answer unknown_method, so a method the
 // bot starts calling shows up as a clear error rather than a silent success.
-import type { Workspace } from './workspace.js';
+import { messagePayload, type Workspace } from './workspace.js';
 
 export interface WebApiOptions {
   workspace: Workspace;
@@ -173,13 +173,7 @@ export class ConsoleWebApi {
 
   private messageObject(m: ReturnType<Workspace['history']>[number]): Record<string, unknown> {
     return {
-      type: 'message',
-      ts: m.ts,
-      user: m.user,
-      text: m.text,
-      ...(m.bot_id ? { bot_id: m.bot_id } : {}),
-      ...(m.blocks ? { blocks: m.blocks } : {}),
-      ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+      ...messagePayload(m),
       ...(m.reply_count !== undefined ? { reply_count: m.reply_count, thread_ts: m.ts } : {}),
       ...(m.latest_reply ? { latest_reply: m.latest_reply } : {}),
       ...(m.updates > 0 ? { edited: { user: m.user, ts: m.ts } } : {}),

@@ -36,6 +36,19 @@ export interface ConsoleMessage {
   for_user?: string;
 }
 
+/** A message as Slack's payloads carry it (in a click, in conversations.*). */
+export function messagePayload(m: ConsoleMessage): Record<string, unknown> {
+  return {
+    type: 'message',
+    ts: m.ts,
+    user: m.user,
+    text: m.text,
+    ...(m.bot_id ? { bot_id: m.bot_id } : {}),
+    ...(m.blocks ? { blocks: m.blocks } : {}),
+    ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+  };
+}
+
 export type WorkspaceChange =
   | { kind: 'upsert'; message: ConsoleMessage }
   | { kind: 'delete'; channel: string; ts: string; for_user?: string };
