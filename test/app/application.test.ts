@@ -1,20 +1,22 @@
 // The use cases as every front end calls them, on an in-process simulated world with no chat front
 // end at all: windows and --now, refusals that are audited, and schedules that fire by themselves.
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { Approvers } from '../../src/app/approvers.js';
 import { createSimDeps } from '../../src/app/compose.js';
 import { PendingRequestError } from '../../src/engine/commands.js';
 import { UserError } from '../../src/engine/errors.js';
-import { loadScenario } from '../../src/sim/scenario.js';
+import { parseScenario } from '../../src/sim/scenario.js';
 
 const APPROVER = 'UAPPROVER';
 const START = Date.UTC(2026, 0, 1); // the simulated clock's start, a Thursday
 const TWO_AM = Date.UTC(2026, 0, 1, 2);
 
 async function deps(o: { windows?: { cron: string; duration: string; timezone: string }[]; barePod?: boolean } = {}) {
-  const scenario = await loadScenario(o.barePod ? 'scenarios/pdb-blocked.json' : 'scenarios/demo.json');
+  const raw = JSON.parse(await readFile(o.barePod ? 'scenarios/pdb-blocked.json' : 'scenarios/demo.json', 'utf8'));
   // A pod no controller would bring back: a blocking finding unless forced.
-  if (o.barePod) scenario.workloads.push({ name: 'debug-shell', namespace: 'ops', kind: 'Pod' } as (typeof scenario.workloads)[number]);
+  if (o.barePod) raw.workloads.push({ name: 'debug-shell', namespace: 'ops', kind: 'Pod' });
+  const scenario = parseScenario(raw, 'test');
   let ids = 0;
   return createSimDeps(scenario, {
     approvals: new Approvers({ users: [APPROVER], groups: [], allowSelfApproval: false }),
