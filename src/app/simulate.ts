@@ -7,6 +7,7 @@ import type { DecisionChoice, Run, Strategy } from '../engine/run.js';
 import type { EngineSettings } from '../engine/step-context.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
 import { createSimDeps, type AppStore } from './compose.js';
+import { toRequest } from './request-upgrade.js';
 import { PacedClock, runUntil, VirtualClock, type SimClock } from '../sim/clock.js';
 import { serveKubeApi } from '../sim/kube-http/serve-kube-api.js';
 
@@ -136,15 +137,14 @@ async function simulateOn(world: SimWorld, clock: SimClock, opts: SimulateOption
   };
 
   const requested = await settle(bot.engine.requestUpgrade(
-    {
-      ref,
+    toRequest(ref, {
       version: opts.to ?? opts.scenario.cluster.version,
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       ...(opts.maxUnavailable ? { maxUnavailable: opts.maxUnavailable } : {}),
       ...(opts.surge ? { surge: opts.surge } : {}),
       ...(opts.drainTimeoutMs ? { drainTimeoutMs: opts.drainTimeoutMs } : {}),
       ...(opts.force ? { force: true } : {}),
-    },
+    }),
     { ...SIM_USER, at: clock.now() },
     opts.outsideWindows ? { outsideWindows: true } : {},
   ));
