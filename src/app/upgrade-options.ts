@@ -148,7 +148,7 @@ export function unknownOption(typed: string, known: readonly string[]): OptionEr
   return new OptionError(`unknown option ${quote(typed)}${near ? ` (did you mean --${near}?)` : ''}`);
 }
 
-/** `example` for the options outside OPTIONS (Slack's --at). */
+/** `example` when `name` is a spelling OPTIONS does not have (Slack's --at, eksctl's --name). */
 export function missingValue(name: string, opts: { afterEquals?: boolean; example?: string } = {}): OptionError {
   const example = opts.example ?? (isOptionName(name) && OPTIONS[name].type === 'string' ? OPTIONS[name].example : undefined);
   const eg = example === undefined ? '' : `, e.g. --${name}${opts.afterEquals ? '=' : ' '}${example}`;

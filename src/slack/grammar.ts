@@ -7,7 +7,8 @@ import {
   givenTwice,
   missingValue,
   OptionError,
-  OPTIONS as UPGRADE_OPTIONS,
+  isOptionName,
+  OPTIONS,
   quote,
   readOptionValues,
   switchValue,
@@ -110,25 +111,27 @@ export const MAX_AUDIT_LIMIT = 200;
 type OptionKey = OptionName | 'dry-run' | 'at' | 'timezone';
 
 /** Every spelling we accept, ours and eksctl's, to the option it means. */
-const OPTIONS: Record<string, { key: OptionKey; flag?: true }> = {
-  to: { key: 'to' },
-  'kubernetes-version': { key: 'to' },
-  cluster: { key: 'cluster' },
-  nodegroup: { key: 'nodegroup' },
-  name: { key: 'nodegroup' },
-  'release-version': { key: 'release-version' },
-  'max-unavailable': { key: 'max-unavailable' },
-  surge: { key: 'surge' },
-  strategy: { key: 'strategy' },
-  'drain-timeout': { key: 'drain-timeout' },
-  force: { key: 'force', flag: true },
-  'force-upgrade': { key: 'force', flag: true },
-  'dry-run': { key: 'dry-run', flag: true },
-  now: { key: 'now', flag: true },
-  at: { key: 'at' },
-  timezone: { key: 'timezone' },
-  tz: { key: 'timezone' },
+const SPELLINGS: Record<string, OptionKey> = {
+  to: 'to',
+  'kubernetes-version': 'to',
+  cluster: 'cluster',
+  nodegroup: 'nodegroup',
+  name: 'nodegroup',
+  'release-version': 'release-version',
+  'max-unavailable': 'max-unavailable',
+  surge: 'surge',
+  strategy: 'strategy',
+  'drain-timeout': 'drain-timeout',
+  force: 'force',
+  'force-upgrade': 'force',
+  'dry-run': 'dry-run',
+  now: 'now',
+  at: 'at',
+  timezone: 'timezone',
+  tz: 'timezone',
 };
+
+const isSwitch = (key: OptionKey) => key === 'dry-run' || (isOptionName(key) && OPTIONS[key].type === 'boolean');
 
 const UPGRADE_KEYS: ReadonlySet<OptionKey> = new Set<OptionKey>([
   'to',
@@ -267,7 +270,7 @@ interface ReadOptions {
 }
 
 const exampleOf = (key: OptionKey): string | undefined => {
-  const spec = key in UPGRADE_OPTIONS ? UPGRADE_OPTIONS[key as OptionName] : undefined;
+  const spec = isOptionName(key) ? OPTIONS[key] : undefined;
   return spec?.type === 'string' ? spec.example : EXAMPLES[key];
 };
 
@@ -276,7 +279,7 @@ function readOptions(args: string[], allowed: ReadonlySet<OptionKey>, refusals: 
   const seen = new Map<OptionKey, string>();
   const spelled = new Map<OptionKey, string>();
   const positional: string[] = [];
-  const known = Object.keys(OPTIONS).filter((k) => allowed.has(OPTIONS[k].key));
+  const known = Object.keys(SPELLINGS).filter((k) => allowed.has(SPELLINGS[k]));
   for (let i = 0; i < args.length; i++) {
     const token = args[i];
     if (!token.startsWith('-')) {
@@ -286,15 +289,15 @@ function readOptions(args: string[], allowed: ReadonlySet<OptionKey>, refusals: 
     if (!token.startsWith('--') || token.length < 3) throw unknownOption(token, known);
     const eq = token.indexOf('=');
     const name = (eq >= 0 ? token.slice(2, eq) : token.slice(2)).toLowerCase();
-    const spec = Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
-    if (spec && !allowed.has(spec.key)) {
-      const why = refusals[spec.key];
+    const key = Object.hasOwn(SPELLINGS, name) ? SPELLINGS[name] : undefined;
+    if (key && !allowed.has(key)) {
+      const why = refusals[key];
       if (why) throw new OptionError(`--${name} does not apply here: ${why}`);
     }
-    if (!spec || !allowed.has(spec.key)) throw unknownOption(`--${name}`, known);
-    const example = exampleOf(spec.key);
+    if (!key || !allowed.has(key)) throw unknownOption(`--${name}`, known);
+    const example = exampleOf(key);
     let value: string;
-    if (spec.flag) {
+    if (isSwitch(key)) {
       value = eq >= 0 ? String(switchValue(name, token.slice(eq + 1))) : 'true';
     } else if (eq >= 0) {
       value = token.slice(eq + 1);
@@ -305,7 +308,7 @@ function readOptions(args: string[], allowed: ReadonlySet<OptionKey>, refusals: 
       value = next;
       i++;
     }
-    if (spec.key === 'at') {
+    if (key === 'at') {
       // Unquoted times: "--at 0 2 * * SAT" (a cron's five fields) and "--at 2025-04-12 02:00".
       if (ISO_DATE.test(value) && ISO_CLOCK.test(args[i + 1] ?? '')) {
         value = `${value} ${args[++i]}`;
@@ -315,10 +318,10 @@ function readOptions(args: string[], allowed: ReadonlySet<OptionKey>, refusals: 
         value = fields.join(' ');
       }
     }
-    const previous = seen.get(spec.key);
+    const previous = seen.get(key);
     if (previous !== undefined && previous !== value) throw givenTwice(name, previous, value);
-    seen.set(spec.key, value);
-    spelled.set(spec.key, `--${name}`);
+    seen.set(key, value);
+    spelled.set(key, `--${name}`);
   }
   return { seen, spelled, positional };
 }
@@ -355,10 +358,9 @@ function sharedOptions({ seen, spelled, positional }: ReadOptions) {
   const raw: RawOptions = {};
   const labels: Partial<Record<OptionName, string>> = {};
   for (const [key, value] of seen) {
-    if (!(key in UPGRADE_OPTIONS)) continue;
-    const name = key as OptionName;
-    raw[name] = UPGRADE_OPTIONS[name].type === 'boolean' ? value === 'true' : value;
-    labels[name] = spelled.get(key)!;
+    if (!isOptionName(key)) continue;
+    raw[key] = OPTIONS[key].type === 'boolean' ? value === 'true' : value;
+    labels[key] = spelled.get(key)!;
   }
   if (versionArg !== undefined) {
     raw.to = versionArg;
