@@ -2,20 +2,18 @@
 // against the simulator (default) or AWS (MNG_WORLD=aws), printing progress lines and a report.
 // For CI pipelines, and for trying a plan before wiring Slack.
 import { readFileSync } from 'node:fs';
-import { formatDuration, parseDurationMs } from './engine/duration.js';
-import { errorMessage, UserError } from './engine/errors.js';
-import type { DecisionChoice, Strategy } from './engine/run.js';
-import { parseVersion } from './engine/version.js';
-import { SIM_USAGE, simMain } from './sim-cli.js';
 import { DataFileError, DEFAULT_DATA_FILE } from './app/compose.js';
+import { OptionError, parseOptionArgs, readOptionValues, upgradeOptions, type OptionName, type OptionValues, type RawOptions, type UpgradeOptions } from './app/upgrade-options.js';
 import { exitSoon, processIo, type CliIo } from './cli/io.js';
 import { DEFAULT_SCENARIO } from './cli/session.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, planCommand, resumeCommand, upgradeCommand } from './cli/upgrade.js';
-import { UsageError } from './cli/usage-error.js';
+import { formatDuration } from './engine/duration.js';
+import { errorMessage, UserError } from './engine/errors.js';
+import type { DecisionChoice } from './engine/run.js';
+import { SIM_USAGE, simMain } from './sim-cli.js';
 
 export type { CliIo };
 export { DEFAULT_SCENARIO };
-
 
 // ---------------------------------------------------------------------------------------------
 // Usage
@@ -56,7 +54,8 @@ const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1
                             drains and terminates (self-managed groups). Default: the group's own
   --max-unavailable N       nodes replaced at a time
   --surge N                 new nodes launched up front (rolling only)
-  --drain-timeout D         how long one node's drain may take, e.g. 15m or 1h; then ask
+  --drain-timeout D         how long one node's drain may take before asking, with its unit, from
+                            10s to 24h: 90s, 15m, 1h30m
   --force                   accept pods without a controller; after the drain timeout, delete
                             what is left instead of asking
   --json                    machine-readable output on stdout (messages stay on stderr)
@@ -73,17 +72,16 @@ Changes nothing. Exits 1 when a finding blocks the upgrade, naming it.
 Options:
 ${TARGET_OPTIONS}`;
 
-export const UPGRADE_USAGE = `usage: mngbot upgrade ${TARGET_USAGE} [--yes] [--now] [--decide force|skip|abort] [--data-dir DIR] [--speed N]
+export const UPGRADE_USAGE = `usage: mngbot upgrade ${TARGET_USAGE} [--now] [--yes] [--decide force|skip|abort] [--data-dir DIR] [--speed N]
 
 Shows the plan, asks "Proceed? [y/N]", then upgrades the node group, printing a line per change and
-the report at the end. A node group with maintenance windows (MNG_CONFIG) waits for the next one,
-as the bot's runs do. Ctrl-C cancels the run and waits while mngbot puts back what it changed; a
+the report at the end. Ctrl-C cancels the run and waits while mngbot puts back what it changed; a
 second Ctrl-C exits at once and leaves the run as it is.
 
 Options:
 ${TARGET_OPTIONS}
+  --now                     start at once, outside the node group's maintenance windows
   -y, --yes                 do not ask; needed when stdin is not a terminal (CI)
-  --now                     run outside the node group's maintenance windows (recorded in the audit log)
   --decide CHOICE           force, skip or abort: the answer when a drain is blocked (a
                             PodDisruptionBudget allowed no eviction for the drain timeout). Without
                             it a terminal is asked; with no terminal the run is aborted and what it
@@ -114,120 +112,52 @@ Options:
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-export { UsageError };
+/**
+ * A mistake on the command line: exit 2 with the message and the command's usage. The option
+ * grammar's own error type, so that an option refused here is refused in Slack's words too.
+ */
+export const UsageError = OptionError;
+export type UsageError = OptionError;
 
-type FlagSpec = { type: 'string' | 'boolean'; short?: string };
+// The options each command takes; what they mean and how they are checked is app/upgrade-options'.
+export const TARGET_FLAGS: readonly OptionName[] = [
+  'to',
+  'cluster',
+  'nodegroup',
+  'release-version',
+  'strategy',
+  'max-unavailable',
+  'surge',
+  'drain-timeout',
+  'force',
+  'json',
+  'scenario',
+  'context',
+  'kubeconfig',
+  'help',
+];
 
-const TARGET_FLAGS: Record<string, FlagSpec> = {
-  to: { type: 'string' },
-  cluster: { type: 'string' },
-  nodegroup: { type: 'string' },
-  'release-version': { type: 'string' },
-  strategy: { type: 'string' },
-  'max-unavailable': { type: 'string' },
-  surge: { type: 'string' },
-  'drain-timeout': { type: 'string' },
-  force: { type: 'boolean' },
-  json: { type: 'boolean' },
-  scenario: { type: 'string' },
-  context: { type: 'string' },
-  kubeconfig: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
+export const RESUME_FLAGS: readonly OptionName[] = ['data-dir', 'decide', 'json', 'context', 'kubeconfig', 'scenario', 'help'];
 
-const RESUME_FLAGS: Record<string, FlagSpec> = {
-  'data-dir': { type: 'string' },
-  decide: { type: 'string' },
-  json: { type: 'boolean' },
-  context: { type: 'string' },
-  kubeconfig: { type: 'string' },
-  scenario: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
+export const UPGRADE_FLAGS: readonly OptionName[] = [...TARGET_FLAGS, 'now', 'yes', 'decide', 'data-dir', 'speed'];
 
-const UPGRADE_FLAGS: Record<string, FlagSpec> = {
-  ...TARGET_FLAGS,
-  yes: { type: 'boolean', short: 'y' },
-  now: { type: 'boolean' },
-  decide: { type: 'string' },
-  'data-dir': { type: 'string' },
-  speed: { type: 'string' },
-};
+type Flags = RawOptions;
 
-type Flags = Record<string, string | boolean | undefined>;
-
-/** --name value, --name=value, -y; no positionals. */
-export function parseFlags(command: string, args: string[], spec: Record<string, FlagSpec>): Flags {
-  const flags: Flags = {};
-  const byShort = new Map(Object.entries(spec).flatMap(([name, s]) => (s.short ? [[s.short, name] as const] : [])));
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    let name: string | undefined;
-    let inline: string | undefined;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      if (eq !== -1) inline = arg.slice(eq + 1);
-    } else if (/^-[A-Za-z]$/.test(arg)) {
-      name = byShort.get(arg.slice(1));
-      if (!name) throw new UsageError(`unknown option ${arg} for mngbot ${command}`);
-    } else {
-      throw new UsageError(
-        `unexpected argument "${arg}": mngbot ${command} takes options only` +
-          (/^v?\d+\.\d+/.test(arg) ? ` (did you mean --to ${arg}?)` : ''),
-      );
-    }
-    const s = Object.hasOwn(spec, name) ? spec[name] : undefined;
-    if (!s) {
-      const near = Object.keys(spec).find((k) => k.startsWith(name!) || name!.startsWith(k));
-      throw new UsageError(`unknown option --${name} for mngbot ${command}${near ? ` (did you mean --${near}?)` : ''}`);
-    }
-    if (flags[name] !== undefined) throw new UsageError(`--${name} is given twice`);
-    if (s.type === 'boolean') {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value (got --${name}=${inline})`);
-      flags[name] = true;
-      continue;
-    }
-    const value = inline ?? args[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) {
-      throw new UsageError(`--${name} needs a value${EXAMPLES[name] ? `, e.g. --${name} ${EXAMPLES[name]}` : ''}`);
-    }
-    if (value.trim() === '') throw new UsageError(`--${name} is empty`);
-    flags[name] = value;
+/** node:util parseArgs over the shared option table; no positionals. */
+export function parseFlags(command: string, args: string[], names: readonly OptionName[]): Flags {
+  const { raw, positionals } = parseOptionArgs(args, names);
+  const [extra] = positionals;
+  if (extra !== undefined) {
+    throw new UsageError(
+      `unexpected argument "${extra}": mngbot ${command} takes options only` + (/^v?\d+\.\d+/.test(extra) ? ` (did you mean --to ${extra}?)` : ''),
+    );
   }
-  return flags;
+  return raw;
 }
 
-const EXAMPLES: Record<string, string> = {
-  to: '1.30',
-  cluster: 'prod-eu',
-  nodegroup: 'workers',
-  'release-version': '1.30.4-20240917',
-  strategy: 'rolling',
-  'max-unavailable': '2',
-  surge: '3',
-  'drain-timeout': '15m',
-  scenario: 'scenarios/demo.json',
-  context: 'my-cluster',
-  kubeconfig: '~/.kube/config',
-  decide: 'abort',
-  'data-dir': './data',
-  speed: '60',
-};
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
-const RELEASE = /^\d+\.\d+\.\d+-[0-9a-z]{6,16}$/;
-
-export interface TargetArgs {
+export interface TargetArgs extends UpgradeOptions {
+  /** The version again, under its flag's name. */
   to: string;
-  cluster?: string;
-  nodegroup?: string;
-  releaseVersion?: string;
-  strategy?: Strategy;
-  maxUnavailable?: number;
-  surge?: number;
-  drainTimeoutMs?: number;
-  force: boolean;
   json: boolean;
   scenario?: string;
   context?: string;
@@ -236,101 +166,45 @@ export interface TargetArgs {
 
 export interface UpgradeArgs extends TargetArgs {
   yes: boolean;
-  /** Run outside the node group's maintenance windows. */
-  now?: boolean;
   decide?: DecisionChoice;
   dataDir?: string;
   speed?: number;
 }
 
-function str(flags: Flags, name: string): string | undefined {
-  const v = flags[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function wholeNumber(flags: Flags, name: string, max: number): number | undefined {
-  const text = str(flags, name);
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max} (got "${text}")`);
-  return n;
-}
-
-function oneOf<T extends string>(flags: Flags, name: string, allowed: readonly T[]): T | undefined {
-  const v = str(flags, name);
-  if (v === undefined) return undefined;
-  if (!allowed.includes(v as T)) throw new UsageError(`--${name} must be ${allowed.join(' or ')} (got "${v}")`);
-  return v as T;
-}
-
-function name(flags: Flags, flag: string, what: string): string | undefined {
-  const v = str(flags, flag);
-  if (v !== undefined && !NAME.test(v)) throw new UsageError(`--${flag} "${v}" is not ${what} name (letters, digits, - and _)`);
-  return v;
+/** The options of the world the command opens, as given. */
+function worldArgs(values: OptionValues): Pick<TargetArgs, 'scenario' | 'context' | 'kubeconfig'> {
+  return {
+    ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
+    ...(values.context !== undefined ? { context: values.context } : {}),
+    ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
+  };
 }
 
 export function targetArgs(flags: Flags): TargetArgs {
-  const to = str(flags, 'to');
-  if (to === undefined) throw new UsageError('--to is required: the Kubernetes version to upgrade to, e.g. --to 1.30');
-  try {
-    parseVersion(to);
-  } catch (err) {
-    throw new UsageError(`--to: ${errorMessage(err)}`);
-  }
-  const release = str(flags, 'release-version');
-  if (release !== undefined && !RELEASE.test(release)) {
-    throw new UsageError(`--release-version "${release}" is not an AMI release version, e.g. 1.30.4-20240917`);
-  }
-  let drainTimeoutMs: number | undefined;
-  const drain = str(flags, 'drain-timeout');
-  if (drain !== undefined) {
-    try {
-      drainTimeoutMs = parseDurationMs(drain, '--drain-timeout');
-    } catch (err) {
-      throw new UsageError(`${errorMessage(err)}: write it like 90s, 15m, 1h30m`);
-    }
-  }
-  const args: TargetArgs = { to, force: flags.force === true, json: flags.json === true };
-  const set = <K extends keyof TargetArgs>(k: K, v: TargetArgs[K] | undefined) => {
-    if (v !== undefined) args[k] = v;
-  };
-  set('cluster', name(flags, 'cluster', 'a cluster'));
-  set('nodegroup', name(flags, 'nodegroup', 'a node group'));
-  set('releaseVersion', release);
-  set('strategy', oneOf(flags, 'strategy', ['rolling', 'eks'] as const));
-  set('maxUnavailable', wholeNumber(flags, 'max-unavailable', 100));
-  set('surge', wholeNumber(flags, 'surge', 100));
-  set('drainTimeoutMs', drainTimeoutMs);
-  set('scenario', str(flags, 'scenario'));
-  set('context', str(flags, 'context'));
-  set('kubeconfig', str(flags, 'kubeconfig'));
-  return args;
+  const values = readOptionValues(flags);
+  const options = upgradeOptions(values);
+  return { ...options, to: options.version, json: values.json === true, ...worldArgs(values) };
 }
 
 export function resumeArgs(flags: Flags): Partial<UpgradeArgs> {
-  const args: Partial<UpgradeArgs> = { json: flags.json === true };
-  const decide = oneOf(flags, 'decide', ['force', 'skip', 'abort'] as const);
-  if (decide) args.decide = decide;
-  for (const [flag, key] of [['data-dir', 'dataDir'], ['context', 'context'], ['kubeconfig', 'kubeconfig'], ['scenario', 'scenario']] as const) {
-    const v = str(flags, flag);
-    if (v) args[key] = v;
-  }
-  return args;
+  const values = readOptionValues(flags);
+  return {
+    json: values.json === true,
+    ...(values.decide !== undefined ? { decide: values.decide } : {}),
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    ...worldArgs(values),
+  };
 }
 
 export function upgradeArgs(flags: Flags): UpgradeArgs {
-  const args: UpgradeArgs = { ...targetArgs(flags), yes: flags.yes === true, ...(flags.now === true ? { now: true } : {}) };
-  const decide = oneOf(flags, 'decide', ['force', 'skip', 'abort'] as const);
-  if (decide) args.decide = decide;
-  const dataDir = str(flags, 'data-dir');
-  if (dataDir) args.dataDir = dataDir;
-  const speed = str(flags, 'speed');
-  if (speed !== undefined) {
-    const n = Number(speed);
-    if (!Number.isFinite(n) || n <= 0 || n > 1_000_000) throw new UsageError(`--speed must be a number of simulated seconds per real second above 0 (got "${speed}")`);
-    args.speed = n;
-  }
-  return args;
+  const values = readOptionValues(flags);
+  return {
+    ...targetArgs(flags),
+    yes: values.yes === true,
+    ...(values.decide !== undefined ? { decide: values.decide } : {}),
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    ...(values.speed !== undefined ? { speed: values.speed } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

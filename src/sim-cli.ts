@@ -3,8 +3,8 @@
 // Upgrades a simulated world with the real engine and prints one line per event, then the report.
 // --serve-kube serves the world's Kubernetes API on 127.0.0.1:PORT for kubectl while the run goes on,
 // with time at N simulated seconds per real second (--speed, default 60) instead of as fast as possible.
-import { parseArgs } from 'node:util';
-import { formatDuration, parseDurationMs } from './engine/duration.js';
+import { OptionError, parseOptionArgs, quote, readOptionValues, upgradeSettings, type OptionName } from './app/upgrade-options.js';
+import { formatDuration } from './engine/duration.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import type { ProgressEvent } from './engine/events.js';
 import type { DecisionChoice, Strategy } from './engine/run.js';
@@ -14,33 +14,31 @@ export const SIM_USAGE =
   'usage: npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N] ' +
   '[--drain-timeout 15m] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]';
 
+export const SIM_OPTIONS: readonly OptionName[] = [
+  'scenario',
+  'to',
+  'strategy',
+  'max-unavailable',
+  'surge',
+  'drain-timeout',
+  'force',
+  'decide',
+  'json',
+  'quiet',
+  'serve-kube',
+  'speed',
+];
+
 /** Simulated seconds per real second when the API is served and no --speed is given. */
 export const DEFAULT_SPEED = 60;
 
 export async function simMain(argv: string[], out: (line: string) => void = console.log): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      scenario: { type: 'string', default: 'scenarios/demo.json' },
-      to: { type: 'string' },
-      strategy: { type: 'string' },
-      'max-unavailable': { type: 'string' },
-      surge: { type: 'string' },
-      'drain-timeout': { type: 'string' },
-      force: { type: 'boolean', default: false },
-      decide: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', default: false },
-      'serve-kube': { type: 'string' },
-      speed: { type: 'string' },
-    },
-    strict: true,
-  });
-  const strategy = oneOf(values.strategy, ['rolling', 'eks'] as const, '--strategy');
-  const decide = oneOf(values.decide, ['force', 'skip', 'abort'] as const, '--decide');
-  const port = values['serve-kube'] !== undefined ? portNumber(values['serve-kube']) : undefined;
-  const speed = values.speed !== undefined ? positiveNumber(values.speed, '--speed') : port !== undefined ? DEFAULT_SPEED : undefined;
-  const scenario = await loadScenario(values.scenario!);
+  const { raw, positionals } = parseOptionArgs(argv, SIM_OPTIONS);
+  if (positionals.length > 0) throw new OptionError(`unexpected argument ${quote(positionals[0])}: the simulator takes options only`);
+  const values = readOptionValues(raw);
+  const port = values['serve-kube'];
+  const speed = values.speed ?? (port !== undefined ? DEFAULT_SPEED : undefined);
+  const scenario = await loadScenario(values.scenario ?? 'scenarios/demo.json');
   let start: number | undefined;
   const { report } = await simulate({
     ...(speed !== undefined ? { speed } : {}),
@@ -58,13 +56,10 @@ export async function simMain(argv: string[], out: (line: string) => void = cons
         }
       : {}),
     scenario,
-    ...(values.to ? { to: values.to } : {}),
-    ...(strategy ? { strategy: strategy as Strategy } : {}),
-    ...(values['max-unavailable'] ? { maxUnavailable: positiveInt(values['max-unavailable'], '--max-unavailable') } : {}),
-    ...(values.surge ? { surge: positiveInt(values.surge, '--surge') } : {}),
-    ...(values['drain-timeout'] ? { drainTimeoutMs: parseDurationMs(values['drain-timeout'], '--drain-timeout') } : {}),
-    force: values.force,
-    ...(decide ? { decide: decide as DecisionChoice } : {}),
+    ...(values.to !== undefined ? { to: values.to } : {}),
+    ...upgradeSettings(values),
+    force: values.force === true,
+    ...(values.decide !== undefined ? { decide: values.decide } : {}),
     onEvent: values.quiet
       ? undefined
       : (e) => {
@@ -103,36 +98,12 @@ export function reportText(r: SimReport): string {
 
 const sizes = (s: { min: number; max: number; desired: number }) => `min ${s.min} max ${s.max} desired ${s.desired}`;
 
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) throw new UserError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
-  return value as T;
-}
-
-function portNumber(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UserError(`--serve-kube must be a port number (got "${text}")`);
-  return n;
-}
-
-function positiveNumber(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a number above 0 (got "${text}")`);
-  return n;
-}
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a whole number of at least 1 (got "${text}")`);
-  return n;
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   simMain(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
       console.error(`mngbot sim: ${errorMessage(err)}${err instanceof UserError && err.hint ? ` (${err.hint})` : ''}`);
-      if (!(err instanceof UserError)) console.error(SIM_USAGE);
+      if (err instanceof OptionError || !(err instanceof UserError)) console.error(SIM_USAGE);
       process.exit(2);
     },
   );

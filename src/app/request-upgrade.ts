@@ -4,27 +4,20 @@
 import { PlanRefusedError, type Engine } from '../engine/commands.js';
 import { UserError } from '../engine/errors.js';
 import type { AuditEntry, GroupRef } from '../engine/ports.js';
-import type { Actor, Plan, Run, Strategy, UpgradeRequest } from '../engine/run.js';
+import type { Actor, Plan, Run, UpgradeRequest } from '../engine/run.js';
 import { notBeforeFor, windowStart, type WindowStart } from '../schedule/window-gate.js';
 import type { Window } from '../schedule/windows.js';
 import type { ChannelRef, Targets } from './targets.js';
+import { toUpgradeRequest, type UpgradeOptions } from './upgrade-options.js';
 
-/** What a person chose, in any front end's grammar, once parsed. */
-export interface UpgradeChoices {
-  cluster?: string;
-  nodegroup?: string;
-  version: string;
-  releaseVersion?: string;
-  strategy?: Strategy;
-  maxUnavailable?: number;
-  surge?: number;
-  drainTimeoutMs?: number;
+/** What a person chose, in any front end's grammar (app/upgrade-options.ts), once parsed. */
+export type UpgradeChoices = Omit<UpgradeOptions, 'force' | 'now'> & {
   force?: boolean;
   /** Run outside the group's maintenance windows (still after an approval). */
   now?: boolean;
   /** Only show the plan. */
   dryRun?: boolean;
-}
+};
 
 export type UpgradeOutcome =
   | { kind: 'dry-run'; plan: Plan; windows: readonly Window[]; outside: boolean; at: number }
@@ -41,18 +34,7 @@ export interface RequestUpgradeDeps {
 }
 
 /** The one way choices become an UpgradeRequest. */
-export function toRequest(ref: GroupRef, o: UpgradeChoices): UpgradeRequest {
-  return {
-    ref,
-    version: o.version,
-    ...(o.releaseVersion !== undefined ? { releaseVersion: o.releaseVersion } : {}),
-    ...(o.maxUnavailable !== undefined ? { maxUnavailable: o.maxUnavailable } : {}),
-    ...(o.surge !== undefined ? { surge: o.surge } : {}),
-    ...(o.strategy !== undefined ? { strategy: o.strategy } : {}),
-    ...(o.drainTimeoutMs !== undefined ? { drainTimeoutMs: o.drainTimeoutMs } : {}),
-    ...(o.force ? { force: true } : {}),
-  };
-}
+export const toRequest = (ref: GroupRef, o: UpgradeChoices): UpgradeRequest => toUpgradeRequest(ref, { ...o, force: o.force === true });
 
 export interface UpgradeAsk {
   choices: UpgradeChoices;

@@ -1,4 +1,3 @@
-/** A mistake on the command line: exit 2 with the message and the command's usage. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+// The CLI's name for a mistake on the command line (exit 2): the option grammar's own error, so an
+// option refused here is refused in the same words as in Slack.
+export { OptionError as UsageError } from '../app/upgrade-options.js';

@@ -3,6 +3,7 @@
 // opens on a daylight-saving night closes 4 hours later whatever the wall clock says. Windows that
 // overlap or touch (one closes as another opens) count as one open period. Intervals are half-open:
 // open at opensAt, closed again at closesAt.
+import { parseDurationMs } from '../engine/duration.js';
 import { UserError } from '../engine/errors.js';
 import { nextCronTime, parseCron, type CronSpec } from './cron.js';
 import { assertTimeZone, wallClock, zoneAbbreviation } from './zoned-time.js';
@@ -22,7 +23,6 @@ export interface WindowSpan {
 }
 
 const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** A window may last at most this long; longer ones are probably typos ("40h" for "4h"). */
 export const MAX_WINDOW_MS = 7 * DAY_MS;
@@ -32,15 +32,14 @@ export const MAX_WINDOW_MS = 7 * DAY_MS;
  */
 const MAX_MERGE_MS = 8 * DAY_MS;
 
-/** "4h" | "90m" | "20m" | "1h30m" | "2d" → ms. Whole minutes only: windows open on the minute. */
-export function parseDuration(text: string, field = 'duration'): number {
-  const t = typeof text === 'string' ? text.trim().toLowerCase() : '';
-  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/.exec(t);
-  if (!m || t === '') {
-    throw new UserError(`${field}: "${String(text)}" is not a duration`, 'write it like 4h, 90m, 20m or 1h30m');
-  }
-  const ms = Number(m[1] ?? 0) * DAY_MS + Number(m[2] ?? 0) * HOUR_MS + Number(m[3] ?? 0) * MINUTE_MS;
-  if (ms <= 0) throw new UserError(`${field}: "${text}" must be longer than zero`);
+/**
+ * A window's length: the one duration syntax (engine/duration), in whole minutes since windows open on
+ * the minute, and at most MAX_WINDOW_MS.
+ */
+export function windowDurationMs(text: string, field = 'duration'): number {
+  const ms = parseDurationMs(text, field, 'write it like 4h, 90m, 20m or 1h30m');
+  if (ms % MINUTE_MS !== 0) throw new UserError(`${field}: "${text}" is not whole minutes: windows open and close on the minute`, 'write it like 4h, 90m, 20m or 1h30m');
+  if (ms > MAX_WINDOW_MS) throw new UserError(`${field}: "${text}" is longer than 7 days`);
   return ms;
 }
 
@@ -63,8 +62,7 @@ function compile(w: Window, field = 'window'): CompiledWindow {
   } catch (err) {
     throw new UserError(`${field}.cron: ${(err as Error).message}`, (err as UserError).hint);
   }
-  const durationMs = parseDuration(w.duration, `${field}.duration`);
-  if (durationMs > MAX_WINDOW_MS) throw new UserError(`${field}.duration: "${w.duration}" is longer than 7 days`);
+  const durationMs = windowDurationMs(w.duration, `${field}.duration`);
   assertTimeZone(w.timezone, `${field}.timezone`);
   const c = { spec, durationMs, timezone: w.timezone };
   if (compiled.size > 1000) compiled.clear();

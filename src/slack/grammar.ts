@@ -1,38 +1,39 @@
 // /mng text → a typed command, or a usage error that quotes the input. Pure: it starts nothing,
 // looks nothing up (times and zones are checked with the pure functions of schedule/), and never
-// throws, whatever it is given.
+// throws, whatever it is given. Slack's own here: the words, quoting, eksctl's spellings and --at's
+// unquoted cron; what an upgrade option means and accepts is app/upgrade-options', as for the CLI.
+import { NAME, RUN_ID, SCHEDULE_ID } from '../app/names.js';
+import {
+  givenTwice,
+  missingValue,
+  OptionError,
+  isOptionName,
+  OPTIONS,
+  quote,
+  readOptionValues,
+  switchValue,
+  unknownOption,
+  upgradeOptions,
+  upgradeSettings,
+  type OptionName,
+  type RawOptions,
+  type UpgradeOptions as AppUpgradeOptions,
+  type UpgradeSettings,
+} from '../app/upgrade-options.js';
 import type { UserError } from '../engine/errors.js';
-import type { Strategy } from '../engine/run.js';
 import { parseCron } from '../schedule/cron.js';
 import { isOneOff, parseOneOff } from '../schedule/schedules.js';
 import { assertTimeZone } from '../schedule/zoned-time.js';
 
-export interface UpgradeOptions {
-  /** As typed: 1.30, v1.30 or 1.30.4. */
-  version: string;
-  cluster?: string;
-  nodegroup?: string;
-  releaseVersion?: string;
-  maxUnavailable?: number;
-  surge?: number;
-  strategy?: Strategy;
-  drainTimeoutMs?: number;
-  force: boolean;
+export interface UpgradeOptions extends AppUpgradeOptions {
+  /** --dry-run: post the plan without buttons. */
   dryRun: boolean;
-  /** --now: run outside the node group's maintenance windows (still after an approval). Present only when given. */
-  now?: true;
 }
 
 /** /mng schedule upgrade nodegroup …: an upgrade asked for at a time, once or again and again. */
-export interface ScheduleUpgradeOptions {
+export interface ScheduleUpgradeOptions extends Omit<UpgradeSettings, 'releaseVersion'> {
   /** As typed; absent: the group's current version (each firing takes its latest AMI release). */
   version?: string;
-  cluster?: string;
-  nodegroup?: string;
-  maxUnavailable?: number;
-  surge?: number;
-  strategy?: Strategy;
-  drainTimeoutMs?: number;
   force: boolean;
   /** A five-field cron ("0 2 * * SAT") or an ISO time ("2025-04-12T02:00", "2025-04-12T00:00Z"). */
   at: string;
@@ -99,87 +100,71 @@ export const ALL_USAGE = [
 ].join('\n');
 
 const MAX_INPUT = 2000;
-const VERSION = /^v?1\.\d{1,2}(\.\d{1,3})?$/;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
-/** AL2/AL2023 "1.30.0-20240625", Bottlerocket "1.20.3-5d4ec6a7". */
-const RELEASE = /^\d+\.\d+\.\d+-[0-9a-z]{6,16}$/;
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 /** One field of a cron as typed: digits, names, *, /, ",", "-". */
 const CRON_FIELD = /^[0-9A-Za-z*/,-]+$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_CLOCK = /^\d{1,2}:\d{2}/;
 export const DEFAULT_AUDIT_LIMIT = 20;
 export const MAX_AUDIT_LIMIT = 200;
-const DURATION = /^(\d{1,4}h)?(\d{1,5}m)?(\d{1,6}s)?$/;
-const MAX_DRAIN_TIMEOUT_MS = 24 * 3_600_000;
 
-type OptionKey =
-  | 'cluster'
-  | 'nodegroup'
-  | 'version'
-  | 'releaseVersion'
-  | 'maxUnavailable'
-  | 'surge'
-  | 'strategy'
-  | 'drainTimeout'
-  | 'force'
-  | 'dryRun'
-  | 'now'
-  | 'at'
-  | 'timezone';
+/** The upgrade options, and the options only /mng has: a schedule's time and zone, and --dry-run. */
+type OptionKey = OptionName | 'dry-run' | 'at' | 'timezone';
 
 /** Every spelling we accept, ours and eksctl's, to the option it means. */
-const OPTIONS: Record<string, { key: OptionKey; flag?: true }> = {
-  cluster: { key: 'cluster' },
-  nodegroup: { key: 'nodegroup' },
-  name: { key: 'nodegroup' },
-  'kubernetes-version': { key: 'version' },
-  'release-version': { key: 'releaseVersion' },
-  'max-unavailable': { key: 'maxUnavailable' },
-  surge: { key: 'surge' },
-  strategy: { key: 'strategy' },
-  'drain-timeout': { key: 'drainTimeout' },
-  force: { key: 'force', flag: true },
-  'force-upgrade': { key: 'force', flag: true },
-  'dry-run': { key: 'dryRun', flag: true },
-  now: { key: 'now', flag: true },
-  at: { key: 'at' },
-  timezone: { key: 'timezone' },
-  tz: { key: 'timezone' },
+const SPELLINGS: Record<string, OptionKey> = {
+  to: 'to',
+  'kubernetes-version': 'to',
+  cluster: 'cluster',
+  nodegroup: 'nodegroup',
+  name: 'nodegroup',
+  'release-version': 'release-version',
+  'max-unavailable': 'max-unavailable',
+  surge: 'surge',
+  strategy: 'strategy',
+  'drain-timeout': 'drain-timeout',
+  force: 'force',
+  'force-upgrade': 'force',
+  'dry-run': 'dry-run',
+  now: 'now',
+  at: 'at',
+  timezone: 'timezone',
+  tz: 'timezone',
 };
 
+const isSwitch = (key: OptionKey) => key === 'dry-run' || (isOptionName(key) && OPTIONS[key].type === 'boolean');
+
 const UPGRADE_KEYS: ReadonlySet<OptionKey> = new Set<OptionKey>([
+  'to',
   'cluster',
   'nodegroup',
-  'version',
-  'releaseVersion',
-  'maxUnavailable',
+  'release-version',
+  'max-unavailable',
   'surge',
   'strategy',
-  'drainTimeout',
+  'drain-timeout',
   'force',
-  'dryRun',
+  'dry-run',
   'now',
 ]);
 const SCHEDULE_KEYS: ReadonlySet<OptionKey> = new Set<OptionKey>([
+  'to',
   'cluster',
   'nodegroup',
-  'version',
-  'maxUnavailable',
+  'max-unavailable',
   'surge',
   'strategy',
-  'drainTimeout',
+  'drain-timeout',
   'force',
   'at',
   'timezone',
 ]);
 /** Options that exist but mean nothing for a schedule: say why rather than "unknown". */
 const NOT_FOR_SCHEDULES: Partial<Record<OptionKey, string>> = {
-  releaseVersion: 'a schedule takes the latest AMI release of its version each time it fires; pin a release with /mng upgrade',
-  dryRun: 'to see the plan, use /mng upgrade … --dry-run',
+  'release-version': 'a schedule takes the latest AMI release of its version each time it fires; pin a release with /mng upgrade',
+  'dry-run': 'to see the plan, use /mng upgrade … --dry-run',
   now: 'a schedule runs at its own time: use --at, or /mng upgrade … --now',
 };
+const EXAMPLES: Partial<Record<OptionKey, string>> = { at: '"0 2 * * SAT"', timezone: 'Europe/Berlin' };
 
 class UsageError {
   constructor(
@@ -211,8 +196,6 @@ function tokenize(text: string): string[] {
   for (const m of text.matchAll(re)) tokens.push(m[0].replace(/"([^"]*)"/g, '$1'));
   return tokens;
 }
-
-const quote = (s: string) => `"${s.length > 60 ? `${s.slice(0, 57)}…` : s}"`;
 
 export function parseCommand(text: unknown): ParseResult {
   const raw = typeof text === 'string' ? text : '';
@@ -279,48 +262,53 @@ function runId(token: string, usage: string): string {
 }
 
 interface ReadOptions {
+  /** Each option's value as typed; a switch's "true" or "false". */
   seen: Map<OptionKey, string>;
+  /** How each option was written ("--name" for --nodegroup), to name it as the person did. */
+  spelled: Map<OptionKey, string>;
   positional: string[];
 }
 
+const exampleOf = (key: OptionKey): string | undefined => {
+  const spec = isOptionName(key) ? OPTIONS[key] : undefined;
+  return spec?.type === 'string' ? spec.example : EXAMPLES[key];
+};
+
 /** Reads --options (space or = form) and positional words; only the keys allowed here. */
-function readOptions(args: string[], allowed: ReadonlySet<OptionKey>, usage: string, refusals: Partial<Record<OptionKey, string>> = {}): ReadOptions {
+function readOptions(args: string[], allowed: ReadonlySet<OptionKey>, refusals: Partial<Record<OptionKey, string>> = {}): ReadOptions {
   const seen = new Map<OptionKey, string>();
+  const spelled = new Map<OptionKey, string>();
   const positional: string[] = [];
+  const known = Object.keys(SPELLINGS).filter((k) => allowed.has(SPELLINGS[k]));
   for (let i = 0; i < args.length; i++) {
     const token = args[i];
     if (!token.startsWith('-')) {
       positional.push(token);
       continue;
     }
-    if (!token.startsWith('--') || token.length < 3) throw new UsageError(`${quote(token)} is not an option; options start with "--"`, usage);
+    if (!token.startsWith('--') || token.length < 3) throw unknownOption(token, known);
     const eq = token.indexOf('=');
     const name = (eq >= 0 ? token.slice(2, eq) : token.slice(2)).toLowerCase();
-    const spec = Object.prototype.hasOwnProperty.call(OPTIONS, name) ? OPTIONS[name] : undefined;
-    if (spec && !allowed.has(spec.key)) {
-      const why = refusals[spec.key];
-      if (why) throw new UsageError(`--${name} does not apply here: ${why}`, usage);
+    const key = Object.hasOwn(SPELLINGS, name) ? SPELLINGS[name] : undefined;
+    if (key && !allowed.has(key)) {
+      const why = refusals[key];
+      if (why) throw new OptionError(`--${name} does not apply here: ${why}`);
     }
-    if (!spec || !allowed.has(spec.key)) throw new UsageError(`unknown option ${quote(`--${name}`)}`, usage);
+    if (!key || !allowed.has(key)) throw unknownOption(`--${name}`, known);
+    const example = exampleOf(key);
     let value: string;
-    if (spec.flag) {
-      if (eq >= 0) {
-        const v = token.slice(eq + 1).toLowerCase();
-        if (v !== 'true' && v !== 'false') throw new UsageError(`--${name} is a switch: give it alone, or as --${name}=true|false`, usage);
-        value = v;
-      } else {
-        value = 'true';
-      }
+    if (isSwitch(key)) {
+      value = eq >= 0 ? String(switchValue(name, token.slice(eq + 1))) : 'true';
     } else if (eq >= 0) {
       value = token.slice(eq + 1);
-      if (value === '') throw new UsageError(`--${name} needs a value after "="`, usage);
+      if (value === '') throw missingValue(name, { afterEquals: true, ...(example ? { example } : {}) });
     } else {
       const next = args[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value`, usage);
+      if (next === undefined || next.startsWith('--')) throw missingValue(name, example ? { example } : {});
       value = next;
       i++;
     }
-    if (spec.key === 'at') {
+    if (key === 'at') {
       // Unquoted times: "--at 0 2 * * SAT" (a cron's five fields) and "--at 2025-04-12 02:00".
       if (ISO_DATE.test(value) && ISO_CLOCK.test(args[i + 1] ?? '')) {
         value = `${value} ${args[++i]}`;
@@ -330,11 +318,22 @@ function readOptions(args: string[], allowed: ReadonlySet<OptionKey>, usage: str
         value = fields.join(' ');
       }
     }
-    const previous = seen.get(spec.key);
-    if (previous !== undefined && previous !== value) throw new UsageError(`--${name} is given twice (${quote(previous)} and ${quote(value)})`, usage);
-    seen.set(spec.key, value);
+    const previous = seen.get(key);
+    if (previous !== undefined && previous !== value) throw givenTwice(name, previous, value);
+    seen.set(key, value);
+    spelled.set(key, `--${name}`);
   }
-  return { seen, positional };
+  return { seen, spelled, positional };
+}
+
+/** Option errors become usage errors with this command's usage. */
+function withUsage<T>(usage: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof OptionError) throw new UsageError(err.message, usage);
+    throw err;
+  }
 }
 
 /** "upgrade nodegroup" or "ng"; the rest of the tokens. */
@@ -345,70 +344,38 @@ function nodegroupWord(tokens: string[], verb: string, usage: string): string[] 
   return args;
 }
 
-/** The version from the positional word or --kubernetes-version; undefined when neither is given. */
-function versionOf({ seen, positional }: ReadOptions, usage: string): string | undefined {
-  if (positional.length > 1) throw new UsageError(`expected one version, got ${positional.map(quote).join(' and ')}`, usage);
+/**
+ * The shared options as the option table reads them: the version from the positional word or
+ * --to/--kubernetes-version, each named as it was written.
+ */
+function sharedOptions({ seen, spelled, positional }: ReadOptions) {
+  if (positional.length > 1) throw new OptionError(`expected one version, got ${positional.map(quote).join(' and ')}`);
   const [versionArg] = positional;
-  const optVersion = seen.get('version');
+  const optVersion = seen.get('to');
   if (versionArg !== undefined && optVersion !== undefined && versionArg !== optVersion) {
-    throw new UsageError(`two versions given: ${quote(versionArg)} and --kubernetes-version=${optVersion}`, usage);
+    throw new OptionError(`two versions given: ${quote(versionArg)} and ${spelled.get('to')}=${optVersion}`);
   }
-  const version = versionArg ?? optVersion;
-  if (version !== undefined && !VERSION.test(version)) throw new UsageError(`${quote(version)} is not a Kubernetes version (like 1.30)`, usage);
-  return version;
-}
-
-type CommonOptions = Pick<UpgradeOptions, 'cluster' | 'nodegroup' | 'maxUnavailable' | 'surge' | 'strategy' | 'drainTimeoutMs'>;
-
-/** The options upgrade and schedule upgrade share, checked. */
-function commonOptions(seen: Map<OptionKey, string>, usage: string): CommonOptions {
-  const out: CommonOptions = {};
-  const cluster = seen.get('cluster');
-  if (cluster !== undefined) {
-    if (!NAME.test(cluster)) throw new UsageError(`${quote(cluster)} is not a cluster name`, usage);
-    out.cluster = cluster;
+  const raw: RawOptions = {};
+  const labels: Partial<Record<OptionName, string>> = {};
+  for (const [key, value] of seen) {
+    if (!isOptionName(key)) continue;
+    raw[key] = OPTIONS[key].type === 'boolean' ? value === 'true' : value;
+    labels[key] = spelled.get(key)!;
   }
-  const nodegroup = seen.get('nodegroup');
-  if (nodegroup !== undefined) {
-    if (!NAME.test(nodegroup)) throw new UsageError(`${quote(nodegroup)} is not a node group name`, usage);
-    out.nodegroup = nodegroup;
+  if (versionArg !== undefined) {
+    raw.to = versionArg;
+    labels.to = 'version';
   }
-  const k = seen.get('maxUnavailable');
-  if (k !== undefined) out.maxUnavailable = wholeNumber(k, '--max-unavailable', 1, 100, usage);
-  const surge = seen.get('surge');
-  if (surge !== undefined) out.surge = wholeNumber(surge, '--surge', 1, 100, usage);
-  const strategy = seen.get('strategy');
-  if (strategy !== undefined) {
-    const s = strategy.toLowerCase();
-    if (s !== 'rolling' && s !== 'eks') throw new UsageError(`--strategy is rolling or eks, not ${quote(strategy)}`, usage);
-    out.strategy = s;
-  }
-  const drain = seen.get('drainTimeout');
-  if (drain !== undefined) out.drainTimeoutMs = drainTimeout(drain, usage);
-  return out;
+  return readOptionValues(raw, labels);
 }
 
 function parseUpgrade(tokens: string[]): UpgradeOptions {
   const usage = `${USAGE.upgrade}\n${USAGE.upgradeEksctl}`;
-  const read = readOptions(nodegroupWord(tokens, 'upgrade', usage), UPGRADE_KEYS, usage);
-  const version = versionOf(read, usage);
-  if (version === undefined) throw new UsageError('which version? e.g. "upgrade nodegroup 1.30"', usage);
-  const { seen } = read;
-  const common = commonOptions(seen, usage);
-  const out: UpgradeOptions = { version, force: seen.get('force') === 'true', dryRun: seen.get('dryRun') === 'true' };
-  if (common.cluster !== undefined) out.cluster = common.cluster;
-  if (common.nodegroup !== undefined) out.nodegroup = common.nodegroup;
-  const release = seen.get('releaseVersion');
-  if (release !== undefined) {
-    if (!RELEASE.test(release)) throw new UsageError(`${quote(release)} is not an AMI release version (like 1.30.0-20240625)`, usage);
-    out.releaseVersion = release;
-  }
-  if (common.maxUnavailable !== undefined) out.maxUnavailable = common.maxUnavailable;
-  if (common.surge !== undefined) out.surge = common.surge;
-  if (common.strategy !== undefined) out.strategy = common.strategy;
-  if (common.drainTimeoutMs !== undefined) out.drainTimeoutMs = common.drainTimeoutMs;
-  if (seen.get('now') === 'true') out.now = true;
-  return out;
+  return withUsage(usage, () => {
+    const read = readOptions(nodegroupWord(tokens, 'upgrade', usage), UPGRADE_KEYS);
+    if (read.positional.length === 0 && !read.seen.has('to')) throw new OptionError('which version? e.g. "upgrade nodegroup 1.30"');
+    return { ...upgradeOptions(sharedOptions(read)), dryRun: read.seen.get('dry-run') === 'true' };
+  });
 }
 
 function parseSchedule(rest: string[]): MngCommand {
@@ -438,31 +405,36 @@ function parseSchedule(rest: string[]): MngCommand {
 
 function parseScheduleUpgrade(tokens: string[]): ScheduleUpgradeOptions {
   const usage = USAGE.scheduleUpgrade;
-  const read = readOptions(nodegroupWord(tokens, 'schedule upgrade', usage), SCHEDULE_KEYS, usage, NOT_FOR_SCHEDULES);
-  const version = versionOf(read, usage);
-  const { seen } = read;
-  const at = seen.get('at')?.trim();
-  if (at === undefined || at === '') throw new UsageError('when? add --at with a cron ("0 2 * * SAT") or a time (2025-04-12T02:00)', usage);
-  const timezone = seen.get('timezone');
-  if (timezone !== undefined) {
-    try {
-      assertTimeZone(timezone, '--timezone');
-    } catch (err) {
-      throw new UsageError((err as Error).message, usage);
+  return withUsage(usage, () => {
+    const read = readOptions(nodegroupWord(tokens, 'schedule upgrade', usage), SCHEDULE_KEYS, NOT_FOR_SCHEDULES);
+    const values = sharedOptions(read);
+    const { seen } = read;
+    const at = seen.get('at')?.trim();
+    if (at === undefined || at === '') throw new OptionError('when? add --at with a cron ("0 2 * * SAT") or a time (2025-04-12T02:00)');
+    const timezone = seen.get('timezone');
+    if (timezone !== undefined) {
+      try {
+        assertTimeZone(timezone, '--timezone');
+      } catch (err) {
+        throw new OptionError((err as Error).message);
+      }
     }
-  }
-  try {
-    if (isOneOff(at)) parseOneOff(at, timezone ?? 'UTC', '--at');
-    else parseCron(at);
-  } catch (err) {
-    const hint = (err as UserError).hint;
-    const message = (err as Error).message;
-    throw new UsageError(`${message.startsWith('--at') ? '' : '--at: '}${message}${hint ? ` (${hint})` : ''}`, usage);
-  }
-  const out: ScheduleUpgradeOptions = { ...(version !== undefined ? { version } : {}), force: seen.get('force') === 'true', at };
-  Object.assign(out, commonOptions(seen, usage));
-  if (timezone !== undefined) out.timezone = timezone;
-  return out;
+    try {
+      if (isOneOff(at)) parseOneOff(at, timezone ?? 'UTC', '--at');
+      else parseCron(at);
+    } catch (err) {
+      const hint = (err as UserError).hint;
+      const message = (err as Error).message;
+      throw new OptionError(`${message.startsWith('--at') ? '' : '--at: '}${message}${hint ? ` (${hint})` : ''}`);
+    }
+    return {
+      ...(values.to !== undefined ? { version: values.to } : {}),
+      force: values.force === true,
+      at,
+      ...upgradeSettings(values),
+      ...(timezone !== undefined ? { timezone } : {}),
+    };
+  });
 }
 
 function parseHistory(rest: string[]): MngCommand {
@@ -489,13 +461,4 @@ function wholeNumber(text: string, option: string, min: number, max: number, usa
   const n = Number(text);
   if (n < min || n > max) throw new UsageError(`${option} must be from ${min} to ${max}, got ${n}`, usage);
   return n;
-}
-
-function drainTimeout(text: string, usage: string): number {
-  const t = text.toLowerCase();
-  const m = DURATION.exec(t);
-  if (!m || t === '') throw new UsageError(`--drain-timeout needs a duration like 90s, 20m or 1h30m, got ${quote(text)}`, usage);
-  const ms = (Number(m[1]?.slice(0, -1) ?? 0) * 3600 + Number(m[2]?.slice(0, -1) ?? 0) * 60 + Number(m[3]?.slice(0, -1) ?? 0)) * 1000;
-  if (ms < 10_000 || ms > MAX_DRAIN_TIMEOUT_MS) throw new UsageError(`--drain-timeout must be from 10s to 24h, got ${quote(text)}`, usage);
-  return ms;
 }

@@ -6,7 +6,7 @@ import {
   describeOpening,
   isOpen,
   nextOpening,
-  parseDuration,
+  windowDurationMs,
   validateWindows,
   type Window,
 } from '../../src/schedule/windows.js';
@@ -17,20 +17,20 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 const span = (s: { opensAt: number; closesAt: number } | undefined) => s && [iso(s.opensAt), iso(s.closesAt)];
 const MIN = 60_000;
 
-describe('parseDuration', () => {
+describe('windowDurationMs', () => {
   it('reads hours, minutes, days and combinations', () => {
-    expect(parseDuration('4h')).toBe(4 * 3_600_000);
-    expect(parseDuration('90m')).toBe(90 * MIN);
-    expect(parseDuration('20m')).toBe(20 * MIN);
-    expect(parseDuration('1h30m')).toBe(90 * MIN);
-    expect(parseDuration(' 2D ')).toBe(48 * 3_600_000);
+    expect(windowDurationMs('4h')).toBe(4 * 3_600_000);
+    expect(windowDurationMs('90m')).toBe(90 * MIN);
+    expect(windowDurationMs('20m')).toBe(20 * MIN);
+    expect(windowDurationMs('1h30m')).toBe(90 * MIN);
+    expect(windowDurationMs(' 2D ')).toBe(48 * 3_600_000);
   });
   it('says what is wrong', () => {
-    expect(() => parseDuration('4x')).toThrow('duration: "4x" is not a duration');
-    expect(() => parseDuration('')).toThrow(UserError);
-    expect(() => parseDuration('30m1h')).toThrow(/not a duration/);
-    expect(() => parseDuration('0m')).toThrow('duration: "0m" must be longer than zero');
-    expect(() => parseDuration('90s', 'windows[0].duration')).toThrow(/^windows\[0\]\.duration: "90s"/);
+    expect(() => windowDurationMs('4x')).toThrow('duration: "4x" is not a duration');
+    expect(() => windowDurationMs('')).toThrow(UserError);
+    expect(() => windowDurationMs('30m1h')).toThrow(/not a duration/);
+    expect(() => windowDurationMs('0m')).toThrow('duration: "0m" must be longer than zero');
+    expect(() => windowDurationMs('90s', 'windows[0].duration')).toThrow(/^windows\[0\]\.duration: "90s"/);
   });
 });
 
