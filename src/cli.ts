@@ -75,12 +75,13 @@ ${TARGET_OPTIONS}`;
 export const UPGRADE_USAGE = `usage: mngbot upgrade ${TARGET_USAGE} [--now] [--yes] [--decide force|skip|abort] [--data-dir DIR] [--speed N]
 
 Shows the plan, asks "Proceed? [y/N]", then upgrades the node group, printing a line per change and
-the report at the end. Ctrl-C cancels the run and waits while mngbot puts back what it changed; a
+the report at the end. A node group with maintenance windows (MNG_CONFIG) waits for the next one,
+as the bot's runs do. Ctrl-C cancels the run and waits while mngbot puts back what it changed; a
 second Ctrl-C exits at once and leaves the run as it is.
 
 Options:
 ${TARGET_OPTIONS}
-  --now                     start at once, outside the node group's maintenance windows
+  --now                     start at once, outside the node group's maintenance windows (audited)
   -y, --yes                 do not ask; needed when stdin is not a terminal (CI)
   --decide CHOICE           force, skip or abort: the answer when a drain is blocked (a
                             PodDisruptionBudget allowed no eviction for the drain timeout). Without
@@ -294,7 +295,7 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`mngbot ${command}: ${err.message}`);
-      io.err(command === 'resume' ? RESUME_USAGE.split('\n')[0] : `usage: mngbot ${command} ${command === 'plan' ? TARGET_USAGE : `${TARGET_USAGE} [--yes] [--now] [--decide force|skip|abort] [--data-dir DIR] [--speed N]`}`);
+      io.err((command === 'resume' ? RESUME_USAGE : command === 'plan' ? PLAN_USAGE : UPGRADE_USAGE).split('\n')[0]);
       io.err(`(mngbot ${command} --help explains every option)`);
       return EXIT_USAGE;
     }
