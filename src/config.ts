@@ -3,12 +3,11 @@
 // The schemas, and the types they give, are in config/.
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import type { GroupRef } from './engine/ports.js';
 import type { SelfPod } from './engine/step-context.js';
 import type { LogLevel } from './log.js';
 import type { Window } from './schedule/windows.js';
-import { envSchema, type SlackSettings, type WorldConfig } from './config/env-schema.js';
+import { envSchema, type EnvSettings, type SlackSettings, type WorldConfig } from './config/env-schema.js';
 import { fileConfigSchema, type ClusterConfig, type FileConfig, type FileDefaults } from './config/file-schema.js';
 import { firstIssue, keyPath } from './config/zod-issues.js';
 
@@ -56,10 +55,14 @@ export class ConfigError extends Error {
 
 /** Validates a parsed configuration file. */
 export function parseConfigObject(raw: unknown): FileConfig {
+  return checkFile(raw, (key) => key);
+}
+
+function checkFile(raw: unknown, named: (key: string) => string): FileConfig {
   const parsed = fileConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const { path, message } = firstIssue(parsed.error);
-  throw new ConfigError(keyPath(path), message);
+  throw new ConfigError(named(keyPath(path)), message);
 }
 
 /** Parses YAML or JSON text (YAML reads both); `source` names the file in errors. */
@@ -70,10 +73,7 @@ export function parseConfigText(text: string, source: string): FileConfig {
   } catch (err) {
     throw new ConfigError('MNG_CONFIG', `${source} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
   }
-  const parsed = fileConfigSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const { path, message } = firstIssue(parsed.error);
-  throw new ConfigError(`${source}: ${keyPath(path) || '(top)'}`, message);
+  return checkFile(raw, (key) => `${source}: ${key || '(top)'}`);
 }
 
 export type WindowsSource = 'nodegroup' | 'cluster' | 'global' | 'none';
@@ -101,7 +101,7 @@ export interface LoadOptions {
 }
 
 /** The environment's settings; a ConfigError names the variable ("MNG_APPROVERS: item 2: …" inside a list). */
-function parseEnv(env: Env): z.output<typeof envSchema> {
+function parseEnv(env: Env): EnvSettings {
   const parsed = envSchema.safeParse(env);
   if (parsed.success) return parsed.data;
   const { path, message } = firstIssue(parsed.error);
