@@ -11,6 +11,8 @@ export const DEFAULT_DATA_DIR = './data';
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
+// Keys are the variables' names, quoted as names are (test/deploy finds every variable the manifests set here).
+
 const wholeNumberText = (min: number, max: number) =>
   z
     .string()
@@ -27,9 +29,9 @@ const httpUrl = z
 
 const simWorld = z
   .object({
-    MNG_WORLD: z.literal('sim'),
-    MNG_SCENARIO: z.string({ error: 'expected the path of a scenario file (MNG_WORLD=sim runs against the simulator)' }),
-    MNG_SIM_SPEED: z
+    'MNG_WORLD': z.literal('sim'),
+    'MNG_SCENARIO': z.string({ error: 'expected the path of a scenario file (MNG_WORLD=sim runs against the simulator)' }),
+    'MNG_SIM_SPEED': z
       .string()
       .refine((v) => {
         const n = Number(v);
@@ -42,39 +44,39 @@ const simWorld = z
 
 const awsWorld = z
   .object({
-    MNG_WORLD: z.literal('aws'),
+    'MNG_WORLD': z.literal('aws'),
     /** A simulated cloud's /world/clock: the bot's clock then runs at the world's pace (npm run world). */
-    MNG_CLOCK_URL: httpUrl.optional(),
+    'MNG_CLOCK_URL': httpUrl.optional(),
   })
   .transform((e) => ({ world: { kind: 'aws' as const, ...(e.MNG_CLOCK_URL ? { clockUrl: e.MNG_CLOCK_URL.replace(/\/$/, '') } : {}) } }));
 
 const settings = z
   .object({
-    SLACK_SOCKET_MODE: z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'], ...expected('true or false') }).default(false),
-    PORT: wholeNumberText(0, 65535).default(DEFAULT_PORT),
+    'SLACK_SOCKET_MODE': z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'], ...expected('true or false') }).default(false),
+    'PORT': wholeNumberText(0, 65535).default(DEFAULT_PORT),
     /** Base URL of the Web API: a fake in tests and the demo. */
-    SLACK_API_URL: httpUrl.optional(),
+    'SLACK_API_URL': httpUrl.optional(),
     // Secrets: a message never shows them.
-    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'expected a bot token starting with "xoxb-"').optional(),
-    SLACK_SIGNING_SECRET: z.string().optional(),
-    SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'expected an app-level token starting with "xapp-"').optional(),
-    MNG_LOG_LEVEL: z
+    'SLACK_BOT_TOKEN': z.string().regex(/^xox[bp]-/, 'expected a bot token starting with "xoxb-"').optional(),
+    'SLACK_SIGNING_SECRET': z.string().optional(),
+    'SLACK_APP_TOKEN': z.string().startsWith('xapp-', 'expected an app-level token starting with "xapp-"').optional(),
+    'MNG_LOG_LEVEL': z
       .custom<LogLevel>((v) => (LOG_LEVELS as readonly unknown[]).includes(v), expected(`one of ${LOG_LEVELS.join(', ')}`))
       .default('info'),
-    MNG_CONFIG: z.string().optional(),
+    'MNG_CONFIG': z.string().optional(),
     /** Approvers on top of the file's: Slack user ids, comma-separated. */
-    MNG_APPROVERS: z
+    'MNG_APPROVERS': z
       .string()
       .transform((v) => v.split(',').map((s) => s.trim()))
       .pipe(z.array(z.string().regex(USER_ID, expected('a Slack user id like "U0123ABC"'))))
       .default([]),
     // Where this mngbot runs, from the downward API.
-    MNG_NODE_NAME: z.string().optional(),
-    MNG_POD_NAME: z.string().optional(),
-    MNG_POD_NAMESPACE: z.string().optional(),
-    MNG_DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
-    MNG_RUN_RETENTION_DAYS: wholeNumberText(1, 100_000).default(DEFAULT_RUN_RETENTION_DAYS),
-    MNG_AUDIT_RETENTION_DAYS: wholeNumberText(1, 100_000).default(DEFAULT_AUDIT_RETENTION_DAYS),
+    'MNG_NODE_NAME': z.string().optional(),
+    'MNG_POD_NAME': z.string().optional(),
+    'MNG_POD_NAMESPACE': z.string().optional(),
+    'MNG_DATA_DIR': z.string().default(DEFAULT_DATA_DIR),
+    'MNG_RUN_RETENTION_DAYS': wholeNumberText(1, 100_000).default(DEFAULT_RUN_RETENTION_DAYS),
+    'MNG_AUDIT_RETENTION_DAYS': wholeNumberText(1, 100_000).default(DEFAULT_AUDIT_RETENTION_DAYS),
   })
   .superRefine((e, ctx) => {
     if ((e.MNG_POD_NAME === undefined) !== (e.MNG_POD_NAMESPACE === undefined)) {
