@@ -3,15 +3,12 @@ import { z } from 'zod';
 import type { SelfPod } from '../engine/step-context.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RUN_RETENTION_DAYS } from '../store/retention.js';
+import { USER_ID } from './file-schema.js';
 import { expected, shown } from './zod-issues.js';
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_SIM_SPEED = 60;
 export const DEFAULT_DATA_DIR = './data';
-
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-
-// Keys are the variables' names, quoted as names are (test/deploy finds every variable the manifests set here).
 
 const wholeNumberText = (min: number, max: number) =>
   z
@@ -27,6 +24,7 @@ const httpUrl = z
     return href.endsWith('/') ? href : `${href}/`;
   });
 
+// Keys are the variables' names, quoted as names are (test/deploy finds every variable the manifests set here).
 const simWorld = z
   .object({
     'MNG_WORLD': z.literal('sim'),

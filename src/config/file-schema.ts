@@ -23,7 +23,8 @@ import type { Strategy } from '../engine/run.js';
 import { validateWindows, type Window } from '../schedule/windows.js';
 import { expected, shown, strictObject } from './zod-issues.js';
 
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+/** A Slack user id, as the file's approvers and MNG_APPROVERS give them. */
+export const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const GROUP_ID = /^S[A-Z0-9]{2,}$/;
 const CHANNEL = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{2,})$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
