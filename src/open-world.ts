@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { EKSClient } from '@aws-sdk/client-eks';
 import type { AwsClientOptions } from './aws/clients.js';
-import type { ClusterConfig as AwsClusterSettings, SelfManagedGroupConfig } from './aws/eks-node-groups.js';
+import type { EksClusterSettings } from './aws/eks-node-groups.js';
 import type { ClusterConfig, WorldConfig } from './config.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import type { Clock, Cluster, ClusterEvent, ClusterWatch, NodeGroups } from './engine/ports.js';
@@ -59,16 +59,6 @@ export interface OpenedWorld {
   /** Closes connections; the world cannot be used afterwards. */
   close(): Promise<void>;
 }
-
-/**
- * Extra per-cluster settings the AWS adapter understands, read when the configuration carries them
- * (config.ts does not validate them yet).
- */
-type ClusterSettings = ClusterConfig & {
-  roleArn?: string;
-  externalId?: string;
-  selfManaged?: Record<string, SelfManagedGroupConfig>;
-};
 
 export const SERVICE_ACCOUNT_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
 
@@ -126,8 +116,8 @@ async function openAws(world: Extract<WorldConfig, { kind: 'aws' }>, configured:
   ]);
   const env = opts.env ?? process.env;
   const log = opts.log;
-  const settings: Record<string, AwsClusterSettings> = {};
-  for (const c of configured as ClusterSettings[]) {
+  const settings: Record<string, EksClusterSettings> = {};
+  for (const c of configured) {
     settings[c.name] = {
       region: regionOf(c, env),
       ...(c.roleArn ? { roleArn: c.roleArn } : {}),

@@ -17,6 +17,7 @@ import {
   UpdateNodegroupVersionCommand,
   type Nodegroup,
 } from '@aws-sdk/client-eks';
+import type { ClusterConfig, SelfManagedGroup } from '../config/file-schema.js';
 import { UserError } from '../engine/errors.js';
 import type {
   ClusterInfo,
@@ -35,28 +36,11 @@ import { amiFamily, identifyImage, resolveImageRelease } from './images.js';
 import { describeLaunchTemplateVersion, ensureImageVersion } from './launch-templates.js';
 import { asgLaunchTemplate, asgSummary, instanceImages } from './auto-scaling.js';
 
-export interface SelfManagedGroupConfig {
-  asgName: string;
-  /** An EKS amiType naming the image family, e.g. AL2023_x86_64_STANDARD; CUSTOM for your own AMIs. */
-  amiType: string;
-  /** Used when the image's name does not tell (custom AMIs). */
-  version?: string;
-  releaseVersion?: string;
-  /** Nodes replaced at a time; 1 when unset. */
-  maxUnavailable?: number;
-}
-
-export interface ClusterConfig {
-  region: string;
-  /** Assumed through STS for every call on this cluster: one bot, several accounts. */
-  roleArn?: string;
-  externalId?: string;
-  /** Self-managed node groups by name; EKS does not know them. */
-  selfManaged?: Record<string, SelfManagedGroupConfig>;
-}
+/** A configured cluster as the adapter needs it: the configuration's own fields, its region resolved (the file's, else AWS_REGION). */
+export type EksClusterSettings = Pick<ClusterConfig, 'roleArn' | 'externalId' | 'selfManaged'> & { region: string };
 
 export interface EksNodeGroupsOptions extends AwsClientOptions {
-  clusters: Record<string, ClusterConfig>;
+  clusters: Record<string, EksClusterSettings>;
   /** Where the EKS-optimized image parameters live; AWS publishes them under /aws/service. Mirrors use their own. */
   ssmPrefix?: string;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
@@ -64,17 +48,17 @@ export interface EksNodeGroupsOptions extends AwsClientOptions {
 
 interface ClusterHandle {
   name: string;
-  config: ClusterConfig;
+  config: EksClusterSettings;
   clients: RegionClients;
 }
 
 type Group =
   | { managed: true; ref: GroupRef; cluster: ClusterHandle; asgName: string }
-  | { managed: false; ref: GroupRef; cluster: ClusterHandle; asgName: string; config: SelfManagedGroupConfig };
+  | { managed: false; ref: GroupRef; cluster: ClusterHandle; asgName: string; config: SelfManagedGroup };
 
 const TERMINAL_STATES = /^(Terminating|Terminated)/;
 
-function selfManaged(config: ClusterConfig, name: string): SelfManagedGroupConfig | undefined {
+function selfManaged(config: EksClusterSettings, name: string): SelfManagedGroup | undefined {
   return config.selfManaged && Object.hasOwn(config.selfManaged, name) ? config.selfManaged[name] : undefined;
 }
 
@@ -475,7 +459,7 @@ export class EksNodeGroups implements NodeGroups {
     return asg;
   }
 
-  private async describeSelfManaged(ref: GroupRef, c: ClusterHandle, sm: SelfManagedGroupConfig): Promise<NodeGroupInfo> {
+  private async describeSelfManaged(ref: GroupRef, c: ClusterHandle, sm: SelfManagedGroup): Promise<NodeGroupInfo> {
     const group: Group = { managed: false, ref, cluster: c, asgName: sm.asgName, config: sm };
     const asg = await this.asg(group);
     const base = await asgSummary(c.clients.ec2, asg);

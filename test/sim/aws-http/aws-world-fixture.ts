@@ -1,7 +1,7 @@
 // A simulated world served over the AWS wire protocols on 127.0.0.1, and the real EksNodeGroups
 // adapter pointed at it; beside it, a twin world built from the same scenario and seed that the
 // in-process SimNodeGroups acts on, so the two can be compared call for call.
-import { EksNodeGroups, type ClusterConfig as AwsClusterConfig } from '../../../src/aws/eks-node-groups.js';
+import { EksNodeGroups, type EksClusterSettings } from '../../../src/aws/eks-node-groups.js';
 import { parseConfigObject } from '../../../src/config.js';
 import { VirtualClock } from '../../../src/sim/clock.js';
 import { serveAwsApi, type AwsApiServer } from '../../../src/sim/aws-http/serve-aws-api.js';
@@ -64,7 +64,7 @@ export async function serveWorldAws(scenario: Scenario, adapterOpts: { maxAttemp
 }
 
 /** The clusters EksNodeGroups is given: exactly what the world process writes with --config. */
-export function adapterClusters(scenario: Scenario, asgName: string): Record<string, AwsClusterConfig> {
+export function adapterClusters(scenario: Scenario, asgName: string): Record<string, EksClusterSettings> {
   const file = parseConfigObject(mngbotConfig(scenario, asgName));
   return Object.fromEntries(
     file.clusters.map((c) => [c.name, { region: c.region!, ...(c.selfManaged ? { selfManaged: c.selfManaged } : {}) }]),
