@@ -17,6 +17,7 @@
 // explicit empty list at the most specific level that has the key) runs as soon as it is approved.
 // A `nodegroups` item is a name or { name, windows }; plain names keep older files valid.
 import { z } from 'zod';
+import { NAME } from '../app/names.js';
 import { parseDurationMs } from '../engine/duration.js';
 import { UserError } from '../engine/errors.js';
 import type { Strategy } from '../engine/run.js';
@@ -27,7 +28,6 @@ import { expected, shown, strictObject } from './zod-issues.js';
 export const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const GROUP_ID = /^S[A-Z0-9]{2,}$/;
 const CHANNEL = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{2,})$/;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 

@@ -1,8 +1,8 @@
 // A click comes from the run's plan message: after a restart that is how the reporter finds it again.
 import { UserError } from '../../../engine/errors.js';
 import type { ActionBody, HandlerDeps } from '../deps.js';
+import { RUN_ID } from '../../../app/names.js';
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export function rememberMessage(deps: HandlerDeps, runId: string, body: ActionBody): void {
   if (!RUN_ID.test(runId)) throw new UserError('this button does not name a run');
