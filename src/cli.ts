@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { findingWords, refusalWords, surgeReasonWords } from './cli/words.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { Engine, PlanRefusedError } from './engine/commands.js';
 import { formatDuration, parseDurationMs } from './engine/duration.js';
@@ -403,7 +404,7 @@ export function planText(plan: Plan): string {
     `  cluster          ${cluster}, control plane ${plan.clusterVersion}`,
     `  node group       ${nodegroup}, ${plan.managed ? 'EKS managed' : 'self-managed'}, ${plan.amiType}, min/max/desired ${sizesText(plan.sizes)}`,
     `  strategy         ${plan.strategy === 'eks' ? 'eks (EKS replaces the nodes, mngbot watches)' : 'rolling (mngbot replaces the nodes)'}`,
-    `  surge            ${plural(plan.surge, 'new node')}: ${plan.surgeReason}`,
+    `  surge            ${plural(plan.surge, 'new node')}: ${surgeReasonWords(plan.surgeReason)}`,
     `  maxUnavailable   ${plan.maxUnavailable}`,
     `  drain timeout    ${formatDuration(plan.drainTimeoutMs)}${plan.force ? ', then force (--force)' : ', then ask'}`,
     `  estimated        about ${formatDuration(plan.estimatedMs)}`,
@@ -422,7 +423,7 @@ export function planText(plan: Plan): string {
     const order = { block: 0, warn: 1, info: 2 } as const;
     lines.push(`Preflight findings (${plan.findings.length}):`);
     for (const f of [...plan.findings].sort((a, b) => order[a.severity] - order[b.severity])) {
-      lines.push(`  ${SEVERITY[f.severity].padEnd(7)}  ${f.message} (${f.code})`);
+      lines.push(`  ${SEVERITY[f.severity].padEnd(7)}  ${findingWords(f)} (${f.code})`);
     }
   }
   return lines.join('\n');
@@ -734,10 +735,8 @@ async function openSession(args: Partial<TargetArgs> & Partial<UpgradeArgs>, io:
 
 function refusal(plan: Plan): string {
   const blockers = blockingFindings(plan);
-  return (
-    `this upgrade cannot be approved: ${blockers.map((f) => `${f.message} (${f.code})`).join('; ')}\n` +
-    'fix what the findings name, or add --force where it applies'
-  );
+  const { hint } = refusalWords(new PlanRefusedError(plan));
+  return `this upgrade cannot be approved: ${blockers.map((f) => `${findingWords(f)} (${f.code})`).join('; ')}\n${hint}`;
 }
 
 async function planCommand(args: TargetArgs, io: CliIo): Promise<number> {
@@ -1054,7 +1053,8 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
       return await simMain(named ? rest : ['--scenario', scenario, ...rest], io.out);
     } catch (err) {
       if (err instanceof UserError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-        io.err(`mngbot sim: ${errorMessage(err)}${err instanceof UserError && err.hint ? ` (${err.hint})` : ''}`);
+        const words = err instanceof UserError ? refusalWords(err) : { message: errorMessage(err) };
+        io.err(`mngbot sim: ${words.message}${words.hint ? ` (${words.hint})` : ''}`);
         io.err(HELP.sim);
         return EXIT_USAGE;
       }
@@ -1096,9 +1096,10 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
       return EXIT_USAGE;
     }
     const known = err instanceof UserError || err instanceof DataFileError;
-    const message = errorMessage(err);
-    const hint = err instanceof UserError && err.hint && !message.includes(err.hint) ? ` (${err.hint})` : '';
-    if (json) io.out(JSON.stringify({ kind: 'error', message: errorMessage(err), ...(err instanceof UserError && err.hint ? { hint: err.hint } : {}) }));
+    const words = err instanceof UserError ? refusalWords(err) : { message: errorMessage(err) };
+    const message = words.message;
+    const hint = words.hint && !message.includes(words.hint) ? ` (${words.hint})` : '';
+    if (json) io.out(JSON.stringify({ kind: 'error', message, ...(words.hint ? { hint: words.hint } : {}) }));
     io.err(`mngbot ${command}: ${message}${hint}`);
     if (!known && err instanceof Error && err.stack && io.env.MNG_LOG_LEVEL === 'debug') io.err(err.stack);
     return EXIT_FAILED;

@@ -1,18 +1,10 @@
 // The Run record: everything the engine needs to carry on after a restart lives here.
+import type { Finding } from './outcomes.js';
 import type { GroupRef, Sizes } from './ports.js';
 
 export type Strategy = 'rolling' | 'eks';
 
-export type Severity = 'block' | 'warn' | 'info';
-
-export interface Finding {
-  severity: Severity;
-  /** Stable identifier, e.g. pdb-no-disruption, unmanaged-pod. */
-  code: string;
-  message: string;
-  /** The objects concerned: namespace/name of pods or PDBs, node names. */
-  subjects: string[];
-}
+export type { Finding, Severity } from './outcomes.js';
 
 export interface PlanNode {
   name: string;

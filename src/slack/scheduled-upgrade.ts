@@ -5,6 +5,7 @@ import type { Schedule } from '../schedule/schedules.js';
 import { userErrorMessage } from './blocks/errors.js';
 import { code } from './blocks/format.js';
 import { context } from './blocks/kit.js';
+import { refusalWords } from './blocks/words.js';
 import { upgradeCommand } from './listeners/commands/upgrade.js';
 import type { CommandContext, HandlerDeps } from './listeners/deps.js';
 import { asUserError, WordedRefusal } from './listeners/reply.js';
@@ -37,7 +38,8 @@ export async function scheduledUpgrade(deps: HandlerDeps, client: ChatApi, sched
       await client.chat.postMessage({ channel, ...msg }).catch((e) => log.warn('could not say so in the channel', { error: errorMessage(e) }));
       return;
     }
-    const known = asUserError(err);
+    const user = asUserError(err);
+    const known = user && refusalWords(user);
     log.warn('scheduled upgrade not requested', { error: errorMessage(err) });
     const msg = userErrorMessage(
       `Schedule ${schedule.id} (${schedule.ref.cluster}/${schedule.ref.nodegroup}) could not ask for its upgrade: ${known ? known.message : 'an internal error (see the bot log)'}`,

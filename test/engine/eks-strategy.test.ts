@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { orderProblems } from './node-order.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
 import { Engine } from '../../src/engine/commands.js';
+import type { UserError } from '../../src/engine/errors.js';
+import { refusalWords } from '../../src/slack/blocks/words.js';
 import { runUntil, VirtualClock } from '../../src/sim/clock.js';
 import { createWorld } from '../../src/sim/world.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
@@ -261,7 +263,9 @@ describe('requests EKS cannot honour', () => {
   });
 
   it('refuses the eks strategy on a self-managed group and rolling on a managed one', async () => {
-    await expect(simulate({ scenario: await loadScenario('scenarios/demo.json'), strategy: 'eks' })).rejects.toThrow(/self-managed.*--strategy rolling/);
+    // As a person reads it: the engine's own message names no front end's options.
+    const said = await simulate({ scenario: await loadScenario('scenarios/demo.json'), strategy: 'eks' }).catch((err: UserError) => refusalWords(err).message);
+    expect(said).toMatch(/self-managed.*--strategy rolling/);
     await expect(simulate({ scenario: await loadScenario('scenarios/eks-workshop.json'), strategy: 'rolling' })).rejects.toThrow(
       /Ec2LaunchTemplateVersionMismatch/,
     );

@@ -81,7 +81,7 @@ export async function upgradeCommand(deps: HandlerDeps, ctx: CommandContext, opt
   } catch (err) {
     if (err instanceof PendingRequestError) throw new WordedRefusal(pendingRequestMessage(err.pending, await permalinkOf(ctx, err.pending.notify)));
     if (!(err instanceof PlanRefusedError)) throw err;
-    await post(ctx, planMessage({ kind: 'refused', plan: err.plan, requestedBy: ctx.user, reason: err.message, ...(err.hint ? { hint: err.hint } : {}) }));
+    await post(ctx, planMessage({ kind: 'refused', plan: err.plan, requestedBy: ctx.user }));
     await deps.audit?.({ at, user: ctx.user, action: 'refused-plan', channel: ctx.channel.id, detail: err.message });
     log.info('plan refused', { reason: err.message });
     return;
