@@ -1,6 +1,6 @@
 // The English of every finding and refusal, in one place, with the words a person types left to the
 // front end's Vocabulary: Slack and the CLI say the same sentences, each naming its own commands.
-import type { Finding, FindingFacts, Named, RefusalFacts, Vocabulary } from './outcomes.js';
+import type { Finding, FindingFacts, Named, NextStepFacts, RefusalFacts, Vocabulary } from './outcomes.js';
 import { pick, plural } from './plural.js';
 
 /** For logs and for readers that know no front end: names things rather than quoting a syntax. */
@@ -178,6 +178,26 @@ const REFUSAL_TEXT: RefusalWordsFor = {
     hint: 'upgrades in flight are paused and retry on their own; free the data volume or fix the store, then try again',
   }),
 };
+
+export function nextStepText(n: NextStepFacts, v: Vocabulary): string {
+  switch (n.code) {
+    case 'eks-eviction-retry':
+      return (
+        `EKS stops trying after ${n.fields.minutes} minutes: let the PodDisruptionBudget allow a disruption (or add replicas) and run the upgrade again, ` +
+        `or run it again with ${v.option('force')} and EKS deletes the pods it cannot evict.`
+      );
+  }
+}
+
+/**
+ * A run's summary in a front end's words. The stored summary ends with its next step in the neutral
+ * words, so a reader that knows no vocabulary still reads it whole; this swaps those words for `v`'s.
+ */
+export function summaryText(outcome: { summary: string; next?: NextStepFacts }, v: Vocabulary): string {
+  if (!outcome.next) return outcome.summary;
+  const neutral = nextStepText(outcome.next, NEUTRAL_WORDS);
+  return outcome.summary.endsWith(neutral) ? `${outcome.summary.slice(0, -neutral.length)}${nextStepText(outcome.next, v)}` : outcome.summary;
+}
 
 /** What happens to an EKS update nobody can stop; also said when a cancel or pause reaches the run. */
 export function eksCarriesOn(f: { runId: string; updateId?: string; fromRelease: string }, v: Vocabulary): string {

@@ -101,14 +101,17 @@ export type RefusalFacts =
 
 export type RefusalCode = RefusalFacts['code'];
 
+/** What a person can do about a run that did not succeed, when it involves asking again. */
+export type NextStepFacts = { code: 'eks-eviction-retry'; fields: { minutes: number } };
+
 /** A front end's words for what a person types. */
 export interface Vocabulary {
-  /** An option of an upgrade request, as typed: "--force". */
+  /** An option of an upgrade request, as a person types it there. */
   option(name: 'force' | 'surge' | 'max-unavailable' | 'now'): string;
-  /** How to ask for a strategy: "--strategy eks". */
+  /** How to ask for a strategy. */
   strategy(strategy: Strategy): string;
-  /** What shows one run, or every run: "/mng status r-1". */
+  /** The command that shows one run, or every run. */
   status(runId?: string): string;
-  /** What asks for an upgrade: "/mng upgrade". */
+  /** The command that asks for an upgrade. */
   upgrade(): string;
 }

@@ -10,7 +10,7 @@ import { code, esc, formatDuration, plural, roughly, STATUS_EMOJI, statusWord, w
 import { actions, button, context, fields, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { runWindowNote, windowNoteText, type WindowNote } from './windows.js';
-import { findingWords, refusalWords, surgeReasonWords } from './words.js';
+import { findingWords, refusalWords, summaryWords, surgeReasonWords } from './words.js';
 
 export const ACTION_APPROVE = 'mng_approve';
 export const ACTION_REJECT = 'mng_reject';
@@ -154,7 +154,7 @@ function outcomeBlocks(view: PlanView): Block[] {
   }
   const approved = `${run.approvedBy ? ` · approved by ${who(run.approvedBy.user)}` : ''}${run.outsideWindows ? ' · outside the maintenance windows (--now)' : ''}`;
   if (isTerminal(run.status)) {
-    const summary = run.outcome?.summary ?? statusWord(run.status);
+    const summary = run.outcome ? summaryWords(run.outcome) : statusWord(run.status);
     const changes = run.outcome?.changes ?? [];
     const text =
       `${STATUS_EMOJI[run.status]} *${capital(statusWord(run.status))}*: ${esc(summary)}` +
