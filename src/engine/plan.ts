@@ -98,7 +98,7 @@ export function makePlan(input: PlanInput): Plan {
   }
 
   const force = request.force ?? false;
-  const findings = preflight(input, { nodes, target, surge, force, strategy });
+  const findings = preflight(input, { nodes, target, surge, force });
 
   return {
     ref: { ...request.ref },
@@ -260,7 +260,6 @@ interface Choices {
   target: ReturnType<typeof checkTarget>;
   surge: number;
   force: boolean;
-  strategy: Strategy;
 }
 
 interface Context extends Choices {
