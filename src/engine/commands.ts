@@ -350,8 +350,8 @@ export class Engine {
       throw refusal;
     };
     if (run.status !== 'awaiting-approval') {
-      const by = run.decidedBy ? { by: run.decidedBy.user } : {};
-      await refuse({ code: 'already-decided', fields: { runId: run.id, decision: run.decidedBy?.decision ?? run.status, ...by } });
+      const decider = run.decidedBy ? { by: run.decidedBy.user } : {};
+      await refuse({ code: 'already-decided', fields: { runId: run.id, decision: run.decidedBy?.decision ?? run.status, ...decider } });
     }
     if ((run.expiresAt ?? Infinity) <= this.opts.clock.now()) {
       await this.expire(run.id);
