@@ -8,11 +8,10 @@ import { VirtualClock } from '../../src/sim/clock.js';
 import { loadScenario, parseScenario, type Scenario } from '../../src/sim/scenario.js';
 import { simulate } from '../../src/sim/simulate.js';
 import { createWorld } from '../../src/sim/world.js';
-import { pendingRequestMessage, userErrorMessage } from '../../src/slack/blocks/errors.js';
+import { pendingRequestMessage, refusalMessage } from '../../src/slack/blocks/errors.js';
 import type { Message } from '../../src/slack/blocks/kit.js';
 import { planMessage } from '../../src/slack/blocks/plan.js';
 import { blockedMessage, summaryMessage } from '../../src/slack/blocks/thread.js';
-import { refusalWords } from '../../src/slack/blocks/words.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 import { engineRefusals } from '../engine/refusals.js';
 import { blockText } from './block-text.js';
@@ -76,7 +75,7 @@ describe('the refusal replies', () => {
     const replies: { asked: string; code: string; reply: Message }[] = [];
     for (const { asked, refusal } of await engineRefusals()) {
       // As the upgrade listener does: a waiting request is pointed at where it waits.
-      const reply = refusal instanceof PendingRequestError ? pendingRequestMessage(refusal.pending) : userErrorMessage(refusalWords(refusal).message, refusalWords(refusal).hint);
+      const reply = refusal instanceof PendingRequestError ? pendingRequestMessage(refusal.pending) : refusalMessage(refusal);
       replies.push({ asked, code: refusal.outcome.code, reply });
     }
     await expect(`${JSON.stringify(replies, null, 2)}\n`).toMatchFileSnapshot(`${DIR}/refusals.json`);
