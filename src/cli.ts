@@ -6,6 +6,7 @@ import { DataFileError, DEFAULT_DATA_FILE } from './app/compose.js';
 import { OptionError, parseOptionArgs, readOptionValues, upgradeOptions, type OptionName, type OptionValues, type RawOptions, type UpgradeOptions } from './app/upgrade-options.js';
 import { exitSoon, processIo, type CliIo } from './cli/io.js';
 import { DEFAULT_SCENARIO } from './cli/session.js';
+import { refusalWords } from './cli/words.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, planCommand, resumeCommand, upgradeCommand } from './cli/upgrade.js';
 import { formatDuration } from './engine/duration.js';
 import { errorMessage, UserError } from './engine/errors.js';
@@ -258,7 +259,8 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
       return await simMain(named ? rest : ['--scenario', scenario, ...rest], io.out);
     } catch (err) {
       if (err instanceof UserError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-        io.err(`mngbot sim: ${errorMessage(err)}${err instanceof UserError && err.hint ? ` (${err.hint})` : ''}`);
+        const words = err instanceof UserError ? refusalWords(err) : { message: errorMessage(err) };
+        io.err(`mngbot sim: ${words.message}${words.hint ? ` (${words.hint})` : ''}`);
         io.err(HELP.sim);
         return EXIT_USAGE;
       }
@@ -300,9 +302,10 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
       return EXIT_USAGE;
     }
     const known = err instanceof UserError || err instanceof DataFileError;
-    const message = errorMessage(err);
-    const hint = err instanceof UserError && err.hint && !message.includes(err.hint) ? ` (${err.hint})` : '';
-    if (json) io.out(JSON.stringify({ kind: 'error', message: errorMessage(err), ...(err instanceof UserError && err.hint ? { hint: err.hint } : {}) }));
+    const words = err instanceof UserError ? refusalWords(err) : { message: errorMessage(err) };
+    const message = words.message;
+    const hint = words.hint && !message.includes(words.hint) ? ` (${words.hint})` : '';
+    if (json) io.out(JSON.stringify({ kind: 'error', message, ...(words.hint ? { hint: words.hint } : {}) }));
     io.err(`mngbot ${command}: ${message}${hint}`);
     if (!known && err instanceof Error && err.stack && io.env.MNG_LOG_LEVEL === 'debug') io.err(err.stack);
     return EXIT_FAILED;

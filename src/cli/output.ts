@@ -4,6 +4,8 @@ import { blockingFindings } from '../engine/plan.js';
 import type { Sizes } from '../engine/ports.js';
 import type { Finding, Plan, Run, UpgradeRequest } from '../engine/run.js';
 import type { RunReport } from '../app/run-report.js';
+import { PlanRefusedError } from '../engine/commands.js';
+import { findingWords, refusalWords, surgeReasonWords } from './words.js';
 
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const sizesText = (s: Sizes) => `${s.min}/${s.max}/${s.desired}`;
@@ -21,7 +23,7 @@ export function planText(plan: Plan): string {
     `  cluster          ${cluster}, control plane ${plan.clusterVersion}`,
     `  node group       ${nodegroup}, ${plan.managed ? 'EKS managed' : 'self-managed'}, ${plan.amiType}, min/max/desired ${sizesText(plan.sizes)}`,
     `  strategy         ${plan.strategy === 'eks' ? 'eks (EKS replaces the nodes, mngbot watches)' : 'rolling (mngbot replaces the nodes)'}`,
-    `  surge            ${plural(plan.surge, 'new node')}: ${plan.surgeReason}`,
+    `  surge            ${plural(plan.surge, 'new node')}: ${surgeReasonWords(plan.surgeReason)}`,
     `  maxUnavailable   ${plan.maxUnavailable}`,
     `  drain timeout    ${formatDuration(plan.drainTimeoutMs)}${plan.force ? ', then force (--force)' : ', then ask'}`,
     `  estimated        about ${formatDuration(plan.estimatedMs)}`,
@@ -40,7 +42,7 @@ export function planText(plan: Plan): string {
     const order = { block: 0, warn: 1, info: 2 } as const;
     lines.push(`Preflight findings (${plan.findings.length}):`);
     for (const f of [...plan.findings].sort((a, b) => order[a.severity] - order[b.severity])) {
-      lines.push(`  ${SEVERITY[f.severity].padEnd(7)}  ${f.message} (${f.code})`);
+      lines.push(`  ${SEVERITY[f.severity].padEnd(7)}  ${findingWords(f)} (${f.code})`);
     }
   }
   return lines.join('\n');
@@ -66,10 +68,8 @@ export function runReportText(r: RunReport): string {
 /** Why a plan cannot be approved, and what to do. */
 export function refusal(plan: Plan): string {
   const blockers = blockingFindings(plan);
-  return (
-    `this upgrade cannot be approved: ${blockers.map((f) => `${f.message} (${f.code})`).join('; ')}\n` +
-    'fix what the findings name, or add --force where it applies'
-  );
+  const { hint } = refusalWords(new PlanRefusedError(plan));
+  return `this upgrade cannot be approved: ${blockers.map((f) => `${findingWords(f)} (${f.code})`).join('; ')}\n${hint}`;
 }
 
 /** The command line that asks for the same upgrade. */

@@ -1,7 +1,8 @@
 // The engine's public API: what Slack, the CLI and the scheduler may ask of it.
-import { UserError } from './errors.js';
+import { Refusal } from './errors.js';
 import type { ProgressEvent, ProgressListener } from './events.js';
 import { blockingFindings, makePlan, type PlanDefaults, type PlanTimings } from './plan.js';
+import type { PendingRequest, RefusalFacts } from './outcomes.js';
 import type { GroupRef } from './ports.js';
 import { isActive, isTerminal, type Actor, type DecisionChoice, type Plan, type Run, type UpgradeRequest } from './run.js';
 import { retrying } from './retry.js';
@@ -25,40 +26,22 @@ export interface EngineOptions extends RunnerDeps {
 
 export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
 
-/** A plan that cannot be approved as it stands; the plan travels with the refusal so it can be shown. */
-export class PlanRefusedError extends UserError {
-  constructor(readonly plan: Plan) {
-    super(
-      `this upgrade cannot be approved: ${blockingFindings(plan).map((f) => f.message).join(' ')}`,
-      'fix what the findings name, or add --force where it applies',
-    );
-  }
-}
+export type { PendingRequest } from './outcomes.js';
 
-/** What a front end needs to point someone at the request that already waits for an approval. */
-export interface PendingRequest {
-  runId: string;
-  ref: GroupRef;
-  requestedBy: Actor;
-  createdAt: number;
-  expiresAt?: number;
-  /** Where a chat front end shows it (run.notify): channel, and the plan message that is its thread. */
-  notify?: Run['notify'];
+/** A plan that cannot be approved as it stands; the plan travels with the refusal so it can be shown. */
+export class PlanRefusedError extends Refusal<Extract<RefusalFacts, { code: 'plan-refused' }>> {
+  constructor(readonly plan: Plan) {
+    super({ code: 'plan-refused', fields: { blocking: blockingFindings(plan) } });
+  }
 }
 
 /**
  * A node group has one request awaiting approval at a time: a second would be a second plan for the
  * same nodes, and asking again and again would fill the channel and the data file.
  */
-export class PendingRequestError extends UserError {
+export class PendingRequestError extends Refusal<Extract<RefusalFacts, { code: 'pending-request' }>> {
   constructor(readonly pending: PendingRequest) {
-    const where = pending.notify?.channel
-      ? `, waiting in channel ${pending.notify.channel}${pending.notify.planTs ? ` (thread ${pending.notify.threadTs ?? pending.notify.planTs})` : ''}`
-      : '';
-    super(
-      `${pending.ref.cluster}/${pending.ref.nodegroup} already has a request awaiting approval: run ${pending.runId}, asked by ${pending.requestedBy.user} at ${new Date(pending.createdAt).toISOString()}${where}`,
-      `approve or reject run ${pending.runId} first, or cancel it`,
-    );
+    super({ code: 'pending-request', fields: pending });
   }
 }
 
@@ -100,7 +83,7 @@ export class Engine {
   /** The run as stored. Within runner.withLock it is the runner's own copy, safe to change and commit. */
   async mustGet(runId: string): Promise<Run> {
     const run = await this.runner.load(runId);
-    if (!run) throw new UserError(`there is no run ${runId}`, 'see /mng status for the runs there are');
+    if (!run) throw new Refusal({ code: 'no-such-run', fields: { runId } });
     return run;
   }
 
@@ -248,7 +231,7 @@ export class Engine {
   async cancel(runId: string, by: Actor): Promise<Run> {
     const run = await this.runner.withLock(runId, async () => {
       const run = await this.mustGet(runId);
-      if (isTerminal(run.status)) throw new UserError(`run ${runId} has already ended (${run.status})`);
+      if (isTerminal(run.status)) throw new Refusal({ code: 'run-ended', fields: { runId, status: run.status } });
       if (run.status === 'awaiting-approval') {
         run.status = 'cancelled';
         run.finishedAt = this.opts.clock.now();
@@ -260,7 +243,7 @@ export class Engine {
         run.outcome = { status: 'cancelled', summary: `Cancelled by ${by.user} before its window; nothing was changed.`, changes: [] };
         await this.runner.commit(run, [this.statusEvent(run, `cancelled by ${by.user}`)]);
       } else {
-        if (run.cleanupReason) throw new UserError(`run ${runId} is already cleaning up (${run.cleanupReason.status})`);
+        if (run.cleanupReason) throw new Refusal({ code: 'run-cleaning-up', fields: { runId, status: run.cleanupReason.status } });
         const refusal = eksRefusal(run, 'cancel');
         if (refusal) throw refusal;
         run.requests.cancel = by;
@@ -279,12 +262,13 @@ export class Engine {
       const run = await this.mustGet(runId);
       if (!(await this.opts.policy.isApprover(by.user))) {
         await this.audit(by, `refused-${choice}`, runId, 'not an approver');
-        throw new UserError(`only approvers may ${choice} a blocked drain`, 'ask one of the configured approvers');
+        throw new Refusal({ code: 'not-approver', fields: { action: choice, of: 'a blocked drain' } });
       }
       if (run.status !== 'needs-decision' || run.decision?.node !== node) {
-        throw new UserError(`run ${runId} is not waiting for a decision on ${node} (it is ${run.status})`);
+        throw new Refusal({ code: 'no-decision-waiting', fields: { runId, node, status: run.status } });
       }
-      if (run.requests.decision) throw new UserError(`${run.requests.decision.by.user} already chose ${run.requests.decision.choice} for ${node}`);
+      const chosen = run.requests.decision;
+      if (chosen) throw new Refusal({ code: 'already-chosen', fields: { node, by: chosen.by.user, choice: chosen.choice } });
       run.requests.decision = { node, choice, by };
       await this.runner.commit(run, []);
       await this.audit(by, choice, runId, node);
@@ -297,7 +281,7 @@ export class Engine {
   async pause(runId: string, by: Actor): Promise<Run> {
     const run = await this.runner.withLock(runId, async () => {
       const run = await this.mustGet(runId);
-      if (run.status !== 'running') throw new UserError(`run ${runId} is ${run.status}, not running`);
+      if (run.status !== 'running') throw new Refusal({ code: 'run-not-running', fields: { runId, status: run.status } });
       const refusal = eksRefusal(run, 'pause');
       if (refusal) throw refusal;
       run.requests.pause = by;
@@ -312,7 +296,7 @@ export class Engine {
   async resume(runId: string, by: Actor): Promise<Run> {
     const run = await this.runner.withLock(runId, async () => {
       const run = await this.mustGet(runId);
-      if (run.status !== 'paused' && !run.requests.pause) throw new UserError(`run ${runId} is ${run.status}, not paused`);
+      if (run.status !== 'paused' && !run.requests.pause) throw new Refusal({ code: 'run-not-paused', fields: { runId, status: run.status } });
       delete run.requests.pause;
       if (run.windowPause) {
         // A person resuming a run the window paused means: carry on outside the window.
@@ -360,21 +344,22 @@ export class Engine {
   }
 
   private async checkDecidable(run: Run, by: Actor, action: 'approve' | 'reject'): Promise<void> {
-    const refuse = async (why: string, hint?: string): Promise<never> => {
-      await this.audit(by, `refused-${action}`, run.id, why);
-      throw new UserError(why, hint);
+    const refuse = async (outcome: RefusalFacts): Promise<never> => {
+      const refusal = new Refusal(outcome);
+      await this.audit(by, `refused-${action}`, run.id, refusal.message);
+      throw refusal;
     };
     if (run.status !== 'awaiting-approval') {
-      const who = run.decidedBy ? ` by ${run.decidedBy.user}` : '';
-      await refuse(`run ${run.id} was already ${run.decidedBy?.decision ?? run.status}${who}`);
+      const decider = run.decidedBy ? { by: run.decidedBy.user } : {};
+      await refuse({ code: 'already-decided', fields: { runId: run.id, decision: run.decidedBy?.decision ?? run.status, ...decider } });
     }
     if ((run.expiresAt ?? Infinity) <= this.opts.clock.now()) {
       await this.expire(run.id);
-      await refuse(`this request expired; nothing was changed`, 'ask again with /mng upgrade');
+      await refuse({ code: 'request-expired', fields: { runId: run.id } });
     }
-    if (!(await this.opts.policy.isApprover(by.user))) await refuse(`only approvers may ${action} upgrades`, 'ask one of the configured approvers');
+    if (!(await this.opts.policy.isApprover(by.user))) await refuse({ code: 'not-approver', fields: { action, of: 'upgrades' } });
     if (action === 'approve' && by.user === run.requestedBy.user && !this.opts.policy.allowSelfApproval) {
-      await refuse('you asked for this upgrade, so someone else must approve it');
+      await refuse({ code: 'self-approval', fields: { runId: run.id } });
     }
   }
 
@@ -401,7 +386,7 @@ export class Engine {
       (r) => r.id !== except && isActive(r.status),
     );
     if (active) {
-      throw new UserError(`${ref.cluster}/${ref.nodegroup} already has an upgrade ${active.status}: run ${active.id}`, `see /mng status ${active.id}`);
+      throw new Refusal({ code: 'active-run', fields: { ref: { cluster: ref.cluster, nodegroup: ref.nodegroup }, runId: active.id, status: active.status } });
     }
   }
 

@@ -10,7 +10,7 @@ const GATED_PHASES: ReadonlySet<Phase> = new Set(['pending', 'prepare', 'surge',
 const NO_OPENING_RECHECK_MS = 3_600_000;
 
 export type WindowCheck =
-  /** Not gated: no windows, --now, or a phase that only puts things back. */
+  /** Not gated: no windows, asked to run outside them, or a phase that only puts things back. */
   | { gated: false }
   /** The step may run; wake no later than `edgeAt`, when the window opens or closes. */
   | { gated: true; edgeAt?: number }
@@ -25,7 +25,7 @@ export function applyWindow(ctx: StepContext, gate: WindowGate | undefined): Win
     return { gated: false };
   }
   const w = gate.at(ctx.now);
-  const opensIn = (at?: number) => (at === undefined ? 'no maintenance window is ahead: change the windows or ask again with --now' : `next window opens ${gate.describe(at, ctx.now)}`);
+  const opensIn = (at?: number) => (at === undefined ? 'no maintenance window is ahead: change the windows, or ask again to run outside them' : `next window opens ${gate.describe(at, ctx.now)}`);
 
   if (run.status === 'scheduled') {
     if (w.open) return { gated: true, edgeAt: w.closesAt };

@@ -1,6 +1,9 @@
 // The plan of an upgrade: versions, strategy, surge and its reason, the nodes to replace, preflight findings.
 // Pure: everything it needs is handed in, so it can be shown for approval before anything changes.
-import { FatalError, UserError } from './errors.js';
+import { FatalError, Refusal } from './errors.js';
+import { NEUTRAL_WORDS, SURGE_ASKED, findingText } from './outcome-text.js';
+import type { Finding, FindingFacts, Named, Severity } from './outcomes.js';
+import { plural } from './plural.js';
 import type { SelfPod } from './step-context.js';
 import type {
   ClusterInfo,
@@ -11,7 +14,7 @@ import type {
   PdbInfo,
   PodInfo,
 } from './ports.js';
-import type { Finding, Plan, PlanNode, Severity, Strategy, UpgradeRequest } from './run.js';
+import type { Plan, PlanNode, Strategy, UpgradeRequest } from './run.js';
 import { amiFamilyMaxVersion, checkTarget, compareVersions, kubeletMinor, kubeletSkew, parseVersion } from './version.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 15 * 60_000;
@@ -61,7 +64,7 @@ export interface PlanInput {
 const SEVERITY_RANK: Record<Severity, number> = { block: 0, warn: 1, info: 2 };
 
 /**
- * Builds the plan, or throws UserError when the request cannot be carried out as asked
+ * Builds the plan, or throws a Refusal when the request cannot be carried out as asked
  * (bad or impossible version, unsuitable strategy, bad sizes, nothing to do).
  * Problems a person may accept or fix before approving are findings, not errors.
  */
@@ -85,23 +88,17 @@ export function makePlan(input: PlanInput): Plan {
   const { surge, surgeReason } = chooseSurge(request.surge, strategy, group, input.instances, maxUnavailable);
   const drainTimeoutMs = request.drainTimeoutMs ?? input.defaults.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   if (!Number.isFinite(drainTimeoutMs) || drainTimeoutMs <= 0) {
-    throw new UserError(`the drain timeout must be a positive duration (got ${drainTimeoutMs} ms)`);
+    throw new Refusal({ code: 'bad-drain-timeout', fields: { gotMs: drainTimeoutMs } });
   }
 
   const nodes = oldNodes(input);
   if (nodes.length === 0) {
     const live = input.instances.filter(isLive);
-    throw new UserError(
-      live.length === 0
-        ? `nothing to do: ${group.name} has no running instances to replace`
-        : `nothing to do: every node of ${group.name} already runs ${image.releaseVersion}`,
-    );
+    throw new Refusal({ code: 'nothing-to-do', fields: { nodegroup: group.name, ...(live.length > 0 ? { release: image.releaseVersion } : {}) } });
   }
 
   const force = request.force ?? false;
-  const findings = preflight(input, { nodes, target, surge, force, strategy });
-  const own = selfFinding(input.self, nodes);
-  if (own) findings.push(own);
+  const findings = preflight(input, { nodes, target, surge, force });
 
   return {
     ref: { ...request.ref },
@@ -129,21 +126,6 @@ export function makePlan(input: PlanInput): Plan {
   };
 }
 
-/** mngbot runs on a node it would replace: say how that goes, and how to avoid it. */
-function selfFinding(self: SelfPod | undefined, nodes: PlanNode[]): Finding | undefined {
-  const node = self && nodes.find((n) => n.name === self.node);
-  if (!node || !self) return undefined;
-  const pod = self.pod ? `${self.pod.namespace}/${self.pod.name}` : 'its pod';
-  return {
-    severity: 'warn',
-    code: 'mngbot-on-node',
-    message:
-      `mngbot itself (${pod}) runs on ${node.name}: that node is replaced last; mngbot saves the run, moves itself to a new node and carries on there. ` +
-      `Its data volume is in ${node.az}, where the surge has new nodes. To keep mngbot off the groups it upgrades, label a stable node group mngbot.io/home=true (the manifests prefer it).`,
-    subjects: [node.name],
-  };
-}
-
 /** The findings a person cannot approve past. */
 export function blockingFindings(plan: Pick<Plan, 'findings'>): Finding[] {
   return plan.findings.filter((f) => f.severity === 'block');
@@ -163,10 +145,7 @@ export function estimateMs(nodeCount: number, maxUnavailable: number, timings: P
 export function eksSurge(azCount: number, maxUnavailable: number): { surge: number; surgeReason: string } {
   const azs = Math.max(1, azCount);
   const surge = Math.max(2 * azs, maxUnavailable);
-  return {
-    surge,
-    surgeReason: `max(2 × ${azs} AZ${azs === 1 ? '' : 's'}, maxUnavailable ${maxUnavailable}) = ${surge}, as EKS does`,
-  };
+  return { surge, surgeReason: `max(2 × ${plural(azs, 'AZ')}, maxUnavailable ${maxUnavailable}) = ${surge}, as EKS does` };
 }
 
 // ---- choices ----
@@ -180,22 +159,11 @@ function chooseStrategy(requested: Strategy | undefined, configured: Strategy | 
     // A configured default cannot know every group: one that does not suit this group yields to the group's own.
     return configured !== undefined && configured === naturalStrategy(group) ? configured : naturalStrategy(group);
   }
-  if (requested === 'rolling' && group.managed) {
-    throw new UserError(
-      `${group.name} is an EKS managed node group: the rolling strategy would edit its Auto Scaling group and launch template` +
-        ` directly, which EKS does not support (it reports Ec2LaunchTemplateVersionMismatch); use --strategy eks`,
-      'use --strategy eks',
-    );
-  }
-  if (requested === 'eks' && !group.managed) {
-    throw new UserError(
-      `${group.name} is a self-managed node group: EKS has no update API for it (UpdateNodegroupVersion is for managed` +
-        ` node groups only); use --strategy rolling`,
-      'use --strategy rolling',
-    );
+  if ((requested === 'rolling' && group.managed) || (requested === 'eks' && !group.managed)) {
+    throw new Refusal({ code: 'strategy-unsuited', fields: { nodegroup: group.name, requested } });
   }
   if (requested !== 'eks' && requested !== 'rolling') {
-    throw new UserError(`unknown strategy "${String(requested)}": use --strategy eks or --strategy rolling`);
+    throw new Refusal({ code: 'unknown-strategy', fields: { requested: String(requested) } });
   }
   return requested;
 }
@@ -203,14 +171,14 @@ function chooseStrategy(requested: Strategy | undefined, configured: Strategy | 
 function chooseMaxUnavailable(request: UpgradeRequest, defaults: PlanDefaults, group: NodeGroupInfo): number {
   const [value, source] =
     request.maxUnavailable !== undefined
-      ? [request.maxUnavailable, '--max-unavailable']
+      ? [request.maxUnavailable, 'request' as const]
       : defaults.maxUnavailable !== undefined
-        ? [defaults.maxUnavailable, 'the configured default maxUnavailable']
+        ? [defaults.maxUnavailable, 'default' as const]
         : group.maxUnavailable !== undefined && group.maxUnavailable !== null
-          ? [group.maxUnavailable, `the update config of ${group.name} (maxUnavailable)`]
-          : [1, 'the default'];
+          ? [group.maxUnavailable, 'group' as const]
+          : [1, 'built-in' as const];
   if (!Number.isInteger(value) || value < 1) {
-    throw new UserError(`${source} must be a whole number of at least 1 (got ${value})`, 'use a whole number ≥ 1');
+    throw new Refusal({ code: 'bad-max-unavailable', fields: { source, nodegroup: group.name, got: value } });
   }
   return value;
 }
@@ -224,16 +192,10 @@ function chooseSurge(
 ): { surge: number; surgeReason: string } {
   if (requested !== undefined) {
     if (strategy === 'eks') {
-      throw new UserError(
-        `--surge applies to the rolling strategy only: EKS chooses its own surge for managed node groups` +
-          ` (${eksSurge(azCount(group, instances), maxUnavailable).surgeReason}); leave --surge out`,
-        'leave --surge out',
-      );
+      throw new Refusal({ code: 'surge-with-eks', fields: { eksSurgeReason: eksSurge(azCount(group, instances), maxUnavailable).surgeReason } });
     }
-    if (!Number.isInteger(requested) || requested < 1) {
-      throw new UserError(`--surge must be a whole number of at least 1 (got ${requested})`, 'use a whole number ≥ 1');
-    }
-    return { surge: requested, surgeReason: 'set by --surge' };
+    if (!Number.isInteger(requested) || requested < 1) throw new Refusal({ code: 'bad-surge', fields: { got: requested } });
+    return { surge: requested, surgeReason: SURGE_ASKED };
   }
   return eksSurge(azCount(group, instances), maxUnavailable);
 }
@@ -291,216 +253,174 @@ function safeKubeletMinor(v: string): string | undefined {
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-// ---- findings ----
+// ---- findings: one check per finding family, each returning data ----
 
-interface Context {
+interface Choices {
   nodes: PlanNode[];
   target: ReturnType<typeof checkTarget>;
   surge: number;
   force: boolean;
-  strategy: Strategy;
 }
 
-function preflight(input: PlanInput, ctx: Context): Finding[] {
-  const { group, cluster, image } = input;
-  const findings: Finding[] = [];
-  const add = (severity: Severity, code: string, message: string, subjects: string[] = []) =>
-    findings.push({ severity, code, message, subjects: subjects.slice(0, MAX_SUBJECTS) });
+interface Context extends Choices {
+  input: PlanInput;
+  /** Pods on the nodes to replace, and those of them the drain evicts. */
+  onOld: PodInfo[];
+  evictable: PodInfo[];
+}
 
-  const oldNames = new Set(ctx.nodes.map((n) => n.name));
+type Check = (ctx: Context) => Finding | undefined;
+
+function preflight(input: PlanInput, choices: Choices): Finding[] {
+  const oldNames = new Set(choices.nodes.map((n) => n.name));
   const onOld = input.pods.filter((p) => p.nodeName !== undefined && oldNames.has(p.nodeName));
-  const evictable = onOld.filter(isEvictable);
+  const ctx: Context = { ...choices, input, onOld, evictable: onOld.filter(isEvictable) };
+  return CHECKS.flatMap((check) => check(ctx) ?? [])
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => SEVERITY_RANK[a.f.severity] - SEVERITY_RANK[b.f.severity] || a.i - b.i)
+    .map(({ f }) => f);
+}
 
-  if (group.status !== 'ACTIVE') {
-    add(
-      'block',
-      'nodegroup-not-active',
-      `node group ${group.name} is ${group.status}, not ACTIVE: it cannot be upgraded until it is;` +
-        ` wait for the current change to finish, or repair the group (see its health issues) if it is DEGRADED`,
-      [group.name],
-    );
-  }
-  if (cluster.status !== 'ACTIVE') {
-    add(
-      'block',
-      'cluster-not-active',
-      `cluster ${cluster.name} is ${cluster.status}, not ACTIVE: EKS refuses node group updates meanwhile;` +
-        ` wait for it to be ACTIVE`,
-      [cluster.name],
-    );
-  }
+function finding(severity: Severity, facts: FindingFacts, subjects: string[] = []): Finding {
+  const f = { severity, ...facts, subjects: subjects.slice(0, MAX_SUBJECTS), message: '' } as Finding;
+  f.message = findingText(f, NEUTRAL_WORDS);
+  return f;
+}
 
-  const al2Max = amiFamilyMaxVersion(group.amiFamily);
-  if (al2Max !== undefined && compareVersions(ctx.target.version, al2Max) > 0) {
-    add(
-      'block',
-      'al2-end',
-      `Amazon Linux 2 AMIs stop at ${al2Max}: ${group.name} (${group.amiType}) cannot go to ${ctx.target.version};` +
-        ` move the node group to AL2023 or Bottlerocket`,
-      [group.name],
-    );
-  }
+const groupNotActive: Check = ({ input: { group } }) =>
+  group.status === 'ACTIVE'
+    ? undefined
+    : finding('block', { code: 'nodegroup-not-active', fields: { nodegroup: group.name, status: group.status } }, [group.name]);
 
-  // Unmanaged pods: kubectl drain refuses them without --force; nothing re-creates them.
-  const bare = evictable.filter((p) => !p.owner);
-  if (bare.length > 0) {
-    const names = bare.map(podName);
-    add(
-      ctx.force ? 'warn' : 'block',
-      'unmanaged-pod',
-      `${plural(bare.length, 'pod')} on old nodes ${bare.length === 1 ? 'has' : 'have'} no controller (${list(names)}):` +
-        ` kubectl drain refuses these too; they will be deleted, not re-created;` +
-        (ctx.force ? ' --force given, so that is accepted' : ' use --force to accept'),
-      names,
-    );
-  }
+const clusterNotActive: Check = ({ input: { cluster } }) =>
+  cluster.status === 'ACTIVE'
+    ? undefined
+    : finding('block', { code: 'cluster-not-active', fields: { cluster: cluster.name, status: cluster.status } }, [cluster.name]);
 
-  // PDBs that allow no disruption now: the drain will wait on them and ask.
+const al2End: Check = ({ input: { group }, target }) => {
+  const lastVersion = amiFamilyMaxVersion(group.amiFamily);
+  if (lastVersion === undefined || compareVersions(target.version, lastVersion) <= 0) return undefined;
+  return finding('block', { code: 'al2-end', fields: { nodegroup: group.name, amiType: group.amiType, lastVersion, target: target.version } }, [group.name]);
+};
+
+/** kubectl drain refuses pods without a controller unless forced: nothing re-creates them. */
+const unmanagedPods: Check = ({ evictable, force }) => {
+  const names = evictable.filter((p) => !p.owner).map(podName);
+  if (names.length === 0) return undefined;
+  return finding(force ? 'warn' : 'block', { code: 'unmanaged-pod', fields: { pods: named(names), forced: force } }, names);
+};
+
+/** PDBs that allow no disruption now: the drain will wait on them and ask. */
+const stuckBudgets: Check = ({ input, evictable }) => {
   const stuck: { pdb: string; pods: string[] }[] = [];
   for (const pdb of input.pdbs) {
     if (pdb.disruptionsAllowed > 0) continue;
     const pods = evictable.filter((p) => p.namespace === pdb.namespace && selects(pdb.selector, p.labels));
     if (pods.length > 0) stuck.push({ pdb: `${pdb.namespace}/${pdb.name}`, pods: pods.map(podName) });
   }
-  if (stuck.length > 0) {
-    const shown = stuck.slice(0, 5).map((s) => `${s.pdb} (${list(s.pods, 5)})`);
-    const more = stuck.length > shown.length ? ` and ${stuck.length - shown.length} more` : '';
-    add(
-      'warn',
-      'pdb-no-disruption',
-      `${plural(stuck.length, 'PodDisruptionBudget')} allow${stuck.length === 1 ? 's' : ''} no disruption now, so` +
-        ` ${stuck.length === 1 ? 'its' : 'their'} pods on old nodes cannot be evicted until ${stuck.length === 1 ? 'it does' : 'they do'}:` +
-        ` ${shown.join('; ')}${more}. The drain will wait and ask what to do`,
-      stuck.map((s) => s.pdb),
-    );
-  }
+  if (stuck.length === 0) return undefined;
+  const budgets = stuck.slice(0, 5).map((s) => ({ pdb: s.pdb, pods: named(s.pods, 5) }));
+  return finding('warn', { code: 'pdb-no-disruption', fields: { budgets, total: stuck.length } }, stuck.map((s) => s.pdb));
+};
 
-  const withEmptyDir = evictable.filter((p) => p.emptyDir);
-  if (withEmptyDir.length > 0) {
-    const names = withEmptyDir.map(podName);
-    add(
-      'warn',
-      'emptydir',
-      `${plural(withEmptyDir.length, 'pod')} on old nodes keep${withEmptyDir.length === 1 ? 's' : ''} data in emptyDir` +
-        ` volumes (${list(names)}): that data is lost when ${withEmptyDir.length === 1 ? 'it is' : 'they are'} evicted`,
-      names,
-    );
-  }
+const emptyDirPods: Check = ({ evictable }) => {
+  const names = evictable.filter((p) => p.emptyDir).map(podName);
+  return names.length === 0 ? undefined : finding('warn', { code: 'emptydir', fields: { pods: named(names) } }, names);
+};
 
-  // Workloads whose only pod sits on an old node: a short outage while it moves.
+/** Workloads whose only pod sits on an old node: a short outage while it moves. */
+const singleReplicas: Check = ({ input, evictable }) => {
   const replicas = new Map<string, number>();
   for (const p of input.pods) {
-    if (!p.owner || p.owner.kind === 'DaemonSet' || p.terminating || p.phase === 'Succeeded' || p.phase === 'Failed') {
-      continue;
-    }
+    if (!p.owner || p.owner.kind === 'DaemonSet' || p.terminating || p.phase === 'Succeeded' || p.phase === 'Failed') continue;
     const key = workloadKey(p);
     replicas.set(key, (replicas.get(key) ?? 0) + 1);
   }
   const single = evictable.filter((p) => p.owner && replicas.get(workloadKey(p)) === 1);
-  if (single.length > 0) {
-    add(
-      'warn',
-      'single-replica',
-      `${plural(single.length, 'workload')} run${single.length === 1 ? 's' : ''} a single pod, on an old node` +
-        ` (${list(single.map(workloadKey))}): ${single.length === 1 ? 'it is' : 'they are'} briefly unavailable while the pod moves`,
-      single.map(podName),
-    );
-  }
+  if (single.length === 0) return undefined;
+  return finding('warn', { code: 'single-replica', fields: { workloads: named(single.map(workloadKey)) } }, single.map(podName));
+};
 
-  // Kubernetes 1.24 removed dockershim: containerd is the only runtime from then on.
-  const from = parseVersion(group.version);
-  if (compareVersions(from, '1.24') < 0 && compareVersions(ctx.target.version, '1.24') >= 0) {
-    const docker = onOld.filter((p) => p.dockerSocket && !p.terminating && p.phase !== 'Succeeded' && p.phase !== 'Failed');
-    if (docker.length > 0) {
-      const names = docker.map(podName);
-      add(
-        'warn',
-        'dockershim',
-        `from 1.24 containerd is the only container runtime and there is no Docker socket on the nodes;` +
-          ` ${plural(docker.length, 'pod')} mount${docker.length === 1 ? 's' : ''} it (${list(names)})` +
-          ` and will fail on the new nodes: move ${docker.length === 1 ? 'it' : 'them'} to the containerd socket first`,
-        names,
-      );
-    } else {
-      add(
-        'info',
-        'dockershim',
-        `from 1.24 containerd replaces Docker as the container runtime; no pod on the old nodes mounts the Docker socket`,
-      );
-    }
-  }
+/** Kubernetes 1.24 removed dockershim: containerd is the only runtime from then on. */
+const dockershim: Check = ({ input: { group }, target, onOld }) => {
+  if (compareVersions(parseVersion(group.version), '1.24') >= 0 || compareVersions(target.version, '1.24') < 0) return undefined;
+  const names = onOld.filter((p) => p.dockerSocket && !p.terminating && p.phase !== 'Succeeded' && p.phase !== 'Failed').map(podName);
+  return finding(names.length > 0 ? 'warn' : 'info', { code: 'dockershim', fields: { pods: named(names) } }, names);
+};
 
-  // Skew now, by node (a group can be mixed) and for the group.
-  const lagging = ctx.nodes.filter((n) => !kubeletSkew(cluster.version, n.version).supported);
-  const groupSkew = ctx.target.currentSkew;
-  if (lagging.length > 0 || !groupSkew.supported) {
-    const worst = lagging.map((n) => kubeletSkew(cluster.version, n.version)).sort((a, b) => b.behind - a.behind)[0] ?? groupSkew;
-    const after = ctx.target.afterSkew;
-    add(
-      'warn',
-      'version-skew',
-      `${lagging.length > 0 ? plural(lagging.length, 'node') : `node group ${group.name}`} run${lagging.length > 1 ? '' : 's'}` +
-        ` Kubernetes ${worst.kubelet}, ${describeSkew(worst.behind)} the control plane (${worst.controlPlane});` +
-        ` Kubernetes supports kubelets up to ${worst.allowed} minors older (3 from 1.28, 2 before).` +
-        (after.supported
-          ? ' This upgrade brings them within the supported skew'
-          : ` After this upgrade they are still ${describeSkew(after.behind)} it: plan a further upgrade`),
-      lagging.length > 0 ? lagging.map((n) => n.name) : [group.name],
-    );
-  }
+/** Skew now, by node (a group can be mixed) and for the group. */
+const versionSkew: Check = ({ input: { cluster, group }, nodes, target }) => {
+  const lagging = nodes.filter((n) => !kubeletSkew(cluster.version, n.version).supported);
+  if (lagging.length === 0 && target.currentSkew.supported) return undefined;
+  const worst = lagging.map((n) => kubeletSkew(cluster.version, n.version)).sort((a, b) => b.behind - a.behind)[0] ?? target.currentSkew;
+  const after = target.afterSkew;
+  return finding(
+    'warn',
+    {
+      code: 'version-skew',
+      fields: {
+        nodes: lagging.length,
+        nodegroup: group.name,
+        kubelet: worst.kubelet,
+        controlPlane: worst.controlPlane,
+        behind: worst.behind,
+        allowed: worst.allowed,
+        ...(after.supported ? {} : { behindAfter: after.behind }),
+      },
+    },
+    lagging.length > 0 ? lagging.map((n) => n.name) : [group.name],
+  );
+};
 
-  if (ctx.surge > ctx.nodes.length) {
-    add(
-      'info',
-      'surge-exceeds-nodes',
-      `the surge (${ctx.surge}) is larger than the ${plural(ctx.nodes.length, 'node')} to replace:` +
-        ` the group briefly runs more new nodes than it needs and removes the extra ones when scaling back`,
-    );
-  }
+const surgeExceedsNodes: Check = ({ surge, nodes }) =>
+  surge > nodes.length ? finding('info', { code: 'surge-exceeds-nodes', fields: { surge, nodes: nodes.length } }) : undefined;
 
-  if (ctx.target.sameVersion) {
-    add(
-      'info',
-      'same-version',
-      `${group.name} already runs ${ctx.target.version}: this moves it from AMI release ${group.releaseVersion}` +
-        ` to ${image.releaseVersion}`,
-    );
-  }
-  if (ctx.target.patch !== undefined && !image.releaseVersion.startsWith(`${ctx.target.version}.${ctx.target.patch}-`)) {
-    add(
-      'info',
-      'patch-ignored',
-      `EKS picks the patch version through the AMI release: ${request(input)} asked for` +
-        ` ${ctx.target.version}.${ctx.target.patch}, the release used is ${image.releaseVersion}`,
-    );
-  }
+const sameVersion: Check = ({ input: { group, image }, target }) =>
+  target.sameVersion
+    ? finding('info', {
+        code: 'same-version',
+        fields: { nodegroup: group.name, version: target.version, fromRelease: group.releaseVersion, toRelease: image.releaseVersion },
+      })
+    : undefined;
 
-  const notJoined = ctx.nodes.filter((n) => n.name === n.instanceId && !input.nodes.some((k) => k.instanceId === n.instanceId));
-  if (notJoined.length > 0) {
-    const names = notJoined.map((n) => n.instanceId);
-    add(
-      'info',
-      'instance-not-joined',
-      `${plural(notJoined.length, 'instance')} of ${group.name} ${notJoined.length === 1 ? 'is' : 'are'} not a node of the` +
-        ` cluster (${list(names)}): ${notJoined.length === 1 ? 'it is' : 'they are'} replaced without a drain`,
-      names,
-    );
-  }
+const patchIgnored: Check = ({ input: { request, image }, target }) => {
+  if (target.patch === undefined || image.releaseVersion.startsWith(`${target.version}.${target.patch}-`)) return undefined;
+  return finding('info', {
+    code: 'patch-ignored',
+    fields: { requested: request.version.trim(), asked: `${target.version}.${target.patch}`, release: image.releaseVersion },
+  });
+};
 
-  return findings
-    .map((f, i) => ({ f, i }))
-    .sort((a, b) => SEVERITY_RANK[a.f.severity] - SEVERITY_RANK[b.f.severity] || a.i - b.i)
-    .map(({ f }) => f);
-}
+const instancesNotJoined: Check = ({ input, nodes }) => {
+  const names = nodes.filter((n) => n.name === n.instanceId && !input.nodes.some((k) => k.instanceId === n.instanceId)).map((n) => n.instanceId);
+  if (names.length === 0) return undefined;
+  return finding('info', { code: 'instance-not-joined', fields: { nodegroup: input.group.name, instances: named(names) } }, names);
+};
 
-function request(input: PlanInput): string {
-  return `the request (${input.request.version.trim()})`;
-}
+/** mngbot runs on a node it would replace: say how that goes, and how to avoid it. */
+const botOnNode: Check = ({ input: { self }, nodes }) => {
+  const node = self && nodes.find((n) => n.name === self.node);
+  if (!node || !self) return undefined;
+  const pod = self.pod ? { pod: `${self.pod.namespace}/${self.pod.name}` } : {};
+  return finding('warn', { code: 'mngbot-on-node', fields: { ...pod, node: node.name, az: node.az } }, [node.name]);
+};
 
-function describeSkew(behind: number): string {
-  if (behind < 0) return `${plural(-behind, 'minor')} newer than`;
-  return `${plural(behind, 'minor')} behind`;
-}
+const CHECKS: Check[] = [
+  groupNotActive,
+  clusterNotActive,
+  al2End,
+  unmanagedPods,
+  stuckBudgets,
+  emptyDirPods,
+  singleReplicas,
+  dockershim,
+  versionSkew,
+  surgeExceedsNodes,
+  sameVersion,
+  patchIgnored,
+  instancesNotJoined,
+  botOnNode,
+];
 
 /** policy/v1: an empty selector selects every pod in the namespace. */
 function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
@@ -519,14 +439,9 @@ function workloadKey(p: PodInfo): string {
   return `${p.namespace}/${owner.kind}/${owner.name}`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** "a, b, c and 17 more": at most `limit` names. */
-function list(names: string[], limit = MAX_SUBJECTS): string {
-  if (names.length <= limit) return names.join(', ');
-  return `${names.slice(0, limit).join(', ')} and ${names.length - limit} more`;
+/** At most `limit` names, and how many there are. */
+function named(names: string[], limit = MAX_SUBJECTS): Named {
+  return { names: names.slice(0, limit), total: names.length };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

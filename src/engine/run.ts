@@ -1,18 +1,10 @@
 // The Run record: everything the engine needs to carry on after a restart lives here.
+import type { Finding, NextStepFacts } from './outcomes.js';
 import type { GroupRef, Sizes } from './ports.js';
 
 export type Strategy = 'rolling' | 'eks';
 
-export type Severity = 'block' | 'warn' | 'info';
-
-export interface Finding {
-  severity: Severity;
-  /** Stable identifier, e.g. pdb-no-disruption, unmanaged-pod. */
-  code: string;
-  message: string;
-  /** The objects concerned: namespace/name of pods or PDBs, node names. */
-  subjects: string[];
-}
+export type { Finding, Severity } from './outcomes.js';
 
 export interface PlanNode {
   name: string;
@@ -204,7 +196,9 @@ export interface PendingDecision {
 
 export interface RunOutcome {
   status: RunStatus;
+  /** Ends with `next` in neutral words, when there is one (see outcome-text summaryText). */
   summary: string;
+  next?: NextStepFacts;
   /** What the run changed that stays changed, in words (for aborted, cancelled and failed runs). */
   changes: string[];
 }
@@ -225,7 +219,7 @@ export interface Run {
   expiresAt?: number;
   /** Not before this time (maintenance windows, schedules). */
   notBefore?: number;
-  /** Asked with --now: runs outside the node group's maintenance windows. */
+  /** Asked to run outside the node group's maintenance windows. */
   outsideWindows?: boolean;
   /** Paused because the maintenance window closed; resumes when the next one opens. */
   windowPause?: { since: number; opensAt?: number };
@@ -238,7 +232,7 @@ export interface Run {
   /** Decisions and cancellations wait here for the runner's next step. */
   requests: { decision?: { node: string; choice: DecisionChoice; by: Actor }; cancel?: Actor; pause?: Actor };
   /** Why the run is cleaning up. */
-  cleanupReason?: { status: 'failed' | 'cancelled' | 'aborted'; message: string };
+  cleanupReason?: { status: 'failed' | 'cancelled' | 'aborted'; message: string; next?: NextStepFacts };
   /** Strategy eks: what mngbot knows of the update EKS runs (UpdateNodegroupVersion, clientRequestToken = run id). */
   eks?: {
     /** Saved before the call: from here on an update may exist, whatever the bot remembers. */

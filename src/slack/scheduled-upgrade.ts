@@ -6,6 +6,7 @@ import { errorMessage } from '../engine/errors.js';
 import { userErrorMessage } from './blocks/errors.js';
 import { code } from './blocks/format.js';
 import { context } from './blocks/kit.js';
+import { refusalWords } from './blocks/words.js';
 import type { HandlerDeps } from './listeners/deps.js';
 import { asUserError, WordedRefusal } from './listeners/reply.js';
 import { showUpgrade, wordPending } from './listeners/commands/upgrade.js';
@@ -32,7 +33,8 @@ export async function showScheduledUpgrade(deps: HandlerDeps, client: ChatApi, f
       await client.chat.postMessage({ channel, ...msg }).catch((e) => log.warn('could not say so in the channel', { error: errorMessage(e) }));
       return;
     }
-    const known = asUserError(err);
+    const user = asUserError(err);
+    const known = user && refusalWords(user);
     const msg = userErrorMessage(
       `Schedule ${schedule.id} (${schedule.ref.cluster}/${schedule.ref.nodegroup}) could not ask for its upgrade: ${known ? known.message : 'an internal error (see the bot log)'}`,
       known?.hint,

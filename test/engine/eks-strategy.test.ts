@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { orderProblems } from './node-order.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
 import { Engine } from '../../src/engine/commands.js';
+import type { UserError } from '../../src/engine/errors.js';
+import { refusalWords, summaryWords } from '../../src/slack/blocks/words.js';
 import { runUntil, VirtualClock } from '../../src/sim/clock.js';
 import { createWorld } from '../../src/sim/world.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
@@ -164,7 +166,8 @@ describe('an EKS update held up by a PodDisruptionBudget', () => {
     const [update] = world.eksUpdates();
     expect(world.eksUpdates()).toHaveLength(1);
     expect(update.errors[0].code).toBe('PodEvictionFailure');
-    const summary = run.outcome!.summary;
+    // As a person reads it: the engine stores the next step in neutral words.
+    const summary = summaryWords(run.outcome!);
     expect(summary).toMatch(/PodEvictionFailure/);
     // EKS names only the node; mngbot adds the pods still on it and the PDB that holds them.
     const node = update.errors[0].resourceIds[0];
@@ -263,7 +266,9 @@ describe('requests EKS cannot honour', () => {
   });
 
   it('refuses the eks strategy on a self-managed group and rolling on a managed one', async () => {
-    await expect(simulate({ scenario: await loadScenario('scenarios/demo.json'), strategy: 'eks' })).rejects.toThrow(/self-managed.*--strategy rolling/);
+    // As a person reads it: the engine's own message names no front end's options.
+    const said = await simulate({ scenario: await loadScenario('scenarios/demo.json'), strategy: 'eks' }).catch((err: UserError) => refusalWords(err).message);
+    expect(said).toMatch(/self-managed.*--strategy rolling/);
     await expect(simulate({ scenario: await loadScenario('scenarios/eks-workshop.json'), strategy: 'rolling' })).rejects.toThrow(
       /Ec2LaunchTemplateVersionMismatch/,
     );

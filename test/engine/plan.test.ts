@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/engine/errors.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, blockingFindings, estimateMs, makePlan, type PlanInput } from '../../src/engine/plan.js';
 import type { GroupInstance, NodeGroupInfo, NodeInfo, PdbInfo, PodInfo } from '../../src/engine/ports.js';
+import type { RefusalWords } from '../../src/engine/outcome-text.js';
 import type { Plan } from '../../src/engine/run.js';
+import { findingWords, refusalWords, surgeReasonWords } from '../../src/slack/blocks/words.js';
 
 const OLD = 'ami-old';
 const NEW = 'ami-new';
@@ -106,12 +108,13 @@ function input(over: Partial<PlanInput> = {}): PlanInput {
 
 const req = (over: Partial<PlanInput['request']>) => ({ ref: { cluster: 'prod', nodegroup: 'ng-1' }, version: '1.30', ...over });
 
-function userError(fn: () => unknown): UserError {
+/** The refusal as a person reads it (in Slack's words: the engine's own message is neutral). */
+function userError(fn: () => unknown): RefusalWords {
   try {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(UserError);
-    return err as UserError;
+    return refusalWords(err as UserError);
   }
   throw new Error('expected a UserError');
 }
@@ -261,7 +264,7 @@ describe('makePlan: maxUnavailable and surge', () => {
   it('takes --surge on a rolling upgrade', () => {
     const plan = withAzs(['us-west-2a'], { group: group({ managed: false, azs: ['us-west-2a'] }), request: req({ surge: 3 }) });
     expect(plan.surge).toBe(3);
-    expect(plan.surgeReason).toBe('set by --surge');
+    expect(surgeReasonWords(plan.surgeReason)).toBe('set by --surge');
   });
 
   it('refuses a bad --surge, and --surge with the eks strategy', () => {
@@ -336,7 +339,7 @@ describe('makePlan: findings', () => {
     expect(f).toMatchObject({ severity: 'block', subjects: ['default/bare'] });
     expect(f.message).toContain('kubectl drain refuses these too');
     expect(f.message).toContain('deleted, not re-created');
-    expect(f.message).toContain('use --force to accept');
+    expect(findingWords(f)).toContain('use --force to accept');
     expect(blockingFindings(blocked)).toEqual([f]);
 
     const forced = plan({ pods, request: req({ force: true }) });

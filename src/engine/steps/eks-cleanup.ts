@@ -3,6 +3,7 @@
 // Ec2LaunchTemplateVersionMismatch), and the taints are EKS's own. It waits for instances already
 // terminating, then says exactly what EKS left and how to finish.
 import { formatDuration } from '../duration.js';
+import { NEUTRAL_WORDS, nextStepText } from '../outcome-text.js';
 import { hasNodegroupTaint, NODEGROUP_TAINT_KEY } from '../cluster-view.js';
 import { SCALE_DOWN_DISABLED, type StepContext, type StepResult } from '../step-context.js';
 import { lookAtInstances } from './eks-follow-update.js';
@@ -44,7 +45,8 @@ export async function eksCleanup(ctx: StepContext): Promise<StepResult> {
   await clearOurAnnotations(ctx);
   const took = formatDuration(ctx.now - (run.startedAt ?? ctx.now));
   const message = reason.message.replace(/\.\s*$/, '');
-  return endRun(ctx, reason.status, `${capitalise(reason.status)} after ${took}: ${message}.`, changes);
+  const next = reason.next ? ` ${nextStepText(reason.next, NEUTRAL_WORDS)}` : '';
+  return endRun(ctx, reason.status, `${capitalise(reason.status)} after ${took}: ${message}.${next}`, changes, reason.next);
 }
 
 async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<string[]> {

@@ -48,7 +48,8 @@ export async function followEksUpdate(ctx: StepContext): Promise<StepResult> {
     }
   }
   if (update && (update.status === 'Failed' || update.status === 'Cancelled')) {
-    return failRun(ctx, await describeUpdateFailure(ctx, update));
+    const failure = await describeUpdateFailure(ctx, update);
+    return failRun(ctx, failure.message, 'failed', failure.next);
   }
   if (eks.status === 'Successful') return afterSuccess(ctx);
 

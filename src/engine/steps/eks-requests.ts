@@ -3,14 +3,15 @@
 // would leave a group changing with nobody reporting it. So the request is refused, with what does
 // happen and where to follow it: at once by the command (eksRefusal), and by the run itself for a
 // request that reached it anyway (refuseEksRequests).
-import { UserError } from '../errors.js';
+import { Refusal } from '../errors.js';
+import { eksCarriesOn, NEUTRAL_WORDS } from '../outcome-text.js';
 import type { Run } from '../run.js';
 import type { StepContext } from '../step-context.js';
 
 /** Why a cancel or pause cannot stop this run, when it cannot; undefined when it can. */
-export function eksRefusal(run: Run, action: 'cancel' | 'pause'): UserError | undefined {
+export function eksRefusal(run: Run, action: 'cancel' | 'pause'): Refusal | undefined {
   if (run.strategy !== 'eks' || !run.eks?.requestedAt || run.cleanupReason) return undefined;
-  return new UserError(`run ${run.id} cannot be ${action === 'cancel' ? 'cancelled' : 'paused'}: ${carriesOn(run)}`, `follow it with /mng status ${run.id}`);
+  return new Refusal({ code: 'eks-cannot-stop', fields: { runId: run.id, action, ...updateOf(run) } });
 }
 
 export function refuseEksRequests(ctx: StepContext): void {
@@ -33,11 +34,11 @@ export function refuseEksRequests(ctx: StepContext): void {
   }
 }
 
+function updateOf(run: Run): { fromRelease: string; updateId?: string } {
+  return { fromRelease: run.plan.fromRelease, ...(run.eks?.updateId ? { updateId: run.eks.updateId } : {}) };
+}
+
+// A progress event's detail is plain text today, so the run's own notice is worded neutrally.
 function carriesOn(run: Run): string {
-  const update = run.eks?.updateId ? `update ${run.eks.updateId}` : 'the update mngbot asked for';
-  return (
-    `EKS has no way to stop a node group update once it has started, so ${update} carries on and mngbot keeps ` +
-    `following it to the end (follow it with /mng status ${run.id}). What EKS replaces stays replaced; if it fails, ` +
-    `EKS leaves the rest of the group on ${run.plan.fromRelease} and mngbot says what is left.`
-  );
+  return eksCarriesOn({ runId: run.id, ...updateOf(run) }, NEUTRAL_WORDS);
 }

@@ -2,6 +2,7 @@
 // nodes a PodEvictionFailure concerns but not which pods or PodDisruptionBudgets held them: mngbot
 // looks those up in the cluster and names them.
 import { describeBlockers, podsToMove } from '../drain.js';
+import type { NextStepFacts } from '../outcomes.js';
 import type { UpdateInfo } from '../ports.js';
 import type { StepContext } from '../step-context.js';
 import { EKS_EVICTION_LIMIT_MS, formatBlockers } from './eks-node-observer.js';
@@ -22,10 +23,10 @@ const HINTS: Record<string, string> = {
 const LAUNCH_CODES = new Set(['NodeCreationFailure', 'AsgInstanceLaunchFailures', 'InsufficientFreeAddresses']);
 
 /**
- * The run's failure message for an update EKS ended without success. Marks the nodes a
- * PodEvictionFailure names as failed, with what is still on them.
+ * The run's failure message for an update EKS ended without success, and what to do next when that
+ * means asking again. Marks the nodes a PodEvictionFailure names as failed, with what is still on them.
  */
-export async function describeUpdateFailure(ctx: StepContext, update: UpdateInfo): Promise<string> {
+export async function describeUpdateFailure(ctx: StepContext, update: UpdateInfo): Promise<{ message: string; next?: NextStepFacts }> {
   const parts: string[] = [];
   for (const e of update.errors) {
     if (e.code === 'PodEvictionFailure') parts.push(await podEvictionFailure(ctx, e));
@@ -34,7 +35,10 @@ export async function describeUpdateFailure(ctx: StepContext, update: UpdateInfo
   }
   if (parts.length === 0) parts.push('EKS gives no reason');
   const how = update.status === 'Cancelled' ? 'was cancelled' : 'failed';
-  return `EKS update ${update.id} ${how}: ${parts.join('; ')}`;
+  const message = `EKS update ${update.id} ${how}: ${parts.join('; ')}`;
+  // A forced run had EKS delete what it could not evict already: asking again the same way is no remedy.
+  const evictions = update.errors.some((e) => e.code === 'PodEvictionFailure') && !ctx.run.plan.force;
+  return evictions ? { message, next: { code: 'eks-eviction-retry', fields: { minutes: Math.round(EKS_EVICTION_LIMIT_MS / 60_000) } } } : { message };
 }
 
 function plain(e: UpdateError): string {
@@ -73,13 +77,8 @@ async function podEvictionFailure(ctx: StepContext, e: UpdateError): Promise<str
       ctx.setNodeState(rec, 'failed', `${rec.name}: ${rec.note}`);
     }
   }
-  const minutes = Math.round(EKS_EVICTION_LIMIT_MS / 60_000);
-  const next = run.plan.force
-    ? ''
-    : `. EKS stops trying after ${minutes} minutes: let the PodDisruptionBudget allow a disruption (or add replicas) and run the upgrade again, ` +
-      'or run it again with --force and EKS deletes the pods it cannot evict';
   const where = held.length ? `. ${held.join('; ')}` : e.resourceIds.length ? ` (${e.resourceIds.join(', ')})` : '';
-  return `PodEvictionFailure: ${stripDot(e.message)}${where}${next}`;
+  return `PodEvictionFailure: ${stripDot(e.message)}${where}`;
 }
 
 const stripDot = (s: string) => s.replace(/\.\s*$/, '');

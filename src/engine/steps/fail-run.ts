@@ -1,8 +1,9 @@
+import type { NextStepFacts } from '../outcomes.js';
 import type { StepContext, StepResult } from '../step-context.js';
 
 /** Stops the run: cleanup puts back what the run changed and reports what it could not. */
-export function failRun(ctx: StepContext, message: string, status: 'failed' | 'cancelled' | 'aborted' = 'failed'): StepResult {
-  if (!ctx.run.cleanupReason) ctx.run.cleanupReason = { status, message };
+export function failRun(ctx: StepContext, message: string, status: 'failed' | 'cancelled' | 'aborted' = 'failed', next?: NextStepFacts): StepResult {
+  if (!ctx.run.cleanupReason) ctx.run.cleanupReason = { status, message, ...(next ? { next } : {}) };
   ctx.run.decision = undefined;
   if (ctx.run.status === 'needs-decision' || ctx.run.status === 'paused') {
     ctx.run.status = 'running';

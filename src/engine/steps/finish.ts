@@ -1,3 +1,4 @@
+import type { NextStepFacts } from '../outcomes.js';
 import type { RunStatus } from '../run.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { formatDuration } from '../duration.js';
@@ -19,12 +20,12 @@ export async function finish(ctx: StepContext): Promise<StepResult> {
   return endRun(ctx, 'succeeded', summary, changes);
 }
 
-export function endRun(ctx: StepContext, status: RunStatus, summary: string, changes: string[]): StepResult {
+export function endRun(ctx: StepContext, status: RunStatus, summary: string, changes: string[], next?: NextStepFacts): StepResult {
   const { run } = ctx;
   run.status = status;
   run.finishedAt = ctx.now;
   run.decision = undefined;
-  run.outcome = { status, summary, changes };
+  run.outcome = { status, summary, changes, ...(next ? { next } : {}) };
   ctx.setPhase('done', summary);
   ctx.emit({ kind: 'status', status, detail: summary });
   return { done: true };

@@ -189,7 +189,7 @@ async function drainTimedOut(ctx: StepContext, rec: NodeRecord, remaining: Retur
   const { run } = ctx;
   if (run.plan.force) {
     const n = await forceRemaining(ctx, rec);
-    ctx.emit({ kind: 'warning', node: rec.name, detail: `${rec.name}: drain timeout passed; deleted ${n} pods by force (--force)` });
+    ctx.emit({ kind: 'warning', node: rec.name, detail: `${rec.name}: drain timeout passed; deleted ${n} pods by force, as the run was asked to` });
     return 0;
   }
   if (run.cleanupReason) {

@@ -23,7 +23,7 @@ export async function restoreGroup(ctx: StepContext, opts: { launchTemplate: boo
   if (g.sizes.min !== o.sizes.min || g.sizes.max !== max) await nodeGroups.setSizes(run.ref, { min: o.sizes.min, max });
   if (g.sizes.desired !== o.sizes.desired) {
     changes.push(
-      `${run.ref.nodegroup} left at desired ${g.sizes.desired}, max ${max} (recorded ${o.sizes.desired}/${o.sizes.max}): drain the extra nodes and terminate them with decrement (aws autoscaling terminate-instance-in-auto-scaling-group --should-decrement-desired-capacity), or run /mng upgrade again`,
+      `${run.ref.nodegroup} left at desired ${g.sizes.desired}, max ${max} (recorded ${o.sizes.desired}/${o.sizes.max}): drain the extra nodes and terminate them with decrement (aws autoscaling terminate-instance-in-auto-scaling-group --should-decrement-desired-capacity), or run the upgrade again`,
     );
   }
   if (!o.suspendedProcesses.includes(AZ_REBALANCE) && g.suspendedProcesses.includes(AZ_REBALANCE)) {

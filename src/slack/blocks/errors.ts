@@ -1,9 +1,11 @@
 // Ephemeral replies for what went wrong: a usage error that quotes the input, a UserError with its
 // hint, or a reference to the log for anything else.
 import type { PendingRequest } from '../../engine/commands.js';
+import type { UserError } from '../../engine/errors.js';
 import { code, esc, slackDate, who } from './format.js';
 import { context, section, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS } from './limits.js';
+import { refusalWords } from './words.js';
 
 export function usageMessage(input: string, error: string, usage: string): Message {
   const quoted = input ? `> /mng ${esc(clip(input, 500))}` : '> /mng';
@@ -22,6 +24,12 @@ export function userErrorMessage(message: string, hint?: string): Message {
     text: clip(message, 3000),
     blocks: [section(clip(`:warning: ${esc(message)}${hint ? `\n_${esc(hint)}_` : ''}`, LIMITS.sectionText))],
   });
+}
+
+/** A refusal as the person reads it in Slack: an engine Refusal is worded from its code and fields. */
+export function refusalMessage(err: UserError): Message {
+  const { message, hint } = refusalWords(err);
+  return userErrorMessage(message, hint);
 }
 
 export function internalErrorMessage(ref: string): Message {

@@ -27,9 +27,7 @@ export function who(user: string): string {
   return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : esc(user);
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+export { plural } from '../../engine/plural.js';
 
 /** "about 12m" for estimates: no false precision. */
 export function roughly(ms: number): string {

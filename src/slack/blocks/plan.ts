@@ -4,10 +4,13 @@ import type { Finding, Plan, Run } from '../../engine/run.js';
 import { isTerminal } from '../../engine/run.js';
 import { openingZone } from '../../schedule/window-gate.js';
 import { describeOpening, type Window } from '../../schedule/windows.js';
+import { PlanRefusedError } from '../../engine/commands.js';
+import { blockingFindings } from '../../engine/plan.js';
 import { code, esc, formatDuration, plural, roughly, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, fields, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { runWindowNote, windowNoteText, type WindowNote } from './windows.js';
+import { findingWords, refusalWords, summaryWords, surgeReasonWords } from './words.js';
 
 export const ACTION_APPROVE = 'mng_approve';
 export const ACTION_REJECT = 'mng_reject';
@@ -21,7 +24,7 @@ export type PlanView =
   /** `window`: what the group's windows would mean for it, when it has any. */
   | { kind: 'dry-run'; plan: Plan; requestedBy: string; window?: { note: WindowNote; now: number } }
   /** Blocking findings: shown, but nothing to approve. */
-  | { kind: 'refused'; plan: Plan; requestedBy: string; reason: string; hint?: string };
+  | { kind: 'refused'; plan: Plan; requestedBy: string };
 
 const SECTION_MAX = LIMITS.sectionText - 50;
 /** Node-list sections in a plan; the rest of the nodes are counted. */
@@ -48,7 +51,7 @@ export function planMessage(view: PlanView): Message {
       `*Group size* (min/max/desired)\n${plan.sizes.min}/${plan.sizes.max}/${plan.sizes.desired}`,
     ),
   );
-  blocks.push(context(clip(`Surge: ${esc(plan.surgeReason)}`, LIMITS.contextText)));
+  blocks.push(context(clip(`Surge: ${esc(surgeReasonWords(plan.surgeReason))}`, LIMITS.contextText)));
 
   blocks.push(...nodeBlocks(plan));
   blocks.push(...findingBlocks(plan.findings));
@@ -89,7 +92,7 @@ function findingBlocks(findings: Finding[]): Block[] {
     n('warn') ? plural(n('warn'), 'warning') : '',
     n('info') ? `${n('info')} for information` : '',
   ].filter(Boolean);
-  const lines = sorted.map((f) => clip(`${SEVERITY_ICON[f.severity]} ${esc(f.message)} _(${esc(f.code)})_`, 900));
+  const lines = sorted.map((f) => clip(`${SEVERITY_ICON[f.severity]} ${esc(findingWords(f))} _(${esc(f.code)})_`, 900));
   const { chunks, left } = packLines(lines, SECTION_MAX, MAX_FINDING_SECTIONS);
   const blocks: Block[] = [section(`*Preflight findings* (${counts.join(', ')})`)];
   for (const c of chunks) blocks.push(section(c));
@@ -105,8 +108,11 @@ function outcomeBlocks(view: PlanView): Block[] {
     ];
   }
   if (view.kind === 'refused') {
+    // The findings themselves: the refusal's own message would repeat "cannot be approved".
+    const why = blockingFindings(view.plan).map(findingWords).join(' ');
+    const { hint } = refusalWords(new PlanRefusedError(view.plan));
     return [
-      section(clip(`:no_entry: *This upgrade cannot be approved:* ${esc(view.reason)}${view.hint ? `\n_${esc(view.hint)}_` : ''}`, SECTION_MAX)),
+      section(clip(`:no_entry: *This upgrade cannot be approved:* ${esc(why)}${hint ? `\n_${esc(hint)}_` : ''}`, SECTION_MAX)),
       context(`Requested by ${who(view.requestedBy)}; nothing was started.`),
     ];
   }
@@ -148,7 +154,7 @@ function outcomeBlocks(view: PlanView): Block[] {
   }
   const approved = `${run.approvedBy ? ` · approved by ${who(run.approvedBy.user)}` : ''}${run.outsideWindows ? ' · outside the maintenance windows (--now)' : ''}`;
   if (isTerminal(run.status)) {
-    const summary = run.outcome?.summary ?? statusWord(run.status);
+    const summary = run.outcome ? summaryWords(run.outcome) : statusWord(run.status);
     const changes = run.outcome?.changes ?? [];
     const text =
       `${STATUS_EMOJI[run.status]} *${capital(statusWord(run.status))}*: ${esc(summary)}` +

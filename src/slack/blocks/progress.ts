@@ -5,6 +5,7 @@ import { isTerminal, NODE_ORDER } from '../../engine/run.js';
 import { code, esc, formatDuration, NODE_EMOJI, plural, roughly, STATUS_EMOJI, statusWord } from './format.js';
 import { context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
+import { summaryWords } from './words.js';
 
 /** Up to this many nodes, every node has its line; above, only those in flight and failed. */
 export const FULL_LIST_MAX = 40;
@@ -161,7 +162,7 @@ export function progressMessage(run: Run, now: number, opts: ProgressOptions = {
   }
   const warnings = (opts.warnings ?? []).slice(-3);
   if (warnings.length) blocks.push(context(...warnings.map((w) => clip(`:warning: ${esc(w)}`, 500))));
-  if (isTerminal(run.status) && run.outcome) blocks.push(section(clip(`*Outcome:* ${esc(run.outcome.summary)}`, SECTION_MAX)));
+  if (isTerminal(run.status) && run.outcome) blocks.push(section(clip(`*Outcome:* ${esc(summaryWords(run.outcome))}`, SECTION_MAX)));
 
   const text = `${title}: ${statusWord(run.status)}, ${run.phase}; replaced ${c.replaced}/${c.total}, in flight ${c.inFlight}, waiting ${c.waiting}`;
   return assertWithinLimits({ text, blocks });

@@ -4,6 +4,7 @@ import type { Blocker, DecisionChoice, Run } from '../../engine/run.js';
 import { code, esc, formatDuration, plural, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
+import { summaryWords } from './words.js';
 
 export const ACTION_DECIDE_PREFIX = 'mng_decide_';
 export const DECIDE_ACTIONS: Record<DecisionChoice, string> = {
@@ -122,7 +123,7 @@ export function summaryMessage(run: Run): Message {
   const took = run.startedAt && run.finishedAt ? formatDuration(run.finishedAt - run.startedAt) : undefined;
   const sizes = run.original?.sizes;
   const blocks: Block[] = [
-    section(clip(`${STATUS_EMOJI[run.status]} *Upgrade ${statusWord(run.status)}*: ${esc(run.outcome?.summary ?? statusWord(run.status))}`, SECTION_MAX)),
+    section(clip(`${STATUS_EMOJI[run.status]} *Upgrade ${statusWord(run.status)}*: ${esc(run.outcome ? summaryWords(run.outcome) : statusWord(run.status))}`, SECTION_MAX)),
     {
       type: 'section',
       fields: [

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage, UserError } from '../../engine/errors.js';
 import type { Logger, LogFields } from '../../log.js';
-import { internalErrorMessage, userErrorMessage } from '../blocks/errors.js';
+import { internalErrorMessage, refusalMessage } from '../blocks/errors.js';
 import type { Message } from '../blocks/kit.js';
 import { slackErrorCode } from '../slack-errors.js';
 import type { Respond } from './deps.js';
@@ -53,7 +53,7 @@ export async function replyError(log: Logger, respond: Respond, err: unknown, fi
   const user = asUserError(err);
   if (user) {
     log.info('refused', { ...fields, reason: user.message });
-    await ephemeral(respond, userErrorMessage(user.message, user.hint), log);
+    await ephemeral(respond, refusalMessage(user), log);
     return;
   }
   const ref = randomUUID().slice(0, 8);

@@ -53,7 +53,7 @@ export async function showUpgrade(deps: HandlerDeps, client: ChatApi, channel: s
       return undefined;
     }
     case 'refused':
-      await post(client, channel, planMessage({ kind: 'refused', plan: outcome.plan, requestedBy, reason: outcome.reason, ...(outcome.hint ? { hint: outcome.hint } : {}) }));
+      await post(client, channel, planMessage({ kind: 'refused', plan: outcome.plan, requestedBy }));
       log.info('plan refused', { reason: outcome.reason });
       return undefined;
     case 'requested': {

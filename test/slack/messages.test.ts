@@ -1,0 +1,121 @@
+// What people read in Slack, pinned: each message as Block Kit JSON and as plain text beside it
+// (test/slack/__snapshots__/messages/). Built by the real engine over the simulator, on its virtual clock.
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Engine, PendingRequestError, PlanRefusedError } from '../../src/engine/commands.js';
+import type { Run } from '../../src/engine/run.js';
+import { VirtualClock } from '../../src/sim/clock.js';
+import { loadScenario, parseScenario, type Scenario } from '../../src/sim/scenario.js';
+import { simulate } from '../../src/app/simulate.js';
+import { createWorld } from '../../src/sim/world.js';
+import { pendingRequestMessage, refusalMessage } from '../../src/slack/blocks/errors.js';
+import type { Message } from '../../src/slack/blocks/kit.js';
+import { planMessage } from '../../src/slack/blocks/plan.js';
+import { blockedMessage, summaryMessage } from '../../src/slack/blocks/thread.js';
+import { MemoryRunStore } from '../../src/store/memory-run-store.js';
+import { engineRefusals } from '../engine/refusals.js';
+import { blockText } from './block-text.js';
+
+const DIR = '__snapshots__/messages';
+
+async function pin(name: string, m: Message): Promise<void> {
+  await expect(`${JSON.stringify(m, null, 2)}\n`).toMatchFileSnapshot(`${DIR}/${name}.json`);
+  await expect(blockText(m)).toMatchFileSnapshot(`${DIR}/${name}.txt`);
+}
+
+/** The plan as the engine makes it for a request, awaiting approval; or the refusal of one. */
+async function request(scenario: Scenario, version: string): Promise<{ run?: Run; refused?: PlanRefusedError; now: number }> {
+  const clock = new VirtualClock();
+  const world = createWorld(scenario, { clock });
+  const engine = new Engine({
+    nodeGroups: world.nodeGroups,
+    clusterFor: () => world.cluster,
+    store: new MemoryRunStore(),
+    clock,
+    policy: { isApprover: () => true, allowSelfApproval: false },
+    newId: () => 'r-snap0001',
+  });
+  try {
+    return { run: await engine.requestUpgrade({ ref: world.ref, version }, { user: 'UREQUESTER', at: clock.now() }), now: clock.now() };
+  } catch (err) {
+    if (err instanceof PlanRefusedError) return { refused: err, now: clock.now() };
+    throw err;
+  } finally {
+    await engine.stop();
+  }
+}
+
+/** pdb-blocked.json with a pod no controller owns: kubectl drain refuses it, so the plan blocks. */
+async function withBarePod(): Promise<Scenario> {
+  const s = JSON.parse(await readFile('scenarios/pdb-blocked.json', 'utf8'));
+  s.workloads.push({ name: 'debug-shell', namespace: 'ops', kind: 'Pod' });
+  return parseScenario(s);
+}
+
+describe('the plan message', () => {
+  it('a normal plan (demo.json), awaiting approval', async () => {
+    const { run, now } = await request(await loadScenario('scenarios/demo.json'), '1.30');
+    await pin('plan-normal', planMessage({ kind: 'run', run: run!, now }));
+  });
+
+  it('a plan with warnings (pdb-blocked.json): a PDB that allows no disruption', async () => {
+    const { run, now } = await request(await loadScenario('scenarios/pdb-blocked.json'), '1.30');
+    expect(run!.plan.findings.map((f) => f.severity)).toContain('warn');
+    await pin('plan-warnings', planMessage({ kind: 'run', run: run!, now }));
+  });
+
+  it('a plan with a blocking finding: shown, with nothing to approve', async () => {
+    const { refused } = await request(await withBarePod(), '1.30');
+    await pin('plan-blocked', planMessage({ kind: 'refused', plan: refused!.plan, requestedBy: 'UREQUESTER' }));
+  });
+});
+
+describe('the refusal replies', () => {
+  it('every refusal of the engine, as the ephemeral reply says it', { timeout: 60_000 }, async () => {
+    const replies: { asked: string; code: string; reply: Message }[] = [];
+    for (const { asked, refusal } of await engineRefusals()) {
+      // As the upgrade listener does: a waiting request is pointed at where it waits.
+      const reply = refusal instanceof PendingRequestError ? pendingRequestMessage(refusal.pending) : refusalMessage(refusal);
+      replies.push({ asked, code: refusal.outcome.code, reply });
+    }
+    await expect(`${JSON.stringify(replies, null, 2)}\n`).toMatchFileSnapshot(`${DIR}/refusals.json`);
+    await expect(replies.map((r) => `## ${r.asked} (${r.code})\n\n${blockText(r.reply)}`).join('\n')).toMatchFileSnapshot(`${DIR}/refusals.txt`);
+  });
+});
+
+describe('the end of a run and the blocked drain', () => {
+  let succeeded: Run;
+  let aborted: Run;
+  let failed: Run;
+  let blocked: Run;
+
+  beforeAll(async () => {
+    const pdbBlocked = () => loadScenario('scenarios/pdb-blocked.json');
+    const managed = await pdbBlocked();
+    managed.nodegroup.managed = true;
+    [succeeded, aborted, failed, blocked] = (
+      await Promise.all([
+        simulate({ scenario: await loadScenario('scenarios/demo.json') }),
+        simulate({ scenario: await pdbBlocked(), decide: 'abort' }),
+        simulate({ scenario: managed }),
+        simulate({ scenario: await pdbBlocked() }),
+      ])
+    ).map((r) => r.run);
+    expect([succeeded.status, aborted.status, failed.status, blocked.status]).toEqual(['succeeded', 'aborted', 'failed', 'needs-decision']);
+  }, 120_000);
+
+  it('the run summary of a run that succeeded, and its plan message', async () => {
+    await pin('summary-succeeded', summaryMessage(succeeded));
+    await pin('plan-succeeded', planMessage({ kind: 'run', run: succeeded, now: succeeded.finishedAt! }));
+  });
+
+  it('the run summary of an aborted run, and of a failed one', async () => {
+    await pin('summary-aborted', summaryMessage(aborted));
+    await pin('summary-failed', summaryMessage(failed));
+  });
+
+  it('the blocked-drain reply in the thread', async () => {
+    const d = blocked.decision!;
+    await pin('blocked-drain', blockedMessage({ runId: blocked.id, node: d.node, blockers: d.blockers, drainTimeoutMs: blocked.plan.drainTimeoutMs }));
+  });
+});
