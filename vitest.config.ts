@@ -30,8 +30,8 @@ export default defineConfig({
             'test/cli/windows.test.ts',
           ],
           exclude: SLOW_OR_SERVING,
-          testTimeout: 20_000,
-          hookTimeout: 20_000,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -1,6 +1,6 @@
 // Every refusal a person meets from the engine, made by asking the real engine over the simulator
 // (demo.json and eks-workshop.json) on a virtual clock: the inputs of the refusal snapshots.
-import { Engine } from '../../src/engine/commands.js';
+import { buildEngine } from '../../src/app/compose.js';
 import { Refusal, UserError } from '../../src/engine/errors.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
 import { runUntil, VirtualClock } from '../../src/sim/clock.js';
@@ -22,7 +22,7 @@ async function world(scenario: string, opts: { approvalExpiryMs?: number } = {})
   const clock = new VirtualClock();
   const w = createWorld(await loadScenario(scenario), { clock });
   let ids = 0;
-  const engine = new Engine({
+  const engine = buildEngine({
     nodeGroups: w.nodeGroups,
     clusterFor: () => w.cluster,
     store: new MemoryRunStore(),

@@ -1,8 +1,9 @@
 // What people read in Slack, pinned: each message as Block Kit JSON and as plain text beside it
 // (test/slack/__snapshots__/messages/). Built by the real engine over the simulator, on its virtual clock.
+import { buildEngine } from '../../src/app/compose.js';
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Engine, PendingRequestError, PlanRefusedError } from '../../src/engine/commands.js';
+import { PendingRequestError, PlanRefusedError } from '../../src/engine/commands.js';
 import type { Run } from '../../src/engine/run.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import { loadScenario, parseScenario, type Scenario } from '../../src/sim/scenario.js';
@@ -27,7 +28,7 @@ async function pin(name: string, m: Message): Promise<void> {
 async function request(scenario: Scenario, version: string): Promise<{ run?: Run; refused?: PlanRefusedError; now: number }> {
   const clock = new VirtualClock();
   const world = createWorld(scenario, { clock });
-  const engine = new Engine({
+  const engine = buildEngine({
     nodeGroups: world.nodeGroups,
     clusterFor: () => world.cluster,
     store: new MemoryRunStore(),
