@@ -24,7 +24,7 @@ export const EXIT_INTERRUPTED = 130;
 export async function planCommand(args: TargetArgs, io: CliIo): Promise<number> {
   const s = await openSession(args, io, { keepRuns: false });
   try {
-    const plan = await s.driver.settle(s.engine.plan(s.request!));
+    const plan = await s.driver.settle(s.app.plan(s.request!));
     io.out(args.json ? JSON.stringify(plan) : planText(plan));
     if (blockingFindings(plan).length > 0) {
       io.err(`mngbot plan: ${refusal(plan)}`);
@@ -59,7 +59,7 @@ function sameTarget(run: Run, request: UpgradeRequest): boolean {
 }
 
 async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number> {
-  const { engine, driver } = s;
+  const { driver } = s;
   const request = s.request!;
   const actor = (): Actor => ({ user: s.user, at: s.world.clock.now() });
 
@@ -78,7 +78,7 @@ async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number
 
   if (!args.yes && !io.interactive) {
     // Show what would have happened, then refuse: nobody is there to say yes.
-    const plan = recorded?.plan ?? (await driver.settle(engine.plan(request)));
+    const plan = recorded?.plan ?? (await driver.settle(s.app.plan(request)));
     io.out(args.json ? JSON.stringify({ kind: 'plan', plan }) : planText(plan));
     io.err(
       'mngbot upgrade: not started: stdin is not a terminal, so nobody can confirm. ' +
@@ -111,7 +111,7 @@ async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number
   if (!args.yes) {
     const answer = await io.ask(`\nUpgrade ${plural(run.plan.nodes.length, 'node')} of ${run.ref.cluster}/${run.ref.nodegroup} to ${run.plan.toRelease}. Proceed? [y/N] `);
     if (!/^\s*y(es)?\s*$/i.test(answer ?? '')) {
-      await driver.settle(engine.cancel(run.id, actor()));
+      await driver.settle(s.app.cancel(run.id, actor()));
       io.err('mngbot upgrade: not started; nothing was changed.');
       return EXIT_FAILED;
     }
@@ -123,9 +123,9 @@ export async function resumeCommand(runId: string, args: Partial<UpgradeArgs>, i
   const s = await openSession(args, io, { keepRuns: true });
   try {
     if (!s.dataFile) throw new UsageError('which data directory records the run? give --data-dir DIR, or set MNG_DATA_DIR');
-    const run = await s.driver.settle(s.engine.get(runId));
+    const run = (await s.driver.settle(s.app.status(runId, 0)))?.run;
     if (!run) {
-      const known = (await s.driver.settle(s.engine.list())).slice(0, 5).map((r) => `${r.id} (${r.ref.cluster}/${r.ref.nodegroup}, ${r.status})`);
+      const known = (await s.driver.settle(s.app.history())).slice(0, 5).map((r) => `${r.id} (${r.ref.cluster}/${r.ref.nodegroup}, ${r.status})`);
       throw new UserError(`there is no run ${runId} in ${s.dataFile}${known.length ? `; it records ${known.join(', ')}` : '; it records no runs'}`);
     }
     if (isTerminal(run.status)) {
@@ -189,7 +189,7 @@ async function follow(s: Session, run: Run, args: Pick<UpgradeArgs, 'decide' | '
   process.on('SIGTERM', onSignal);
 
   try {
-    if (how === 'approve') await driver.settle(engine.approve(run.id, actor()));
+    if (how === 'approve') await driver.settle(s.app.approve(run.id, actor()));
     else await driver.settle(engine.start());
     if (s.dataFile && !args.json) io.err(`mngbot: run ${run.id} is recorded in ${s.dataFile}`);
 
@@ -198,7 +198,7 @@ async function follow(s: Session, run: Run, args: Pick<UpgradeArgs, 'decide' | '
       if (cancelWanted) {
         cancelWanted = false;
         try {
-          await driver.settle(engine.cancel(run.id, actor()));
+          await driver.settle(s.app.cancel(run.id, actor()));
         } catch (err) {
           io.err(`mngbot: ${errorMessage(err)}`);
         }
@@ -216,7 +216,7 @@ async function follow(s: Session, run: Run, args: Pick<UpgradeArgs, 'decide' | '
           continue;
         }
         try {
-          await driver.settle(engine.decide(run.id, current.decision.node, choice, actor()));
+          await driver.settle(s.app.decide(run.id, current.decision.node, choice, actor()));
         } catch (err) {
           io.err(`mngbot: ${errorMessage(err)}`);
         }
