@@ -1,12 +1,30 @@
+import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
-// Two projects; `npm test` runs both. `unit` (npm run test:unit, the fast loop, where MNG_TEST_QUICK
-// makes the randomised tests try fewer cases: test/quick.ts): the engine on the
-// in-process simulator, the application, pure modules and renderers — no child processes, browsers,
-// or servers of other programs. `integration`: whole processes, the HTTP front ends, moto, kubectl,
-// Chromium and the faults.
-// In unit folders, yet starting processes or servers, or rendering at Slack's extremes for long.
-const SLOW_OR_SERVING = ['test/slack/blocks.test.ts', 'test/slack/request-guard.test.ts', 'test/sim/world-process.test.ts', 'test/store/data-dir-lock.test.ts'];
+// Two projects that split the test files between them; `npm test` runs both.
+// `unit` (npm run test:unit, the fast loop, where MNG_TEST_QUICK makes the randomised tests try fewer
+// cases: test/quick.ts): the engine on the in-process simulator, the application, pure modules and
+// renderers — no child processes, browsers, or servers of other programs.
+// `integration`: every other file: whole processes, the HTTP front ends, moto, kubectl, Chromium, faults.
+const UNIT_PLACES = ['test/architecture/', 'test/app/', 'test/config/', 'test/engine/', 'test/schedule/', 'test/store/', 'test/slack/', 'test/cli/windows.test.ts', 'test/cli/messages.test.ts'];
+// In those places, yet starting processes or servers, or rendering at Slack's extremes for long.
+const NOT_UNIT = ['test/slack/blocks.test.ts', 'test/slack/request-guard.test.ts', 'test/store/data-dir-lock.test.ts', 'test/store/full-disk.test.ts'];
+// The simulator's own files, without the ones that serve it over the wire or start it as a process.
+const UNIT_SIM = /^test\/sim\/[^/]+\.test\.ts$/;
+const NOT_UNIT_SIM = ['test/sim/world-process.test.ts'];
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = `${dir}/${e.name}`;
+    return e.isDirectory() ? testFiles(path) : e.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const all = testFiles('test');
+const isUnit = (f: string) =>
+  ((UNIT_PLACES.some((p) => (p.endsWith('/') ? f.startsWith(p) : f === p)) && !NOT_UNIT.includes(f)) || (UNIT_SIM.test(f) && !NOT_UNIT_SIM.includes(f)));
+const unit = all.filter(isUnit);
+const integration = all.filter((f) => !isUnit(f));
 
 export default defineConfig({
   test: {
@@ -14,46 +32,12 @@ export default defineConfig({
     // Three at once even on two cores: the process-level tests spend most of their time waiting on the
     // simulated cloud's clock, so a CPU-bound file runs beside them instead of after them.
     maxWorkers: 3,
+    // A timeout finds a hang; it is not a speed check.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     projects: [
-      {
-        extends: true,
-        test: {
-          name: 'unit',
-          include: [
-            'test/architecture/**/*.test.ts',
-            'test/app/**/*.test.ts',
-            'test/engine/**/*.test.ts',
-            'test/schedule/**/*.test.ts',
-            'test/store/**/*.test.ts',
-            'test/sim/*.test.ts',
-            'test/slack/**/*.test.ts',
-            'test/cli/windows.test.ts',
-          ],
-          exclude: SLOW_OR_SERVING,
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'integration',
-          include: [
-            'test/aws/**/*.test.ts',
-            'test/cli/cli.test.ts',
-            'test/cli/open-world.test.ts',
-            'test/console/**/*.test.ts',
-            'test/deploy/**/*.test.ts',
-            'test/e2e/**/*.test.ts',
-            'test/faults/**/*.test.ts',
-            'test/kube/**/*.test.ts',
-            'test/sim/aws-http/**/*.test.ts',
-            ...SLOW_OR_SERVING,
-          ],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
-        },
-      },
+      { extends: true, test: { name: 'unit', include: unit } },
+      { extends: true, test: { name: 'integration', include: integration } },
     ],
   },
 });
