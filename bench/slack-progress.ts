@@ -10,7 +10,7 @@ import { loadScenario } from '../src/sim/scenario.js';
 import { createWorld } from '../src/sim/world.js';
 import { createSlackApp } from '../src/slack/app.js';
 import { Approvers } from '../src/slack/approvers.js';
-import { FakeWebApi } from '../src/slack/fake-web-api.js';
+import { FakeWebApi } from '../test/slack/fake-web-api.js';
 import type { EditRecord } from '../src/slack/progress.js';
 import { Targets } from '../src/slack/targets.js';
 import { MemoryRunStore } from '../src/store/memory-run-store.js';

@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/engine/run.js';
-import { FakeWebApi } from '../../src/slack/fake-web-api.js';
+import { FakeWebApi } from './fake-web-api.js';
 import { ProgressReporter, type ChatApi, type EditRecord } from '../../src/slack/progress.js';
 import { FakeEngine, makeRun } from './fixtures.js';
 
