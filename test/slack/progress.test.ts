@@ -283,6 +283,25 @@ describe('ProgressReporter', () => {
     expectSpaced(sendsOf(planTs), 1000, 'plan message');
   });
 
+  it('shows a run\'s end that came before its plan message was recorded (an expiry while the plan was being posted)', async () => {
+    start(50);
+    const posted = (await new webApi.WebClient('xoxb-test', { slackApiUrl: fake.url }).chat.postMessage({ channel: CHANNEL, text: 'plan' })) as { ts: string };
+    const run = makeRun({ nodes: 3 });
+    engine.runs.set(run.id, run);
+    engine.emit({ runId: run.id, at: simNow, kind: 'status', status: 'awaiting-approval', detail: 'requested' });
+    change(run, (r) => {
+      r.status = 'expired';
+      r.phase = 'done';
+      r.finishedAt = simNow + 60_000;
+    }, { runId: run.id, at: simNow + 60_000, kind: 'status', status: 'expired', detail: 'expired' });
+    await reporter.idle();
+    // The plan message's post answers only now.
+    reporter.setCoords(run.id, { channel: CHANNEL, planTs: posted.ts, threadTs: posted.ts });
+    await reporter.idle();
+    expect(fake.message(CHANNEL, posted.ts)!.text).toMatch(/expired/i);
+    expect(edits.filter((e) => e.kind === 'parent').at(-1)!.final).toBe(true);
+  });
+
   it('posts the thread replies a person needs: a blocked drain with buttons, a failed node', async () => {
     start(50);
     const { run, planTs } = await approvedRun(3);

@@ -150,7 +150,11 @@ export class ProgressReporter {
     const merged: Coords = { ...this.known.get(runId), ...patch };
     this.known.set(runId, merged);
     const slot = this.slots.get(runId);
+    const hadPlan = !!slot?.coords?.planTs;
     if (slot) slot.coords = { ...slot.coords, ...merged };
+    // Events that came before the plan message's ts was known were not shown: the run may have ended
+    // meanwhile (an expiry while the plan was being posted), and its end must not be lost.
+    if (slot?.loaded && !hadPlan && merged.planTs) this.enqueue(runId, 'end missed before the plan was recorded', () => this.showEndIfMissed(runId));
     if (this.engine.setNotify) {
       this.engine.setNotify(runId, merged).catch((err) => this.log.warn('could not store Slack coordinates on the run', { runId, error: errorMessage(err) }));
     }
@@ -180,10 +184,18 @@ export class ProgressReporter {
 
   private onEvent(e: ProgressEvent): void {
     const at = performance.now();
-    // One queue for all runs keeps the work per event small and ordered; Slack calls happen elsewhere.
-    this.chain = this.work.track(
-      this.chain.then(() => this.handle(e, at)).catch((err) => this.log.error('progress event not handled', { runId: e.runId, kind: e.kind, error: errorMessage(err) })),
-    );
+    this.enqueue(e.runId, e.kind, () => this.handle(e, at));
+  }
+
+  /** One queue for all runs keeps the work per event small and ordered; Slack calls happen elsewhere. */
+  private enqueue(runId: string, what: string, work: () => Promise<void>): void {
+    this.chain = this.work.track(this.chain.then(work).catch((err) => this.log.error('progress event not handled', { runId, kind: what, error: errorMessage(err) })));
+  }
+
+  private async showEndIfMissed(runId: string): Promise<void> {
+    const run = await this.engine.get(runId);
+    if (!run || !isTerminal(run.status)) return;
+    await this.handle({ runId, at: run.finishedAt ?? this.clock.now(), kind: 'status', status: run.status, detail: run.outcome?.summary ?? run.status }, performance.now());
   }
 
   private slot(runId: string): Slot {
