@@ -18,7 +18,7 @@ export interface BotChildOptions {
   approvers: string[];
   /** The bot's log lines go here, not to the demo's terminal. */
   logFile: string;
-  /** More environment (MNG_LOG_LEVEL…). */
+  /** More environment. MNG_LOG_LEVEL may not be above info: start() waits for the bot's "mngbot ready" line. */
   env?: Record<string, string>;
 }
 
@@ -33,7 +33,9 @@ export class BotChild {
   private written = '';
   private lastExit?: number | string;
 
-  constructor(private readonly o: BotChildOptions) {}
+  constructor(private readonly o: BotChildOptions) {
+    if (o.env?.MNG_LOG_LEVEL === 'warn' || o.env?.MNG_LOG_LEVEL === 'error') throw new Error('BotChild: MNG_LOG_LEVEL above info hides the "mngbot ready" line start() waits for');
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.o.port}`;
@@ -57,7 +59,7 @@ export class BotChild {
     return this.written;
   }
 
-  /** Starts the bot; resolves once its /healthz answers 200, rejects if it exits first. */
+  /** Starts the bot; resolves once it has said it is ready and its /healthz answers 200, rejects if it exits first. */
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.child) return;
     const { world } = this.o;
@@ -101,17 +103,11 @@ export class BotChild {
       if (this.stateNow !== 'killed' && this.stateNow !== 'stopped') this.stateNow = 'exited';
       log.end(`--- mngbot ${child.pid} ended (${code ?? signal})\n`);
     });
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.child !== child) throw new Error(`mngbot exited (${this.lastExit}) while starting: ${this.written.slice(-2000)}`);
-      try {
-        if ((await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1000) })).status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`mngbot did not become healthy in ${timeoutMs / 1000} s: see ${this.o.logFile}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const outcome = await readyLine(child, timeoutMs);
+    if (outcome === 'exited') throw new Error(`mngbot exited (${this.lastExit}) while starting: ${this.written.slice(-2000)}`);
+    if (outcome === 'timeout') throw new Error(`mngbot did not become ready in ${timeoutMs / 1000} s: see ${this.o.logFile}`);
+    const health = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(5000) });
+    if (health.status !== 200) throw new Error(`mngbot said it was ready, but /healthz answers ${health.status}: ${await health.text()}`);
     this.stateNow = 'running';
   }
 
@@ -127,5 +123,35 @@ export class BotChild {
     if (!this.child) return;
     this.stateNow = 'stopped';
     await stopChild(this.child, 'SIGTERM');
+  }
+}
+
+/** Waits for the bot's "mngbot ready" log line: it logs it once it listens and has resumed its runs. */
+function readyLine(child: ChildProcess, timeoutMs: number): Promise<'ready' | 'exited' | 'timeout'> {
+  return new Promise((resolve) => {
+    let partial = '';
+    const done = (outcome: 'ready' | 'exited' | 'timeout') => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('close', onClose);
+      resolve(outcome);
+    };
+    const onData = (d: Buffer) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      if (lines.some(isReady)) done('ready');
+    };
+    const onClose = () => done('exited');
+    const timer = setTimeout(() => done('timeout'), timeoutMs);
+    child.stdout?.on('data', onData);
+    child.once('close', onClose);
+  });
+}
+
+function isReady(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { msg?: unknown }).msg === 'mngbot ready';
+  } catch {
+    return false;
   }
 }

@@ -1,7 +1,7 @@
 // A whole `rolling` upgrade through the real adapters: EksNodeGroups against moto_server, KubeCluster
 // against the simulator's HTTP API, the Engine in between on a paced clock (10× real time).
 //
-// The Kubernetes side follows moto: InstanceBackedCluster (src/sim/instance-backed-cluster.ts) polls
+// The Kubernetes side follows moto: InstanceBackedCluster (test/aws/instance-backed-cluster.ts) polls
 // moto's EC2 every 150 ms and registers a node for each running instance of the Auto Scaling group
 // (providerID aws:///<az>/<id>, the eksctl node-group labels from the tags the group propagates, the
 // kubelet version of the instance's AMI in the simulator's image catalogue, which moto is seeded with
@@ -59,7 +59,7 @@ import { connectCluster } from '../../src/kube/connect.js';
 import type { KubeCluster } from '../../src/kube/kube-cluster.js';
 import { PacedClock } from '../../src/sim/clock.js';
 import { findImage, imagesFor, type CatalogImage } from '../../src/sim/images.js';
-import { InstanceBackedCluster, type ObservedInstance } from '../../src/sim/instance-backed-cluster.js';
+import { InstanceBackedCluster, type ObservedInstance } from './instance-backed-cluster.js';
 import { serveKubeApi, type KubeApiServer } from '../../src/sim/kube-http/serve-kube-api.js';
 import { ledgerProblems } from '../../src/sim/ledger.js';
 import { parseScenario } from '../../src/sim/scenario.js';

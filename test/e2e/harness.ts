@@ -13,7 +13,7 @@ import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { createWorld, type SimWorld } from '../../src/sim/world.js';
 import type { WindowScheduler } from '../../src/schedule/scheduler.js';
 import type { SlackApp } from '../../src/slack/app.js';
-import { FakeWebApi, type FakeMessage } from '../../src/slack/fake-web-api.js';
+import { FakeWebApi, type FakeMessage } from '../slack/fake-web-api.js';
 import type { EditRecord } from '../../src/slack/progress.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 

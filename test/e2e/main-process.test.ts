@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeWebApi } from '../../src/slack/fake-web-api.js';
+import { FakeWebApi } from '../slack/fake-web-api.js';
 import { BOT_TOKEN, CHANNEL, signedHeaders, SIGNING_SECRET } from './harness.js';
 
 const BASE_ENV = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };

@@ -28,7 +28,7 @@ import { Rng } from '../../src/sim/rng.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { pendingCalls } from '../../src/app/simulate.js';
 import { createWorld, type SimWorld } from '../../src/sim/world.js';
-import { FakeWebApi, type FakeMessage } from '../../src/slack/fake-web-api.js';
+import { FakeWebApi, type FakeMessage } from '../slack/fake-web-api.js';
 import { LowdbRunStore } from '../../src/store/lowdb-run-store.js';
 import { BOT_TOKEN, CHANNEL, signedHeaders, SIGNING_SECRET, textOf } from './harness.js';
 

@@ -1,7 +1,7 @@
 // Slack's side for bots running as processes: a fake Web API in the test process, and signed slash
 // commands and clicks sent to whichever bot process is up.
 import { randomBytes } from 'node:crypto';
-import { FakeWebApi, type FakeMessage } from '../../src/slack/fake-web-api.js';
+import { FakeWebApi, type FakeMessage } from '../slack/fake-web-api.js';
 import { blockActionsForm, signedHeaders, slashCommandForm } from '../e2e/harness.js';
 
 export const CHANNEL = 'C0PLATFORM';

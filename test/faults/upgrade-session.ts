@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACTION_APPROVE } from '../../src/slack/blocks/plan.js';
 import { progressBlockId } from '../../src/slack/blocks/progress.js';
-import type { FakeMessage } from '../../src/slack/fake-web-api.js';
+import type { FakeMessage } from '../slack/fake-web-api.js';
 import { freePort } from '../aws/moto.js';
 import type { BotChild } from '../../src/demo/bot-child.js';
 import { botOn, startWorld, type Ledger, type WorldProcess } from './processes.js';

@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/engine/run.js';
-import { FakeWebApi } from '../../src/slack/fake-web-api.js';
+import { FakeWebApi } from './fake-web-api.js';
 import { ProgressReporter, type ChatApi, type EditRecord } from '../../src/slack/progress.js';
 import { FakeEngine, makeRun } from './fixtures.js';
 
@@ -240,6 +240,66 @@ describe('ProgressReporter', () => {
     const before = fake.calls.length;
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.calls.length).toBe(before);
+  });
+
+  it('shows the final state when the edit that carries it is answered with a 429', async () => {
+    start(50);
+    const { run, planTs } = await approvedRun(3);
+    engine.emit({ runId: run.id, at: simNow, kind: 'status', status: 'running', detail: 'approved' });
+    await reporter.idle();
+    const progressTs = fake.thread(CHANNEL, planTs)[0].ts;
+    // Only the final state is left to show, and its first edits are refused.
+    fake.rateLimit('chat.update', { times: 2, retryAfterSec: 1 });
+    change(run, (r) => {
+      r.status = 'succeeded';
+      r.phase = 'done';
+      r.finishedAt = simNow + 5;
+      r.outcome = { status: 'succeeded', summary: 'ok', changes: [] };
+    }, { runId: run.id, at: simNow + 5, kind: 'status', status: 'succeeded', detail: 'done' });
+    await reporter.idle(10_000);
+    expect(fake.callsOf('chat.update').filter((c) => c.status === 429)).toHaveLength(2);
+    expect(fake.message(CHANNEL, planTs)!.text).toMatch(/succeeded/);
+    expect(fake.message(CHANNEL, progressTs)!.text).toMatch(/succeeded/);
+    for (const kind of ['parent', 'progress'] as const) expect(edits.filter((e) => e.kind === kind).at(-1)!.final).toBe(true);
+  });
+
+  it('stop() flushes a final state still waiting for its slot', async () => {
+    start();
+    const { run, planTs } = await approvedRun(3);
+    engine.emit({ runId: run.id, at: simNow, kind: 'status', status: 'running', detail: 'approved' });
+    await reporter.idle();
+    const progressTs = fake.thread(CHANNEL, planTs)[0].ts;
+    // Within a second of the last edits: the final ones must wait for their slot.
+    change(run, (r) => {
+      r.status = 'cancelled';
+      r.phase = 'done';
+      r.finishedAt = simNow + 5;
+      r.outcome = { status: 'cancelled', summary: 'Cancelled by UAPPROVER1.', changes: [] };
+    }, { runId: run.id, at: simNow + 5, kind: 'status', status: 'cancelled', detail: 'cancelled' });
+    await reporter.stop(5000);
+    expect(fake.message(CHANNEL, planTs)!.text).toMatch(/cancelled/);
+    expect(fake.message(CHANNEL, progressTs)!.text).toMatch(/cancelled/);
+    expectSpaced(sendsOf(progressTs), 1000, 'progress message');
+    expectSpaced(sendsOf(planTs), 1000, 'plan message');
+  });
+
+  it('shows a run\'s end that came before its plan message was recorded (an expiry while the plan was being posted)', async () => {
+    start(50);
+    const posted = (await new webApi.WebClient('xoxb-test', { slackApiUrl: fake.url }).chat.postMessage({ channel: CHANNEL, text: 'plan' })) as { ts: string };
+    const run = makeRun({ nodes: 3 });
+    engine.runs.set(run.id, run);
+    engine.emit({ runId: run.id, at: simNow, kind: 'status', status: 'awaiting-approval', detail: 'requested' });
+    change(run, (r) => {
+      r.status = 'expired';
+      r.phase = 'done';
+      r.finishedAt = simNow + 60_000;
+    }, { runId: run.id, at: simNow + 60_000, kind: 'status', status: 'expired', detail: 'expired' });
+    await reporter.idle();
+    // The plan message's post answers only now.
+    reporter.setCoords(run.id, { channel: CHANNEL, planTs: posted.ts, threadTs: posted.ts });
+    await reporter.idle();
+    expect(fake.message(CHANNEL, posted.ts)!.text).toMatch(/expired/i);
+    expect(edits.filter((e) => e.kind === 'parent').at(-1)!.final).toBe(true);
   });
 
   it('posts the thread replies a person needs: a blocked drain with buttons, a failed node', async () => {

@@ -1,5 +1,6 @@
-// A small stand-in for Slack's Web API on 127.0.0.1: tests and the local demo point the app's
-// client at it (SLACK_API_URL). It records every call, keeps each message's latest state, and
+// A small stand-in for Slack's Web API on 127.0.0.1, for tests and the benchmarks: they point the
+// app's client at it (SLACK_API_URL). The demo does not use it: its console (src/console/) serves
+// a Web API of its own. It records every call, keeps each message's latest state, and
 // answers 429 with Retry-After when told to. It also takes interactivity responses (response_url).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

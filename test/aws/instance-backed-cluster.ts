@@ -6,9 +6,9 @@
 //
 // The instances come from a function returning plain records, so this file needs no AWS SDK: the
 // caller lists them (DescribeInstances filtered by the Auto Scaling group's tag, for instance).
-import type { SimClock } from './clock.js';
-import { imageById } from './images.js';
-import type { KubeState } from './kube-state.js';
+import type { SimClock } from '../../src/sim/clock.js';
+import { imageById } from '../../src/sim/images.js';
+import type { KubeState } from '../../src/sim/kube-state.js';
 
 /** One EC2 instance as the poller sees it. */
 export interface ObservedInstance {
