@@ -55,19 +55,13 @@ function virtualDriver(advance: () => boolean, store: { busy(): boolean; quiesce
   };
 }
 
+/** Real time: the condition's inputs change only where wake() is called (a run's event, an interrupt). */
 function realDriver(): Driver {
   let wake: (() => void) | undefined;
   return {
     async until(done) {
       while (!done()) {
-        // An event wakes it; the timer only bounds how long a missed wake-up could go unnoticed.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 1000);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
       return 'done';
