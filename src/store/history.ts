@@ -20,7 +20,7 @@ import type { AuditEntry } from '../engine/ports.js';
 import type { Run } from '../engine/run.js';
 import { appendFileDurable, syncDir, writeFileAtomic, type FileOps } from './atomic-file.js';
 import { DataFileError } from './data-file-error.js';
-import { checkArchiveLine, checkAuditEntry, type ArchiveLine } from './schema.js';
+import { archiveLineSchema, auditEntrySchema, checked, type ArchiveLine } from './schema.js';
 
 export const HISTORY_DIR = 'history';
 const DAY_MS = 24 * 3_600_000;
@@ -282,12 +282,10 @@ function parseLine(line: string, kind: Kind, file: string, lineNo: number): Arch
     throw new DataFileError(file, `line ${lineNo} is not valid JSON (${(err as Error).message})`);
   }
   try {
-    if (kind === 'runs') checkArchiveLine(value);
-    else checkAuditEntry(value, 'entry');
+    return kind === 'runs' ? checked(archiveLineSchema, value, 'line') : checked(auditEntrySchema, value, 'entry');
   } catch (err) {
     throw new DataFileError(file, `line ${lineNo} is not an mngbot ${kind === 'runs' ? 'archived run' : 'audit entry'}: ${(err as Error).message}`);
   }
-  return value as ArchiveLine | AuditEntry;
 }
 
 /**

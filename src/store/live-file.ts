@@ -9,7 +9,7 @@ import { writeFileAtomic, type FileOps } from './atomic-file.js';
 import { DataFileError } from './data-file-error.js';
 import { jsonErrorOffset } from './json-error.js';
 import { migrate, type MigratableDoc, type MigrationOptions, type Moved } from './migrations.js';
-import { SCHEMA_VERSION, checkDb, type DbFile } from './schema.js';
+import { checked, dbFileSchema, SCHEMA_VERSION, type DbFile } from './schema.js';
 
 /**
  * The UTF-8 JSON of stored records, which are never mutated in place (they are replaced), so that
@@ -90,8 +90,7 @@ export class MngbotFileAdapter implements Adapter<DbFile> {
     let db: DbFile;
     try {
       const result = migrate(doc as MigratableDoc, this.opts.migration());
-      db = result.db;
-      checkDb(db);
+      db = checked(dbFileSchema, result.db);
       if (result.from !== undefined) this.migrated = { from: result.from, text, steps: result.steps, moved: result.moved };
     } catch (err) {
       throw new DataFileError(this.file, `is not an mngbot data file: ${(err as Error).message}`);

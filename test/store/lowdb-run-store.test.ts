@@ -457,6 +457,15 @@ describe('LowdbRunStore refuses a file it cannot trust, and leaves it as it was'
     refuses('{"schemaVersion":2,"runs":[],"events":{},"schedules":[],"ended":[]}', /ended: expected an object of run id → time/));
   it('a run without an id', () =>
     refuses('{"schemaVersion":1,"runs":[{"rev":1}],"events":{},"schedules":[],"audit":[]}', /runs\[0\]\.id: expected a string/));
+  it('a run whose nodes are null (every step would throw on it)', () =>
+    refuses(JSON.stringify({ schemaVersion: 2, runs: [{ ...makeRun('r1'), nodes: null }], events: {}, schedules: [], ended: {} }), /not an mngbot data file: runs\[0\]\.nodes: expected a list/));
+  it('a schedule without a time zone', () =>
+    refuses(
+      JSON.stringify({ schemaVersion: 2, runs: [], events: {}, schedules: [{ id: 's-1', ref: { cluster: 'c', nodegroup: 'n' }, at: '0 2 * * *', createdBy: { user: 'U1', at: 1 } }], ended: {} }),
+      /not an mngbot data file: schedules\[0\]\.timezone: expected a time zone/,
+    ));
+  it('an event log of the run "__proto__" that is not one', () =>
+    refuses('{"schemaVersion":2,"runs":[],"events":{"__proto__":{"events":"oops","dropped":0}},"schedules":[],"ended":{}}', /events\.__proto__\.events: expected a list/));
   it('missing audit', () => refuses('{"schemaVersion":1,"runs":[],"events":{},"schedules":[]}', /audit: expected a list/));
   it('schemaVersion not a number', () => refuses('{"schemaVersion":"1","runs":[]}', /schemaVersion "1"/));
   it('a newer schemaVersion', () =>
