@@ -36,7 +36,7 @@ interface Migration {
 }
 
 /** Whether an ended run may go to history: its end has been shown, or nobody will show it any more. */
-export function settled(run: Run, endedAt: number, now: number, graceMs: number): boolean {
+export function settled(run: Pick<Run, 'notify'>, endedAt: number, now: number, graceMs: number): boolean {
   return run.notify?.finalShown === true || endedAt + graceMs <= now;
 }
 
