@@ -1,4 +1,4 @@
-// The RunStore and ScheduleStore, written once over lowdb's Low<DbFile> and an Adapter: on files in
+// The RunStore and ScheduleStore, written once over lowdb's Low and an Adapter: on files in
 // one data directory (LowdbRunStore.open, default ./data), or in memory (MemoryRunStore: lowdb's
 // Memory adapter, an in-memory History, no lock, no archiving).
 //

@@ -159,6 +159,21 @@ const schedule = (id: string, nextAt?: number): Schedule => ({
   ...(nextAt === undefined ? {} : { nextAt }),
 });
 
+describe('MemoryRunStore', () => {
+  it('is the one store over lowdb\'s Memory adapter, and keeps an ended run whole once its end is shown', async () => {
+    const store = new MemoryRunStore();
+    expect(store).toBeInstanceOf(LowdbRunStore);
+    const run = makeRun('r1');
+    await store.create(run);
+    run.status = 'succeeded';
+    run.notify = { finalShown: true };
+    await store.save(run);
+    await store.save(run);
+    // A data directory would have compacted it into history by now; memory has no file to keep small.
+    expect(await store.get('r1')).toEqual(run);
+  });
+});
+
 describe('LowdbRunStore file', () => {
   it('creates data dir and file on first open, and reopening after close sees everything', async () => {
     const nested = join(dir, 'a', 'b');
