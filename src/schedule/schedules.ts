@@ -1,39 +1,57 @@
 // Upgrades someone asked for at a time: once ("2025-04-12T02:00") or again and again ("0 2 1 * *").
+import { z } from 'zod';
 import { UserError } from '../engine/errors.js';
 import type { GroupRef } from '../engine/ports.js';
-import type { Actor, Strategy } from '../engine/run.js';
+import { expected, zodProblem } from '../zod-problem.js';
 import { nextCronTime, parseCron } from './cron.js';
 import { assertTimeZone, zonedTimeToMs } from './zoned-time.js';
 
-/** How the runs a schedule asks for are done; what is absent comes from the defaults at the time. */
-export interface ScheduleOptions {
-  maxUnavailable?: number;
-  surge?: number;
-  strategy?: Strategy;
-  drainTimeoutMs?: number;
-  /** Drains may delete pods a PodDisruptionBudget protects once the drain timeout passes. */
-  force?: boolean;
-}
+const positiveWhole = z.int(expected('a whole number above 0')).positive(expected('a whole number above 0'));
 
-export interface Schedule {
-  id: string;
-  ref: GroupRef;
-  /**
-   * Kubernetes version to upgrade to; absent: the group's current version. Either way each firing
-   * asks for the latest AMI release of that version then (never a pinned release), with its own approval.
-   */
-  version?: string;
-  options?: ScheduleOptions;
-  /**
-   * A five-field cron (recurring) or an ISO 8601 time (once). An ISO time without an offset is read
-   * on the schedule's zone's wall clock; with Z or an offset it is that instant.
-   */
-  at: string;
-  timezone: string;
-  createdBy: Actor;
-  /** When it fires next, ms; absent once a one-off has fired (or its time had passed). */
-  nextAt?: number;
-}
+/** How the runs a schedule asks for are done; what is absent comes from the defaults at the time. */
+export const scheduleOptionsSchema = z.object(
+  {
+    maxUnavailable: positiveWhole.optional(),
+    surge: positiveWhole.optional(),
+    strategy: z.enum(['rolling', 'eks'], expected('rolling or eks')).optional(),
+    drainTimeoutMs: positiveWhole.optional(),
+    /** Drains may delete pods a PodDisruptionBudget protects once the drain timeout passes. */
+    force: z.boolean(expected('true or false')).optional(),
+  },
+  expected('an object'),
+);
+export type ScheduleOptions = z.infer<typeof scheduleOptionsSchema>;
+
+/**
+ * What a stored schedule must look like. The time zone and the time itself are checked by
+ * validateSchedule, not here: a data file is not refused because a time zone left the zone database.
+ */
+export const scheduleSchema = z.object(
+  {
+    id: z.string(expected('a non-empty string')).min(1, expected('a non-empty string')),
+    ref: z.object({ cluster: z.string(expected('a string')), nodegroup: z.string(expected('a string')) }, expected('{ cluster, nodegroup }')),
+    /**
+     * Kubernetes version to upgrade to; absent: the group's current version. Either way each firing
+     * asks for the latest AMI release of that version then (never a pinned release), with its own approval.
+     */
+    version: z.string(expected('a version such as 1.30')).min(1, expected('a version such as 1.30')).optional(),
+    options: scheduleOptionsSchema.optional(),
+    /**
+     * A five-field cron (recurring) or an ISO 8601 time (once). An ISO time without an offset is read
+     * on the schedule's zone's wall clock; with Z or an offset it is that instant.
+     */
+    at: z.string(expected('a cron or an ISO time')),
+    timezone: z.string(expected('a time zone such as Europe/Paris')),
+    createdBy: z.object(
+      { user: z.string(expected('a string')), at: z.number(expected('a number')), channel: z.string(expected('a string')).optional() },
+      expected('{ user, at }'),
+    ),
+    /** When it fires next, ms; absent once a one-off has fired (or its time had passed). */
+    nextAt: z.number(expected('a number')).optional(),
+  },
+  expected('an object'),
+);
+export type Schedule = z.infer<typeof scheduleSchema>;
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
@@ -78,28 +96,15 @@ export function newScheduleId(random: () => number = Math.random): string {
 }
 
 /** Throws a UserError naming the bad field. */
-export function validateSchedule(s: Schedule): void {
-  if (!s || typeof s !== 'object') throw new UserError('schedule: expected an object');
-  if (typeof s.id !== 'string' || s.id === '') throw new UserError('id: expected a non-empty string');
-  if (!s.ref || typeof s.ref.cluster !== 'string' || typeof s.ref.nodegroup !== 'string') {
-    throw new UserError('ref: expected { cluster, nodegroup }');
-  }
-  if (s.version !== undefined && (typeof s.version !== 'string' || s.version === '')) throw new UserError('version: expected a version such as 1.30');
-  if (s.options !== undefined) {
-    const o = s.options;
-    if (typeof o !== 'object' || o === null) throw new UserError('options: expected an object');
-    for (const k of ['maxUnavailable', 'surge', 'drainTimeoutMs'] as const) {
-      if (o[k] !== undefined && !(Number.isInteger(o[k]) && o[k]! > 0)) throw new UserError(`options.${k}: expected a whole number above 0`);
-    }
-    if (o.strategy !== undefined && o.strategy !== 'rolling' && o.strategy !== 'eks') throw new UserError('options.strategy: expected rolling or eks');
-    if (o.force !== undefined && typeof o.force !== 'boolean') throw new UserError('options.force: expected true or false');
-  }
-  assertTimeZone(s.timezone, 'timezone');
-  if (typeof s.at !== 'string') throw new UserError('at: expected a cron or an ISO time');
-  if (isOneOff(s.at)) parseOneOff(s.at, s.timezone);
+export function validateSchedule(s: unknown): asserts s is Schedule {
+  const shape = scheduleSchema.safeParse(s);
+  if (!shape.success) throw new UserError(zodProblem(shape.error, 'schedule'));
+  const { at, timezone } = shape.data;
+  assertTimeZone(timezone, 'timezone');
+  if (isOneOff(at)) parseOneOff(at, timezone);
   else {
     try {
-      parseCron(s.at);
+      parseCron(at);
     } catch (err) {
       throw new UserError(`at: ${(err as Error).message}`, (err as UserError).hint);
     }

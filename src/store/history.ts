@@ -14,13 +14,14 @@
 //   `at` is not used: it is the engine's clock, which in the simulator is not the calendar's.
 // - A crash in the middle of an append leaves a torn last line: on load it is cut off (its bytes kept
 //   beside the file as <file>.torn-<offset>); any other unreadable line stops start-up, naming it.
+// - In memory (MemoryRunStore) there are no files: flushes only mark changes durable, nothing expires.
 import { mkdir, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEntry } from '../engine/ports.js';
 import type { Run } from '../engine/run.js';
-import { appendFileDurable, syncDir, writeFileAtomic, type FileOps } from './atomic-file.js';
+import { appendFileDurable, nodeFileOps, syncDir, writeFileAtomic, type FileOps } from './atomic-file.js';
 import { DataFileError } from './data-file-error.js';
-import { checkArchiveLine, checkAuditEntry, type ArchiveLine } from './schema.js';
+import { archiveLineSchema, auditEntrySchema, checked, type ArchiveLine } from './schema.js';
 
 export const HISTORY_DIR = 'history';
 const DAY_MS = 24 * 3_600_000;
@@ -74,9 +75,14 @@ export class History {
   private lastPruneAt = 0;
 
   private constructor(
-    readonly dir: string,
+    /** Absent in memory. */
+    readonly dir: string | undefined,
     private readonly opts: HistoryOptions,
   ) {}
+
+  static inMemory(now: () => number): History {
+    return new History(undefined, { now, runRetentionMs: Infinity, auditRetentionMs: Infinity, fileOps: nodeFileOps, log: () => {} });
+  }
 
   static async load(dataDir: string, opts: HistoryOptions): Promise<History> {
     const dir = join(dataDir, HISTORY_DIR);
@@ -97,7 +103,7 @@ export class History {
   }
 
   private async loadFile(name: string, kind: Kind, now: number): Promise<void> {
-    const file = join(this.dir, name);
+    const file = join(this.dir!, name);
     if (kind === 'audit') {
       const expiresAt = (await this.auditFileTime(name)) + this.opts.auditRetentionMs;
       if (expiresAt <= now) {
@@ -135,7 +141,7 @@ export class History {
   private async auditFileTime(name: string): Promise<number> {
     const m = FILE_NAME.exec(name);
     if (m?.[2] !== undefined) return Date.UTC(Number(m[2]), Number(m[3]), 1);
-    return (await stat(join(this.dir, name))).mtimeMs;
+    return (await stat(join(this.dir!, name))).mtimeMs;
   }
 
   /** A last line without its newline is what a crash during an append leaves. */
@@ -197,20 +203,23 @@ export class History {
 
   async writeRuns(batch: HistoryBatch): Promise<void> {
     if (batch.runs.length === 0) return;
-    const now = this.opts.now();
-    const name = historyFileName('runs', now);
-    await appendFileDurable(join(this.dir, name), batch.runs.map((r) => `${r.line}\n`).join(''), this.opts.fileOps);
-    this.newest.set(name, Math.max(this.newest.get(name) ?? -Infinity, ...batch.runs.map((r) => r.archivedAt)));
+    if (this.dir) {
+      const name = historyFileName('runs', this.opts.now());
+      await appendFileDurable(join(this.dir, name), batch.runs.map((r) => `${r.line}\n`).join(''), this.opts.fileOps);
+      this.newest.set(name, Math.max(this.newest.get(name) ?? -Infinity, ...batch.runs.map((r) => r.archivedAt)));
+    }
     this.undo.splice(0, batch.undo);
   }
 
   async writeAudit(batch: HistoryBatch): Promise<void> {
     if (batch.audit.length === 0) return;
-    const name = historyFileName('audit', this.opts.now());
-    await appendFileDurable(join(this.dir, name), batch.audit.map((e) => `${JSON.stringify(e)}\n`).join(''), this.opts.fileOps);
-    const last = this.auditFiles.at(-1);
-    if (last?.name === name) last.count += batch.audit.length;
-    else this.auditFiles.push({ name, count: batch.audit.length, expiresAt: (await this.auditFileTime(name)) + this.opts.auditRetentionMs });
+    if (this.dir) {
+      const name = historyFileName('audit', this.opts.now());
+      await appendFileDurable(join(this.dir, name), batch.audit.map((e) => `${JSON.stringify(e)}\n`).join(''), this.opts.fileOps);
+      const last = this.auditFiles.at(-1);
+      if (last?.name === name) last.count += batch.audit.length;
+      else this.auditFiles.push({ name, count: batch.audit.length, expiresAt: (await this.auditFileTime(name)) + this.opts.auditRetentionMs });
+    }
     this.durableAudit += batch.audit.length;
     this.sealedAudit -= batch.audit.length;
   }
@@ -235,6 +244,7 @@ export class History {
 
   /** At most daily: drops expired records from memory and expired files from disk. Call between flushes. */
   async pruneIfDue(): Promise<void> {
+    if (!this.dir) return;
     const now = this.opts.now();
     if (now - this.lastPruneAt < DAY_MS) return;
     this.lastPruneAt = now;
@@ -263,8 +273,8 @@ export class History {
   }
 
   private async deleteFile(name: string, retentionMs: number): Promise<void> {
-    await rm(join(this.dir, name), { force: true });
-    this.opts.log(`${join(this.dir, name)}: deleted; everything in it is older than the retention (${Math.round(retentionMs / DAY_MS)} days)`);
+    await rm(join(this.dir!, name), { force: true });
+    this.opts.log(`${join(this.dir!, name)}: deleted; everything in it is older than the retention (${Math.round(retentionMs / DAY_MS)} days)`);
   }
 }
 
@@ -282,12 +292,10 @@ function parseLine(line: string, kind: Kind, file: string, lineNo: number): Arch
     throw new DataFileError(file, `line ${lineNo} is not valid JSON (${(err as Error).message})`);
   }
   try {
-    if (kind === 'runs') checkArchiveLine(value);
-    else checkAuditEntry(value, 'entry');
+    return kind === 'runs' ? checked(archiveLineSchema, value, 'line') : checked(auditEntrySchema, value, 'entry');
   } catch (err) {
     throw new DataFileError(file, `line ${lineNo} is not an mngbot ${kind === 'runs' ? 'archived run' : 'audit entry'}: ${(err as Error).message}`);
   }
-  return value as ArchiveLine | AuditEntry;
 }
 
 /**

@@ -5,35 +5,70 @@
 // serialises only what it changed; the file is assembled from cached bytes, one record per line.
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
+import type { Run } from '../engine/run.js';
 import { writeFileAtomic, type FileOps } from './atomic-file.js';
 import { DataFileError } from './data-file-error.js';
 import { jsonErrorOffset } from './json-error.js';
 import { migrate, type MigratableDoc, type MigrationOptions, type Moved } from './migrations.js';
-import { SCHEMA_VERSION, checkDb, type DbFile } from './schema.js';
+import { checked, dbFileSchema, SCHEMA_VERSION, type DbFile } from './schema.js';
 
 /**
- * The UTF-8 JSON of stored records, which are never mutated in place (they are replaced), so that
- * writing the file re-encodes only what changed.
+ * The JSON of stored records, which are never mutated in place (they are replaced), so that writing
+ * the file re-encodes only what changed. Kept as the string until a write needs its UTF-8 bytes: a
+ * store in memory never does.
  */
 export class JsonCache {
-  private readonly bytes = new WeakMap<object, Buffer>();
+  private readonly json = new WeakMap<object, string | Buffer>();
   get(obj: object): Buffer {
-    let b = this.bytes.get(obj);
-    if (b === undefined) this.bytes.set(obj, (b = Buffer.from(JSON.stringify(obj))));
+    const j = this.json.get(obj);
+    if (j instanceof Buffer) return j;
+    const b = Buffer.from(j ?? JSON.stringify(obj));
+    this.json.set(obj, b);
     return b;
   }
-  /** A private copy of value, its bytes remembered. */
+  /** A private copy of value, its JSON remembered. */
   copy<T extends object>(value: T): T {
     const s = JSON.stringify(value);
     const c = JSON.parse(s) as T;
-    this.bytes.set(c, Buffer.from(s));
+    this.json.set(c, s);
     return c;
   }
   /** A fresh copy of a stored record, for a caller to keep. */
   clone<T extends object>(stored: T): T {
-    return JSON.parse(this.get(stored).toString('utf8')) as T;
+    return JSON.parse(this.text(stored)) as T;
+  }
+
+  /**
+   * What the store keeps of a run it is given: the fields it reads, and the run's JSON. A save does not
+   * parse the run back (a 450-node run is about 200 KB): get() parses the JSON, as it would anyway.
+   */
+  liveRun(run: Run): LiveRun {
+    const live: LiveRun = { id: run.id, rev: run.rev, ref: { cluster: run.ref.cluster, nodegroup: run.ref.nodegroup }, status: run.status, createdAt: run.createdAt };
+    if (run.notify) live.notify = { ...run.notify };
+    this.json.set(live, JSON.stringify(run));
+    return live;
+  }
+
+  /** The whole run a LiveRun stands for, a fresh copy. */
+  run(live: LiveRun): Run {
+    return JSON.parse(this.text(live)) as Run;
+  }
+
+  private text(stored: object): string {
+    const j = this.json.get(stored) ?? this.get(stored);
+    return typeof j === 'string' ? j : j.toString('utf8');
   }
 }
+
+/**
+ * What the store reads of a live run without parsing it (ids, revision, node group, status, times,
+ * whether its end was shown); the whole run is its JSON in the JsonCache. A run read from the file is
+ * whole, and is one too.
+ */
+export type LiveRun = Pick<Run, 'id' | 'rev' | 'ref' | 'status' | 'createdAt' | 'notify'>;
+
+/** mngbot.json in memory: a DbFile whose runs are LiveRuns. */
+export type LiveDoc = Omit<DbFile, 'runs'> & { runs: LiveRun[] };
 
 export function jsonProblem(err: unknown, text: string): string {
   const msg = (err as Error).message;
@@ -47,7 +82,7 @@ export function jsonProblem(err: unknown, text: string): string {
 }
 
 /** lowdb adapter: reads, checks and migrates mngbot.json; writes it atomically. */
-export class MngbotFileAdapter implements Adapter<DbFile> {
+export class MngbotFileAdapter implements Adapter<LiveDoc> {
   /** Set by read() when the file was an older version: the original text, its version, and what moved to history. */
   migrated?: { from: number; text: string; steps: string[]; moved: Moved };
 
@@ -90,8 +125,7 @@ export class MngbotFileAdapter implements Adapter<DbFile> {
     let db: DbFile;
     try {
       const result = migrate(doc as MigratableDoc, this.opts.migration());
-      db = result.db;
-      checkDb(db);
+      db = checked(dbFileSchema, result.db);
       if (result.from !== undefined) this.migrated = { from: result.from, text, steps: result.steps, moved: result.moved };
     } catch (err) {
       throw new DataFileError(this.file, `is not an mngbot data file: ${(err as Error).message}`);
@@ -100,7 +134,7 @@ export class MngbotFileAdapter implements Adapter<DbFile> {
   }
 
   /** Serialises synchronously (the state at the call), then writes: callers may change data meanwhile. */
-  write(db: DbFile): Promise<void> {
+  write(db: LiveDoc): Promise<void> {
     return writeFileAtomic(this.file, this.serialise(db), this.opts.fileOps);
   }
 
@@ -110,7 +144,7 @@ export class MngbotFileAdapter implements Adapter<DbFile> {
    * blocks of BLOCK records aligned on the record's position in the whole log: a save re-joins at
    * most the first and the last block.
    */
-  serialise(db: DbFile): Buffer {
+  serialise(db: LiveDoc): Buffer {
     const chunks: Buffer[] = [];
     const text = (s: string) => chunks.push(Buffer.from(s));
     text(`{"schemaVersion":${db.schemaVersion},\n"runs":`);

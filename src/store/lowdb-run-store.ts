@@ -1,4 +1,6 @@
-// RunStore on files in one data directory (default ./data), with the semantics of MemoryRunStore.
+// The RunStore and ScheduleStore, written once over lowdb's Low and an Adapter: on files in
+// one data directory (LowdbRunStore.open, default ./data), or in memory (MemoryRunStore: lowdb's
+// Memory adapter, an in-memory History, no lock, no archiving).
 //
 //   mngbot.json        live state (live-file.ts): runs not yet archived, their events, schedules
 //   history/*.jsonl    ended runs, compacted, and the audit log, appended (history.ts)
@@ -18,6 +20,9 @@
 //   period: history first, then mngbot.json without it, so a crash between leaves it in both places
 //   and the history copy wins on load. mngbot.json's size, and a save's cost, depend on live runs only.
 // - A file that cannot be read, parsed or recognised stops start-up and is never written to.
+// - A flush hands the adapter a snapshot of the document taken before history is written (records are
+//   replaced, never changed in place, so a snapshot copies lists, not records); the last snapshot
+//   written is what memory goes back to when a write fails.
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
@@ -31,17 +36,16 @@ import { nodeFileOps, removeStaleTemps, writeFileAtomic, type FileOps } from './
 import { compactRun, keepLastEvents } from './compact-run.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { freeName, History, writeMigratedHistory, type RunEntry } from './history.js';
-import { DEFAULT_ARCHIVE_GRACE_MS, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RUN_RETENTION_DAYS } from './retention.js';
-import { JsonCache, MngbotFileAdapter } from './live-file.js';
-import { DEFAULT_EVENT_LIMIT } from './memory-run-store.js';
+import { JsonCache, MngbotFileAdapter, type LiveDoc } from './live-file.js';
 import { define, settled } from './migrations.js';
-import { emptyDb, type ArchiveLine, type DbFile } from './schema.js';
+import { DEFAULT_ARCHIVE_GRACE_MS, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_EVENT_LIMIT, DEFAULT_RUN_RETENTION_DAYS } from './retention.js';
+import { emptyDb, type ArchiveLine } from './schema.js';
 import { WriteHealth, type StoreHealth } from './store-health.js';
 
 export { DataFileError } from './data-file-error.js';
 export { DataDirLockedError } from './data-dir-lock.js';
 export type { StoreHealth } from './store-health.js';
-export { DEFAULT_ARCHIVE_GRACE_MS, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RUN_RETENTION_DAYS } from './retention.js';
+export { DEFAULT_ARCHIVE_GRACE_MS, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_EVENT_LIMIT, DEFAULT_RUN_RETENTION_DAYS } from './retention.js';
 
 export const DEFAULT_DATA_DIR = './data';
 export const DEFAULT_DATA_FILE = 'mngbot.json';
@@ -52,7 +56,7 @@ export interface LowdbRunStoreOptions {
   dataDir?: string;
   /** Default mngbot.json. */
   fileName?: string;
-  /** Events kept per live run; older ones are dropped and counted. Default: MemoryRunStore's DEFAULT_EVENT_LIMIT. */
+  /** Events kept per live run; older ones are dropped and counted. Default DEFAULT_EVENT_LIMIT. */
   eventLimit?: number;
   /** Ended runs are kept this many days in history (MNG_RUN_RETENTION_DAYS). Default 400. */
   runRetentionDays?: number;
@@ -99,27 +103,46 @@ interface Pending {
 
 const noPending = (): Pending => ({ waiters: [], live: false });
 
+/** What the store is made of: LowdbRunStore.open builds it on a data directory, MemoryRunStore in memory. */
+export interface StoreParts {
+  /** Names the store in messages: the data file, or "memory". */
+  file: string;
+  /** The live document; its adapter writes it (MngbotFileAdapter, or lowdb's Memory). */
+  db: Low<LiveDoc>;
+  /** Archived runs and the audit log. */
+  history: History;
+  /** Absent in memory: nobody else can write there. */
+  lock?: DataDirLock;
+  cache?: JsonCache;
+  eventLimit: number;
+  /** Absent: ended runs stay live and whole (memory has no file to keep small). */
+  archiveGraceMs?: number;
+  now: () => number;
+  log: (m: string) => void;
+}
+
 export class LowdbRunStore implements RunStore, ScheduleStore {
+  readonly file: string;
+  private readonly db: Low<LiveDoc>;
+  private readonly history: History;
+  private readonly cache: JsonCache;
   private readonly index = new Map<string, number>();
   private pending = noPending();
   private writing?: Promise<void>;
   private closed = false;
   private lockLost?: { error: Error; since: number };
   private readonly writeHealth: WriteHealth;
+  /** The document as last written: what memory goes back to when a write fails. */
+  private durable: LiveDoc;
 
-  private constructor(
-    readonly file: string,
-    private readonly db: Low<DbFile>,
-    private readonly adapter: MngbotFileAdapter,
-    private readonly cache: JsonCache,
-    private readonly history: History,
-    private readonly lock: DataDirLock,
-    /** The bytes of mngbot.json as last written: what memory goes back to when a write fails. */
-    private durableLive: Buffer,
-    private readonly opts: { eventLimit: number; archiveGraceMs: number; now: () => number; fileOps: FileOps; log: (m: string) => void },
-  ) {
+  constructor(private readonly opts: StoreParts) {
+    this.file = opts.file;
+    this.db = opts.db;
+    this.history = opts.history;
+    this.cache = opts.cache ?? new JsonCache();
     this.writeHealth = new WriteHealth(opts.now, () => this.probe());
     this.dropArchivedFromLive();
+    this.durable = snapshot(this.db.data);
   }
 
   /**
@@ -153,7 +176,7 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
       if (stale.length) log(`${file}: removed ${stale.length} temporary file(s) of an interrupted write: ${stale.join(', ')}`);
       const cache = new JsonCache();
       const adapter = new MngbotFileAdapter(file, cache, { fileOps, migration: () => ({ eventLimit, now: now(), archiveGraceMs }) });
-      const db = new Low<DbFile>(adapter, emptyDb());
+      const db = new Low<LiveDoc>(adapter, emptyDb());
       const existed = await exists(file);
       await db.read();
       if (adapter.migrated) {
@@ -174,11 +197,10 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
         fileOps,
         log,
       });
-      const bytes = adapter.serialise(db.data);
-      store = new LowdbRunStore(file, db, adapter, cache, history, lock, bytes, { eventLimit, archiveGraceMs, now, fileOps, log });
+      store = new LowdbRunStore({ file, db, history, lock, cache, eventLimit, archiveGraceMs, now, log });
       if (lostEarly) store.onLockLost(lostEarly);
       // Write at once when new or migrated, so that a directory we cannot write to stops start-up.
-      if (!existed || adapter.migrated) await writeFileAtomic(file, bytes, fileOps);
+      if (!existed || adapter.migrated) await db.write();
       // Ended runs whose grace passed while no bot ran go to history now (a failure shows in health()).
       if (store.archiveDue()) await store.persist('live').catch(() => {});
       return store;
@@ -193,7 +215,7 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
   async get(id: string): Promise<Run | undefined> {
     this.readable();
     const i = this.index.get(id);
-    if (i !== undefined) return this.cache.clone(this.db.data.runs[i]);
+    if (i !== undefined) return this.cache.run(this.db.data.runs[i]);
     const archived = this.history.getRun(id);
     return archived && archiveLine(archived).run;
   }
@@ -208,7 +230,7 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
       if (!this.index.has(e.id) && wanted(e.cluster, e.nodegroup, e.status)) found.push({ createdAt: e.createdAt, run: () => archiveLine(e).run });
     }
     for (const r of this.db.data.runs) {
-      if (wanted(r.ref.cluster, r.ref.nodegroup, r.status)) found.push({ createdAt: r.createdAt, run: () => this.cache.clone(r) });
+      if (wanted(r.ref.cluster, r.ref.nodegroup, r.status)) found.push({ createdAt: r.createdAt, run: () => this.cache.run(r) });
     }
     return found.sort((a, b) => b.createdAt - a.createdAt).map((f) => f.run());
   }
@@ -217,7 +239,7 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
     this.writable();
     if (this.index.has(run.id) || this.history.getRun(run.id)) throw new ConflictError(`run ${run.id} exists already`);
     assertGroupFree(run, this.db.data.runs);
-    const stored = this.cache.copy({ ...run, rev: 1 });
+    const stored = this.cache.liveRun({ ...run, rev: 1 });
     const from = run.rev;
     run.rev = 1;
     this.index.set(run.id, this.db.data.runs.push(stored) - 1);
@@ -233,9 +255,9 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
     const stored = this.db.data.runs[i];
     if (stored.rev !== run.rev) throw new ConflictError(`run ${run.id} changed meanwhile (rev ${stored.rev}, not ${run.rev})`);
     if (stored.status !== run.status) assertGroupFree(run, this.db.data.runs);
-    const copy = this.cache.copy({ ...run, rev: run.rev + 1 });
+    const live = this.cache.liveRun({ ...run, rev: run.rev + 1 });
     const copies = events.map((e) => this.cache.copy(e));
-    this.db.data.runs[i] = copy;
+    this.db.data.runs[i] = live;
     const rev = { run, from: run.rev, to: run.rev + 1 };
     run.rev++;
     this.appendEvents(run.id, copies);
@@ -361,7 +383,7 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
     this.closed = true;
     this.writeHealth.stop();
     while (this.writing) await this.writing;
-    await this.lock.release();
+    await this.opts.lock?.release();
   }
 
   private onLockLost(error: Error): void {
@@ -383,15 +405,19 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
 
   /** Whether some ended run is due to go to history. */
   private archiveDue(): boolean {
+    const graceMs = this.opts.archiveGraceMs;
+    if (graceMs === undefined) return false;
     const now = this.opts.now();
     return Object.entries(this.db.data.ended).some(([id, endedAt]) => {
       const i = this.index.get(id);
-      return i === undefined || settled(this.db.data.runs[i], endedAt, now, this.opts.archiveGraceMs);
+      return i === undefined || settled(this.db.data.runs[i], endedAt, now, graceMs);
     });
   }
 
   /** Moves settled ended runs from live state to history (in memory; the flush writes both). Returns whether any moved. */
   private archiveSettled(): boolean {
+    const graceMs = this.opts.archiveGraceMs;
+    if (graceMs === undefined) return false;
     const now = this.opts.now();
     const { runs, events, ended } = this.db.data;
     const moving = new Set<string>();
@@ -403,9 +429,9 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
         continue;
       }
       const run = runs[i];
-      if (!settled(run, endedAt, now, this.opts.archiveGraceMs)) continue;
+      if (!settled(run, endedAt, now, graceMs)) continue;
       const log = keepLastEvents(Object.hasOwn(events, id) ? events[id] : { events: [], dropped: 0 }, []);
-      this.history.putRun({ archivedAt: now, run: compactRun(run), events: log.events, eventsDropped: log.dropped });
+      this.history.putRun({ archivedAt: now, run: compactRun(this.cache.run(run)), events: log.events, eventsDropped: log.dropped });
       moving.add(id);
     }
     if (moving.size === 0) return false;
@@ -477,20 +503,21 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
     }
     if (this.archiveSettled()) batch.live = true;
     const sealed = this.history.seal();
-    const live = batch.live ? this.adapter.serialise(this.db.data) : undefined;
+    // Taken now: changes made while history is written belong to the next flush.
+    const live = batch.live ? snapshot(this.db.data) : undefined;
     let done = 0;
     try {
       await this.history.writeRuns(sealed);
       done = STEP.runs;
       await this.history.writeAudit(sealed);
       done = STEP.audit;
-      if (live) await writeFileAtomic(this.file, live, this.opts.fileOps);
+      if (live) await this.db.adapter.write(live);
       done = STEP.live;
     } catch (err) {
       this.fail(batch, err as Error, done);
       return;
     }
-    if (live) this.durableLive = live;
+    if (live) this.durable = live;
     if (!this.writeHealth.get().ok) this.opts.log(`${this.file}: writing works again`);
     this.writeHealth.succeeded();
     for (const w of batch.waiters) w.resolve();
@@ -507,7 +534,7 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
     // Latest first: a run saved twice goes back to the rev before the first.
     for (const w of [...failed].reverse()) if (w.rev && w.rev.run.rev === w.rev.to) w.rev.run.rev = w.rev.from;
     this.history.rollback();
-    this.db.data = JSON.parse(this.durableLive.toString('utf8')) as DbFile;
+    this.db.data = snapshot(this.durable);
     this.dropArchivedFromLive();
     if (!(err instanceof DataDirLockLostError)) {
       const problem = `${this.file}: a write failed (${(err as NodeJS.ErrnoException).code ?? err.message}: ${err.message}); serving the last saved state and retrying`;
@@ -517,6 +544,16 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
     for (const w of batch.waiters) if (STEP[w.needs] <= done) w.resolve();
     for (const w of failed) w.reject(err);
   }
+}
+
+/**
+ * A copy of the document that later changes do not reach: its lists and maps are copied; records are
+ * shared, as the store replaces a record rather than change it.
+ */
+function snapshot(db: LiveDoc): LiveDoc {
+  const events: LiveDoc['events'] = {};
+  for (const [id, log] of Object.entries(db.events)) define(events, id, { events: [...log.events], dropped: log.dropped });
+  return { schemaVersion: db.schemaVersion, runs: [...db.runs], events, schedules: [...db.schedules], ended: { ...db.ended } };
 }
 
 function archiveLine(entry: RunEntry): ArchiveLine {

@@ -11,7 +11,7 @@
 import type { AuditEntry } from '../engine/ports.js';
 import { isTerminal, type Run } from '../engine/run.js';
 import { compactRun, keepLastEvents } from './compact-run.js';
-import { checkDbV1, SCHEMA_VERSION, type ArchiveLine, type DbFile, type EventLog } from './schema.js';
+import { checked, dbFileV1Schema, SCHEMA_VERSION, type ArchiveLine, type DbFile, type EventLog } from './schema.js';
 
 export type MigratableDoc = Record<string, unknown> & { schemaVersion: number };
 
@@ -36,7 +36,7 @@ interface Migration {
 }
 
 /** Whether an ended run may go to history: its end has been shown, or nobody will show it any more. */
-export function settled(run: Run, endedAt: number, now: number, graceMs: number): boolean {
+export function settled(run: Pick<Run, 'notify'>, endedAt: number, now: number, graceMs: number): boolean {
   return run.notify?.finalShown === true || endedAt + graceMs <= now;
 }
 
@@ -60,8 +60,8 @@ export const MIGRATIONS: Record<number, Migration> = {
   },
   1: {
     describe: 'ended runs (compacted) and the audit log move to history files; mngbot.json keeps live state',
-    up(doc, { now, archiveGraceMs }) {
-      checkDbV1(doc);
+    up(v1, { now, archiveGraceMs }) {
+      const doc = checked(dbFileV1Schema, v1);
       const archive: ArchiveLine[] = [];
       const runs: Run[] = [];
       const events: Record<string, EventLog> = {};
@@ -89,8 +89,11 @@ export function define<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Brings doc up to SCHEMA_VERSION; returns the versions it went through (empty when it was current) and what moved out. */
-export function migrate(doc: MigratableDoc, opts: MigrationOptions): { db: DbFile; from?: number; steps: string[]; moved: Moved } {
+/**
+ * Brings doc up to SCHEMA_VERSION; returns the versions it went through (empty when it was current)
+ * and what moved out. The result is not checked: the caller checks it against dbFileSchema.
+ */
+export function migrate(doc: MigratableDoc, opts: MigrationOptions): { db: unknown; from?: number; steps: string[]; moved: Moved } {
   const from = doc.schemaVersion;
   const steps: string[] = [];
   const moved: Moved = { archive: [], audit: [] };
@@ -111,5 +114,5 @@ export function migrate(doc: MigratableDoc, opts: MigrationOptions): { db: DbFil
     }
     steps.push(`v${v} → v${cur.schemaVersion}: ${m.describe}`);
   }
-  return { db: cur as unknown as DbFile, from: steps.length ? from : undefined, steps, moved };
+  return { db: cur, from: steps.length ? from : undefined, steps, moved };
 }

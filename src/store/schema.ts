@@ -1,4 +1,5 @@
-// The data's shapes and the checks that tell our files from broken or foreign ones.
+// The data's shapes, as zod schemas: the types are inferred from them, and a file is checked against
+// them before the store relies on it.
 //
 // Version 2 (current) splits the data by how it changes:
 //   mngbot.json                 live state, rewritten (atomically) on every save: runs not yet
@@ -9,125 +10,143 @@
 //   history/audit-YYYY-MM.jsonl the audit log, one entry per line, appended.
 //   history/*-v1.jsonl          what the migration from version 1 moved out of mngbot.json.
 // Version 1 kept everything in mngbot.json, audit log included (migrations.ts).
+//
+// Runs and events are the engine's types (engine/ imports no zod): their schemas check what the store
+// and the steps rely on (ids, revisions, node groups, statuses, times, and that the lists a step walks
+// are lists) and are typed as the engine's Run and ProgressEvent.
+import { z } from 'zod';
 import type { ProgressEvent } from '../engine/events.js';
 import type { AuditEntry } from '../engine/ports.js';
-import type { Run } from '../engine/run.js';
-import { TERMINAL_STATUSES } from '../engine/run.js';
-import type { Schedule } from '../schedule/schedules.js';
+import { ACTIVE_STATUSES, TERMINAL_STATUSES, type Run, type RunStatus } from '../engine/run.js';
+import { scheduleSchema } from '../schedule/schedules.js';
+import { expected, zodProblem } from '../zod-problem.js';
 import type { ArchivedRun } from './compact-run.js';
 
 export const SCHEMA_VERSION = 2;
 
-export interface EventLog {
-  /** Oldest first. */
-  events: ProgressEvent[];
-  /** Older events dropped to keep the log bounded. */
-  dropped: number;
+const RUN_STATUSES: readonly RunStatus[] = ['awaiting-approval', ...ACTIVE_STATUSES, ...TERMINAL_STATUSES];
+
+const str = z.string(expected('a string'));
+const num = z.number(expected('a number'));
+const whole = z.int(expected('a whole number'));
+const list = <T extends z.ZodType>(item: T) => z.array(item, expected('a list'));
+
+const runFields = {
+  id: str.min(1, expected('a non-empty string')),
+  rev: whole,
+  ref: z.object({ cluster: str, nodegroup: str }, expected('{ cluster, nodegroup }')),
+  status: z.enum(RUN_STATUSES, expected(`a run status (${RUN_STATUSES.join(', ')})`)),
+  createdAt: num,
+  strategy: z.enum(['rolling', 'eks'], expected('rolling or eks')),
+  phase: str,
+  plan: z.looseObject({ nodes: list(z.looseObject({ name: str, pods: num }, expected('a plan node'))) }, expected('a plan object')),
+  nodes: list(z.looseObject({ name: str, instanceId: str, state: str, at: z.looseObject({}, expected('an object of state → time')) }, expected('a node record'))),
+  newNodes: list(z.looseObject({ instanceId: str, state: str }, expected('a new node record'))),
+  requests: z.looseObject({}, expected('an object')),
+  counters: z.looseObject({ podsEvicted: num, forcedDeletions: num, apiErrors: num }, expected('{ podsEvicted, forcedDeletions, apiErrors }')),
+};
+
+export const runSchema = z.looseObject(runFields, expected('a run object')).transform((r) => r as unknown as Run);
+
+/** An ended run as history keeps it (compact-run.ts). */
+export const archivedRunSchema = z
+  .looseObject(
+    {
+      ...runFields,
+      status: z.enum(TERMINAL_STATUSES, expected(`an ended status (${TERMINAL_STATUSES.join(', ')})`)),
+      archived: z.looseObject({}, expected('the counts of the compacted run')),
+    },
+    expected('a run object'),
+  )
+  .transform((r) => r as unknown as ArchivedRun);
+
+export const eventSchema = z.looseObject({ runId: str, at: num, kind: str }, expected('a progress event')).transform((e) => e as unknown as ProgressEvent);
+
+export const eventLogSchema = z.object(
+  {
+    /** Oldest first. */
+    events: list(eventSchema),
+    /** Older events dropped to keep the log bounded. */
+    dropped: whole,
+  },
+  expected('{ events, dropped }'),
+);
+export type EventLog = z.infer<typeof eventLogSchema>;
+
+export const auditEntrySchema = z.object(
+  { at: num, user: str, action: str, runId: str.optional(), channel: str.optional(), detail: str.optional() },
+  expected('{ at, user, action }'),
+) satisfies z.ZodType<AuditEntry>;
+
+/**
+ * A record keyed by run id. zod's record skips a "__proto__" key instead of checking it, and a run id
+ * is data, so that entry is checked here.
+ */
+function byRunId<T extends z.ZodType>(value: T, what: string) {
+  return z
+    .unknown()
+    .superRefine((rec, ctx) => {
+      if (typeof rec !== 'object' || rec === null || !Object.hasOwn(rec, '__proto__')) return;
+      const r = value.safeParse((rec as Record<string, unknown>)['__proto__']);
+      if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: ['__proto__', ...issue.path] });
+    })
+    .pipe(z.record(z.string(), value, expected(what)));
 }
 
-export interface DbFile {
-  schemaVersion: typeof SCHEMA_VERSION;
+const runList = list(runSchema).superRefine((runs, ctx) => {
+  const ids = new Set<string>();
+  runs.forEach((r, i) => {
+    if (ids.has(r.id)) ctx.addIssue({ code: 'custom', message: `expected a unique id, but "${r.id}" repeats`, path: [i, 'id'] });
+    ids.add(r.id);
+  });
+});
+
+const liveFields = {
   /** Runs not archived yet. */
-  runs: Run[];
-  events: Record<string, EventLog>;
-  schedules: Schedule[];
-  /** Ended runs still in this file: when the store saw each end, by its own clock (ms). */
-  ended: Record<string, number>;
-}
+  runs: runList,
+  events: byRunId(eventLogSchema, 'an object keyed by run id'),
+  schedules: list(scheduleSchema),
+};
+
+/** mngbot.json, current version. */
+export const dbFileSchema = z.object(
+  {
+    schemaVersion: z.literal(SCHEMA_VERSION, expected(String(SCHEMA_VERSION))),
+    ...liveFields,
+    /** Ended runs still in this file: when the store saw each end, by its own clock (ms). */
+    ended: byRunId(num, 'an object of run id → time'),
+  },
+  expected('an object'),
+);
+export type DbFile = z.infer<typeof dbFileSchema>;
 
 /** Version 1: everything in one file. */
-export interface DbFileV1 {
-  schemaVersion: 1;
-  runs: Run[];
-  events: Record<string, EventLog>;
-  schedules: Schedule[];
-  audit: AuditEntry[];
-}
+export const dbFileV1Schema = z.object({ schemaVersion: z.literal(1, expected('1')), ...liveFields, audit: list(auditEntrySchema) }, expected('an object'));
+export type DbFileV1 = z.infer<typeof dbFileV1Schema>;
 
 /** One line of a runs history file. */
-export interface ArchiveLine {
-  /** When the run first went to history, by the store's clock. */
-  archivedAt: number;
-  run: ArchivedRun;
-  /** The last events, oldest first. */
-  events: ProgressEvent[];
-  eventsDropped: number;
-}
+export const archiveLineSchema = z.object(
+  {
+    /** When the run first went to history, by the store's clock. */
+    archivedAt: num,
+    run: archivedRunSchema,
+    /** The last events, oldest first. */
+    events: list(eventSchema),
+    eventsDropped: whole,
+  },
+  expected('an object'),
+);
+export type ArchiveLine = z.infer<typeof archiveLineSchema>;
 
 export const emptyDb = (): DbFile => ({ schemaVersion: SCHEMA_VERSION, runs: [], events: {}, schedules: [], ended: {} });
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function expect(ok: boolean, path: string, what: string): void {
-  if (!ok) throw new Error(`${path}: expected ${what}`);
-}
-
-/** The fields of a run the store relies on (ids, revisions, node groups, statuses, times). */
-export function checkRun(r: unknown, at: string): asserts r is Run {
-  expect(isObject(r), at, 'a run object');
-  const run = r as Record<string, unknown>;
-  expect(typeof run.id === 'string' && run.id !== '', `${at}.id`, 'a string');
-  expect(Number.isInteger(run.rev), `${at}.rev`, 'a whole number');
-  expect(isObject(run.ref) && typeof (run.ref as Record<string, unknown>).cluster === 'string' && typeof (run.ref as Record<string, unknown>).nodegroup === 'string', `${at}.ref`, '{ cluster, nodegroup }');
-  expect(typeof run.status === 'string', `${at}.status`, 'a string');
-  expect(typeof run.createdAt === 'number', `${at}.createdAt`, 'a number');
-}
-
-function checkEventLogs(events: unknown): void {
-  expect(isObject(events), 'events', 'an object keyed by run id');
-  for (const [id, log] of Object.entries(events as Record<string, unknown>)) {
-    const at = `events[${JSON.stringify(id)}]`;
-    expect(isObject(log), at, '{ events, dropped }');
-    expect(Array.isArray((log as Record<string, unknown>).events), `${at}.events`, 'a list');
-    expect(Number.isInteger((log as Record<string, unknown>).dropped), `${at}.dropped`, 'a whole number');
-  }
-}
-
-export function checkAuditEntry(e: unknown, at: string): asserts e is AuditEntry {
-  const entry = e as Record<string, unknown>;
-  expect(isObject(e) && typeof entry.at === 'number' && typeof entry.user === 'string' && typeof entry.action === 'string', at, '{ at, user, action }');
-}
-
-function checkRunsAndSchedules(db: Record<string, unknown>): void {
-  expect(Array.isArray(db.runs), 'runs', 'a list');
-  const ids = new Set<string>();
-  (db.runs as unknown[]).forEach((r, i) => {
-    const at = `runs[${i}]`;
-    checkRun(r, at);
-    expect(!ids.has(r.id), `${at}.id`, `a unique id, but "${r.id}" repeats`);
-    ids.add(r.id);
-  });
-  checkEventLogs(db.events);
-  expect(Array.isArray(db.schedules), 'schedules', 'a list');
-  (db.schedules as unknown[]).forEach((s, i) => {
-    expect(isObject(s) && typeof (s as Record<string, unknown>).id === 'string', `schedules[${i}]`, 'a schedule with an id');
-  });
-}
-
-/** Checks a current-version mngbot.json deeply enough that the store can rely on it. Throws naming the path at fault. */
-export function checkDb(data: unknown): asserts data is DbFile {
-  expect(isObject(data), 'top level', 'an object');
-  const db = data as Record<string, unknown>;
-  expect(db.schemaVersion === SCHEMA_VERSION, 'schemaVersion', String(SCHEMA_VERSION));
-  checkRunsAndSchedules(db);
-  expect(isObject(db.ended), 'ended', 'an object of run id → time');
-  for (const [id, ms] of Object.entries(db.ended as Record<string, unknown>)) expect(typeof ms === 'number', `ended[${JSON.stringify(id)}]`, 'a number');
-}
-
-/** Checks a version-1 document before it is migrated. */
-export function checkDbV1(data: Record<string, unknown>): asserts data is Record<string, unknown> & DbFileV1 {
-  checkRunsAndSchedules(data);
-  expect(Array.isArray(data.audit), 'audit', 'a list');
-  (data.audit as unknown[]).forEach((e, i) => checkAuditEntry(e, `audit[${i}]`));
-}
-
-export function checkArchiveLine(value: unknown): asserts value is ArchiveLine {
-  expect(isObject(value), 'line', 'an object');
-  const line = value as Record<string, unknown>;
-  expect(typeof line.archivedAt === 'number', 'archivedAt', 'a number');
-  checkRun(line.run, 'run');
-  expect(TERMINAL_STATUSES.includes((line.run as Run).status), 'run.status', `an ended status (${TERMINAL_STATUSES.join(', ')})`);
-  expect(isObject((line.run as unknown as Record<string, unknown>).archived), 'run.archived', 'the counts of the compacted run');
-  expect(Array.isArray(line.events), 'events', 'a list');
-  expect(Number.isInteger(line.eventsDropped), 'eventsDropped', 'a whole number');
+/**
+ * The value, checked against the schema; throws naming the path at fault. The value itself is
+ * returned, not zod's copy: a large document need not be copied, and zod's copy of a record drops
+ * a "__proto__" key.
+ */
+export function checked<S extends z.ZodType>(schema: S, value: unknown, root?: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new Error(zodProblem(result.error, root));
+  return value as z.output<S>;
 }

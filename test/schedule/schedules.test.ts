@@ -43,6 +43,15 @@ describe('validateSchedule', () => {
     expect(() => validateSchedule({ ...base, id: '' })).toThrow(/^id:/);
     expect(() => validateSchedule({ ...base, version: '' })).toThrow(/^version:/);
   });
+
+  it('names the path and what was expected inside options and ref', () => {
+    expect(() => validateSchedule({ ...base, options: { maxUnavailable: 0 } })).toThrow(/^options\.maxUnavailable: expected a whole number above 0$/);
+    expect(() => validateSchedule({ ...base, options: { surge: 1.5 } })).toThrow(/^options\.surge: expected a whole number above 0$/);
+    expect(() => validateSchedule({ ...base, options: { strategy: 'blue-green' } })).toThrow(/^options\.strategy: expected rolling or eks$/);
+    expect(() => validateSchedule({ ...base, options: { force: 'yes' } })).toThrow(/^options\.force: expected true or false$/);
+    expect(() => validateSchedule({ ...base, ref: { cluster: 'c' } })).toThrow(/^ref\.nodegroup: expected a string$/);
+    expect(() => validateSchedule(null)).toThrow(/^schedule: expected an object$/);
+  });
 });
 
 describe('dueSchedules and advanceSchedule', () => {

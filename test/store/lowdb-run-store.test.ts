@@ -159,6 +159,21 @@ const schedule = (id: string, nextAt?: number): Schedule => ({
   ...(nextAt === undefined ? {} : { nextAt }),
 });
 
+describe('MemoryRunStore', () => {
+  it('is the one store over lowdb\'s Memory adapter, and keeps an ended run whole once its end is shown', async () => {
+    const store = new MemoryRunStore();
+    expect(store).toBeInstanceOf(LowdbRunStore);
+    const run = makeRun('r1');
+    await store.create(run);
+    run.status = 'succeeded';
+    run.notify = { finalShown: true };
+    await store.save(run);
+    await store.save(run);
+    // A data directory would have compacted it into history by now; memory has no file to keep small.
+    expect(await store.get('r1')).toEqual(run);
+  });
+});
+
 describe('LowdbRunStore file', () => {
   it('creates data dir and file on first open, and reopening after close sees everything', async () => {
     const nested = join(dir, 'a', 'b');
@@ -457,6 +472,15 @@ describe('LowdbRunStore refuses a file it cannot trust, and leaves it as it was'
     refuses('{"schemaVersion":2,"runs":[],"events":{},"schedules":[],"ended":[]}', /ended: expected an object of run id → time/));
   it('a run without an id', () =>
     refuses('{"schemaVersion":1,"runs":[{"rev":1}],"events":{},"schedules":[],"audit":[]}', /runs\[0\]\.id: expected a string/));
+  it('a run whose nodes are null (every step would throw on it)', () =>
+    refuses(JSON.stringify({ schemaVersion: 2, runs: [{ ...makeRun('r1'), nodes: null }], events: {}, schedules: [], ended: {} }), /not an mngbot data file: runs\[0\]\.nodes: expected a list/));
+  it('a schedule without a time zone', () =>
+    refuses(
+      JSON.stringify({ schemaVersion: 2, runs: [], events: {}, schedules: [{ id: 's-1', ref: { cluster: 'c', nodegroup: 'n' }, at: '0 2 * * *', createdBy: { user: 'U1', at: 1 } }], ended: {} }),
+      /not an mngbot data file: schedules\[0\]\.timezone: expected a time zone/,
+    ));
+  it('an event log of the run "__proto__" that is not one', () =>
+    refuses('{"schemaVersion":2,"runs":[],"events":{"__proto__":{"events":"oops","dropped":0}},"schedules":[],"ended":{}}', /events\.__proto__\.events: expected a list/));
   it('missing audit', () => refuses('{"schemaVersion":1,"runs":[],"events":{},"schedules":[]}', /audit: expected a list/));
   it('schemaVersion not a number', () => refuses('{"schemaVersion":"1","runs":[]}', /schemaVersion "1"/));
   it('a newer schemaVersion', () =>
