@@ -9,7 +9,7 @@ import type { LogLevel } from './log.js';
 import type { Window } from './schedule/windows.js';
 import { envSchema, type EnvSettings, type SlackSettings, type WorldConfig } from './config/env-schema.js';
 import { fileConfigSchema, type ClusterConfig, type FileConfig, type FileDefaults } from './config/file-schema.js';
-import { firstIssue, keyPath } from './config/zod-issues.js';
+import { firstIssue, keyPath } from './zod-issues.js';
 
 export { DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_SIM_SPEED, type SlackSettings, type WorldConfig } from './config/env-schema.js';
 export type { ClusterConfig, FileConfig, SelfManagedGroup } from './config/file-schema.js';

@@ -4,7 +4,7 @@ import type { SelfPod } from '../engine/step-context.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RUN_RETENTION_DAYS } from '../store/retention.js';
 import { USER_ID } from './file-schema.js';
-import { expected, shown } from './zod-issues.js';
+import { expected, shown } from '../zod-issues.js';
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_SIM_SPEED = 60;

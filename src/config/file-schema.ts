@@ -22,7 +22,7 @@ import { parseDurationMs } from '../engine/duration.js';
 import { UserError } from '../engine/errors.js';
 import type { Strategy } from '../engine/run.js';
 import { validateWindows, type Window } from '../schedule/windows.js';
-import { expected, shown, strictObject } from './zod-issues.js';
+import { expected, shown, strictObject } from '../zod-issues.js';
 
 /** A Slack user id, as the file's approvers and MNG_APPROVERS give them. */
 export const USER_ID = /^[UW][A-Z0-9]{2,}$/;

@@ -2,23 +2,23 @@
 import { z } from 'zod';
 import { UserError } from '../engine/errors.js';
 import type { GroupRef } from '../engine/ports.js';
-import { expected, zodProblem } from '../zod-problem.js';
+import { expecting, zodProblem } from '../zod-issues.js';
 import { nextCronTime, parseCron } from './cron.js';
 import { assertTimeZone, zonedTimeToMs } from './zoned-time.js';
 
-const positiveWhole = z.int(expected('a whole number above 0')).positive(expected('a whole number above 0'));
+const positiveWhole = z.int(expecting('a whole number above 0')).positive(expecting('a whole number above 0'));
 
 /** How the runs a schedule asks for are done; what is absent comes from the defaults at the time. */
 export const scheduleOptionsSchema = z.object(
   {
     maxUnavailable: positiveWhole.optional(),
     surge: positiveWhole.optional(),
-    strategy: z.enum(['rolling', 'eks'], expected('rolling or eks')).optional(),
+    strategy: z.enum(['rolling', 'eks'], expecting('rolling or eks')).optional(),
     drainTimeoutMs: positiveWhole.optional(),
     /** Drains may delete pods a PodDisruptionBudget protects once the drain timeout passes. */
-    force: z.boolean(expected('true or false')).optional(),
+    force: z.boolean(expecting('true or false')).optional(),
   },
-  expected('an object'),
+  expecting('an object'),
 );
 export type ScheduleOptions = z.infer<typeof scheduleOptionsSchema>;
 
@@ -28,28 +28,28 @@ export type ScheduleOptions = z.infer<typeof scheduleOptionsSchema>;
  */
 export const scheduleSchema = z.object(
   {
-    id: z.string(expected('a non-empty string')).min(1, expected('a non-empty string')),
-    ref: z.object({ cluster: z.string(expected('a string')), nodegroup: z.string(expected('a string')) }, expected('{ cluster, nodegroup }')),
+    id: z.string(expecting('a non-empty string')).min(1, expecting('a non-empty string')),
+    ref: z.object({ cluster: z.string(expecting('a string')), nodegroup: z.string(expecting('a string')) }, expecting('{ cluster, nodegroup }')),
     /**
      * Kubernetes version to upgrade to; absent: the group's current version. Either way each firing
      * asks for the latest AMI release of that version then (never a pinned release), with its own approval.
      */
-    version: z.string(expected('a version such as 1.30')).min(1, expected('a version such as 1.30')).optional(),
+    version: z.string(expecting('a version such as 1.30')).min(1, expecting('a version such as 1.30')).optional(),
     options: scheduleOptionsSchema.optional(),
     /**
      * A five-field cron (recurring) or an ISO 8601 time (once). An ISO time without an offset is read
      * on the schedule's zone's wall clock; with Z or an offset it is that instant.
      */
-    at: z.string(expected('a cron or an ISO time')),
-    timezone: z.string(expected('a time zone such as Europe/Paris')),
+    at: z.string(expecting('a cron or an ISO time')),
+    timezone: z.string(expecting('a time zone such as Europe/Paris')),
     createdBy: z.object(
-      { user: z.string(expected('a string')), at: z.number(expected('a number')), channel: z.string(expected('a string')).optional() },
-      expected('{ user, at }'),
+      { user: z.string(expecting('a string')), at: z.number(expecting('a number')), channel: z.string(expecting('a string')).optional() },
+      expecting('{ user, at }'),
     ),
     /** When it fires next, ms; absent once a one-off has fired (or its time had passed). */
-    nextAt: z.number(expected('a number')).optional(),
+    nextAt: z.number(expecting('a number')).optional(),
   },
-  expected('an object'),
+  expecting('an object'),
 );
 export type Schedule = z.infer<typeof scheduleSchema>;
 

@@ -1,7 +1,7 @@
 // Scenario files: a simulated world as JSON. Every field is checked; an error names the path.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { expected, firstIssue, keyPath, shown, strictObject } from '../config/zod-issues.js';
+import { expected, firstIssue, keyPath, shown, strictObject } from '../zod-issues.js';
 import { UserError } from '../engine/errors.js';
 
 export const AMI_TYPES = [

@@ -19,48 +19,48 @@ import type { ProgressEvent } from '../engine/events.js';
 import type { AuditEntry } from '../engine/ports.js';
 import { ACTIVE_STATUSES, TERMINAL_STATUSES, type Run, type RunStatus } from '../engine/run.js';
 import { scheduleSchema } from '../schedule/schedules.js';
-import { expected, zodProblem } from '../zod-problem.js';
+import { expecting, zodProblem } from '../zod-issues.js';
 import type { ArchivedRun } from './compact-run.js';
 
 export const SCHEMA_VERSION = 2;
 
 const RUN_STATUSES: readonly RunStatus[] = ['awaiting-approval', ...ACTIVE_STATUSES, ...TERMINAL_STATUSES];
 
-const str = z.string(expected('a string'));
-const num = z.number(expected('a number'));
-const whole = z.int(expected('a whole number'));
-const list = <T extends z.ZodType>(item: T) => z.array(item, expected('a list'));
+const str = z.string(expecting('a string'));
+const num = z.number(expecting('a number'));
+const whole = z.int(expecting('a whole number'));
+const list = <T extends z.ZodType>(item: T) => z.array(item, expecting('a list'));
 
 const runFields = {
-  id: str.min(1, expected('a non-empty string')),
+  id: str.min(1, expecting('a non-empty string')),
   rev: whole,
-  ref: z.object({ cluster: str, nodegroup: str }, expected('{ cluster, nodegroup }')),
-  status: z.enum(RUN_STATUSES, expected(`a run status (${RUN_STATUSES.join(', ')})`)),
+  ref: z.object({ cluster: str, nodegroup: str }, expecting('{ cluster, nodegroup }')),
+  status: z.enum(RUN_STATUSES, expecting(`a run status (${RUN_STATUSES.join(', ')})`)),
   createdAt: num,
-  strategy: z.enum(['rolling', 'eks'], expected('rolling or eks')),
+  strategy: z.enum(['rolling', 'eks'], expecting('rolling or eks')),
   phase: str,
-  plan: z.looseObject({ nodes: list(z.looseObject({ name: str, pods: num }, expected('a plan node'))) }, expected('a plan object')),
-  nodes: list(z.looseObject({ name: str, instanceId: str, state: str, at: z.looseObject({}, expected('an object of state → time')) }, expected('a node record'))),
-  newNodes: list(z.looseObject({ instanceId: str, state: str }, expected('a new node record'))),
-  requests: z.looseObject({}, expected('an object')),
-  counters: z.looseObject({ podsEvicted: num, forcedDeletions: num, apiErrors: num }, expected('{ podsEvicted, forcedDeletions, apiErrors }')),
+  plan: z.looseObject({ nodes: list(z.looseObject({ name: str, pods: num }, expecting('a plan node'))) }, expecting('a plan object')),
+  nodes: list(z.looseObject({ name: str, instanceId: str, state: str, at: z.looseObject({}, expecting('an object of state → time')) }, expecting('a node record'))),
+  newNodes: list(z.looseObject({ instanceId: str, state: str }, expecting('a new node record'))),
+  requests: z.looseObject({}, expecting('an object')),
+  counters: z.looseObject({ podsEvicted: num, forcedDeletions: num, apiErrors: num }, expecting('{ podsEvicted, forcedDeletions, apiErrors }')),
 };
 
-export const runSchema = z.looseObject(runFields, expected('a run object')).transform((r) => r as unknown as Run);
+export const runSchema = z.looseObject(runFields, expecting('a run object')).transform((r) => r as unknown as Run);
 
 /** An ended run as history keeps it (compact-run.ts). */
 export const archivedRunSchema = z
   .looseObject(
     {
       ...runFields,
-      status: z.enum(TERMINAL_STATUSES, expected(`an ended status (${TERMINAL_STATUSES.join(', ')})`)),
-      archived: z.looseObject({}, expected('the counts of the compacted run')),
+      status: z.enum(TERMINAL_STATUSES, expecting(`an ended status (${TERMINAL_STATUSES.join(', ')})`)),
+      archived: z.looseObject({}, expecting('the counts of the compacted run')),
     },
-    expected('a run object'),
+    expecting('a run object'),
   )
   .transform((r) => r as unknown as ArchivedRun);
 
-export const eventSchema = z.looseObject({ runId: str, at: num, kind: str }, expected('a progress event')).transform((e) => e as unknown as ProgressEvent);
+export const eventSchema = z.looseObject({ runId: str, at: num, kind: str }, expecting('a progress event')).transform((e) => e as unknown as ProgressEvent);
 
 export const eventLogSchema = z.object(
   {
@@ -69,13 +69,13 @@ export const eventLogSchema = z.object(
     /** Older events dropped to keep the log bounded. */
     dropped: whole,
   },
-  expected('{ events, dropped }'),
+  expecting('{ events, dropped }'),
 );
 export type EventLog = z.infer<typeof eventLogSchema>;
 
 export const auditEntrySchema = z.object(
   { at: num, user: str, action: str, runId: str.optional(), channel: str.optional(), detail: str.optional() },
-  expected('{ at, user, action }'),
+  expecting('{ at, user, action }'),
 ) satisfies z.ZodType<AuditEntry>;
 
 /**
@@ -90,7 +90,7 @@ function byRunId<T extends z.ZodType>(value: T, what: string) {
       const r = value.safeParse((rec as Record<string, unknown>)['__proto__']);
       if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: ['__proto__', ...issue.path] });
     })
-    .pipe(z.record(z.string(), value, expected(what)));
+    .pipe(z.record(z.string(), value, expecting(what)));
 }
 
 const runList = list(runSchema).superRefine((runs, ctx) => {
@@ -111,17 +111,17 @@ const liveFields = {
 /** mngbot.json, current version. */
 export const dbFileSchema = z.object(
   {
-    schemaVersion: z.literal(SCHEMA_VERSION, expected(String(SCHEMA_VERSION))),
+    schemaVersion: z.literal(SCHEMA_VERSION, expecting(String(SCHEMA_VERSION))),
     ...liveFields,
     /** Ended runs still in this file: when the store saw each end, by its own clock (ms). */
     ended: byRunId(num, 'an object of run id → time'),
   },
-  expected('an object'),
+  expecting('an object'),
 );
 export type DbFile = z.infer<typeof dbFileSchema>;
 
 /** Version 1: everything in one file. */
-export const dbFileV1Schema = z.object({ schemaVersion: z.literal(1, expected('1')), ...liveFields, audit: list(auditEntrySchema) }, expected('an object'));
+export const dbFileV1Schema = z.object({ schemaVersion: z.literal(1, expecting('1')), ...liveFields, audit: list(auditEntrySchema) }, expecting('an object'));
 export type DbFileV1 = z.infer<typeof dbFileV1Schema>;
 
 /** One line of a runs history file. */
@@ -134,7 +134,7 @@ export const archiveLineSchema = z.object(
     events: list(eventSchema),
     eventsDropped: whole,
   },
-  expected('an object'),
+  expecting('an object'),
 );
 export type ArchiveLine = z.infer<typeof archiveLineSchema>;
 

@@ -1,5 +1,6 @@
-// Zod's issues, worded the way mngbot has always worded a bad key: "<key path>: expected <what>, got <value>".
-// Shared by the configuration and the scenario files.
+// Zod's issues, worded the way mngbot has always worded a bad key: "<key path>: expected <what>[, got
+// <value>]". Shared by the configuration, the scenario files, the data file and schedules. Only the
+// first issue: a file broken in one place tends to be broken in many, and the first is where to look.
 import { z } from 'zod';
 
 /** A value as a message shows it; an absent one is "nothing". */
@@ -42,4 +43,13 @@ function unwrap(issue: z.core.$ZodIssue, prefix: PropertyKey[]): { path: Propert
     if (typed.length === 1) return unwrap(typed[0][0], path);
   }
   return { path, message: issue.message };
+}
+
+/** A schema's error option that reads "expected <what>" after the path, without the value (data files: it may be large). */
+export const expecting = (what: string) => ({ error: `expected ${what}` });
+
+/** "runs[0].id: expected a string"; `root` names the value itself when the issue is at the top. */
+export function zodProblem(error: z.ZodError, root = 'top level'): string {
+  const issue = error.issues[0];
+  return `${issue.path.length ? z.core.toDotPath(issue.path) : root}: ${issue.message}`;
 }
