@@ -3,14 +3,14 @@
 // For CI pipelines, and for trying a plan before wiring Slack.
 import { readFileSync } from 'node:fs';
 import { DataFileError, DEFAULT_DATA_FILE } from './app/compose.js';
-import { OptionError, parseOptionArgs, readOptionValues, upgradeOptions, type OptionName, type OptionValues, type RawOptions, type UpgradeOptions } from './app/upgrade-options.js';
+import { parseFlags, resumeArgs, RESUME_FLAGS, targetArgs, TARGET_FLAGS, upgradeArgs, UPGRADE_FLAGS } from './cli/args.js';
+import { UsageError } from './cli/usage-error.js';
 import { exitSoon, processIo, type CliIo } from './cli/io.js';
 import { DEFAULT_SCENARIO } from './cli/session.js';
 import { refusalWords } from './cli/words.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, planCommand, resumeCommand, upgradeCommand } from './cli/upgrade.js';
 import { formatDuration } from './engine/duration.js';
 import { errorMessage, UserError } from './engine/errors.js';
-import type { DecisionChoice } from './engine/run.js';
 import { SIM_USAGE, simMain } from './sim-cli.js';
 
 export type { CliIo };
@@ -111,103 +111,9 @@ Options:
   --kubeconfig FILE         MNG_WORLD=aws: the kubeconfig file
   -h, --help                this help`;
 
-// ---------------------------------------------------------------------------------------------
-// Arguments
-
-/**
- * A mistake on the command line: exit 2 with the message and the command's usage. The option
- * grammar's own error type, so that an option refused here is refused in Slack's words too.
- */
-export const UsageError = OptionError;
-export type UsageError = OptionError;
-
-// The options each command takes; what they mean and how they are checked is app/upgrade-options'.
-export const TARGET_FLAGS: readonly OptionName[] = [
-  'to',
-  'cluster',
-  'nodegroup',
-  'release-version',
-  'strategy',
-  'max-unavailable',
-  'surge',
-  'drain-timeout',
-  'force',
-  'json',
-  'scenario',
-  'context',
-  'kubeconfig',
-  'help',
-];
-
-export const RESUME_FLAGS: readonly OptionName[] = ['data-dir', 'decide', 'json', 'context', 'kubeconfig', 'scenario', 'help'];
-
-export const UPGRADE_FLAGS: readonly OptionName[] = [...TARGET_FLAGS, 'now', 'yes', 'decide', 'data-dir', 'speed'];
-
-type Flags = RawOptions;
-
-/** node:util parseArgs over the shared option table; no positionals. */
-export function parseFlags(command: string, args: string[], names: readonly OptionName[]): Flags {
-  const { raw, positionals } = parseOptionArgs(args, names);
-  const [extra] = positionals;
-  if (extra !== undefined) {
-    throw new UsageError(
-      `unexpected argument "${extra}": mngbot ${command} takes options only` + (/^v?\d+\.\d+/.test(extra) ? ` (did you mean --to ${extra}?)` : ''),
-    );
-  }
-  return raw;
-}
-
-export interface TargetArgs extends UpgradeOptions {
-  /** The version again, under its flag's name. */
-  to: string;
-  json: boolean;
-  scenario?: string;
-  context?: string;
-  kubeconfig?: string;
-}
-
-export interface UpgradeArgs extends TargetArgs {
-  yes: boolean;
-  decide?: DecisionChoice;
-  dataDir?: string;
-  speed?: number;
-}
-
-/** The options of the world the command opens, as given. */
-function worldArgs(values: OptionValues): Pick<TargetArgs, 'scenario' | 'context' | 'kubeconfig'> {
-  return {
-    ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
-    ...(values.context !== undefined ? { context: values.context } : {}),
-    ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
-  };
-}
-
-export function targetArgs(flags: Flags): TargetArgs {
-  const values = readOptionValues(flags);
-  const options = upgradeOptions(values);
-  return { ...options, to: options.version, json: values.json === true, ...worldArgs(values) };
-}
-
-export function resumeArgs(flags: Flags): Partial<UpgradeArgs> {
-  const values = readOptionValues(flags);
-  return {
-    json: values.json === true,
-    ...(values.decide !== undefined ? { decide: values.decide } : {}),
-    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
-    ...worldArgs(values),
-  };
-}
-
-export function upgradeArgs(flags: Flags): UpgradeArgs {
-  const values = readOptionValues(flags);
-  return {
-    ...targetArgs(flags),
-    yes: values.yes === true,
-    ...(values.decide !== undefined ? { decide: values.decide } : {}),
-    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
-    ...(values.speed !== undefined ? { speed: values.speed } : {}),
-  };
-}
+// Arguments (src/cli/args.ts); re-exported for the tests that call the parser directly.
+export { parseFlags, resumeArgs, RESUME_FLAGS, TARGET_FLAGS, targetArgs, UPGRADE_FLAGS, upgradeArgs, type TargetArgs, type UpgradeArgs } from './cli/args.js';
+export { UsageError } from './cli/usage-error.js';
 
 // ---------------------------------------------------------------------------------------------
 // Entry

@@ -13,7 +13,7 @@ import { exitSoon, type CliIo } from './io.js';
 import { changesText, describeTarget, planText, plural, refusal, runReportText } from './output.js';
 import { openSession, type Session } from './session.js';
 import { UsageError } from './usage-error.js';
-import type { TargetArgs, UpgradeArgs } from '../cli.js';
+import type { TargetArgs, UpgradeArgs } from './args.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
