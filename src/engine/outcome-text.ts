@@ -1,6 +1,5 @@
 // The English of every finding and refusal, in one place, with the words a person types left to the
 // front end's Vocabulary: Slack and the CLI say the same sentences, each naming its own commands.
-import type { UserError } from './errors.js';
 import type { Finding, FindingFacts, Named, NextStepFacts, RefusalFacts, Vocabulary } from './outcomes.js';
 import { pick, plural } from './plural.js';
 
@@ -17,7 +16,7 @@ export function wordsIn(v: Vocabulary) {
   return {
     findingWords: (f: Finding) => findingText(f, v),
     /** An engine Refusal is worded from its code and fields; any other UserError says what it says. */
-    refusalWords: (err: UserError) => err.worded(v),
+    refusalWords: (err: { worded(v: Vocabulary): RefusalWords }) => err.worded(v),
     surgeReasonWords: (surgeReason: string) => surgeReasonText(surgeReason, v),
     /** How a run ended, with its next step. */
     summaryWords: (outcome: { summary: string; next?: NextStepFacts }) => summaryText(outcome, v),
