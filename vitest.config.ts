@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // cases: test/quick.ts): the engine on the in-process simulator, the application, pure modules and
 // renderers — no child processes, browsers, or servers of other programs.
 // `integration`: every other file: whole processes, the HTTP front ends, moto, kubectl, Chromium, faults.
-const UNIT_PLACES = ['test/architecture/', 'test/app/', 'test/config/', 'test/engine/', 'test/schedule/', 'test/store/', 'test/slack/', 'test/cli/windows.test.ts', 'test/cli/messages.test.ts'];
+const UNIT_PLACES = ['test/architecture/', 'test/app/', 'test/config/', 'test/engine/', 'test/schedule/', 'test/store/', 'test/slack/', 'test/cli/windows.test.ts', 'test/cli/messages.test.ts', 'test/cli/status.test.ts'];
 // In those places, yet starting processes or servers, or rendering at Slack's extremes for long.
 const NOT_UNIT = ['test/slack/blocks.test.ts', 'test/slack/request-guard.test.ts', 'test/store/data-dir-lock.test.ts', 'test/store/full-disk.test.ts'];
 // The simulator's own files, without the ones that serve it over the wire or start it as a process.

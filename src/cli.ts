@@ -3,7 +3,8 @@
 // For CI pipelines, and for trying a plan before wiring Slack.
 import { readFileSync } from 'node:fs';
 import { DataFileError, DEFAULT_DATA_FILE } from './app/compose.js';
-import { parseFlags, resumeArgs, RESUME_FLAGS, targetArgs, TARGET_FLAGS, upgradeArgs, UPGRADE_FLAGS } from './cli/args.js';
+import { parseFlags, resumeArgs, RESUME_FLAGS, STATUS_FLAGS, targetArgs, TARGET_FLAGS, upgradeArgs, UPGRADE_FLAGS } from './cli/args.js';
+import { statusCommand } from './cli/status.js';
 import { UsageError } from './cli/usage-error.js';
 import { exitSoon, processIo, type CliIo } from './cli/io.js';
 import { DEFAULT_SCENARIO } from './cli/session.js';
@@ -28,6 +29,7 @@ Commands:
   upgrade    show the plan, ask, then upgrade, printing progress and a report; with a data
              directory that records an unfinished run of the node group, continue that run
   resume     continue a run recorded in the data directory: mngbot resume RUN
+  status     the runs the data directory records, or one with its latest events: mngbot status [RUN]
   sim        a whole simulated upgrade, as npm run sim (mngbot sim --help)
   help [COMMAND]
 
@@ -98,6 +100,16 @@ started twice: run the same command again with the same data directory, or mngbo
 
 With --json: the plan as {"kind":"plan",…}, then one line per event, then {"kind":"report",…}.`;
 
+export const STATUS_USAGE = `usage: mngbot status [RUN] [--data-dir DIR] [--json]
+
+The runs recorded in the data directory (--data-dir, default $MNG_DATA_DIR), newest first; with RUN,
+that run: its state, how it ended and its latest events. Changes nothing.
+
+Options:
+  --data-dir DIR            the data directory the runs are recorded in
+  --json                    machine-readable output on stdout
+  -h, --help                this help`;
+
 export const RESUME_USAGE = `usage: mngbot resume RUN [--data-dir DIR] [--decide force|skip|abort] [--json] [--context NAME] [--kubeconfig FILE]
 
 Continues a run recorded in the data directory (--data-dir, default $MNG_DATA_DIR) from where it was,
@@ -118,7 +130,7 @@ export { UsageError } from './cli/usage-error.js';
 // ---------------------------------------------------------------------------------------------
 // Entry
 
-const HELP: Record<string, string> = { plan: PLAN_USAGE, upgrade: UPGRADE_USAGE, resume: RESUME_USAGE, sim: SIM_USAGE.replace('npm run sim --', 'mngbot sim') };
+const HELP: Record<string, string> = { plan: PLAN_USAGE, upgrade: UPGRADE_USAGE, resume: RESUME_USAGE, status: STATUS_USAGE, sim: SIM_USAGE.replace('npm run sim --', 'mngbot sim') };
 
 function packageVersion(): string {
   try {
@@ -148,7 +160,7 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
     if (topic === undefined) io.out(CLI_USAGE);
     else if (Object.hasOwn(HELP, topic)) io.out(HELP[topic]);
     else {
-      io.err(`mngbot help: there is no command "${topic}"; the commands are plan, upgrade and sim`);
+      io.err(`mngbot help: there is no command "${topic}"; the commands are plan, upgrade, resume, status and sim`);
       return EXIT_USAGE;
     }
     return EXIT_OK;
@@ -173,13 +185,23 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
       throw err;
     }
   }
-  if (command !== 'plan' && command !== 'upgrade' && command !== 'resume') {
-    io.err(`mngbot: unknown command "${command}"; the commands are plan, upgrade, resume and sim (mngbot --help)`);
+  if (command !== 'plan' && command !== 'upgrade' && command !== 'resume' && command !== 'status') {
+    io.err(`mngbot: unknown command "${command}"; the commands are plan, upgrade, resume, status and sim (mngbot --help)`);
     return EXIT_USAGE;
   }
 
   let json = false;
   try {
+    if (command === 'status') {
+      const positional = rest[0] !== undefined && !rest[0].startsWith('-');
+      const flags = parseFlags(command, positional ? rest.slice(1) : rest, STATUS_FLAGS);
+      if (flags.help) {
+        io.out(HELP.status);
+        return EXIT_OK;
+      }
+      json = flags.json === true;
+      return await statusCommand(positional ? rest[0] : undefined, resumeArgs(flags), io);
+    }
     if (command === 'resume') {
       const positional = rest[0] !== undefined && !rest[0].startsWith('-');
       const runId = positional ? rest[0] : undefined;
@@ -203,7 +225,7 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`mngbot ${command}: ${err.message}`);
-      io.err((command === 'resume' ? RESUME_USAGE : command === 'plan' ? PLAN_USAGE : UPGRADE_USAGE).split('\n')[0]);
+      io.err(HELP[command].split('\n')[0]);
       io.err(`(mngbot ${command} --help explains every option)`);
       return EXIT_USAGE;
     }

@@ -24,6 +24,8 @@ export const TARGET_FLAGS: readonly OptionName[] = [
 
 export const RESUME_FLAGS: readonly OptionName[] = ['data-dir', 'decide', 'json', 'context', 'kubeconfig', 'scenario', 'help'];
 
+export const STATUS_FLAGS: readonly OptionName[] = ['data-dir', 'json', 'help'];
+
 export const UPGRADE_FLAGS: readonly OptionName[] = [...TARGET_FLAGS, 'now', 'yes', 'decide', 'data-dir', 'speed'];
 
 type Flags = RawOptions;
