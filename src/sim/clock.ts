@@ -155,27 +155,61 @@ export async function runUntil(
   }
 }
 
-/** Simulated time at `speed` simulated seconds per real second. */
+/**
+ * Simulated time at `speed` simulated seconds per real second. Created `paused`, it stands at its
+ * start until resume(): a test can ask and approve at a known simulated time however long that takes
+ * on a busy machine, and only then let time run.
+ */
 export class PacedClock implements SimClock {
-  private readonly realStart = performance.now();
+  private realStart = performance.now();
+  private running: Promise<void>;
+  private release: () => void = () => {};
+  private paused: boolean;
 
   constructor(
     readonly speed: number,
     private readonly startMs: number = Date.UTC(2026, 0, 1),
+    opts: { paused?: boolean } = {},
   ) {
     if (!(speed > 0)) throw new RangeError(`PacedClock speed must be > 0, got ${speed}`);
+    this.paused = opts.paused === true;
+    this.running = this.paused ? new Promise<void>((resolve) => (this.release = resolve)) : Promise.resolve();
+  }
+
+  /** Lets a paused clock run from its start. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.realStart = performance.now();
+    this.release();
   }
 
   now(): number {
-    return Math.floor(this.startMs + (performance.now() - this.realStart) * this.speed);
+    return this.paused ? this.startMs : Math.floor(this.startMs + (performance.now() - this.realStart) * this.speed);
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleepReal(ms / this.speed, signal);
+    if (!this.paused || signal?.aborted) return sleepReal(ms / this.speed, signal);
+    // No simulated time passes while paused: the whole sleep is still ahead once the clock runs.
+    return new Promise<void>((resolve) => {
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+      void this.running.then(() => sleepReal(ms / this.speed, signal).then(resolve));
+    });
   }
 
   schedule(atMs: number, fn: () => void): () => void {
-    const handle = setTimeout(fn, Math.max(0, atMs - this.now()) / this.speed);
-    return () => clearTimeout(handle);
+    if (!this.paused) {
+      const handle = setTimeout(fn, Math.max(0, atMs - this.now()) / this.speed);
+      return () => clearTimeout(handle);
+    }
+    let cancelled = false;
+    let handle: NodeJS.Timeout | undefined;
+    void this.running.then(() => {
+      if (!cancelled) handle = setTimeout(fn, Math.max(0, atMs - this.now()) / this.speed);
+    });
+    return () => {
+      cancelled = true;
+      clearTimeout(handle);
+    };
   }
 }

@@ -39,6 +39,8 @@ export interface HarnessOptions {
   windows?: Window[];
   /** The simulated clock's start; 2026-01-01T00:00Z (a Thursday) by default. */
   clockStartMs?: number;
+  /** The simulated clock stands at its start until the test calls clock.resume(). */
+  clockPaused?: boolean;
 }
 
 export interface Harness {
@@ -49,6 +51,7 @@ export interface Harness {
   engine: Engine;
   store: MemoryRunStore;
   world: SimWorld;
+  clock: PacedClock;
   url: string;
   edits: EditRecord[];
   logLines: string[];
@@ -131,7 +134,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   }).start();
   const scenario = await loadScenario(opts.scenario ?? 'scenarios/demo.json');
   opts.tweak?.(scenario);
-  const clock = new PacedClock(opts.speed ?? 2000, opts.clockStartMs);
+  const clock = new PacedClock(opts.speed ?? 2000, opts.clockStartMs, { paused: opts.clockPaused === true });
   const world = createWorld(scenario, { clock });
   const store = new MemoryRunStore();
   const logLines: string[] = [];
@@ -174,6 +177,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     engine,
     store,
     world,
+    clock,
     url,
     edits,
     logLines,

@@ -26,9 +26,11 @@ async function reply(harness: Harness, text: string, user = 'UREQUESTER') {
 
 describe('maintenance windows', () => {
   it('a group with windows: the plan says when the next window opens; approved, the run waits for it, then starts inside it', async () => {
-    // Daily 02:00–22:00 UTC. At 5000 simulated seconds a real second the two hours pass in under two seconds.
+    // Daily 02:00–22:00 UTC. The clock stands at 00:00 while the request is asked and approved (on a
+    // busy machine that can take longer than the two simulated hours would); then at 5000 simulated
+    // seconds a real second the two hours pass in under two seconds.
     const windows: Window[] = [{ cron: '0 2 * * *', duration: '20h', timezone: 'UTC' }];
-    h = await startHarness({ windows, speed: 5000 });
+    h = await startHarness({ windows, speed: 5000, clockPaused: true });
     const res = await h.command('upgrade nodegroup 1.30');
     const run = await waitForRun(h, () => true, 10_000, 'a request');
     expect(run.notBefore).toBe(Date.UTC(2026, 0, 1, 2));
@@ -39,6 +41,8 @@ describe('maintenance windows', () => {
     expect(JSON.stringify(h.fake.responses(res.responseUrl))).toMatch(/waits for the next maintenance window: Thu 02:00 UTC, in/);
 
     await h.click('mng_approve', run.id, 'UAPPROVER1', plan);
+    await waitForRun(h, (r) => r.id === run.id && r.status === 'scheduled', 10_000, 'the approval');
+    h.clock.resume();
     const started = await waitForRun(h, (r) => r.id === run.id && r.startedAt !== undefined, 30_000, 'the start');
     expect(started.startedAt).toBeGreaterThanOrEqual(Date.UTC(2026, 0, 1, 2));
     expect(started.startedAt).toBeLessThan(Date.UTC(2026, 0, 1, 22));

@@ -94,4 +94,24 @@ describe('PacedClock', () => {
     ac.abort();
     await p;
   });
+
+  it('created paused, stands at its start, and its sleeps and timers begin when it resumes', async () => {
+    const c = new PacedClock(1000, 0, { paused: true });
+    const order: string[] = [];
+    c.schedule(20_000, () => order.push('timer at 20 s'));
+    const slept = c.sleep(10_000).then(() => order.push('slept 10 s'));
+    await new Promise((r) => setTimeout(r, 40));
+    expect(c.now()).toBe(0);
+    expect(order).toEqual([]);
+    const ac = new AbortController();
+    const aborted = c.sleep(3_600_000, ac.signal);
+    ac.abort();
+    await aborted;
+
+    c.resume();
+    await slept;
+    await new Promise((r) => setTimeout(r, 40));
+    expect(order).toEqual(['slept 10 s', 'timer at 20 s']);
+    expect(c.now()).toBeGreaterThanOrEqual(20_000);
+  });
 });
