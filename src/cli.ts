@@ -10,7 +10,6 @@ import { exitSoon, processIo, type CliIo } from './cli/io.js';
 import { DEFAULT_SCENARIO } from './cli/session.js';
 import { refusalWords } from './cli/words.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, planCommand, resumeCommand, upgradeCommand } from './cli/upgrade.js';
-import { formatDuration } from './engine/duration.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import { SIM_USAGE, simMain } from './sim-cli.js';
 

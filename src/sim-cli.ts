@@ -7,7 +7,6 @@ import { OptionError, parseOptionArgs, quote, readOptionValues, upgradeSettings,
 import { formatDuration } from './engine/duration.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import type { ProgressEvent } from './engine/events.js';
-import type { DecisionChoice, Strategy } from './engine/run.js';
 import { loadScenario, simulate, type SimReport } from './app/simulate.js';
 
 export const SIM_USAGE =

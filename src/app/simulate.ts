@@ -12,7 +12,7 @@ import { PacedClock, runUntil, VirtualClock, type SimClock } from '../sim/clock.
 import { serveKubeApi } from '../sim/kube-http/serve-kube-api.js';
 
 export { loadScenario } from '../sim/scenario.js';
-import { killable, type KillSwitch } from '../sim/kill-switch.js';
+import { killable } from '../sim/kill-switch.js';
 import type { Scenario } from '../sim/scenario.js';
 import { createWorld, type SimWorld } from '../sim/world.js';
 

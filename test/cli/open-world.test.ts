@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openWorld, systemClock } from '../../src/open-world.js';
-import { Engine } from '../../src/engine/commands.js';
 import { PacedClock, runUntil, VirtualClock } from '../../src/sim/clock.js';
 import { serveKubeApi, type KubeApiServer } from '../../src/sim/kube-http/serve-kube-api.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';

@@ -21,7 +21,6 @@ import { startBot, type Bot } from '../../src/bot.js';
 import type { Cluster, NodeGroups, RunStore, Sizes } from '../../src/engine/ports.js';
 import { isTerminal, type Run } from '../../src/engine/run.js';
 import { createLogger } from '../../src/log.js';
-import type { ScheduleStore } from '../../src/schedule/schedules.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import { killable, type KillPlan, type KillSwitch } from '../../src/sim/kill-switch.js';
 import { Rng } from '../../src/sim/rng.js';

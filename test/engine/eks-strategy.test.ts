@@ -4,7 +4,6 @@ import { buildEngine } from '../../src/app/compose.js';
 import { describe, expect, it } from 'vitest';
 import { orderProblems } from './node-order.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
-import { Engine } from '../../src/engine/commands.js';
 import type { UserError } from '../../src/engine/errors.js';
 import { refusalWords, summaryWords } from '../../src/slack/blocks/words.js';
 import { runUntil, VirtualClock } from '../../src/sim/clock.js';

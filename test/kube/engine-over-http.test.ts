@@ -2,7 +2,6 @@
 // KubeCluster; AWS stays in-process (SimNodeGroups). Simulated time runs 3000× real time.
 import { buildEngine } from '../../src/app/compose.js';
 import { afterEach, expect, it } from 'vitest';
-import { Engine } from '../../src/engine/commands.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
 import { ledgerProblems } from '../../src/sim/ledger.js';
 import { PacedClock } from '../../src/sim/clock.js';

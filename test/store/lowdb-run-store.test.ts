@@ -6,7 +6,7 @@ import type { AuditEntry, RunStore } from '../../src/engine/ports.js';
 import { nodeFileOps, type FileOps } from '../../src/store/atomic-file.js';
 import { DataFileError, LowdbRunStore, type LowdbRunStoreOptions, type StoreHealth } from '../../src/store/lowdb-run-store.js';
 import { compactRun } from '../../src/store/compact-run.js';
-import { DEFAULT_EVENT_LIMIT, MemoryRunStore } from '../../src/store/memory-run-store.js';
+import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 import type { Schedule } from '../../src/schedule/schedules.js';
 import { event, makeRun, tempDir } from './fixtures.js';
 

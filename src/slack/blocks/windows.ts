@@ -1,9 +1,8 @@
 // Maintenance windows in words: the note on a plan ("next window opens Sat 02:00 CET, in 3 days"),
 // and /mng windows, each node group's windows and next openings. Pure.
-import type { GroupRef } from '../../engine/ports.js';
 import type { Run } from '../../engine/run.js';
 import { openingZone } from '../../schedule/window-gate.js';
-import { currentWindow, describeOpening, nextOpening, type Window, type WindowSpan } from '../../schedule/windows.js';
+import { currentWindow, describeOpening, nextOpening, type Window } from '../../schedule/windows.js';
 import type { WindowsClusterError, WindowsRow } from '../../app/overview.js';
 import { code, esc } from './format.js';
 import { context, header, section, type Block, type Message } from './kit.js';

@@ -2,7 +2,6 @@
 // The run stops with a cause that names what changed and the way back: never a loop, never a silent wait.
 import { buildEngine } from '../../../src/app/compose.js';
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/engine/commands.js';
 import type { ProgressEvent } from '../../../src/engine/events.js';
 import { runUntil, VirtualClock } from '../../../src/sim/clock.js';
 import { loadScenario } from '../../../src/sim/scenario.js';

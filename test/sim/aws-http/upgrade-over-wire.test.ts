@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { EksNodeGroups } from '../../../src/aws/eks-node-groups.js';
-import { Engine } from '../../../src/engine/commands.js';
 import type { ProgressEvent } from '../../../src/engine/events.js';
 import type { Strategy } from '../../../src/engine/run.js';
 import { connectCluster } from '../../../src/kube/connect.js';
