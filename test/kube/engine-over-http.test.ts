@@ -34,7 +34,7 @@ it('upgrades scenarios/demo.json over the simulated API server, leaving the worl
   await engine.stop();
 
   const final = (await store.get(run.id))!;
-  expect(final.status).toBe('succeeded');
+  expect(final.status, final.outcome?.summary).toBe('succeeded');
   expect(ledgerProblems(world.ledger())).toEqual([]);
   expect(world.ledger().forcedDeletions).toBe(0);
   const nodes = world.nodes();

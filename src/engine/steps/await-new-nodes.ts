@@ -1,4 +1,5 @@
 // Step 3: the surge's nodes must be Ready, one at least in every AZ that has old nodes, before any drain.
+import type { NodeInfo } from '../ports.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { failRun } from './fail-run.js';
 import { checkGroup } from './group-drift.js';
@@ -13,16 +14,22 @@ export async function awaitNewNodes(ctx: StepContext): Promise<StepResult> {
   const drift = seen.polled ? await checkGroup(ctx) : undefined;
   if (drift) return failRun(ctx, drift);
   const pollIn = seen.pollIn;
-  const ready = readyNewNodes(ctx);
-  const readyAzs = new Set(ready.map((n) => n.az));
   const oldAzs = new Set(run.nodes.filter((n) => n.role === 'old' && n.state === 'waiting').map((n) => n.az));
-  const missing = [...oldAzs].filter((az) => !readyAzs.has(az));
-  if (missing.length === 0 || ready.length >= run.plan.surge) {
+  // Ready new nodes in every AZ that has old ones (or the whole surge Ready): the drains may begin.
+  const proceed = (ready: NodeInfo[]): string[] | undefined => {
+    const readyAzs = new Set(ready.map((n) => n.az));
+    const missing = [...oldAzs].filter((az) => !readyAzs.has(az));
+    if (missing.length > 0 && ready.length < run.plan.surge) return missing;
     ctx.setPhase('taint', `${ready.length} new nodes Ready in ${[...readyAzs].sort().join(', ')}`);
-    return { next: true };
-  }
+    return undefined;
+  };
+  let missing = proceed(readyNewNodes(ctx));
+  if (!missing) return { next: true };
   const waited = ctx.now - (run.phaseSince ?? ctx.now);
   if (waited >= ctx.settings.nodeReadyTimeoutMs) {
+    // The watch may lag behind the cluster (a busy bot): fail the run only on what the API says now.
+    missing = proceed(readyNewNodes(ctx, await ctx.cluster.listNodes()));
+    if (!missing) return { next: true };
     const failures = (await ctx.nodeGroups.listScalingActivities(run.ref, run.phaseSince ?? 0))
       .filter((a) => a.status === 'Failed')
       .map((a) => a.description);

@@ -1,4 +1,5 @@
 // Follows the instances the group launches, from the Auto Scaling group (launching) and the cluster (joined, ready).
+import type { NodeInfo } from '../ports.js';
 import type { NewNodeRecord } from '../run.js';
 import { SCALE_DOWN_DISABLED, type StepContext } from '../step-context.js';
 import { wrongImageInstances, wrongNewNode } from './group-drift.js';
@@ -65,7 +66,7 @@ export async function trackNewNodes(ctx: StepContext, opts: { pollInstances: boo
 }
 
 /** New nodes that are Ready now, by the cluster's account. */
-export function readyNewNodes(ctx: StepContext) {
+export function readyNewNodes(ctx: StepContext, nodes: Iterable<NodeInfo> = ctx.view.allNodes()) {
   const old = oldInstanceIds(ctx);
-  return [...ctx.view.allNodes()].filter((n) => n.nodegroup === ctx.run.ref.nodegroup && n.ready && !old.has(n.instanceId));
+  return [...nodes].filter((n) => n.nodegroup === ctx.run.ref.nodegroup && n.ready && !old.has(n.instanceId));
 }
