@@ -52,6 +52,9 @@ const duration = z.string(expected('a duration like "15m" or "1h"')).transform((
   }
 });
 
+/** A duration, or 0 (a number or "0") for none. */
+const durationOrZero = z.union([z.literal(0), z.literal('0'), duration], expected('a duration like "60s", or 0')).transform((v) => (v === 0 || v === '0' ? 0 : v));
+
 const windowSchema = mapping({
   cron: z.string(expected('a string')),
   duration: z.string(expected('a string')),
@@ -140,10 +143,13 @@ const defaultsSchema = mapping({
   strategy: strategy.optional(),
   maxUnavailable: wholeNumber(1, 100).optional(),
   drainTimeout: duration.optional(),
+  /** Between cordon and terminate (rolling), for load balancers to deregister the node; "0" for none. 60s when unset, as EKS. */
+  deregistrationWait: durationOrZero.optional(),
   approvalExpiry: duration.optional(),
-}).transform(({ drainTimeout, approvalExpiry, ...rest }) => ({
+}).transform(({ drainTimeout, deregistrationWait, approvalExpiry, ...rest }) => ({
   ...rest,
   ...(drainTimeout !== undefined ? { drainTimeoutMs: drainTimeout } : {}),
+  ...(deregistrationWait !== undefined ? { deregistrationWaitMs: deregistrationWait } : {}),
   ...(approvalExpiry !== undefined ? { approvalExpiryMs: approvalExpiry } : {}),
 }));
 
