@@ -18,7 +18,7 @@
 // A `nodegroups` item is a name or { name, windows }; plain names keep older files valid.
 import { z } from 'zod';
 import { NAME } from '../app/names.js';
-import { parseDurationMs } from '../engine/duration.js';
+import { parseDurationMs, readDurationMs } from '../engine/duration.js';
 import { UserError } from '../engine/errors.js';
 import type { Strategy } from '../engine/run.js';
 import { validateWindows, type Window } from '../schedule/windows.js';
@@ -53,7 +53,12 @@ const duration = z.string(expected('a duration like "15m" or "1h"')).transform((
 });
 
 /** A duration, or 0 (a number or "0") for none. */
-const durationOrZero = z.union([z.literal(0), z.literal('0'), duration], expected('a duration like "60s", or 0')).transform((v) => (v === 0 || v === '0' ? 0 : v));
+const durationOrZero = z.union([z.literal(0), z.string()], expected('a duration like "60s", or 0')).transform((v, ctx) => {
+  const ms = v === 0 || v.trim() === '0' ? 0 : readDurationMs(v);
+  if (ms !== undefined) return ms;
+  ctx.issues.push({ code: 'custom', input: v, message: `expected a duration like "60s", or 0, got ${shown(v)}` });
+  return z.NEVER;
+});
 
 const windowSchema = mapping({
   cron: z.string(expected('a string')),
