@@ -46,7 +46,7 @@ The world, from the environment:
 
 Exit status: 0 done, 1 refused, failed or cancelled, 2 a usage or configuration mistake.`;
 
-const TARGET_USAGE = '--to VERSION [--cluster C] [--nodegroup N] [--release-version R] [--strategy rolling|eks] [--max-unavailable N] [--surge N] [--drain-timeout 15m] [--force] [--json] [--scenario FILE] [--context NAME] [--kubeconfig FILE]';
+const TARGET_USAGE = '--to VERSION [--cluster C] [--nodegroup N] [--release-version R] [--strategy rolling|eks] [--max-unavailable N] [--surge N] [--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--json] [--scenario FILE] [--context NAME] [--kubeconfig FILE]';
 
 const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1.30, v1.30 or 1.30.4 (required)
   --cluster C               the EKS cluster; may be left out when only one is configured
@@ -58,6 +58,8 @@ const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1
   --surge N                 new nodes launched up front (rolling only)
   --drain-timeout D         how long one node's drain may take before asking, with its unit, from
                             10s to 24h: 90s, 15m, 1h30m
+  --deregistration-wait D   rolling: after cordon, how long load balancers get to deregister the
+                            node before it is terminated, as EKS (default 60s; 0: none; at most 1h)
   --force                   accept pods without a controller; after the drain timeout, delete
                             what is left instead of asking
   --json                    machine-readable output on stdout (messages stay on stderr)

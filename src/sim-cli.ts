@@ -1,5 +1,5 @@
 // npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N]
-//   [--drain-timeout 15m] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]
+//   [--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]
 // Upgrades a simulated world with the real engine and prints one line per event, then the report.
 // --serve-kube serves the world's Kubernetes API on 127.0.0.1:PORT for kubectl while the run goes on,
 // with time at N simulated seconds per real second (--speed, default 60) instead of as fast as possible.
@@ -11,7 +11,7 @@ import { loadScenario, simulate, type SimReport } from './app/simulate.js';
 
 export const SIM_USAGE =
   'usage: npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N] ' +
-  '[--drain-timeout 15m] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]';
+  '[--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]';
 
 export const SIM_OPTIONS: readonly OptionName[] = [
   'scenario',
@@ -20,6 +20,7 @@ export const SIM_OPTIONS: readonly OptionName[] = [
   'max-unavailable',
   'surge',
   'drain-timeout',
+  'deregistration-wait',
   'force',
   'decide',
   'json',

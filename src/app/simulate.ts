@@ -24,6 +24,8 @@ export interface SimulateOptions {
   maxUnavailable?: number;
   surge?: number;
   drainTimeoutMs?: number;
+  /** Between cordon and terminate (rolling); 60 s when absent, as EKS. */
+  deregistrationWaitMs?: number;
   force?: boolean;
   /** Answer to every blocked drain; without one, the run ends `blocked`. */
   decide?: DecisionChoice;
@@ -143,6 +145,7 @@ async function simulateOn(world: SimWorld, clock: SimClock, opts: SimulateOption
       ...(opts.maxUnavailable ? { maxUnavailable: opts.maxUnavailable } : {}),
       ...(opts.surge ? { surge: opts.surge } : {}),
       ...(opts.drainTimeoutMs ? { drainTimeoutMs: opts.drainTimeoutMs } : {}),
+      ...(opts.deregistrationWaitMs !== undefined ? { deregistrationWaitMs: opts.deregistrationWaitMs } : {}),
       ...(opts.force ? { force: true } : {}),
     }),
     { ...SIM_USER, at: clock.now() },

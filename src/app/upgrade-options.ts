@@ -89,6 +89,23 @@ function drainTimeout(text: string, flag: string): number {
   return ms;
 }
 
+/** 0 (none) to 1 h: longer than any load balancer's deregistration delay worth waiting for. */
+export const MAX_DEREGISTRATION_WAIT_MS = 3_600_000;
+
+function deregistrationWait(text: string, flag: string): number {
+  const t = text.trim();
+  const ms = isBareNumber(t) && Number(t) === 0 ? 0 : readDurationMs(t);
+  if (ms === undefined) {
+    throw new OptionError(
+      isBareNumber(t)
+        ? `${flag} ${quote(text)} is a number, not a duration: write ${t}s for seconds, or 0 for no wait`
+        : `${flag} ${quote(text)} is not a duration: write it like 60s, 5m, or 0 for no wait`,
+    );
+  }
+  if (ms > MAX_DEREGISTRATION_WAIT_MS) throw new OptionError(`${flag} must be from 0 to 1h (got ${quote(text)})`);
+  return ms;
+}
+
 function speed(text: string, flag: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new OptionError(`${flag} must be a number above 0 (got ${quote(text)})`);
@@ -113,6 +130,8 @@ export const OPTIONS = {
   'max-unavailable': valueOf('2', wholeNumber(1, 100)),
   surge: valueOf('3', wholeNumber(1, 100)),
   'drain-timeout': valueOf('15m', drainTimeout),
+  /** Between cordon and terminate, for load balancers to deregister the node (rolling; EKS keeps its own 60 s). */
+  'deregistration-wait': valueOf('60s', deregistrationWait),
   force: onOff(),
   /** Run outside the node group's maintenance windows (still after an approval). */
   now: onOff(),
@@ -270,13 +289,14 @@ export interface UpgradeOptions {
   surge?: number;
   strategy?: Strategy;
   drainTimeoutMs?: number;
+  deregistrationWaitMs?: number;
   force: boolean;
   /** --now: run outside the node group's maintenance windows (still after an approval). Present only when given. */
   now?: true;
 }
 
 /** The options that say how, not what version: a schedule takes them without a version. */
-export type UpgradeSettings = Pick<UpgradeOptions, 'cluster' | 'nodegroup' | 'releaseVersion' | 'maxUnavailable' | 'surge' | 'strategy' | 'drainTimeoutMs'>;
+export type UpgradeSettings = Pick<UpgradeOptions, 'cluster' | 'nodegroup' | 'releaseVersion' | 'maxUnavailable' | 'surge' | 'strategy' | 'drainTimeoutMs' | 'deregistrationWaitMs'>;
 
 export function upgradeSettings(values: OptionValues): UpgradeSettings {
   const out: UpgradeSettings = {};
@@ -287,6 +307,7 @@ export function upgradeSettings(values: OptionValues): UpgradeSettings {
   if (values.surge !== undefined) out.surge = values.surge;
   if (values.strategy !== undefined) out.strategy = values.strategy;
   if (values['drain-timeout'] !== undefined) out.drainTimeoutMs = values['drain-timeout'];
+  if (values['deregistration-wait'] !== undefined) out.deregistrationWaitMs = values['deregistration-wait'];
   return out;
 }
 
@@ -305,6 +326,7 @@ export function toUpgradeRequest(ref: GroupRef, o: Omit<UpgradeOptions, 'now'>):
     ...(o.surge !== undefined ? { surge: o.surge } : {}),
     ...(o.strategy !== undefined ? { strategy: o.strategy } : {}),
     ...(o.drainTimeoutMs !== undefined ? { drainTimeoutMs: o.drainTimeoutMs } : {}),
+    ...(o.deregistrationWaitMs !== undefined ? { deregistrationWaitMs: o.deregistrationWaitMs } : {}),
     ...(o.force ? { force: true } : {}),
   };
 }

@@ -14,6 +14,7 @@ export const TARGET_FLAGS: readonly OptionName[] = [
   'max-unavailable',
   'surge',
   'drain-timeout',
+  'deregistration-wait',
   'force',
   'json',
   'scenario',

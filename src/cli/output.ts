@@ -5,7 +5,7 @@ import type { Sizes } from '../engine/ports.js';
 import type { Finding, Plan, Run, UpgradeRequest } from '../engine/run.js';
 import type { RunReport } from '../app/run-report.js';
 import { PlanRefusedError } from '../engine/commands.js';
-import { findingWords, refusalWords, surgeReasonWords } from './words.js';
+import { findingWords, likeEksWords, refusalWords, surgeReasonWords } from './words.js';
 
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const sizesText = (s: Sizes) => `${s.min}/${s.max}/${s.desired}`;
@@ -28,6 +28,7 @@ export function planText(plan: Plan): string {
     `  drain timeout    ${formatDuration(plan.drainTimeoutMs)}${plan.force ? ', then force (--force)' : ', then ask'}`,
     `  estimated        about ${formatDuration(plan.estimatedMs)}`,
     '',
+    ...likeEksLines(plan),
     `Nodes to replace: ${plan.nodes.length} (${plural(pods, 'pod')} to move${byAz.size ? `; ${[...byAz].map(([az, n]) => `${az} ${n}`).join(', ')}` : ''})`,
   ];
   if (plan.nodes.length === 0) lines.push('  none: nothing runs on the old image');
@@ -46,6 +47,11 @@ export function planText(plan: Plan): string {
     }
   }
   return lines.join('\n');
+}
+
+function likeEksLines(plan: Plan): string[] {
+  const words = likeEksWords(plan);
+  return words ? [words.same, words.different, ''] : [];
 }
 
 /** What a run that did not succeed left changed, in words. */

@@ -10,4 +10,4 @@ export const CLI_WORDS: Vocabulary = {
   upgrade: () => 'mngbot upgrade',
 };
 
-export const { findingWords, refusalWords, surgeReasonWords, summaryWords } = wordsIn(CLI_WORDS);
+export const { findingWords, refusalWords, surgeReasonWords, summaryWords, likeEksWords } = wordsIn(CLI_WORDS);

@@ -18,7 +18,7 @@
 // A `nodegroups` item is a name or { name, windows }; plain names keep older files valid.
 import { z } from 'zod';
 import { NAME } from '../app/names.js';
-import { parseDurationMs } from '../engine/duration.js';
+import { parseDurationMs, readDurationMs } from '../engine/duration.js';
 import { UserError } from '../engine/errors.js';
 import type { Strategy } from '../engine/run.js';
 import { validateWindows, type Window } from '../schedule/windows.js';
@@ -50,6 +50,14 @@ const duration = z.string(expected('a duration like "15m" or "1h"')).transform((
     ctx.issues.push({ code: 'custom', input: text, message: `expected a duration like "15m" or "1h", got ${shown(text)}` });
     return z.NEVER;
   }
+});
+
+/** A duration, or 0 (a number or "0") for none. */
+const durationOrZero = z.union([z.literal(0), z.string()], expected('a duration like "60s", or 0')).transform((v, ctx) => {
+  const ms = v === 0 || v.trim() === '0' ? 0 : readDurationMs(v);
+  if (ms !== undefined) return ms;
+  ctx.issues.push({ code: 'custom', input: v, message: `expected a duration like "60s", or 0, got ${shown(v)}` });
+  return z.NEVER;
 });
 
 const windowSchema = mapping({
@@ -140,10 +148,13 @@ const defaultsSchema = mapping({
   strategy: strategy.optional(),
   maxUnavailable: wholeNumber(1, 100).optional(),
   drainTimeout: duration.optional(),
+  /** Between cordon and terminate (rolling), for load balancers to deregister the node; "0" for none. 60s when unset, as EKS. */
+  deregistrationWait: durationOrZero.optional(),
   approvalExpiry: duration.optional(),
-}).transform(({ drainTimeout, approvalExpiry, ...rest }) => ({
+}).transform(({ drainTimeout, deregistrationWait, approvalExpiry, ...rest }) => ({
   ...rest,
   ...(drainTimeout !== undefined ? { drainTimeoutMs: drainTimeout } : {}),
+  ...(deregistrationWait !== undefined ? { deregistrationWaitMs: deregistrationWait } : {}),
   ...(approvalExpiry !== undefined ? { approvalExpiryMs: approvalExpiry } : {}),
 }));
 

@@ -1,7 +1,9 @@
 // The English of every finding and refusal, in one place, with the words a person types left to the
 // front end's Vocabulary: Slack and the CLI say the same sentences, each naming its own commands.
 import type { Finding, FindingFacts, Named, NextStepFacts, RefusalFacts, Vocabulary } from './outcomes.js';
+import { formatDuration } from './duration.js';
 import { pick, plural } from './plural.js';
+import type { Plan } from './run.js';
 
 /** For logs and for readers that know no front end: names things rather than quoting a syntax. */
 export const NEUTRAL_WORDS: Vocabulary = {
@@ -20,6 +22,33 @@ export function wordsIn(v: Vocabulary) {
     surgeReasonWords: (surgeReason: string) => surgeReasonText(surgeReason, v),
     /** How a run ended, with its next step. */
     summaryWords: (outcome: { summary: string; next?: NextStepFacts }) => summaryText(outcome, v),
+    likeEksWords: (plan: LikeEksFacts) => likeEksText(plan, v),
+  };
+}
+
+export type LikeEksFacts = Pick<Plan, 'strategy' | 'deregistrationWaitMs'>;
+
+/**
+ * What a rolling upgrade does as EKS does for a managed node group, and what differently; undefined
+ * for the eks strategy, where EKS does it all itself.
+ */
+export function likeEksText(plan: LikeEksFacts, v: Vocabulary): { same: string; different: string } | undefined {
+  if (plan.strategy !== 'rolling') return undefined;
+  const waitMs = plan.deregistrationWaitMs ?? 0;
+  const wait =
+    waitMs > 0
+      ? `cordons it, waits ${waitMs <= 120_000 && waitMs % 1000 === 0 ? `${waitMs / 1000}s` : formatDuration(waitMs)} for load balancers to deregister it (EKS: 60s), and terminates it`
+      : `cordons it and terminates it at once (${v.option('deregistration-wait')} 0: load balancers get no time to deregister it; EKS waits 60s)`;
+  return {
+    same:
+      'Like EKS, for each old node mngbot taints it eks.amazonaws.com/nodegroup=unschedulable:NoSchedule and labels it' +
+      ' node.kubernetes.io/exclude-from-external-load-balancers=true, evicts its pods through the Eviction API' +
+      ` (PodDisruptionBudgets respected), ${wait}; the last ones with desired −1, so the group ends at its size.`,
+    different:
+      'Unlike EKS: ' +
+      (waitMs > 0 ? 'a node waiting for load balancers holds no maxUnavailable slot, so the next drain starts meanwhile; ' : '') +
+      'a drain still blocked after the drain timeout asks for a decision (force, skip or abort) instead of failing the update;' +
+      ' a run that does not finish takes the taint, label and cordon off the nodes it leaves and puts the group\'s sizes and launch template back.',
   };
 }
 

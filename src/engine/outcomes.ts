@@ -107,7 +107,7 @@ export type NextStepFacts = { code: 'eks-eviction-retry'; fields: { minutes: num
 /** A front end's words for what a person types. */
 export interface Vocabulary {
   /** An option of an upgrade request, as a person types it there. */
-  option(name: 'force' | 'surge' | 'max-unavailable' | 'now'): string;
+  option(name: 'force' | 'surge' | 'max-unavailable' | 'now' | 'deregistration-wait'): string;
   /** How to ask for a strategy. */
   strategy(strategy: Strategy): string;
   /** The command that shows one run, or every run. */

@@ -18,6 +18,8 @@ import type { Plan, PlanNode, Strategy, UpgradeRequest } from './run.js';
 import { amiFamilyMaxVersion, checkTarget, compareVersions, kubeletMinor, kubeletSkew, parseVersion } from './version.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 15 * 60_000;
+/** EKS waits this long between cordon and terminate, for load balancers to deregister the node. */
+export const DEFAULT_DEREGISTRATION_WAIT_MS = 60_000;
 
 export interface PlanTimings {
   /** From launch to a Ready node. */
@@ -39,6 +41,8 @@ export interface PlanDefaults {
   maxUnavailable?: number;
   /** 15 minutes when unset. */
   drainTimeoutMs?: number;
+  /** 60 s (as EKS) when unset; 0: none. */
+  deregistrationWaitMs?: number;
 }
 
 export interface PlanInput {
@@ -91,6 +95,11 @@ export function makePlan(input: PlanInput): Plan {
     throw new Refusal({ code: 'bad-drain-timeout', fields: { gotMs: drainTimeoutMs } });
   }
 
+  const deregistrationWaitMs = request.deregistrationWaitMs ?? input.defaults.deregistrationWaitMs ?? DEFAULT_DEREGISTRATION_WAIT_MS;
+  if (!Number.isFinite(deregistrationWaitMs) || deregistrationWaitMs < 0) {
+    throw new FatalError(`the deregistration wait must be 0 or a positive duration (got ${deregistrationWaitMs} ms)`);
+  }
+
   const nodes = oldNodes(input);
   if (nodes.length === 0) {
     const live = input.instances.filter(isLive);
@@ -116,6 +125,8 @@ export function makePlan(input: PlanInput): Plan {
     surgeReason,
     maxUnavailable,
     drainTimeoutMs,
+    // EKS keeps its own wait: the plan's is mngbot's.
+    ...(strategy === 'rolling' ? { deregistrationWaitMs } : {}),
     force,
     sizes: { ...group.sizes },
     azs: [...group.azs],

@@ -204,6 +204,8 @@ export interface NodePatch {
   unschedulable?: boolean;
   /** null removes the annotation. */
   annotations?: Record<string, string | null>;
+  /** null removes the label; setting a label it already has, or removing one it lacks, changes nothing. */
+  labels?: Record<string, string | null>;
 }
 
 /** The Kubernetes cluster the node group serves. */
@@ -216,7 +218,7 @@ export interface Cluster {
    * (resumes from the last resourceVersion, re-lists on 410 Gone, sending a new resync).
    */
   watch(onEvent: (event: ClusterEvent) => void): ClusterWatch;
-  /** Applies the patch to the node; taint changes are idempotent. Resolves when the API server accepted it. */
+  /** Applies the patch to the node; taint and label changes are idempotent. Resolves when the API server accepted it. */
   patchNode(name: string, patch: NodePatch): Promise<void>;
   /** Creates a policy/v1 Eviction; resolves when it is accepted, not when the pod is gone. */
   evict(pod: { namespace: string; name: string }): Promise<EvictionResult>;

@@ -26,6 +26,8 @@ export interface UpgradeRequest {
   surge?: number;
   strategy?: Strategy;
   drainTimeoutMs?: number;
+  /** After cordon, before terminate: how long load balancers get to deregister the node (0: none). */
+  deregistrationWaitMs?: number;
   force?: boolean;
 }
 
@@ -45,6 +47,11 @@ export interface Plan {
   surgeReason: string;
   maxUnavailable: number;
   drainTimeoutMs: number;
+  /**
+   * Between cordon and terminate, as EKS waits: load balancers deregister the empty node meanwhile.
+   * Absent in runs planned before mngbot waited: no wait.
+   */
+  deregistrationWaitMs?: number;
   force: boolean;
   sizes: Sizes;
   azs: string[];
@@ -159,6 +166,16 @@ export interface NodeRecord {
   foundLate?: boolean;
   /** Cordoned by someone else before the run: leave it cordoned when restoring. */
   wasCordoned?: boolean;
+  /**
+   * The exclude-from-external-load-balancers label, recorded (and saved) before the taint step sets it:
+   * `ours` mngbot sets it and takes it back if the node stays; `theirs` the node had it before the run.
+   */
+  lbExclusion?: 'ours' | 'theirs';
+  /**
+   * Cordoned and empty: load balancers deregister the node until then, and it is terminated after.
+   * A node in this wait holds no maxUnavailable slot.
+   */
+  deregisterUntil?: number;
   /** Since when a drain has waited for room on new nodes. */
   waitingForRoomSince?: number;
   note?: string;

@@ -121,10 +121,11 @@ export class KubeCluster implements Cluster {
   async patchNode(name: string, patch: NodePatch): Promise<void> {
     const touchesTaints = (patch.addTaints?.length ?? 0) > 0 || (patch.removeTaints?.length ?? 0) > 0;
     if (!touchesTaints) {
-      // unschedulable and annotations merge field by field: no read, no precondition needed.
-      const body: { spec?: { unschedulable: boolean }; metadata?: { annotations: Record<string, string | null> } } = {};
+      // unschedulable, annotations and labels merge field by field: no read, no precondition needed.
+      const body: { spec?: { unschedulable: boolean }; metadata?: { annotations?: Record<string, string | null>; labels?: Record<string, string | null> } } = {};
       if (patch.unschedulable !== undefined) body.spec = { unschedulable: patch.unschedulable };
       if (patch.annotations && Object.keys(patch.annotations).length > 0) body.metadata = { annotations: patch.annotations };
+      if (patch.labels && Object.keys(patch.labels).length > 0) body.metadata = { ...body.metadata, labels: patch.labels };
       if (!body.spec && !body.metadata) return;
       await this.mergePatchNode(name, body);
       return;
@@ -292,6 +293,15 @@ export function nodeChanges(node: V1Node, patch: NodePatch): Record<string, any>
   }
   if (Object.keys(annotationChanges).length > 0) {
     body.metadata.annotations = annotationChanges;
+    changed = true;
+  }
+  const labels = node.metadata?.labels ?? {};
+  const labelChanges: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(patch.labels ?? {})) {
+    if (v === null ? k in labels : labels[k] !== v) labelChanges[k] = v;
+  }
+  if (Object.keys(labelChanges).length > 0) {
+    body.metadata.labels = labelChanges;
     changed = true;
   }
   return changed ? body : undefined;

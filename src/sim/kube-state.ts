@@ -159,7 +159,7 @@ export class KubeState {
     const n = this.nodes.get(name);
     if (!n) throw new UserError(`nodes "${name}" not found`);
     const i = n.info;
-    const before = JSON.stringify([i.taints, i.unschedulable, i.annotations]);
+    const before = JSON.stringify([i.taints, i.unschedulable, i.annotations, i.labels]);
     if (patch.removeTaints) i.taints = i.taints.filter((t) => !patch.removeTaints!.includes(t.key));
     for (const t of patch.addTaints ?? []) {
       const taint = { key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect };
@@ -172,7 +172,11 @@ export class KubeState {
       if (v === null) delete i.annotations[k];
       else i.annotations[k] = v;
     }
-    if (JSON.stringify([i.taints, i.unschedulable, i.annotations]) === before) return;
+    for (const [k, v] of Object.entries(patch.labels ?? {})) {
+      if (v === null) delete i.labels[k];
+      else i.labels[k] = v;
+    }
+    if (JSON.stringify([i.taints, i.unschedulable, i.annotations, i.labels]) === before) return;
     this.emitNode(n, 'upsert');
     this.scheduler.refresh(n);
     if (i.taints.some((t) => t.effect === 'NoExecute')) this.executeNoExecute(n);

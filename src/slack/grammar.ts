@@ -68,7 +68,7 @@ export const USAGE = {
   list: '/mng list',
   upgrade:
     '/mng upgrade nodegroup <version> [--cluster C] [--nodegroup N] [--release-version R] [--max-unavailable K] [--surge S] ' +
-    '[--strategy rolling|eks] [--drain-timeout 20m] [--force] [--now] [--dry-run]',
+    '[--strategy rolling|eks] [--drain-timeout 20m] [--deregistration-wait 60s] [--force] [--now] [--dry-run]',
   upgradeEksctl: '/mng upgrade nodegroup --name=N --cluster=C --kubernetes-version=1.30',
   status: '/mng status [RUN-ID]',
   cancel: '/mng cancel RUN-ID',
@@ -122,6 +122,7 @@ const SPELLINGS: Record<string, OptionKey> = {
   surge: 'surge',
   strategy: 'strategy',
   'drain-timeout': 'drain-timeout',
+  'deregistration-wait': 'deregistration-wait',
   force: 'force',
   'force-upgrade': 'force',
   'dry-run': 'dry-run',
@@ -142,6 +143,7 @@ const UPGRADE_KEYS: ReadonlySet<OptionKey> = new Set<OptionKey>([
   'surge',
   'strategy',
   'drain-timeout',
+  'deregistration-wait',
   'force',
   'dry-run',
   'now',

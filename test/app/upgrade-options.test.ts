@@ -37,6 +37,16 @@ const cases: Case[] = [
   { argv: [...to130, '--drain-timeout', '30m1h'], expected: no('--drain-timeout "30m1h" is not a duration: write it like 90s, 15m or 1h30m') },
   { argv: [...to130, '--drain-timeout', '1.5h'], expected: no('--drain-timeout "1.5h" is not a duration: write it like 90s, 15m or 1h30m') },
   { argv: [...to130, '--drain-timeout', '-5m'], expected: no('--drain-timeout "-5m" is not a duration: write it like 90s, 15m or 1h30m') },
+  // The deregistration wait: 0 (none) to 1h, units required.
+  { argv: [...to130, '--deregistration-wait', '0'], expected: ok({ deregistrationWaitMs: 0 }) },
+  { argv: [...to130, '--deregistration-wait', '0s'], expected: ok({ deregistrationWaitMs: 0 }) },
+  { argv: [...to130, '--deregistration-wait', '90s'], expected: ok({ deregistrationWaitMs: 90_000 }) },
+  { argv: [...to130, '--deregistration-wait=5m'], expected: ok({ deregistrationWaitMs: 300_000 }) },
+  { argv: [...to130, '--deregistration-wait', '1h'], expected: ok({ deregistrationWaitMs: 3_600_000 }) },
+  { argv: [...to130, '--deregistration-wait', '61m'], expected: no('--deregistration-wait must be from 0 to 1h (got "61m")') },
+  { argv: [...to130, '--deregistration-wait', '60'], expected: no('--deregistration-wait "60" is a number, not a duration: write 60s for seconds, or 0 for no wait') },
+  { argv: [...to130, '--deregistration-wait', 'never'], expected: no('--deregistration-wait "never" is not a duration: write it like 60s, 5m, or 0 for no wait') },
+  { argv: [...to130, '--deregistration-wait'], expected: no('--deregistration-wait needs a value, e.g. --deregistration-wait 60s') },
 
   // Versions.
   { argv: ['--to', '1.30'], expected: ok({ version: '1.30' }) },
@@ -110,7 +120,7 @@ const cases: Case[] = [
 /** The same options as typed after /mng: a word with a space in it goes in quotes. */
 const slackText = (argv: string[]) => `upgrade nodegroup ${argv.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}`;
 
-const UPGRADE_KEYS = ['version', 'cluster', 'nodegroup', 'releaseVersion', 'maxUnavailable', 'surge', 'strategy', 'drainTimeoutMs', 'force', 'now'] as const;
+const UPGRADE_KEYS = ['version', 'cluster', 'nodegroup', 'releaseVersion', 'maxUnavailable', 'surge', 'strategy', 'drainTimeoutMs', 'deregistrationWaitMs', 'force', 'now'] as const;
 const upgradeOptionsOf = (o: object): UpgradeOptions =>
   Object.fromEntries(UPGRADE_KEYS.filter((k) => (o as Record<string, unknown>)[k] !== undefined).map((k) => [k, (o as Record<string, unknown>)[k]])) as unknown as UpgradeOptions;
 
@@ -164,7 +174,7 @@ describe('one option grammar: Slack and the CLI give the same answer', () => {
 
   it('every upgrade option is in a case, and the CLI takes each', () => {
     const covered = new Set(cases.flatMap((c) => c.argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0])));
-    for (const o of ['to', 'cluster', 'nodegroup', 'release-version', 'strategy', 'max-unavailable', 'surge', 'drain-timeout', 'force', 'now'] as const) {
+    for (const o of ['to', 'cluster', 'nodegroup', 'release-version', 'strategy', 'max-unavailable', 'surge', 'drain-timeout', 'deregistration-wait', 'force', 'now'] as const) {
       expect(OPTIONS).toHaveProperty([o]);
       expect(covered, o).toContain(o);
       expect(UPGRADE_FLAGS, o).toContain(o);

@@ -21,6 +21,7 @@ const fileErrors: [string, string][] = [
   ['clusters: [{ name: prod, selfManaged: { "ng 1": { asgName: a, amiType: CUSTOM } } }]', 'mng.yaml: clusters[0].selfManaged.ng 1: expected a node group name'],
   ['windows: [{ cron: "0 2 * * SAT", duration: 4h, timezone: Mars/Olympus }]', 'mng.yaml: windows[0].timezone: unknown time zone "Mars/Olympus" (use an IANA name such as Europe/Berlin, America/New_York or UTC)'],
   ['defaults: { drainTimeout: soon }', 'mng.yaml: defaults.drainTimeout: expected a duration like "15m" or "1h", got "soon"'],
+  ['defaults: { deregistrationWait: soon }', 'mng.yaml: defaults.deregistrationWait: expected a duration like "60s", or 0, got "soon"'],
   ['approvers: { users: [U0AAA111, alice] }', 'mng.yaml: approvers.users[1]: expected a Slack user id like "U0123ABC", got "alice"'],
 ];
 
@@ -62,5 +63,21 @@ describe('config errors name the key and what was expected', () => {
   it('never shows a secret', async () => {
     const err = await loadConfig({ env: { ...sim, SLACK_BOT_TOKEN: 'hunter2-secret' } }).catch((e: unknown) => e);
     expect((err as Error).message).not.toContain('hunter2');
+  });
+});
+
+describe('defaults.deregistrationWait', () => {
+  it.each([
+    ['0', 0],
+    ['"0"', 0],
+    ['0s', 0],
+    ['30s', 30_000],
+    ['2m', 120_000],
+  ])('%s → %i ms, the default of every rolling plan', (text, ms) => {
+    expect(parseConfigText(`defaults: { deregistrationWait: ${text} }`, 'mng.yaml').defaults.deregistrationWaitMs).toBe(ms);
+  });
+
+  it('absent: EKS\'s 60 s is the plan\'s own default', () => {
+    expect(parseConfigText('defaults: {}', 'mng.yaml').defaults).not.toHaveProperty('deregistrationWaitMs');
   });
 });

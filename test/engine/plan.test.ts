@@ -4,7 +4,7 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, blockingFindings, estimateMs, makePlan, type 
 import type { GroupInstance, NodeGroupInfo, NodeInfo, PdbInfo, PodInfo } from '../../src/engine/ports.js';
 import type { RefusalWords } from '../../src/engine/outcome-text.js';
 import type { Plan } from '../../src/engine/run.js';
-import { findingWords, refusalWords, surgeReasonWords } from '../../src/slack/blocks/words.js';
+import { findingWords, likeEksWords, refusalWords, surgeReasonWords } from '../../src/slack/blocks/words.js';
 
 const OLD = 'ami-old';
 const NEW = 'ami-new';
@@ -230,6 +230,35 @@ describe('makePlan: strategy', () => {
     expect(err.message).toContain('self-managed');
     expect(err.message).toContain('no update API');
     expect(err.message).toContain('use --strategy rolling');
+  });
+});
+
+describe('makePlan: the deregistration wait, and what is like EKS', () => {
+  const selfManaged = () => group({ managed: false });
+
+  it('rolling waits 60 s as EKS unless the request or the configured default says otherwise; 0 is no wait', () => {
+    expect(makePlan(input({ group: selfManaged() })).deregistrationWaitMs).toBe(60_000);
+    expect(makePlan(input({ group: selfManaged(), defaults: { deregistrationWaitMs: 30_000 } })).deregistrationWaitMs).toBe(30_000);
+    expect(makePlan(input({ group: selfManaged(), defaults: { deregistrationWaitMs: 30_000 }, request: req({ deregistrationWaitMs: 0 }) })).deregistrationWaitMs).toBe(0);
+  });
+
+  it('eks keeps EKS\'s own wait: the plan has none of its own, and no like-EKS words', () => {
+    const plan = makePlan(input());
+    expect(plan.strategy).toBe('eks');
+    expect(plan.deregistrationWaitMs).toBeUndefined();
+    expect(likeEksWords(plan)).toBeUndefined();
+  });
+
+  it('says what rolling does as EKS does, and what differently', () => {
+    const words = likeEksWords(makePlan(input({ group: selfManaged() })))!;
+    for (const step of ['eks.amazonaws.com/nodegroup=unschedulable:NoSchedule', 'node.kubernetes.io/exclude-from-external-load-balancers=true', 'PodDisruptionBudgets respected', 'cordons it', 'waits 60s for load balancers', 'terminates it', 'desired −1']) {
+      expect(words.same).toContain(step);
+    }
+    expect(words.different).toMatch(/holds no maxUnavailable slot/);
+    expect(words.different).toMatch(/asks for a decision/);
+    const none = likeEksWords(makePlan(input({ group: selfManaged(), request: req({ deregistrationWaitMs: 0 }) })))!;
+    expect(none.same).toContain('terminates it at once (--deregistration-wait 0');
+    expect(none.different).not.toMatch(/slot/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderProblems } from './node-order.js';
+import { leftLabelled, orderProblems } from './node-order.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { simulate, type SimResult } from '../../src/app/simulate.js';
 import { randomWorld } from './random-world.js';
@@ -24,6 +24,8 @@ function assertCleanRun(result: SimResult, label: string): void {
   check(oldImages.length === 0, `${oldImages.length} instances still on the old image`);
   check(world.nodes().every((n) => !n.annotations['cluster-autoscaler.kubernetes.io/scale-down-disabled']), 'scale-down-disabled left on nodes');
   check(!world.suspendedProcesses().includes('AZRebalance'), 'AZRebalance left suspended');
+  const labelled = leftLabelled(world);
+  check(labelled.length === 0, `exclude-from-external-load-balancers left on ${labelled.join(', ')}`);
   problems.push(...orderProblems(result.events));
   expect(problems, `${label}: ${problems.join('; ')}`).toEqual([]);
 }

@@ -73,6 +73,33 @@ describe('KubeCluster writes', () => {
     await expect(kube.patchNode('no-such-node', { addTaints: [TAINT] })).rejects.toThrow(/nodes "no-such-node" not found/);
   });
 
+  it('sets and removes a label idempotently, with a taint (the taint step) or alone (the cordon, the restore)', async () => {
+    const { w } = world({ workloads: WORKLOADS });
+    const { api, kube } = await serve(w);
+    const name = w.nodes()[0].name;
+    const node = () => w.nodes().find((n) => n.name === name)!;
+    const LB = 'node.kubernetes.io/exclude-from-external-load-balancers';
+
+    await kube.patchNode(name, { addTaints: [TAINT], labels: { [LB]: 'true' } });
+    expect(node().taints).toEqual([TAINT]);
+    expect(node().labels[LB]).toBe('true');
+    const rv = api.resourceVersion;
+    await kube.patchNode(name, { addTaints: [TAINT], labels: { [LB]: 'true' } });
+    expect(api.resourceVersion).toBe(rv); // nothing written the second time
+
+    await kube.patchNode(name, { removeTaints: [TAINT.key], labels: { [LB]: null } });
+    expect(node().taints).toEqual([]);
+    expect(Object.hasOwn(node().labels, LB)).toBe(false);
+    expect(node().labels['topology.kubernetes.io/zone']).toBeDefined(); // the others stay
+
+    await kube.patchNode(name, { unschedulable: true, labels: { [LB]: 'true' } });
+    expect(node()).toMatchObject({ unschedulable: true, labels: { [LB]: 'true' } });
+    await kube.patchNode(name, { labels: { [LB]: null } });
+    await kube.patchNode(name, { labels: { [LB]: null } });
+    expect(Object.hasOwn(node().labels, LB)).toBe(false);
+    expect((await kube.listNodes()).find((n) => n.name === name)!.labels[LB]).toBeUndefined();
+  });
+
   it('retries a taint change that lost a race (409 Conflict) against the newest version', async () => {
     const { w } = world();
     const name = w.nodes()[0].name;

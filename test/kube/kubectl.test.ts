@@ -46,6 +46,19 @@ describe('kubectl against the simulator', () => {
     }
   });
 
+  it('get nodes --show-labels: the load-balancer exclusion label mngbot sets, and gone once taken back', async () => {
+    const { w } = world({ workloads: WORKLOADS });
+    const { api, kube } = await serve(w);
+    const name = w.nodes()[0].name;
+    const LB = 'node.kubernetes.io/exclude-from-external-load-balancers';
+    await kube.patchNode(name, { labels: { [LB]: 'true' } });
+    const line = (out: string) => out.split('\n').find((l) => l.startsWith(`${name} `))!;
+    expect(line(await kubectl(api.url, ['get', 'nodes', '--show-labels']))).toContain(`${LB}=true`);
+    expect((await kubectl(api.url, ['get', 'nodes', '-l', LB, '-o', 'name'])).trim()).toBe(`node/${name}`);
+    await kube.patchNode(name, { labels: { [LB]: null } });
+    expect(line(await kubectl(api.url, ['get', 'nodes', '--show-labels']))).not.toContain(LB);
+  });
+
   it('get pods -A -o wide: every pod with its namespace and node', async () => {
     const { w, clock } = world({ workloads: WORKLOADS });
     const { api } = await serve(w);

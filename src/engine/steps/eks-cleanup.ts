@@ -9,6 +9,7 @@ import { SCALE_DOWN_DISABLED, type StepContext, type StepResult } from '../step-
 import { lookAtInstances } from './eks-follow-update.js';
 import { isSettledRecord, observeNodes } from './eks-node-observer.js';
 import { endRun } from './finish.js';
+import { EXCLUDE_LB_LABEL, isExcludedFromLb } from './taint-nodes.js';
 
 export async function eksCleanup(ctx: StepContext): Promise<StepResult> {
   const { run } = ctx;
@@ -79,9 +80,15 @@ async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<string[]> 
       return node && hasNodegroupTaint(node);
     });
     const cordoned = left.filter((n) => ctx.view.node(n.name)?.unschedulable && !n.wasCordoned);
+    // Out of the load balancers' targets until someone takes the label off, or EKS replaces them.
+    const excluded = left.filter((n) => {
+      const node = ctx.view.node(n.name);
+      return node && isExcludedFromLb(node);
+    });
     changes.push(
       `${left.length} nodes still run ${run.plan.fromRelease}: ${names(left.map((n) => n.name))}` +
         (tainted.length ? `; EKS left ${tainted.length} of them tainted ${NODEGROUP_TAINT_KEY}=unschedulable:NoSchedule` : '') +
+        (excluded.length ? `; EKS left ${excluded.length} of them labelled ${EXCLUDE_LB_LABEL}, out of external load balancers` : '') +
         (cordoned.length ? `; EKS left ${names(cordoned.map((n) => n.name))} cordoned` : '') +
         (ended ? '. Run the upgrade again to finish: EKS replaces what is left' : ''),
     );

@@ -1,20 +1,26 @@
 // Steps 5–7 for each node: evict → cordon → terminate, up to maxUnavailable nodes at once.
 import { schedulableRoom } from '../cluster-view.js';
 import { describeBlockers, drainRound, forcedGraceEnds, forceRemaining, podsHolding, podsToMove } from '../drain.js';
-import type { PodInfo } from '../ports.js';
+import { formatDuration } from '../duration.js';
+import type { NodePatch, PodInfo } from '../ports.js';
 import type { NodeRecord, NodeState } from '../run.js';
 import type { StepContext } from '../step-context.js';
 import { failRun } from './fail-run.js';
 import { groupDrift } from './group-drift.js';
-import { restoreNode } from './taint-nodes.js';
+import { EXCLUDE_LB_LABEL, isExcludedFromLb, restoreNode } from './taint-nodes.js';
 
-/** Nodes the run is working on: they count against maxUnavailable. */
+/** Nodes the run is working on, until their termination is sent. */
 const IN_FLIGHT: ReadonlySet<NodeState> = new Set(['evicting', 'evicted', 'cordoned']);
 const NOT_STARTED: ReadonlySet<NodeState> = new Set(['waiting', 'tainted']);
 const SETTLED: ReadonlySet<NodeState> = new Set(['terminated', 'skipped', 'failed']);
 
 export const isSettled = (rec: NodeRecord) => SETTLED.has(rec.state);
 export const isInFlight = (rec: NodeRecord) => IN_FLIGHT.has(rec.state);
+/**
+ * Nodes that count against maxUnavailable: a cordoned node waiting for load balancers to let go of it
+ * is empty already, so the next drain need not wait for it.
+ */
+export const holdsSlot = (rec: NodeRecord) => IN_FLIGHT.has(rec.state) && rec.deregisterUntil === undefined;
 
 export interface PipelineResult {
   /** Every node record has reached terminated, skipped or failed. */
@@ -39,7 +45,7 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   if ((run.phase !== 'replace' && run.phase !== 'cleanup') || stoppedNow) return { settled: false, waitMs: 0, reason, stopped: true };
 
   if (run.status === 'running' && !run.decision && !run.requests.pause) {
-    let inFlight = run.nodes.filter(isInFlight).length;
+    let inFlight = run.nodes.filter(holdsSlot).length;
     while (inFlight < run.plan.maxUnavailable) {
       const candidates = withOwnNodeLast(ctx, run.nodes.filter((r) => r.state === 'tainted' && allowStart(r)));
       if (candidates.length === 0) break;
@@ -109,12 +115,24 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
   }
   if (rec.state === 'evicted') {
     const node = ctx.view.node(rec.name);
-    if (node && !node.unschedulable) await ctx.cluster.patchNode(rec.name, { unschedulable: true });
-    ctx.setNodeState(rec, 'cordoned', `${rec.name} cordoned`);
+    const patch: NodePatch = {};
+    if (node && !node.unschedulable) patch.unschedulable = true;
+    // Level-triggered: someone may have taken the label off since the taint step set it.
+    if (node && rec.lbExclusion === 'ours' && !isExcludedFromLb(node)) patch.labels = { [EXCLUDE_LB_LABEL]: 'true' };
+    if (patch.unschedulable || patch.labels) await ctx.cluster.patchNode(rec.name, patch);
+    const waitMs = run.plan.deregistrationWaitMs ?? 0;
+    // Recorded, not a timer: a restarted bot waits out the rest, and no longer than that.
+    if (waitMs > 0) rec.deregisterUntil = ctx.now + waitMs;
+    ctx.setNodeState(
+      rec,
+      'cordoned',
+      waitMs > 0 ? `${rec.name} cordoned; load balancers deregister it for ${formatDuration(waitMs)} before it is terminated` : `${rec.name} cordoned`,
+    );
   }
   if (rec.state === 'cordoned') {
     // Never terminate a node that still runs pods a person has not agreed to lose.
     if (podsHolding(ctx, rec).length > 0) return idle;
+    if (rec.deregisterUntil !== undefined && ctx.now < rec.deregisterUntil) return rec.deregisterUntil - ctx.now;
     const g = await ctx.nodeGroups.describeNodegroup(run.ref);
     // The last look before an irreversible call: is the group still the one the run was changing?
     const drift = groupDrift(run, g);

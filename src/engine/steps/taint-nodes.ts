@@ -1,11 +1,33 @@
-// Step 4: nothing new lands on the nodes that are about to go.
+// Step 4: nothing new lands on the nodes that are about to go, and load balancers start letting go of
+// them (as EKS does: the taint and the exclude-from-external-load-balancers label together).
 import { hasNodegroupTaint, NODEGROUP_TAINT_KEY } from '../cluster-view.js';
-import type { Taint } from '../ports.js';
+import type { NodeInfo, NodePatch, Taint } from '../ports.js';
+import type { NodeRecord } from '../run.js';
 import type { StepContext, StepResult } from '../step-context.js';
 
 export const UNSCHEDULABLE_TAINT: Taint = { key: NODEGROUP_TAINT_KEY, value: 'unschedulable', effect: 'NoSchedule' };
 
+/**
+ * Kubernetes' own label: the service controller and the AWS Load Balancer Controller take a node that
+ * has it out of their load balancers' targets (whatever its value).
+ */
+export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+
+export const isExcludedFromLb = (node: NodeInfo) => Object.hasOwn(node.labels, EXCLUDE_LB_LABEL);
+
 export async function taintNodes(ctx: StepContext): Promise<StepResult> {
+  // Whose label it is goes on record, and is saved, before any label is set: a bot killed after the
+  // patch would otherwise find the label and take it for someone else's, and leave it behind.
+  let recorded = false;
+  for (const rec of ctx.run.nodes) {
+    if (rec.state !== 'waiting' || rec.lbExclusion !== undefined) continue;
+    const node = ctx.view.node(rec.name);
+    if (!node) continue;
+    rec.lbExclusion = isExcludedFromLb(node) ? 'theirs' : 'ours';
+    recorded = true;
+  }
+  if (recorded) await ctx.checkpoint();
+
   let tainted = 0;
   for (const rec of ctx.run.nodes) {
     if (rec.state !== 'waiting') continue;
@@ -16,21 +38,30 @@ export async function taintNodes(ctx: StepContext): Promise<StepResult> {
       continue;
     }
     rec.wasCordoned ??= node.unschedulable;
-    if (!hasNodegroupTaint(node)) await ctx.cluster.patchNode(rec.name, { addTaints: [UNSCHEDULABLE_TAINT] });
-    ctx.setNodeState(rec, 'tainted', `${rec.name} tainted ${NODEGROUP_TAINT_KEY}=unschedulable:NoSchedule`);
+    const patch: NodePatch = {};
+    if (!hasNodegroupTaint(node)) patch.addTaints = [UNSCHEDULABLE_TAINT];
+    if (rec.lbExclusion === 'ours' && !isExcludedFromLb(node)) patch.labels = { [EXCLUDE_LB_LABEL]: 'true' };
+    if (patch.addTaints || patch.labels) await ctx.cluster.patchNode(rec.name, patch);
+    ctx.setNodeState(rec, 'tainted', `${rec.name} tainted ${NODEGROUP_TAINT_KEY}=unschedulable:NoSchedule and labelled ${EXCLUDE_LB_LABEL}`);
     tainted++;
   }
   ctx.setPhase(ctx.run.cleanupReason ? 'cleanup' : 'replace', `${tainted} nodes tainted`);
   return { next: true };
 }
 
-/** Takes back the taint and (unless someone else had cordoned it) the cordon. */
+/**
+ * Takes back the taint, the load-balancer label mngbot set and (unless someone else had cordoned it)
+ * the cordon. Reads the node, not the record: whatever a killed bot got to do is undone.
+ */
 export async function restoreNode(ctx: StepContext, name: string, wasCordoned: boolean | undefined): Promise<boolean> {
   const node = ctx.view.node(name);
   if (!node) return false;
-  const patch: { removeTaints?: string[]; unschedulable?: boolean } = {};
+  const rec: NodeRecord | undefined = ctx.run.nodes.find((r) => r.name === name);
+  const patch: NodePatch = {};
   if (hasNodegroupTaint(node)) patch.removeTaints = [NODEGROUP_TAINT_KEY];
   if (node.unschedulable && !wasCordoned) patch.unschedulable = false;
-  if (patch.removeTaints || patch.unschedulable === false) await ctx.cluster.patchNode(name, patch);
+  if (rec?.lbExclusion === 'ours' && isExcludedFromLb(node)) patch.labels = { [EXCLUDE_LB_LABEL]: null };
+  if (rec) delete rec.deregisterUntil;
+  if (patch.removeTaints || patch.unschedulable === false || patch.labels) await ctx.cluster.patchNode(name, patch);
   return true;
 }

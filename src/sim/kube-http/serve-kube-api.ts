@@ -344,15 +344,14 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
       if (err instanceof PatchError) throw new HttpError(err.code, err.code === 422 ? 'Invalid' : 'BadRequest', err.message);
       throw err;
     }
-    const { patch, labels } = nodeChanges(name, before, after);
+    const patch = nodeChanges(name, before, after);
     if (Object.keys(patch).length > 0) await sim.patchNode(name, patch);
     else sim.meterCall('patchNode');
-    if (Object.keys(labels).length > 0) state.labelNode(name, labels);
     send(res, 200, store.nodes.get(name) ?? before);
   }
 
   /** What changed between the node and its patched form, as the simulator's NodePatch. */
-  function nodeChanges(name: string, before: KubeObject, after: KubeObject): { patch: NodePatch; labels: Record<string, string> } {
+  function nodeChanges(name: string, before: KubeObject, after: KubeObject): NodePatch {
     const invalid = (msg: string) => new HttpError(422, 'Invalid', `Node "${name}" is invalid: ${msg}`);
     const patch: NodePatch = {};
     const taints: Taint[] = (after.spec?.taints ?? []).map((t: Record<string, unknown>, i: number) => {
@@ -378,10 +377,11 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
     if (Object.keys(annotations).length > 0) patch.annotations = annotations;
     const oldLabels = before.metadata.labels ?? {};
     const newLabels = after.metadata?.labels ?? {};
-    const labels: Record<string, string> = {};
-    for (const k of Object.keys(oldLabels)) if (!(k in newLabels)) throw invalid(`metadata.labels: removing labels is not supported by the simulator ("${k}")`);
+    const labels: Record<string, string | null> = {};
+    for (const k of Object.keys(oldLabels)) if (!(k in newLabels)) labels[k] = null;
     for (const [k, v] of Object.entries(newLabels)) if (oldLabels[k] !== v) labels[k] = String(v);
-    return { patch, labels };
+    if (Object.keys(labels).length > 0) patch.labels = labels;
+    return patch;
   }
 
   async function deletePod(req: IncomingMessage, res: ServerResponse, namespace: string, name: string, q: URLSearchParams): Promise<void> {

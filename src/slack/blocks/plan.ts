@@ -10,7 +10,7 @@ import { code, esc, formatDuration, plural, roughly, STATUS_EMOJI, statusWord, w
 import { actions, button, context, fields, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { runWindowNote, windowNoteText, type WindowNote } from './windows.js';
-import { findingWords, refusalWords, summaryWords, surgeReasonWords } from './words.js';
+import { findingWords, likeEksWords, refusalWords, summaryWords, surgeReasonWords } from './words.js';
 
 export const ACTION_APPROVE = 'mng_approve';
 export const ACTION_REJECT = 'mng_reject';
@@ -52,6 +52,8 @@ export function planMessage(view: PlanView): Message {
     ),
   );
   blocks.push(context(clip(`Surge: ${esc(surgeReasonWords(plan.surgeReason))}`, LIMITS.contextText)));
+  const likeEks = likeEksWords(plan);
+  if (likeEks) blocks.push(section(clip(`${esc(likeEks.same)}\n${esc(likeEks.different)}`, SECTION_MAX)));
 
   blocks.push(...nodeBlocks(plan));
   blocks.push(...findingBlocks(plan.findings));

@@ -10,4 +10,4 @@ export const SLACK_WORDS: Vocabulary = {
   upgrade: () => '/mng upgrade',
 };
 
-export const { findingWords, refusalWords, surgeReasonWords, summaryWords } = wordsIn(SLACK_WORDS);
+export const { findingWords, refusalWords, surgeReasonWords, summaryWords, likeEksWords } = wordsIn(SLACK_WORDS);
