@@ -1,6 +1,7 @@
 // npm run bench: figures only, no pass/fail. Targets are in the README.
 import { loadScenario } from '../src/sim/scenario.js';
 import { simulate } from '../src/app/simulate.js';
+import { eksOwnProcess } from './eks-own-process.js';
 
 async function benchEngine(): Promise<Record<string, number | string>> {
   const scenario = await loadScenario('scenarios/large-450.json');
@@ -14,7 +15,7 @@ async function benchEngine(): Promise<Record<string, number | string>> {
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const eks = await simulate({ scenario: { ...scenario, nodegroup: { ...scenario.nodegroup, managed: true } }, strategy: 'eks' }).catch(() => undefined);
-  const eksBaseline = await eksOwnProcess(scenario);
+  const eksBaseline = (await eksOwnProcess(scenario)).seconds;
   const r = rolling.report;
   const replaced = Math.max(1, r.nodes.replaced);
   return {
@@ -38,26 +39,6 @@ async function benchEngine(): Promise<Record<string, number | string>> {
   };
 }
 
-/** EKS's own managed update of the same world, driven by the simulated EKS service alone. */
-async function eksOwnProcess(scenario: Awaited<ReturnType<typeof loadScenario>>): Promise<number> {
-  const { createWorld } = await import('../src/sim/world.js');
-  const { VirtualClock, runUntil } = await import('../src/sim/clock.js');
-  const clock = new VirtualClock();
-  const world = createWorld({ ...scenario, nodegroup: { ...scenario.nodegroup, managed: true } }, { clock });
-  const start = clock.now();
-  const id = await world.nodeGroups.startVersionUpdate(world.ref, { version: scenario.cluster.version, force: false, token: 'bench' });
-  let status = 'InProgress';
-  await runUntil(clock, () => status !== 'InProgress', { maxSimMs: 30 * 24 * 3600_000 });
-  // The loop's done() cannot await: read the outcome from the world after each jump instead.
-  status = (await world.nodeGroups.describeUpdate(world.ref, id)).status;
-  while (status === 'InProgress') {
-    if (!clock.advance()) break;
-    await new Promise((r) => setImmediate(r));
-    status = world.eksUpdates().find((u) => u.id === id)?.status ?? status;
-  }
-  return Math.round((clock.now() - start) / 1000);
-}
-
 /** Maintenance-window arithmetic: the scheduler asks it every minute for every group. */
 async function benchWindows(): Promise<Record<string, number>> {
   const { isOpen, nextOpening } = await import('../src/schedule/windows.js');
@@ -77,7 +58,14 @@ async function benchWindows(): Promise<Record<string, number>> {
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function main(): Promise<void> {
-  const figures: Record<string, Record<string, number | string>> = { engine: await benchEngine() };
+  const engine = await benchEngine();
+  const figures: Record<string, Record<string, number | string>> = { engine };
+  const { benchHonestBound } = await import('./honest-bound.js');
+  figures.honestBound = await benchHonestBound({
+    status: String(engine.status),
+    makespanSeconds: Number(engine.makespanSeconds),
+    wallSeconds: Number(engine.wallSeconds),
+  });
   const { benchLowdbStore } = await import('./lowdb-store.js');
   figures.lowdbStore = await benchLowdbStore();
   figures.windows = await benchWindows();

@@ -9,7 +9,7 @@ import { amiFamilyOf, findImage, imageById } from './images.js';
 import { KubeState } from './kube-state.js';
 import { LaunchTemplate } from './launch-template.js';
 import { emptyLedger, type LedgerReport } from './ledger.js';
-import { lowerBoundSeconds } from './lower-bound.js';
+import { lowerBound, oldWorldShape, type LowerBound } from './lower-bound.js';
 import { deriveSeed, Rng, stableHex } from './rng.js';
 import { crashAfterSteps, type Scenario } from './scenario.js';
 import { SimCluster } from './sim-cluster.js';
@@ -51,8 +51,9 @@ export interface SimWorld {
   };
   ledger(): LedgerReport;
   apiCalls(): ApiCalls;
-  /** See lower-bound.ts. */
-  lowerBoundSeconds(opts: { maxUnavailable: number }): number;
+  /** See lower-bound.ts; `forced`: the run force-deleted pods, so the PDB terms do not bind it. */
+  lowerBound(opts: { maxUnavailable: number; forced?: boolean }): LowerBound;
+  lowerBoundSeconds(opts: { maxUnavailable: number; forced?: boolean }): number;
   /** Auto Scaling group members now (Pending, InService, Terminating). */
   instances(): SimInstance[];
   nodes(): NodeInfo[];
@@ -136,11 +137,7 @@ export function createWorld(scenario: Scenario, opts: WorldOptions): SimWorld {
     }
   });
   const initialNodes = [...kube.nodes.keys()];
-  const drainSeconds = [...kube.nodes.values()].map((n) => {
-    let s = 0;
-    for (const p of n.pods.values()) if (!p.daemon && !p.info.mirror) s = Math.max(s, p.info.gracePeriodSeconds);
-    return s;
-  });
+  const shape = oldWorldShape(kube.nodes.values(), scenario.timings);
 
   const group: ManagedGroupState = {
     status: 'ACTIVE',
@@ -184,7 +181,8 @@ export function createWorld(scenario: Scenario, opts: WorldOptions): SimWorld {
       return { ...counters, podsLost, leftTainted, leftCordoned, pendingPods };
     },
     apiCalls: () => meter.snapshot(),
-    lowerBoundSeconds: ({ maxUnavailable }) => lowerBoundSeconds(drainSeconds, scenario.timings, maxUnavailable),
+    lowerBound: (opts) => lowerBound(shape, opts),
+    lowerBoundSeconds: (opts) => lowerBound(shape, opts).seconds,
     instances: () =>
       [...asg.instances.values()].map((i) => ({
         instanceId: i.id,
