@@ -264,7 +264,9 @@ export function simReport(world: SimWorld, run: Run, before: Sizes, restarts = 0
     leftTainted: ledger.leftTainted,
     leftCordoned: ledger.leftCordoned,
     makespanSeconds: Math.round(((run.finishedAt ?? world.clock.now()) - (run.startedAt ?? run.createdAt)) / 1000),
-    lowerBoundSeconds: Math.round(world.lowerBoundSeconds({ maxUnavailable: run.plan.maxUnavailable, forced: ledger.forcedDeletions > 0 })),
+    lowerBoundSeconds: Math.round(
+      world.lowerBoundSeconds({ maxUnavailable: run.plan.maxUnavailable, forced: ledger.forcedDeletions > 0, deregistrationWaitSeconds: (run.plan.deregistrationWaitMs ?? 0) / 1000 }),
+    ),
     apiCalls: { aws: calls.aws, kube: calls.kube },
     restarts,
   };

@@ -18,7 +18,9 @@
 //
 // - L: a new instance is Ready launchToReadySeconds after its launch, and the launch comes after the
 //   run starts, so no eviction happens before L. T: termination takes terminateSeconds, and it is
-//   asked only after the node's last pod went away, so the run ends at least T after the last drain.
+//   asked only after the node's last pod went away, so the run ends at least T after the last drain —
+//   and, with the load balancers' deregistration wait on (as EKS keeps it), at least that wait later
+//   again: the last node waits out its deregistration before it may be terminated.
 // - d_n: an evicted pod leaves gracePeriodSeconds after its eviction, so node n is draining for at least
 //   its largest g. Its pods of one PDB-covered workload are spaced out as in C_w (the argument below
 //   holds for any subset of w's evictions).
@@ -123,8 +125,11 @@ export function oldWorldShape(oldNodes: Iterable<NodeRec>, timings: BoundTimings
   return { timings, drain, graceOnly, chain };
 }
 
-/** `forced`: the run deleted pods past their PDBs, so the PDB terms do not bind it. */
-export function lowerBound(shape: OldWorldShape, opts: { maxUnavailable: number; forced?: boolean }): LowerBound {
+/**
+ * `forced`: the run deleted pods past their PDBs, so the PDB terms do not bind it.
+ * `deregistrationWaitSeconds`: the wait between a node's cordon and its termination (0 by default).
+ */
+export function lowerBound(shape: OldWorldShape, opts: { maxUnavailable: number; forced?: boolean; deregistrationWaitSeconds?: number }): LowerBound {
   const k = Math.max(1, opts.maxUnavailable);
   const drain = opts.forced ? shape.graceOnly : shape.drain;
   const chain = opts.forced ? { seconds: 0 } : shape.chain;
@@ -135,7 +140,7 @@ export function lowerBound(shape: OldWorldShape, opts: { maxUnavailable: number;
   ] as const;
   const top = terms.reduce((a, b) => (b.seconds > a.seconds ? b : a));
   const launch = shape.timings.launchToReadySeconds;
-  const terminate = shape.timings.terminateSeconds;
+  const terminate = shape.timings.terminateSeconds + (opts.deregistrationWaitSeconds ?? 0);
   return {
     seconds: launch + top.seconds + terminate,
     launch,

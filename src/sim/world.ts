@@ -52,8 +52,8 @@ export interface SimWorld {
   ledger(): LedgerReport;
   apiCalls(): ApiCalls;
   /** See lower-bound.ts; `forced`: the run force-deleted pods, so the PDB terms do not bind it. */
-  lowerBound(opts: { maxUnavailable: number; forced?: boolean }): LowerBound;
-  lowerBoundSeconds(opts: { maxUnavailable: number; forced?: boolean }): number;
+  lowerBound(opts: Parameters<typeof lowerBound>[1]): LowerBound;
+  lowerBoundSeconds(opts: Parameters<typeof lowerBound>[1]): number;
   /** Auto Scaling group members now (Pending, InService, Terminating). */
   instances(): SimInstance[];
   nodes(): NodeInfo[];
