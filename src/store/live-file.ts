@@ -23,6 +23,10 @@ import { checked, dbFileSchema, SCHEMA_VERSION, type DbFile } from './schema.js'
 export class JsonCache {
   private readonly json = new WeakMap<object, string | Buffer>();
   private readonly runs = new WeakMap<LiveRun, RunParts>();
+  private readonly plans = new WeakMap<Run['plan'], string>();
+
+  /** parts: keep runs' JSON in parts, for a journal to write what changed (a store in memory has none). */
+  constructor(private readonly opts: { parts?: boolean } = {}) {}
   get(obj: object): Buffer {
     const j = this.json.get(obj);
     if (j instanceof Buffer) return j;
@@ -51,16 +55,25 @@ export class JsonCache {
   liveRun(run: Run): LiveRun {
     const live: LiveRun = { id: run.id, rev: run.rev, ref: { cluster: run.ref.cluster, nodegroup: run.ref.nodegroup }, status: run.status, createdAt: run.createdAt };
     if (run.notify) live.notify = { ...run.notify };
-    this.runs.set(live, runParts(run));
+    if (this.opts.parts) this.runs.set(live, runParts(run, this.planJson));
+    else this.json.set(live, `${JSON.stringify({ ...run, plan: undefined }).slice(0, -1)},"plan":${this.planJson(run.plan)}}`);
     return live;
   }
 
   /** The run's JSON in parts; a run read from the file is split on first use. */
   parts(live: LiveRun): RunParts {
     let p = this.runs.get(live);
-    if (!p) this.runs.set(live, (p = runParts(live as Run)));
+    if (!p) this.runs.set(live, (p = runParts(live as Run, this.planJson)));
     return p;
   }
+
+  /** A plan is the same on every save: a frozen one (the runner freezes it) is serialised once. */
+  private readonly planJson = (plan: Run['plan']): string => {
+    if (!Object.isFrozen(plan)) return JSON.stringify(plan);
+    let j = this.plans.get(plan);
+    if (j === undefined) this.plans.set(plan, (j = JSON.stringify(plan)));
+    return j;
+  };
 
   /** The whole run a LiveRun stands for, a fresh copy. */
   run(live: LiveRun): Run {

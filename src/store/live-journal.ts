@@ -38,9 +38,9 @@ export interface RunParts {
   newNodes: string[];
 }
 
-export function runParts(run: Run): RunParts {
+export function runParts(run: Run, planJson: (plan: Run['plan']) => string = JSON.stringify): RunParts {
   const { plan, nodes, newNodes, ...head } = run;
-  return { head: JSON.stringify(head), plan: JSON.stringify(plan), nodes: nodes.map((n) => JSON.stringify(n)), newNodes: newNodes.map((n) => JSON.stringify(n)) };
+  return { head: JSON.stringify(head), plan: planJson(plan), nodes: nodes.map((n) => JSON.stringify(n)), newNodes: newNodes.map((n) => JSON.stringify(n)) };
 }
 
 /** The run's JSON, assembled from its parts. */

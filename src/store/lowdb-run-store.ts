@@ -176,7 +176,7 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
       // Only the lock's holder may remove temporary files: another writer's could be in use.
       const stale = await removeStaleTemps(file);
       if (stale.length) log(`${file}: removed ${stale.length} temporary file(s) of an interrupted write: ${stale.join(', ')}`);
-      const cache = new JsonCache();
+      const cache = new JsonCache({ parts: true });
       const adapter = new MngbotFileAdapter(file, cache, {
         fileOps,
         migration: () => ({ eventLimit, now: now(), archiveGraceMs }),
