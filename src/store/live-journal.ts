@@ -31,47 +31,63 @@ export const journalHeader = (base: string) => `${JSON.stringify({ journal: JOUR
 
 /** A run as JSON, in parts, so that a write can tell which parts changed. */
 export interface RunParts {
-  /** The run without plan, nodes and newNodes. */
+  /** The run without plan, nodes and newNodes: small, written whole when the run changed. */
   head: string;
   plan: string;
-  nodes: string[];
-  newNodes: string[];
+  /** JSON lists: a change is written as the span that differs from the last version written. */
+  nodes: string;
+  newNodes: string;
 }
 
 export function runParts(run: Run, planJson: (plan: Run['plan']) => string = JSON.stringify): RunParts {
   const { plan, nodes, newNodes, ...head } = run;
-  return { head: JSON.stringify(head), plan: planJson(plan), nodes: nodes.map((n) => JSON.stringify(n)), newNodes: newNodes.map((n) => JSON.stringify(n)) };
+  return { head: JSON.stringify(head), plan: planJson(plan), nodes: JSON.stringify(nodes), newNodes: JSON.stringify(newNodes) };
 }
 
 /** The run's JSON, assembled from its parts. */
 export function partsJson(p: RunParts): string {
-  return `${p.head.slice(0, -1)},"plan":${p.plan},"nodes":[${p.nodes.join(',')}],"newNodes":[${p.newNodes.join(',')}]}`;
+  return `${p.head.slice(0, -1)},"plan":${p.plan},"nodes":${p.nodes},"newNodes":${p.newNodes}}`;
 }
 
-/** One journal line: the changed run's parts (all of them when `before` is absent). */
+/** One journal line's entry for a changed run (every part when `before` is absent). */
 export function runChange(id: string, now: RunParts, before: RunParts | undefined): string {
-  const changed = (mine: string[], theirs: string[] | undefined) => {
-    const out: string[] = [];
-    mine.forEach((json, i) => {
-      if (theirs?.[i] !== json) out.push(`"${i}":${json}`);
-    });
-    return `{${out.join(',')}}`;
-  };
   const plan = before?.plan === now.plan ? '' : `,"plan":${now.plan}`;
-  return (
-    `{"id":${JSON.stringify(id)},"head":${now.head}${plan},"nodes":${changed(now.nodes, before?.nodes)},"nodeCount":${now.nodes.length}` +
-    `,"newNodes":${changed(now.newNodes, before?.newNodes)},"newNodeCount":${now.newNodes.length}}`
-  );
+  return `{"id":${JSON.stringify(id)},"head":${now.head}${plan},"nodes":${splice(now.nodes, before?.nodes ?? '')},"newNodes":${splice(now.newNodes, before?.newNodes ?? '')}}`;
+}
+
+/**
+ * The span of `now` that differs from `before`: what a step changes in a list of node records is a
+ * few records, near one another, so the span is about their size rather than the list's.
+ */
+function splice(now: string, before: string): string {
+  const max = Math.min(now.length, before.length);
+  let at = 0;
+  // In blocks first: comparing equal slices is a memcmp.
+  while (at + BLOCK <= max && now.slice(at, at + BLOCK) === before.slice(at, at + BLOCK)) at += BLOCK;
+  while (at < max && now.charCodeAt(at) === before.charCodeAt(at)) at++;
+  let tail = 0;
+  const room = max - at;
+  while (tail + BLOCK <= room && now.slice(now.length - tail - BLOCK, now.length - tail) === before.slice(before.length - tail - BLOCK, before.length - tail)) tail += BLOCK;
+  while (tail < room && now.charCodeAt(now.length - 1 - tail) === before.charCodeAt(before.length - 1 - tail)) tail++;
+  return `{"at":${at},"cut":${before.length - at - tail},"text":${JSON.stringify(now.slice(at, now.length - tail))},"length":${now.length}}`;
+}
+
+const BLOCK = 512;
+
+interface Splice {
+  at: number;
+  cut: number;
+  text: string;
+  /** The list's JSON's length after the splice: a check that it applied to the text it was made on. */
+  length: number;
 }
 
 interface RunChange {
   id: string;
   head: Omit<Run, 'plan' | 'nodes' | 'newNodes'>;
   plan?: Run['plan'];
-  nodes: Record<string, NodeRecord>;
-  nodeCount: number;
-  newNodes: Record<string, NewNodeRecord>;
-  newNodeCount: number;
+  nodes: Splice;
+  newNodes: Splice;
 }
 
 interface EventsChange {
@@ -92,43 +108,51 @@ interface Change {
 
 /**
  * Applies a journal's lines to the document read from the file it is based on. Returns how many lines
- * were applied; throws with the line's number when one in the middle is not valid.
+ * were applied; throws with the line's number when one is not valid.
  */
 export function replayJournal(doc: DbFile, lines: string[]): number {
-  let applied = 0;
+  // A run's lists as JSON text while lines splice them; parsed once at the end.
+  const lists = new Map<string, { nodes: string; newNodes: string }>();
   for (const [i, line] of lines.entries()) {
-    let change: Change;
     try {
-      change = JSON.parse(line) as Change;
+      apply(doc, JSON.parse(line) as Change, lists);
     } catch (err) {
-      throw new Error(`line ${i + 2} is not valid JSON (${(err as Error).message})`);
+      throw new Error(`line ${i + 2}: ${(err as Error).message}`);
     }
-    apply(doc, change);
-    applied++;
   }
-  return applied;
+  for (const run of doc.runs) {
+    const l = lists.get(run.id);
+    if (!l) continue;
+    run.nodes = JSON.parse(l.nodes) as NodeRecord[];
+    run.newNodes = JSON.parse(l.newNodes) as NewNodeRecord[];
+  }
+  return lines.length;
 }
 
-function apply(doc: DbFile, c: Change): void {
+function spliced(text: string, s: Splice, what: string): string {
+  const out = text.slice(0, s.at) + s.text + text.slice(s.at + s.cut);
+  if (s.at + s.cut > text.length || out.length !== s.length) throw new Error(`${what}: a change does not fit the text it was made on`);
+  return out;
+}
+
+function apply(doc: DbFile, c: Change, lists: Map<string, { nodes: string; newNodes: string }>): void {
   for (const r of c.runs ?? []) {
     const i = doc.runs.findIndex((x) => x.id === r.id);
     const before = i >= 0 ? doc.runs[i] : undefined;
     const plan = r.plan ?? before?.plan;
     if (!plan) throw new Error(`run ${r.id}: its first change has no plan`);
-    const nodes = (before?.nodes ?? []).slice(0, r.nodeCount);
-    for (const [k, v] of Object.entries(r.nodes)) nodes[Number(k)] = v;
-    const newNodes = (before?.newNodes ?? []).slice(0, r.newNodeCount);
-    for (const [k, v] of Object.entries(r.newNodes)) newNodes[Number(k)] = v;
-    if (nodes.length !== r.nodeCount || newNodes.length !== r.newNodeCount || nodes.includes(undefined as never) || newNodes.includes(undefined as never)) {
-      throw new Error(`run ${r.id}: a change leaves gaps in its node records`);
-    }
-    const run = { ...r.head, plan, nodes, newNodes } as Run;
+    let l = lists.get(r.id);
+    if (!l) lists.set(r.id, (l = before ? { nodes: JSON.stringify(before.nodes), newNodes: JSON.stringify(before.newNodes) } : { nodes: '', newNodes: '' }));
+    l.nodes = spliced(l.nodes, r.nodes, `run ${r.id} nodes`);
+    l.newNodes = spliced(l.newNodes, r.newNodes, `run ${r.id} newNodes`);
+    const run = { ...r.head, plan, nodes: [], newNodes: [] } as unknown as Run;
     if (before) doc.runs[i] = run;
     else doc.runs.push(run);
   }
   if (c.removed?.length) {
     const gone = new Set(c.removed);
     doc.runs = doc.runs.filter((r) => !gone.has(r.id));
+    for (const id of gone) lists.delete(id);
   }
   for (const [id, e] of Object.entries(c.events ?? {})) {
     if (!Object.hasOwn(doc.events, id)) define(doc.events, id, { events: [], dropped: 0 });
