@@ -2,7 +2,8 @@
 // one data directory (LowdbRunStore.open, default ./data), or in memory (MemoryRunStore: lowdb's
 // Memory adapter, an in-memory History, no lock, no archiving).
 //
-//   mngbot.json        live state (live-file.ts): runs not yet archived, their events, schedules
+//   mngbot.json        live state (live-file.ts): runs not yet archived, their events, schedules;
+//                      once large, a write appends what changed to mngbot.json.journal (live-journal.ts)
 //   history/*.jsonl    ended runs, compacted, and the audit log, appended (history.ts)
 //   mngbot.lock        held while open (data-dir-lock.ts): one bot per directory; beside it
 //                      mngbot.lock-holder.json names the holder
