@@ -127,7 +127,8 @@ export class ClusterView {
   }
 
   private forgetNodeLog(): void {
-    this.nodeLogBase += this.nodeLog.length;
+    // One past the end: a cursor taken before, even at the very end, is behind the new base.
+    this.nodeLogBase += this.nodeLog.length + 1;
     this.nodeLog = [];
   }
 
