@@ -11,6 +11,13 @@ export class ClusterView {
   private readonly podsByNode = new Map<string, Set<string>>();
   private waiters: (() => void)[] = [];
   private watch?: ClusterWatch;
+  /**
+   * Names of the nodes put or deleted, in order, so that a step can look at what changed rather than
+   * at every node; nodeLog[0] is change number nodeLogBase. Trimmed when long: a reader left behind
+   * looks at every node once.
+   */
+  private nodeLog: string[] = [];
+  private nodeLogBase = 0;
 
   constructor(private readonly cluster: Cluster) {}
 
@@ -51,6 +58,20 @@ export class ClusterView {
     return this.nodes.values();
   }
 
+  /** Where the log of node changes ends now: hand it to nodesChangedSince later. */
+  nodeCursor(): number {
+    return this.nodeLogBase + this.nodeLog.length;
+  }
+
+  /**
+   * The names of the nodes put or deleted since cursor (a name whose node is gone was deleted);
+   * undefined when the view cannot tell (it resynced, or trimmed its log): look at allNodes() then.
+   */
+  nodesChangedSince(cursor: number): Set<string> | undefined {
+    if (cursor < this.nodeLogBase || cursor > this.nodeCursor()) return undefined;
+    return new Set(this.nodeLog.slice(cursor - this.nodeLogBase));
+  }
+
   podsOn(nodeName: string): PodInfo[] {
     const keys = this.podsByNode.get(nodeName);
     if (!keys) return [];
@@ -73,6 +94,7 @@ export class ClusterView {
 
   private apply(e: ClusterEvent): void {
     if (e.kind === 'resync') {
+      this.forgetNodeLog();
       this.nodes.clear();
       this.nodeNameByInstance.clear();
       this.pods.clear();
@@ -84,6 +106,7 @@ export class ClusterView {
         this.nodes.delete(e.node.name);
         this.nodeNameByInstance.delete(e.node.instanceId);
       } else this.putNode(e.node);
+      this.logNode(e.node.name);
     } else if (e.type === 'delete') {
       this.dropPod(e.pod.uid);
     } else {
@@ -95,6 +118,18 @@ export class ClusterView {
   private putNode(n: NodeInfo): void {
     this.nodes.set(n.name, n);
     this.nodeNameByInstance.set(n.instanceId, n.name);
+  }
+
+  private logNode(name: string): void {
+    this.nodeLog.push(name);
+    // Bounded by the cluster's size: a reader that far behind is better off looking at every node.
+    if (this.nodeLog.length > 1024 + 4 * this.nodes.size) this.forgetNodeLog();
+  }
+
+  private forgetNodeLog(): void {
+    // One past the end: a cursor taken before, even at the very end, is behind the new base.
+    this.nodeLogBase += this.nodeLog.length + 1;
+    this.nodeLog = [];
   }
 
   private putPod(p: PodInfo): void {

@@ -32,6 +32,16 @@ export interface RunnerDeps {
   windows?: (ref: GroupRef) => WindowGate | undefined;
 }
 
+/**
+ * The plan is what was approved: nothing changes it afterwards. Frozen, a change would throw rather
+ * than go unsaved, and the store serialises it once rather than on every save.
+ */
+function frozen<T extends object>(value: T): T {
+  if (Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) frozen(v as object);
+  return Object.freeze(value);
+}
+
 /** A step that keeps failing for reasons other than throttling fails the run after this many tries. */
 const MAX_STEP_FAILURES = 6;
 const RESUMABLE: readonly Run['status'][] = ['scheduled', 'running', 'paused', 'needs-decision'];
@@ -86,6 +96,7 @@ export class Runner {
 
   /** Saves a run changed outside a step (commands) and publishes its events. */
   async commit(run: Run, events: ProgressEvent[]): Promise<void> {
+    frozen(run.plan);
     try {
       await this.store.save(run, events);
     } catch (err) {
@@ -101,7 +112,7 @@ export class Runner {
     const cached = this.cache.get(runId);
     if (cached) return cached;
     const run = await this.store.get(runId);
-    if (run) this.cache.set(runId, run);
+    if (run) this.cache.set(runId, frozen(run.plan) && run);
     return run;
   }
 

@@ -65,15 +65,20 @@ export async function removeStaleTemps(file: string): Promise<string[]> {
  * cut back to its previous length, so that a half-written line (a full disk) is not left behind for
  * the next append to be glued to; if even that fails, the reader's torn-tail repair handles it.
  */
-export async function appendFileDurable(file: string, data: string | Buffer, ops: FileOps = nodeFileOps): Promise<void> {
+export async function appendFileDurable(file: string, data: string | Buffer, ops: FileOps = nodeFileOps, expectSize?: number): Promise<void> {
   const fh = await ops.open(file, 'a', 0o600);
   let size = 0;
   try {
     size = (await fh.stat()).size;
+    // Someone else changed the file (or a failed append could not be cut back): the caller starts over.
+    if (expectSize !== undefined && size !== expectSize) {
+      await fh.close();
+      throw new Error(`${file} is ${size} bytes, not the ${expectSize} written to it`);
+    }
     await fh.writeFile(data);
     await fh.sync();
   } catch (err) {
-    await fh.truncate(size).catch(() => {});
+    if (expectSize === undefined || size === expectSize) await fh.truncate(size).catch(() => {});
     await fh.close().catch(() => {});
     throw err;
   }

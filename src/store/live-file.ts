@@ -2,13 +2,16 @@
 // reads, checks and migrates it, and serialises it for atomic writes (atomic-file.ts).
 //
 // Speed: each stored record keeps its UTF-8 JSON (a WeakMap keyed by the stored object), so a save
-// serialises only what it changed; the file is assembled from cached bytes, one record per line.
+// serialises only what it changed; the file is assembled from cached bytes, one record per line. Once
+// the file is large (journalFromBytes), a write appends what changed to a journal instead
+// (live-journal.ts), and the file is written whole again when the journal has grown as large.
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import type { Run } from '../engine/run.js';
-import { writeFileAtomic, type FileOps } from './atomic-file.js';
+import { appendFileDurable, writeFileAtomic, type FileOps } from './atomic-file.js';
 import { DataFileError } from './data-file-error.js';
 import { jsonErrorOffset } from './json-error.js';
+import { journalFile, journalHeader, partsJson, replayJournal, runChange, runParts, sha256, type RunParts } from './live-journal.js';
 import { migrate, type MigratableDoc, type MigrationOptions, type Moved } from './migrations.js';
 import { checked, dbFileSchema, SCHEMA_VERSION, type DbFile } from './schema.js';
 
@@ -19,10 +22,16 @@ import { checked, dbFileSchema, SCHEMA_VERSION, type DbFile } from './schema.js'
  */
 export class JsonCache {
   private readonly json = new WeakMap<object, string | Buffer>();
+  private readonly runs = new WeakMap<LiveRun, RunParts>();
+  private readonly plans = new WeakMap<Run['plan'], string>();
+
+  /** parts: keep runs' JSON in parts, for a journal to write what changed (a store in memory has none). */
+  constructor(private readonly opts: { parts?: boolean } = {}) {}
   get(obj: object): Buffer {
     const j = this.json.get(obj);
     if (j instanceof Buffer) return j;
-    const b = Buffer.from(j ?? JSON.stringify(obj));
+    const parts = j === undefined ? this.runs.get(obj as LiveRun) : undefined;
+    const b = Buffer.from(j ?? (parts ? partsJson(parts) : JSON.stringify(obj)));
     this.json.set(obj, b);
     return b;
   }
@@ -39,15 +48,32 @@ export class JsonCache {
   }
 
   /**
-   * What the store keeps of a run it is given: the fields it reads, and the run's JSON. A save does not
-   * parse the run back (a 450-node run is about 200 KB): get() parses the JSON, as it would anyway.
+   * What the store keeps of a run it is given: the fields it reads, and the run's JSON in parts (a
+   * journal writes the parts that changed). A save does not parse the run back (a 450-node run is
+   * about 200 KB): get() parses the JSON, as it would anyway.
    */
   liveRun(run: Run): LiveRun {
     const live: LiveRun = { id: run.id, rev: run.rev, ref: { cluster: run.ref.cluster, nodegroup: run.ref.nodegroup }, status: run.status, createdAt: run.createdAt };
     if (run.notify) live.notify = { ...run.notify };
-    this.json.set(live, JSON.stringify(run));
+    if (this.opts.parts) this.runs.set(live, runParts(run, this.planJson));
+    else this.json.set(live, `${JSON.stringify({ ...run, plan: undefined }).slice(0, -1)},"plan":${this.planJson(run.plan)}}`);
     return live;
   }
+
+  /** The run's JSON in parts; a run read from the file is split on first use. */
+  parts(live: LiveRun): RunParts {
+    let p = this.runs.get(live);
+    if (!p) this.runs.set(live, (p = runParts(live as Run, this.planJson)));
+    return p;
+  }
+
+  /** A plan is the same on every save: a frozen one (the runner freezes it) is serialised once. */
+  private readonly planJson = (plan: Run['plan']): string => {
+    if (!Object.isFrozen(plan)) return JSON.stringify(plan);
+    let j = this.plans.get(plan);
+    if (j === undefined) this.plans.set(plan, (j = JSON.stringify(plan)));
+    return j;
+  };
 
   /** The whole run a LiveRun stands for, a fresh copy. */
   run(live: LiveRun): Run {
@@ -55,6 +81,8 @@ export class JsonCache {
   }
 
   private text(stored: object): string {
+    const parts = this.runs.get(stored as LiveRun);
+    if (parts && !this.json.has(stored)) return partsJson(parts);
     const j = this.json.get(stored) ?? this.get(stored);
     return typeof j === 'string' ? j : j.toString('utf8');
   }
@@ -85,11 +113,20 @@ export function jsonProblem(err: unknown, text: string): string {
 export class MngbotFileAdapter implements Adapter<LiveDoc> {
   /** Set by read() when the file was an older version: the original text, its version, and what moved to history. */
   migrated?: { from: number; text: string; steps: string[]; moved: Moved };
+  /** Set by read(): a journal's lines were applied (the store folds them into the file at once), or one was left over from a finished rewrite. */
+  journal?: { lines: number } | 'stale';
+  /** sha256 of the file as last read or written whole: the base a journal names. */
+  private base?: string;
+  private fileBytes = 0;
+  /** Bytes in the journal; 0: there is none. */
+  private journalBytes = 0;
+  /** An append failed and may have left part of a line: write the file whole next. */
+  private journalSuspect = false;
 
   constructor(
     readonly file: string,
     private readonly cache: JsonCache,
-    private readonly opts: { fileOps: FileOps; migration: () => MigrationOptions },
+    private readonly opts: { fileOps: FileOps; migration: () => MigrationOptions; journalFromBytes?: number },
   ) {}
 
   async read(): Promise<DbFile | null> {
@@ -130,12 +167,132 @@ export class MngbotFileAdapter implements Adapter<LiveDoc> {
     } catch (err) {
       throw new DataFileError(this.file, `is not an mngbot data file: ${(err as Error).message}`);
     }
-    return db;
+    this.base = sha256(text);
+    this.fileBytes = Buffer.byteLength(text);
+    return this.migrated ? db : this.replay(db);
   }
 
-  /** Serialises synchronously (the state at the call), then writes: callers may change data meanwhile. */
+  /** Applies the journal written on top of this file, if there is one. */
+  private async replay(db: DbFile): Promise<DbFile> {
+    const name = journalFile(this.file);
+    let text: string;
+    try {
+      text = await readFile(name, 'utf8');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT') return db;
+      throw new DataFileError(name, `cannot be read (${e.code ?? e.message})`, 'check its permissions, or move it');
+    }
+    const lines = text.split('\n');
+    // Whatever follows the last newline is a line being appended when the process died: never acknowledged.
+    lines.pop();
+    let header: { journal?: unknown; base?: unknown } | undefined;
+    try {
+      header = JSON.parse(lines.shift() ?? '') as typeof header;
+    } catch {
+      header = undefined;
+    }
+    if (!header || header.base !== this.base) {
+      this.journal = 'stale';
+      return db;
+    }
+    if (header.journal !== 1) throw new DataFileError(name, `journal version ${JSON.stringify(header.journal)} is not one this mngbot understands`);
+    try {
+      const applied = replayJournal(db, lines);
+      this.journal = { lines: applied };
+      return checked(dbFileSchema, db);
+    } catch (err) {
+      throw new DataFileError(name, `cannot be applied to ${this.file}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Serialises synchronously (the state at the call), then writes the file whole: callers may change data meanwhile. */
   write(db: LiveDoc): Promise<void> {
-    return writeFileAtomic(this.file, this.serialise(db), this.opts.fileOps);
+    return this.writeWhole(this.serialise(db));
+  }
+
+  /**
+   * Writes db, which `durable` was the state of when last written: what changed, appended to the
+   * journal, once the file is large; the file whole when it is small, when the journal has grown as
+   * large as it, or when nothing changed (a probe: it must write something). Serialises synchronously.
+   */
+  writeSince(db: LiveDoc, durable: LiveDoc): Promise<void> {
+    const journalFrom = this.opts.journalFromBytes ?? JOURNAL_FROM_BYTES;
+    if (this.base === undefined || this.journalSuspect || this.fileBytes < journalFrom || this.journalBytes >= this.fileBytes) return this.write(db);
+    const line = this.changes(db, durable);
+    if (line === undefined) return this.write(db);
+    return this.append(line);
+  }
+
+  private async writeWhole(bytes: Buffer): Promise<void> {
+    try {
+      await writeFileAtomic(this.file, bytes, this.opts.fileOps);
+    } catch (err) {
+      // The rename may have happened: a journal must not be based on what we believe the file is.
+      this.base = undefined;
+      throw err;
+    }
+    this.base = sha256(bytes);
+    this.fileBytes = bytes.length;
+    const leftover = this.journalBytes > 0 || this.journalSuspect || this.journal !== undefined;
+    this.journalSuspect = false;
+    if (leftover) {
+      this.journalBytes = 0;
+      this.journal = undefined;
+      // Not needed for safety: a journal whose base is gone is ignored.
+      await this.opts.fileOps.rm(journalFile(this.file), { force: true }).catch(() => {});
+    }
+  }
+
+  private async append(line: string): Promise<void> {
+    const name = journalFile(this.file);
+    try {
+      if (this.journalBytes === 0) {
+        const text = journalHeader(this.base!) + line;
+        await writeFileAtomic(name, text, this.opts.fileOps);
+        this.journalBytes = Buffer.byteLength(text);
+      } else {
+        await appendFileDurable(name, line, this.opts.fileOps, this.journalBytes);
+        this.journalBytes += Buffer.byteLength(line);
+      }
+    } catch (err) {
+      this.journalSuspect = true;
+      throw err;
+    }
+  }
+
+  /** One journal line: what db changed since durable; undefined when nothing did. */
+  private changes(db: LiveDoc, durable: LiveDoc): string | undefined {
+    const parts: string[] = [];
+    const before = new Map(durable.runs.map((r) => [r.id, r]));
+    const runs: string[] = [];
+    for (const r of db.runs) {
+      const b = before.get(r.id);
+      before.delete(r.id);
+      if (b === r) continue;
+      runs.push(runChange(r.id, this.cache.parts(r), b && this.cache.parts(b)));
+    }
+    if (runs.length) parts.push(`"runs":[${runs.join(',')}]`);
+    if (before.size) parts.push(`"removed":${JSON.stringify([...before.keys()])}`);
+    const events: string[] = [];
+    for (const [id, log] of Object.entries(db.events)) {
+      const prev = Object.hasOwn(durable.events, id) ? durable.events[id] : undefined;
+      const prevEnd = prev ? prev.dropped + prev.events.length : 0;
+      const end = log.dropped + log.events.length;
+      if (prev && end === prevEnd && log.dropped === prev.dropped) continue;
+      const from = Math.max(prevEnd, log.dropped);
+      const add = log.events.slice(from - log.dropped).map((e) => this.cache.get(e).toString('utf8'));
+      events.push(`${JSON.stringify(id)}:{"from":${from},"dropped":${log.dropped},"add":[${add.join(',')}]}`);
+    }
+    if (events.length) parts.push(`"events":{${events.join(',')}}`);
+    const gone = Object.keys(durable.events).filter((id) => !Object.hasOwn(db.events, id));
+    if (gone.length) parts.push(`"eventsGone":${JSON.stringify(gone)}`);
+    if (db.schedules.length !== durable.schedules.length || db.schedules.some((s, i) => s !== durable.schedules[i])) {
+      parts.push(`"schedules":[${db.schedules.map((s) => this.cache.get(s).toString('utf8')).join(',')}]`);
+    }
+    const ended = Object.entries(db.ended);
+    if (ended.length !== Object.keys(durable.ended).length || ended.some(([id, at]) => durable.ended[id] !== at)) parts.push(`"ended":${JSON.stringify(db.ended)}`);
+    return parts.length ? `{${parts.join(',')}}\n` : undefined;
   }
 
   /**
@@ -199,6 +356,8 @@ export class MngbotFileAdapter implements Adapter<LiveDoc> {
 }
 
 const BLOCK = 256;
+/** Below this, mngbot.json is rewritten whole on every write: cheap, and one file to read. */
+export const JOURNAL_FROM_BYTES = 256 * 1024;
 const EMPTY_LIST = Buffer.from('[]');
 const OPEN_LIST = Buffer.from('[\n');
 const COMMA_NL = Buffer.from(',\n');

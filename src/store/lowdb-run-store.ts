@@ -2,7 +2,8 @@
 // one data directory (LowdbRunStore.open, default ./data), or in memory (MemoryRunStore: lowdb's
 // Memory adapter, an in-memory History, no lock, no archiving).
 //
-//   mngbot.json        live state (live-file.ts): runs not yet archived, their events, schedules
+//   mngbot.json        live state (live-file.ts): runs not yet archived, their events, schedules;
+//                      once large, a write appends what changed to mngbot.json.journal (live-journal.ts)
 //   history/*.jsonl    ended runs, compacted, and the audit log, appended (history.ts)
 //   mngbot.lock        held while open (data-dir-lock.ts): one bot per directory; beside it
 //                      mngbot.lock-holder.json names the holder
@@ -72,6 +73,8 @@ export interface LowdbRunStoreOptions {
   now?: () => number;
   /** Tests replace file-system calls to simulate crashes. */
   fileOps?: FileOps;
+  /** From this size of mngbot.json on, a write appends what changed to its journal. Default JOURNAL_FROM_BYTES (256 KiB). */
+  journalFromBytes?: number;
   /** One line per notable thing done (migration, leftover temporary files, a lost lock, a failed write). */
   log?: (message: string) => void;
 }
@@ -174,8 +177,12 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
       // Only the lock's holder may remove temporary files: another writer's could be in use.
       const stale = await removeStaleTemps(file);
       if (stale.length) log(`${file}: removed ${stale.length} temporary file(s) of an interrupted write: ${stale.join(', ')}`);
-      const cache = new JsonCache();
-      const adapter = new MngbotFileAdapter(file, cache, { fileOps, migration: () => ({ eventLimit, now: now(), archiveGraceMs }) });
+      const cache = new JsonCache({ parts: true });
+      const adapter = new MngbotFileAdapter(file, cache, {
+        fileOps,
+        migration: () => ({ eventLimit, now: now(), archiveGraceMs }),
+        ...(opts.journalFromBytes !== undefined ? { journalFromBytes: opts.journalFromBytes } : {}),
+      });
       const db = new Low<LiveDoc>(adapter, emptyDb());
       const existed = await exists(file);
       await db.read();
@@ -199,8 +206,10 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
       });
       store = new LowdbRunStore({ file, db, history, lock, cache, eventLimit, archiveGraceMs, now, log });
       if (lostEarly) store.onLockLost(lostEarly);
-      // Write at once when new or migrated, so that a directory we cannot write to stops start-up.
-      if (!existed || adapter.migrated) await db.write();
+      // Write at once when new or migrated, so that a directory we cannot write to stops start-up; and
+      // fold a journal into the file, so that a torn last line is never appended to.
+      if (!existed || adapter.migrated || adapter.journal) await db.write();
+      if (typeof adapter.journal === 'object') log(`${file}: applied ${adapter.journal.lines} change(s) from its journal`);
       // Ended runs whose grace passed while no bot ran go to history now (a failure shows in health()).
       if (store.archiveDue()) await store.persist('live').catch(() => {});
       return store;
@@ -511,7 +520,7 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
       done = STEP.runs;
       await this.history.writeAudit(sealed);
       done = STEP.audit;
-      if (live) await this.db.adapter.write(live);
+      if (live) await (this.db.adapter instanceof MngbotFileAdapter ? this.db.adapter.writeSince(live, this.durable) : this.db.adapter.write(live));
       done = STEP.live;
     } catch (err) {
       this.fail(batch, err as Error, done);

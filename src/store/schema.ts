@@ -5,6 +5,8 @@
 //   mngbot.json                 live state, rewritten (atomically) on every save: runs not yet
 //                               archived (unfinished, and ended ones whose end may still be shown),
 //                               their event logs, the schedules, and when each ended run ended.
+//                               Once large, saves append what changed to mngbot.json.journal
+//                               instead (live-journal.ts), until it is rewritten again.
 //   history/runs-YYYY-MM.jsonl  ended runs, compacted (compact-run.ts), one ArchiveLine per line,
 //                               appended; a later save of an archived run appends a newer version.
 //   history/audit-YYYY-MM.jsonl the audit log, one entry per line, appended.

@@ -1,11 +1,44 @@
 // Follows the instances the group launches, from the Auto Scaling group (launching) and the cluster (joined, ready).
+import type { ClusterView } from '../cluster-view.js';
 import type { NodeInfo } from '../ports.js';
-import type { NewNodeRecord } from '../run.js';
+import type { NewNodeRecord, Run } from '../run.js';
 import { SCALE_DOWN_DISABLED, type StepContext } from '../step-context.js';
 import { wrongImageInstances, wrongNewNode } from './group-drift.js';
 
-export function oldInstanceIds(ctx: StepContext): Set<string> {
-  return new Set(ctx.run.nodes.filter((n) => n.role === 'old').map((n) => n.instanceId));
+/**
+ * What trackNewNodes knows of a run between steps, so that a step costs what changed rather than the
+ * group's size: the run's records indexed (they are only ever appended), and how far into the view's
+ * node changes it has looked. Keyed by the run object: a run the runner reloads starts afresh.
+ */
+interface Tracking {
+  nodesIndexed: number;
+  old: Set<string>;
+  newIndexed: number;
+  known: Map<string, NewNodeRecord>;
+  view?: ClusterView;
+  cursor?: number;
+  /** New nodes that joined on the wrong image or kubelet, by name: what to say. */
+  wrong: Map<string, string>;
+}
+
+const tracking = new WeakMap<Run, Tracking>();
+
+function tracked(run: Run): Tracking {
+  let t = tracking.get(run);
+  if (!t) tracking.set(run, (t = { nodesIndexed: 0, old: new Set(), newIndexed: 0, known: new Map(), wrong: new Map() }));
+  for (; t.nodesIndexed < run.nodes.length; t.nodesIndexed++) {
+    const n = run.nodes[t.nodesIndexed];
+    if (n.role === 'old') t.old.add(n.instanceId);
+  }
+  for (; t.newIndexed < run.newNodes.length; t.newIndexed++) {
+    const n = run.newNodes[t.newIndexed];
+    if (!t.known.has(n.instanceId)) t.known.set(n.instanceId, n);
+  }
+  return t;
+}
+
+export function oldInstanceIds(ctx: StepContext): ReadonlySet<string> {
+  return tracked(ctx.run).old;
 }
 
 export interface NewNodesSeen {
@@ -20,8 +53,8 @@ export interface NewNodesSeen {
 /** Records new nodes' progress; keeps the autoscaler off them for the run. */
 export async function trackNewNodes(ctx: StepContext, opts: { pollInstances: boolean }): Promise<NewNodesSeen> {
   const { run, view } = ctx;
-  const old = oldInstanceIds(ctx);
-  const known = new Map(run.newNodes.map((n) => [n.instanceId, n]));
+  const t = tracked(run);
+  const { old, known } = t;
   let pollIn = Infinity;
   let polled = false;
   let wrongImage: string | undefined;
@@ -38,31 +71,53 @@ export async function trackNewNodes(ctx: StepContext, opts: { pollInstances: boo
         if (inst.lifecycleState !== 'Pending' && inst.lifecycleState !== 'InService') continue;
         const rec: NewNodeRecord = { instanceId: inst.instanceId, az: inst.az, state: 'launching', at: { launching: ctx.now } };
         run.newNodes.push(rec);
-        known.set(inst.instanceId, rec);
         ctx.emit({ kind: 'new-node', node: inst.instanceId, state: 'launching', detail: `instance ${inst.instanceId} launching in ${inst.az}` });
       }
+      tracked(run);
       pollIn = ctx.settings.instancePollMs;
     } else {
       pollIn = due - ctx.now;
     }
   }
-  for (const node of view.allNodes()) {
+  // Only the nodes that changed since the last look, unless the view cannot say which.
+  const end = view.nodeCursor();
+  const changed = t.view === view && t.cursor !== undefined ? view.nodesChangedSince(t.cursor) : undefined;
+  if (!changed) t.wrong.clear();
+  const nodes: Iterable<NodeInfo> = changed ? present(view, changed, t.wrong) : [...view.allNodes()];
+  for (const node of nodes) {
     if (node.nodegroup !== run.ref.nodegroup || old.has(node.instanceId)) continue;
     let rec = known.get(node.instanceId);
     if (!rec) {
       rec = { instanceId: node.instanceId, az: node.az, name: node.name, state: 'launching', at: { launching: node.createdAt } };
       run.newNodes.push(rec);
-      known.set(node.instanceId, rec);
+      tracked(run);
     }
     if (!rec.name) rec.name = node.name;
-    wrongImage ??= wrongNewNode(run, node);
+    const wrong = wrongNewNode(run, node);
+    if (wrong) t.wrong.set(node.name, wrong);
+    else t.wrong.delete(node.name);
     if (rec.state === 'launching') ctx.setNewNodeState(rec, 'joined', `${node.name} joined the cluster in ${node.az}`);
     if (node.ready && rec.state !== 'ready') ctx.setNewNodeState(rec, 'ready', `${node.name} is Ready`);
     if (node.ready && node.annotations[SCALE_DOWN_DISABLED] !== 'true') {
       await ctx.cluster.patchNode(node.name, { annotations: { [SCALE_DOWN_DISABLED]: 'true' } });
     }
   }
+  // Moved on only once every changed node was seen to: a step that threw looks at them again.
+  t.view = view;
+  t.cursor = end;
+  wrongImage ??= t.wrong.values().next().value;
   return { pollIn, polled, ...(wrongImage ? { wrongImage } : {}) };
+}
+
+/** The changed nodes still in the view; those gone are no longer wrong. */
+function present(view: ClusterView, names: Set<string>, wrong: Map<string, string>): NodeInfo[] {
+  const out: NodeInfo[] = [];
+  for (const name of names) {
+    const node = view.node(name);
+    if (node) out.push(node);
+    else wrong.delete(name);
+  }
+  return out;
 }
 
 /** New nodes that are Ready now, by the cluster's account. */
