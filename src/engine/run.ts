@@ -147,6 +147,10 @@ export interface NodeRecord {
   /** Eviction retries: when the next attempt is due, and the backoff so far. */
   retryAt?: number;
   backoffMs?: number;
+  /** PDB (namespace/name) → when this node first found its budget spent: its place in that PDB's queue. */
+  pdbWaits?: Record<string, number>;
+  /** A 429 for a pod whose PDB mngbot could not find: such pods are asked again on the backoff only. */
+  unplacedBlock?: boolean;
   /** Terminated with decrement (absorbs the surge) rather than replaced. */
   decrement?: boolean;
   /**
