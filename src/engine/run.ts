@@ -17,12 +17,15 @@ export interface PlanNode {
   pods: number;
 }
 
+/** A number of nodes, or a share of the old nodes as EKS's maxUnavailablePercentage ("10%", at least one node). */
+export type MaxUnavailable = number | `${number}%`;
+
 export interface UpgradeRequest {
   ref: GroupRef;
   /** As typed: 1.30, v1.30 or 1.30.4. */
   version: string;
   releaseVersion?: string;
-  maxUnavailable?: number;
+  maxUnavailable?: MaxUnavailable;
   surge?: number;
   strategy?: Strategy;
   drainTimeoutMs?: number;
@@ -43,7 +46,10 @@ export interface Plan {
   amiType: string;
   surge: number;
   surgeReason: string;
+  /** Nodes drained at once: the count, whatever form it was asked in. */
   maxUnavailable: number;
+  /** As asked, when it was a share of the old nodes ("10%"); maxUnavailable is what it came to. */
+  maxUnavailableAsked?: `${number}%`;
   drainTimeoutMs: number;
   force: boolean;
   sizes: Sizes;
