@@ -9,8 +9,12 @@ import { cases, QUICK } from '../quick.js';
 import { assertCleanRun } from './clean-run.js';
 import { randomWorld } from './random-world.js';
 
-/** 30 nodes; small workloads whose PDBs allow one disruption, and a StatefulSet with a pod on every node. */
-function tightPdbWorld(): Scenario {
+/**
+ * 30 nodes; small workloads whose PDBs allow one disruption, a StatefulSet with a pod on every node and,
+ * with `slowStatefulSet`, one whose pods take five minutes to stop (a node waiting two of its turns
+ * and then stopping its own pod would pass the drain timeout).
+ */
+function tightPdbWorld(opts: { slowStatefulSet?: boolean } = {}): Scenario {
   const small = ['auth', 'billing', 'search', 'mail', 'queue', 'cron'].map((name, i) => ({
     name,
     namespace: 'apps',
@@ -33,6 +37,7 @@ function tightPdbWorld(): Scenario {
         { name: 'node-exporter', namespace: 'monitoring', kind: 'DaemonSet' },
         { name: 'db', namespace: 'data', kind: 'StatefulSet', replicas: 30, pdb: { maxUnavailable: 1 }, gracePeriodSeconds: 30 },
         ...small,
+        ...(opts.slowStatefulSet ? [{ name: 'kafka', namespace: 'data', kind: 'StatefulSet', replicas: 9, pdb: { maxUnavailable: 1 }, gracePeriodSeconds: 300 }] : []),
         { name: 'web', namespace: 'web', kind: 'Deployment', replicas: 240, gracePeriodSeconds: 30 },
       ],
       faults: [],
@@ -87,6 +92,15 @@ describe('parallel drains under tight PDBs', () => {
     expect(slow).toEqual([]);
     const turns = result.events.filter((e) => e.kind === 'pdb-turn');
     expect(turns.length, 'some nodes had to wait for a budget').toBeGreaterThan(0);
+    expect(outOfTurn(result.events)).toEqual([]);
+  });
+
+  it.each([10, 30])('holds back nodes that would wait past the drain timeout for a slow StatefulSet, at maxUnavailable %i', async (maxUnavailable) => {
+    const result = await simulate({ scenario: tightPdbWorld({ slowStatefulSet: true }), maxUnavailable });
+    makespans(`tight-pdb world with a slow StatefulSet at ${maxUnavailable}`, result);
+    assertCleanRun(result, `slow StatefulSet at ${maxUnavailable}`);
+    expect(result.events.filter((e) => e.kind === 'blocked')).toEqual([]);
+    expect(drainTimes(result).filter((d) => d.ms > DEFAULT_DRAIN_TIMEOUT_MS)).toEqual([]);
     expect(outOfTurn(result.events)).toEqual([]);
   });
 
