@@ -57,7 +57,8 @@ export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInf
       rec.evicted++;
       ctx.run.counters.podsEvicted++;
       progressed = true;
-      const since = key === undefined ? undefined : rec.pdbWaits?.[key];
+      // An unready pod costs its PDB nothing: only a healthy one's eviction is a turn of the budget.
+      const since = key === undefined || !pod.ready ? undefined : rec.pdbWaits?.[key];
       if (key !== undefined && since !== undefined) {
         ctx.emit({ kind: 'pdb-turn', node: rec.name, pdb: key, since, detail: `${rec.name}: ${pod.namespace}/${pod.name} evicted after waiting ${Math.round((now - since) / 1000)} s for PDB ${key}` });
       }
