@@ -3,7 +3,7 @@
 // moments and starts a new one on the same store, as a restarted process would.
 import type { ProgressEvent } from '../engine/events.js';
 import type { Cluster, NodeGroups, RunStore, Sizes, WindowGate } from '../engine/ports.js';
-import type { DecisionChoice, Run, Strategy } from '../engine/run.js';
+import type { DecisionChoice, MaxUnavailable, Run, Strategy } from '../engine/run.js';
 import type { EngineSettings } from '../engine/step-context.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
 import { createSimDeps, type AppStore } from './compose.js';
@@ -21,7 +21,7 @@ export interface SimulateOptions {
   /** Target version; the cluster's version when absent. */
   to?: string;
   strategy?: Strategy;
-  maxUnavailable?: number;
+  maxUnavailable?: MaxUnavailable;
   surge?: number;
   drainTimeoutMs?: number;
   /** Between cordon and terminate (rolling); 60 s when absent, as EKS. */

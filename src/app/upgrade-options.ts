@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { isBareNumber, readDurationMs } from '../engine/duration.js';
 import { UserError } from '../engine/errors.js';
 import type { GroupRef } from '../engine/ports.js';
-import type { DecisionChoice, Strategy, UpgradeRequest } from '../engine/run.js';
+import type { DecisionChoice, MaxUnavailable, Strategy, UpgradeRequest } from '../engine/run.js';
 import { isKubeVersion, NAME, NAME_RULE, RELEASE, RELEASE_EXAMPLE, VERSION_FORMS } from './names.js';
 
 /** An option typed wrong: the message says what and how to fix it; a front end may add its usage line. */
@@ -75,6 +75,17 @@ function wholeNumber(min: number, max: number) {
   };
 }
 
+/** A number of nodes, or a share of the old nodes as EKS's maxUnavailablePercentage: the plan counts it. */
+function maxUnavailable(text: string, flag: string): MaxUnavailable {
+  if (!text.endsWith('%')) return wholeNumber(1, 100)(text, flag);
+  const digits = text.slice(0, -1);
+  const n = Number(digits);
+  if (!/^\d{1,3}$/.test(digits) || n < 1 || n > 100) {
+    throw new OptionError(`${flag} as a percentage must be a whole number from 1% to 100% of the old nodes (got ${quote(text)})`);
+  }
+  return `${n}%`;
+}
+
 function drainTimeout(text: string, flag: string): number {
   const t = text.trim();
   const ms = isBareNumber(t) && Number(t) === 0 ? 0 : readDurationMs(t);
@@ -127,7 +138,7 @@ export const OPTIONS = {
   nodegroup: valueOf('workers', groupName('a node group')),
   'release-version': valueOf(RELEASE_EXAMPLE, release),
   strategy: valueOf('rolling', oneOf<Strategy>(['rolling', 'eks'])),
-  'max-unavailable': valueOf('2', wholeNumber(1, 100)),
+  'max-unavailable': valueOf('2', maxUnavailable),
   surge: valueOf('3', wholeNumber(1, 100)),
   'drain-timeout': valueOf('15m', drainTimeout),
   /** Between cordon and terminate, for load balancers to deregister the node (rolling; EKS keeps its own 60 s). */
@@ -285,7 +296,8 @@ export interface UpgradeOptions {
   cluster?: string;
   nodegroup?: string;
   releaseVersion?: string;
-  maxUnavailable?: number;
+  /** A number of nodes or "N%" of the old nodes (at least one). */
+  maxUnavailable?: MaxUnavailable;
   surge?: number;
   strategy?: Strategy;
   drainTimeoutMs?: number;

@@ -1,6 +1,6 @@
 // A local cache of nodes and pods fed by the Cluster watch, so steps read without API calls
 // and the runner wakes on change instead of polling.
-import type { Cluster, ClusterEvent, ClusterWatch, NodeInfo, PodInfo } from './ports.js';
+import type { Cluster, ClusterEvent, ClusterWatch, NodeInfo, PdbInfo, PodInfo } from './ports.js';
 
 export const NODEGROUP_TAINT_KEY = 'eks.amazonaws.com/nodegroup';
 
@@ -9,6 +9,9 @@ export class ClusterView {
   private readonly nodeNameByInstance = new Map<string, string>();
   private readonly pods = new Map<string, PodInfo>();
   private readonly podsByNode = new Map<string, Set<string>>();
+  private readonly podsByNamespace = new Map<string, Set<string>>();
+  /** The watch carries no PDBs: they are listed, and kept for a while (their specs rarely change). */
+  private pdbCache?: { at: number; pdbs: PdbInfo[] };
   private waiters: (() => void)[] = [];
   private watch?: ClusterWatch;
   /**
@@ -87,6 +90,30 @@ export class ClusterView {
     return this.podsByNode.get(nodeName)?.size ?? 0;
   }
 
+  podsIn(namespace: string): PodInfo[] {
+    const keys = this.podsByNamespace.get(namespace);
+    if (!keys) return [];
+    const out: PodInfo[] = [];
+    for (const k of keys) {
+      const p = this.pods.get(k);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  /** The cluster's PDBs as listed at most maxAgeMs ago. */
+  async pdbs(now: number, maxAgeMs: number): Promise<PdbInfo[]> {
+    if (!this.pdbCache || now - this.pdbCache.at >= maxAgeMs || now < this.pdbCache.at) {
+      this.pdbCache = { at: now, pdbs: await this.cluster.listPdbs() };
+    }
+    return this.pdbCache.pdbs;
+  }
+
+  /** An eviction was refused where the listed PDBs allowed it: list them again, unless that was just done. */
+  forgetPdbs(now: number, unlessYoungerThanMs: number): void {
+    if (this.pdbCache && now - this.pdbCache.at >= unlessYoungerThanMs) this.pdbCache = undefined;
+  }
+
   /** Pods waiting for a node: they will take room that drained pods would otherwise get. */
   pendingPods(): number {
     return this.podsByNode.get('')?.size ?? 0;
@@ -99,6 +126,7 @@ export class ClusterView {
       this.nodeNameByInstance.clear();
       this.pods.clear();
       this.podsByNode.clear();
+      this.podsByNamespace.clear();
       for (const n of e.nodes) this.putNode(n);
       for (const p of e.pods) this.putPod(p);
     } else if (e.kind === 'node') {
@@ -140,6 +168,9 @@ export class ClusterView {
     let set = this.podsByNode.get(key);
     if (!set) this.podsByNode.set(key, (set = new Set()));
     set.add(p.uid);
+    let ns = this.podsByNamespace.get(p.namespace);
+    if (!ns) this.podsByNamespace.set(p.namespace, (ns = new Set()));
+    ns.add(p.uid);
   }
 
   private dropPod(uid: string): void {
@@ -147,6 +178,7 @@ export class ClusterView {
     if (!old) return;
     this.pods.delete(uid);
     this.podsByNode.get(old.nodeName ?? '')?.delete(uid);
+    this.podsByNamespace.get(old.namespace)?.delete(uid);
   }
 
   private wake(): void {

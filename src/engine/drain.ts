@@ -1,6 +1,7 @@
 // PDB-aware eviction of one node's pods, one bounded round per call.
 import { isEvictable } from './cluster-view.js';
-import type { PdbInfo, PodInfo } from './ports.js';
+import { coveringPdb, listedPdbs, pdbKey, type PdbTurns } from './pdb-turns.js';
+import type { PodInfo } from './ports.js';
 import type { Blocker, NodeRecord } from './run.js';
 import type { StepContext } from './step-context.js';
 
@@ -27,36 +28,66 @@ export function forcedGraceEnds(rec: NodeRecord, pod: PodInfo): number {
 }
 
 /**
- * Evicts every pod still on the node that is not already leaving; a 429 backs the node off.
- * Returns how long to wait before the next round (a watch event may wake the runner sooner).
+ * Evicts every pod still on the node that is not already leaving and whose PDB (if it has a queue)
+ * gives it its turn. A pod refused by its PDB puts the node in that PDB's queue; the watch wakes the
+ * runner when a covered pod is Ready again, and the backoff returned is only the fallback.
  */
-export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInfo[], deadline: number): Promise<number> {
+export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInfo[], deadline: number, turns: PdbTurns): Promise<number> {
   const now = ctx.now;
   const deadlineIn = deadline > now ? deadline - now : Infinity;
-  if (rec.retryAt !== undefined && now < rec.retryAt) return Math.min(rec.retryAt - now, deadlineIn);
-  let blocked = false;
+  // Pods whose PDB mngbot cannot name (a 429 it could not place) are asked again only on the backoff.
+  const due = rec.retryAt === undefined || now >= rec.retryAt;
+  let waiting = false;
   let progressed = false;
   for (const pod of pods) {
     if (pod.terminating) continue;
+    const key = turns.keyOf(pod);
+    if (!turns.mayEvict(pod)) {
+      rec.pdbWaits ??= {};
+      rec.pdbWaits[key!] ??= now;
+      waiting = true;
+      continue;
+    }
+    if (key === undefined && rec.unplacedBlock && !due) {
+      waiting = true;
+      continue;
+    }
     const result = await ctx.cluster.evict(pod);
     if (result.outcome === 'accepted') {
       rec.evicted++;
       ctx.run.counters.podsEvicted++;
       progressed = true;
+      // An unready pod costs its PDB nothing: only a healthy one's eviction is a turn of the budget.
+      const since = key === undefined || !pod.ready ? undefined : rec.pdbWaits?.[key];
+      if (key !== undefined && since !== undefined) {
+        ctx.emit({ kind: 'pdb-turn', node: rec.name, pdb: key, since, detail: `${rec.name}: ${pod.namespace}/${pod.name} evicted after waiting ${Math.round((now - since) / 1000)} s for PDB ${key}` });
+      }
     } else if (result.outcome === 'blocked') {
-      blocked = true;
+      waiting = true;
+      const pdb = coveringPdb(await listedPdbs(ctx), pod);
+      if (pdb) {
+        rec.pdbWaits ??= {};
+        rec.pdbWaits[pdbKey(pdb)] ??= now;
+        // The count said yes and the API said no: the listing is out of date.
+        if (key !== undefined) ctx.view.forgetPdbs(now, ctx.settings.firstEvictionBackoffMs);
+      } else {
+        rec.unplacedBlock = true;
+      }
     }
   }
-  if (blocked) {
+  if (waiting) {
     const previous = progressed ? undefined : rec.backoffMs;
-    rec.backoffMs = previous === undefined ? ctx.settings.firstEvictionBackoffMs : Math.min(previous * 2, ctx.settings.maxEvictionBackoffMs);
-    rec.retryAt = now + rec.backoffMs;
+    if (due || progressed) {
+      rec.backoffMs = previous === undefined ? ctx.settings.firstEvictionBackoffMs : Math.min(previous * 2, ctx.settings.maxEvictionBackoffMs);
+      rec.retryAt = now + rec.backoffMs;
+    }
   } else {
     rec.backoffMs = undefined;
     rec.retryAt = undefined;
+    rec.unplacedBlock = undefined;
   }
   ctx.touch();
-  return Math.min(blocked ? rec.backoffMs! : ctx.settings.idleRecheckMs, deadlineIn);
+  return Math.min(waiting ? Math.max(0, rec.retryAt! - now) : ctx.settings.idleRecheckMs, deadlineIn);
 }
 
 /** Names every pod still on the node and, where one applies, the PDB that holds it. */
@@ -65,7 +96,7 @@ export async function describeBlockers(ctx: StepContext, remaining: PodInfo[]): 
   return remaining.map((pod) => {
     const name = `${pod.namespace}/${pod.name}`;
     if (pod.terminating) return { pod: name, reason: 'evicted but still terminating (a finalizer or a long shutdown)' };
-    const pdb = pdbs.find((b) => b.namespace === pod.namespace && selects(b, pod));
+    const pdb = coveringPdb(pdbs, pod);
     if (!pdb) return { pod: name, reason: 'eviction not accepted' };
     return {
       pod: name,
@@ -73,11 +104,6 @@ export async function describeBlockers(ctx: StepContext, remaining: PodInfo[]): 
       reason: `PDB allows ${pdb.disruptionsAllowed} disruptions (${pdb.currentHealthy} healthy, needs ${pdb.desiredHealthy})`,
     };
   });
-}
-
-function selects(pdb: PdbInfo, pod: PodInfo): boolean {
-  const entries = Object.entries(pdb.selector);
-  return entries.length > 0 && entries.every(([k, v]) => pod.labels[k] === v);
 }
 
 /** Forced drain: deletes what eviction could not move; each pod keeps its own grace period to shut down. */

@@ -13,6 +13,8 @@ export type ProgressEvent =
   | (EventBase & { kind: 'phase'; phase: Phase })
   | (EventBase & { kind: 'node'; node: string; state: NodeState; pods?: number; tookMs?: number })
   | (EventBase & { kind: 'new-node'; node: string; state: NewNodeState })
+  /** A node that waited for a spent PDB got its disruption; `since`: when it first found the budget spent. */
+  | (EventBase & { kind: 'pdb-turn'; node: string; pdb: string; since: number })
   | (EventBase & { kind: 'blocked'; node: string; blockers: Blocker[] })
   | (EventBase & { kind: 'decision'; node?: string; choice: DecisionChoice | 'cancel' | 'pause' | 'resume'; by: string })
   | (EventBase & { kind: 'warning'; node?: string })

@@ -205,6 +205,7 @@ const REFUSAL_TEXT: RefusalWordsFor = {
       group: `the update config of ${nodegroup} (maxUnavailable)`,
       'built-in': 'the default',
     }[source];
+    if (typeof got === 'string') return { message: `${what} as a percentage must be from 1% to 100% of the old nodes (got ${got})`, hint: 'use a percentage such as 10%' };
     return { message: `${what} must be a whole number of at least 1 (got ${got})`, hint: 'use a whole number ≥ 1' };
   },
   'bad-drain-timeout': ({ gotMs }) => ({ message: `the drain timeout must be a positive duration (got ${gotMs} ms)` }),

@@ -93,7 +93,7 @@ export type RefusalFacts =
   | { code: 'unknown-strategy'; fields: { requested: string } }
   | { code: 'surge-with-eks'; fields: { eksSurgeReason: string } }
   | { code: 'bad-surge'; fields: { got: number } }
-  | { code: 'bad-max-unavailable'; fields: { source: 'request' | 'default' | 'group' | 'built-in'; nodegroup: string; got: number } }
+  | { code: 'bad-max-unavailable'; fields: { source: 'request' | 'default' | 'group' | 'built-in'; nodegroup: string; got: number | string } }
   | { code: 'bad-drain-timeout'; fields: { gotMs: number } }
   /** `release` absent: the group has no running instance at all. */
   | { code: 'nothing-to-do'; fields: { nodegroup: string; release?: string } }

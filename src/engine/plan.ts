@@ -88,7 +88,8 @@ export function makePlan(input: PlanInput): Plan {
   }
 
   const strategy = chooseStrategy(request.strategy, input.defaults.strategy, group);
-  const maxUnavailable = chooseMaxUnavailable(request, input.defaults, group);
+  const nodes = oldNodes(input);
+  const { maxUnavailable, maxUnavailableAsked } = chooseMaxUnavailable(request, input.defaults, group, nodes.length);
   const { surge, surgeReason } = chooseSurge(request.surge, strategy, group, input.instances, maxUnavailable);
   const drainTimeoutMs = request.drainTimeoutMs ?? input.defaults.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   if (!Number.isFinite(drainTimeoutMs) || drainTimeoutMs <= 0) {
@@ -100,7 +101,6 @@ export function makePlan(input: PlanInput): Plan {
     throw new FatalError(`the deregistration wait must be 0 or a positive duration (got ${deregistrationWaitMs} ms)`);
   }
 
-  const nodes = oldNodes(input);
   if (nodes.length === 0) {
     const live = input.instances.filter(isLive);
     throw new Refusal({ code: 'nothing-to-do', fields: { nodegroup: group.name, ...(live.length > 0 ? { release: image.releaseVersion } : {}) } });
@@ -124,6 +124,7 @@ export function makePlan(input: PlanInput): Plan {
     surge,
     surgeReason,
     maxUnavailable,
+    ...(maxUnavailableAsked ? { maxUnavailableAsked } : {}),
     drainTimeoutMs,
     // EKS keeps its own wait: the plan's is mngbot's.
     ...(strategy === 'rolling' ? { deregistrationWaitMs } : {}),
@@ -179,7 +180,17 @@ function chooseStrategy(requested: Strategy | undefined, configured: Strategy | 
   return requested;
 }
 
-function chooseMaxUnavailable(request: UpgradeRequest, defaults: PlanDefaults, group: NodeGroupInfo): number {
+/** EKS's maxUnavailablePercentage: that share of the old nodes, rounded down, at least 1, at most 100 at once. */
+export function nodesForPercentage(percent: number, oldNodes: number): number {
+  return Math.min(100, Math.max(1, Math.floor((percent * oldNodes) / 100)));
+}
+
+function chooseMaxUnavailable(
+  request: UpgradeRequest,
+  defaults: PlanDefaults,
+  group: NodeGroupInfo,
+  oldNodes: number,
+): { maxUnavailable: number; maxUnavailableAsked?: `${number}%` } {
   const [value, source] =
     request.maxUnavailable !== undefined
       ? [request.maxUnavailable, 'request' as const]
@@ -188,10 +199,15 @@ function chooseMaxUnavailable(request: UpgradeRequest, defaults: PlanDefaults, g
         : group.maxUnavailable !== undefined && group.maxUnavailable !== null
           ? [group.maxUnavailable, 'group' as const]
           : [1, 'built-in' as const];
+  if (typeof value === 'string') {
+    const percent = /^\d{1,3}%$/.test(value) ? Number(value.slice(0, -1)) : NaN;
+    if (!(percent >= 1 && percent <= 100)) throw new Refusal({ code: 'bad-max-unavailable', fields: { source, nodegroup: group.name, got: value } });
+    return { maxUnavailable: nodesForPercentage(percent, oldNodes), maxUnavailableAsked: `${percent}%` };
+  }
   if (!Number.isInteger(value) || value < 1) {
     throw new Refusal({ code: 'bad-max-unavailable', fields: { source, nodegroup: group.name, got: value } });
   }
-  return value;
+  return { maxUnavailable: value };
 }
 
 function chooseSurge(

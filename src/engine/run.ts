@@ -17,12 +17,15 @@ export interface PlanNode {
   pods: number;
 }
 
+/** A number of nodes, or a share of the old nodes as EKS's maxUnavailablePercentage ("10%", at least one node). */
+export type MaxUnavailable = number | `${number}%`;
+
 export interface UpgradeRequest {
   ref: GroupRef;
   /** As typed: 1.30, v1.30 or 1.30.4. */
   version: string;
   releaseVersion?: string;
-  maxUnavailable?: number;
+  maxUnavailable?: MaxUnavailable;
   surge?: number;
   strategy?: Strategy;
   drainTimeoutMs?: number;
@@ -45,7 +48,10 @@ export interface Plan {
   amiType: string;
   surge: number;
   surgeReason: string;
+  /** Nodes drained at once: the count, whatever form it was asked in. */
   maxUnavailable: number;
+  /** As asked, when it was a share of the old nodes ("10%"); maxUnavailable is what it came to. */
+  maxUnavailableAsked?: `${number}%`;
   drainTimeoutMs: number;
   /**
    * Between cordon and terminate, as EKS waits: load balancers deregister the empty node meanwhile.
@@ -154,6 +160,10 @@ export interface NodeRecord {
   /** Eviction retries: when the next attempt is due, and the backoff so far. */
   retryAt?: number;
   backoffMs?: number;
+  /** PDB (namespace/name) → when this node first found its budget spent: its place in that PDB's queue. */
+  pdbWaits?: Record<string, number>;
+  /** A 429 for a pod whose PDB mngbot could not find: such pods are asked again on the backoff only. */
+  unplacedBlock?: boolean;
   /** Terminated with decrement (absorbs the surge) rather than replaced. */
   decrement?: boolean;
   /**

@@ -8,10 +8,13 @@ import { assertTimeZone, zonedTimeToMs } from './zoned-time.js';
 
 const positiveWhole = z.int(expecting('a whole number above 0')).positive(expecting('a whole number above 0'));
 
+/** EKS's maxUnavailablePercentage: "1%" to "100%" of the old nodes. */
+const percentOfNodes = z.templateLiteral([z.int(), '%']).refine((s) => /^(100|[1-9]\d?)%$/.test(s), expecting('a percentage from 1% to 100%'));
+
 /** How the runs a schedule asks for are done; what is absent comes from the defaults at the time. */
 export const scheduleOptionsSchema = z.object(
   {
-    maxUnavailable: positiveWhole.optional(),
+    maxUnavailable: z.union([positiveWhole, percentOfNodes], expecting('a whole number above 0 or a percentage such as 10%')).optional(),
     surge: positiveWhole.optional(),
     strategy: z.enum(['rolling', 'eks'], expecting('rolling or eks')).optional(),
     drainTimeoutMs: positiveWhole.optional(),

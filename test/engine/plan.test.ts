@@ -315,6 +315,25 @@ describe('makePlan: maxUnavailable and surge', () => {
     ).toBe(4);
   });
 
+  it('counts a percentage of the old nodes as EKS does, at least one, and records what was asked', () => {
+    // 8 old nodes: 25% is 2, 10% rounds down to 0 and becomes 1, 100% is every node.
+    for (const [asked, count] of [['25%', 2], ['10%', 1], ['50%', 4], ['100%', 8]] as const) {
+      const plan = withAzs(['us-west-2a'], { request: req({ maxUnavailable: asked }) });
+      expect(plan.maxUnavailable, asked).toBe(count);
+      expect(plan.maxUnavailableAsked, asked).toBe(asked);
+    }
+    const fromDefault = withAzs(['us-west-2a'], { defaults: { maxUnavailable: 2 }, request: req({ maxUnavailable: '50%' }) });
+    expect(fromDefault).toMatchObject({ maxUnavailable: 4, maxUnavailableAsked: '50%', surge: 4 });
+    expect(withAzs(['us-west-2a'], { request: req({ maxUnavailable: 3 }) }).maxUnavailableAsked).toBeUndefined();
+  });
+
+  it('refuses a percentage outside 1% to 100%', () => {
+    for (const maxUnavailable of ['0%', '101%', '2.5%'] as const) {
+      const err = userError(() => makePlan(input({ request: req({ maxUnavailable: maxUnavailable as `${number}%` }) })));
+      expect(err.message).toContain(`--max-unavailable as a percentage must be from 1% to 100% of the old nodes (got ${maxUnavailable})`);
+    }
+  });
+
   it('refuses a maxUnavailable that is not a whole number ≥ 1', () => {
     for (const maxUnavailable of [0, -2, 1.5]) {
       const err = userError(() => makePlan(input({ request: req({ maxUnavailable }) })));

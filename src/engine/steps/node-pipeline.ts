@@ -2,11 +2,13 @@
 import { schedulableRoom } from '../cluster-view.js';
 import { describeBlockers, drainRound, forcedGraceEnds, forceRemaining, podsHolding, podsToMove } from '../drain.js';
 import { formatDuration } from '../duration.js';
+import { PdbTurns } from '../pdb-turns.js';
 import type { NodePatch, PodInfo } from '../ports.js';
 import type { NodeRecord, NodeState } from '../run.js';
 import type { StepContext } from '../step-context.js';
 import { failRun } from './fail-run.js';
 import { groupDrift } from './group-drift.js';
+import { NodePicker } from './pick-node.js';
 import { EXCLUDE_LB_LABEL, isExcludedFromLb, restoreNode } from './taint-nodes.js';
 
 /** Nodes the run is working on, until their termination is sent. */
@@ -36,9 +38,10 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   let waitMs = ctx.settings.idleRecheckMs;
   let reason = 'waiting for nodes to drain and terminate';
   const cleaning = run.cleanupReason !== undefined;
+  const turns = await PdbTurns.take(ctx, draining(ctx));
   for (const rec of run.nodes) {
     if (!IN_FLIGHT.has(rec.state) && rec.state !== 'terminating') continue;
-    waitMs = Math.min(waitMs, await advanceNode(ctx, rec));
+    waitMs = Math.min(waitMs, await advanceNode(ctx, rec, turns));
     if (!cleaning && run.cleanupReason) break;
   }
   const stoppedNow = !cleaning && run.cleanupReason !== undefined;
@@ -46,11 +49,16 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
 
   if (run.status === 'running' && !run.decision && !run.requests.pause) {
     let inFlight = run.nodes.filter(holdsSlot).length;
+    const picker = new NodePicker(ctx);
     while (inFlight < run.plan.maxUnavailable) {
       const candidates = withOwnNodeLast(ctx, run.nodes.filter((r) => r.state === 'tainted' && allowStart(r)));
       if (candidates.length === 0) break;
       const started = run.nodes.length - run.nodes.filter((r) => NOT_STARTED.has(r.state)).length;
-      const rec = candidates[Math.floor(ctx.random(started) * candidates.length)];
+      const rec = await picker.next(candidates, started);
+      if (!rec) {
+        reason = 'waiting for PDB budgets: every node left shares a spent budget with nodes draining now';
+        break;
+      }
       const need = podsToMove(ctx, rec.name).length;
       const room = schedulableRoom(ctx.view, new Set());
       if (need > room) {
@@ -68,7 +76,7 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
       rec.podsToEvict = need;
       ctx.setNodeState(rec, 'evicting', `${rec.name}: evicting ${need} pods`, { pods: need });
       inFlight++;
-      waitMs = Math.min(waitMs, await advanceNode(ctx, rec));
+      waitMs = Math.min(waitMs, await advanceNode(ctx, rec, turns));
     }
   }
   return { settled: run.nodes.every(isSettled), waitMs, reason };
@@ -82,8 +90,19 @@ function withOwnNodeLast(ctx: StepContext, candidates: NodeRecord[]): NodeRecord
   return othersLeft ? candidates.filter((r) => r.name !== own) : candidates;
 }
 
+/** The nodes being drained, with the pods each still has to ask to leave. */
+function draining(ctx: StepContext): { rec: NodeRecord; pods: PodInfo[] }[] {
+  return ctx.run.nodes
+    .filter((rec) => rec.state === 'evicting' && rec.forcedAt === undefined)
+    .map((rec) => {
+      const pods = podsHolding(ctx, rec);
+      const own = ownPod(ctx, pods);
+      return { rec, pods: own ? pods.filter((p) => p !== own) : pods };
+    });
+}
+
 /** One bounded move for one node; returns how long until it needs looking at again. */
-async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
+async function advanceNode(ctx: StepContext, rec: NodeRecord, turns: PdbTurns): Promise<number> {
   const { run } = ctx;
   const idle = ctx.settings.idleRecheckMs;
   if (rec.state === 'evicting') {
@@ -104,13 +123,14 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord): Promise<number> {
       }
       const own = ownPod(ctx, remaining);
       if (own && remaining.length === 1) return moveSelf(ctx, rec, own);
-      return drainRound(ctx, rec, own ? remaining.filter((p) => p !== own) : remaining, deadline);
+      return drainRound(ctx, rec, own ? remaining.filter((p) => p !== own) : remaining, deadline, turns);
     }
     if (run.decision?.node === rec.name) {
       run.decision = undefined;
       run.status = 'running';
       ctx.emit({ kind: 'status', status: 'running', detail: `${rec.name} drained after all; carrying on` });
     }
+    rec.pdbWaits = rec.retryAt = rec.backoffMs = rec.unplacedBlock = undefined;
     ctx.setNodeState(rec, 'evicted', `${rec.name}: ${rec.evicted} pods evicted${rec.forced ? `, ${rec.forced} deleted by force` : ''}`);
   }
   if (rec.state === 'evicted') {
