@@ -123,7 +123,9 @@ describe('parallel drains under tight PDBs', () => {
   });
 });
 
-describe.skipIf(QUICK)('large-450 drained many nodes at once with the default drain timeout', () => {
+// 40 s each: run by `npm run test:large` (and reported by `npm run bench`, honestBound), not by npm test,
+// whose tight-PDB cases above hold the same promises on a world small enough for CI's five minutes.
+describe.skipIf(QUICK || process.env.MNG_TEST_LARGE !== '1')('large-450 drained many nodes at once with the default drain timeout', () => {
   it.each([10, 50])('finishes at maxUnavailable %i with no node blocked and a clean ledger', async (maxUnavailable) => {
     const result = await simulate({ scenario: await loadScenario('scenarios/large-450.json'), maxUnavailable });
     makespans(`large-450 at ${maxUnavailable}`, result);
