@@ -290,22 +290,13 @@ function explain(err: unknown, args: string[], options: Record<string, { type: '
 // From values to an upgrade.
 
 /** What an upgrade was asked for with, read and checked; the same from Slack, the CLI and a schedule. */
-export interface UpgradeOptions {
-  /** As typed: 1.30, v1.30 or 1.30.4. */
-  version: string;
+export type UpgradeOptions = Omit<UpgradeRequest, 'ref' | 'force'> & {
   cluster?: string;
   nodegroup?: string;
-  releaseVersion?: string;
-  /** A number of nodes or "N%" of the old nodes (at least one). */
-  maxUnavailable?: MaxUnavailable;
-  surge?: number;
-  strategy?: Strategy;
-  drainTimeoutMs?: number;
-  deregistrationWaitMs?: number;
   force: boolean;
   /** --now: run outside the node group's maintenance windows (still after an approval). Present only when given. */
   now?: true;
-}
+};
 
 /** The options that say how, not what version: a schedule takes them without a version. */
 export type UpgradeSettings = Pick<UpgradeOptions, 'cluster' | 'nodegroup' | 'releaseVersion' | 'maxUnavailable' | 'surge' | 'strategy' | 'drainTimeoutMs' | 'deregistrationWaitMs'>;

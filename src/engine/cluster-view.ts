@@ -76,14 +76,7 @@ export class ClusterView {
   }
 
   podsOn(nodeName: string): PodInfo[] {
-    const keys = this.podsByNode.get(nodeName);
-    if (!keys) return [];
-    const out: PodInfo[] = [];
-    for (const k of keys) {
-      const p = this.pods.get(k);
-      if (p) out.push(p);
-    }
-    return out;
+    return this.podsAt(this.podsByNode.get(nodeName));
   }
 
   podCountOn(nodeName: string): number {
@@ -91,10 +84,13 @@ export class ClusterView {
   }
 
   podsIn(namespace: string): PodInfo[] {
-    const keys = this.podsByNamespace.get(namespace);
-    if (!keys) return [];
+    return this.podsAt(this.podsByNamespace.get(namespace));
+  }
+
+  /** The pods an index names, skipping keys whose pod is gone. */
+  private podsAt(keys: ReadonlySet<string> | undefined): PodInfo[] {
     const out: PodInfo[] = [];
-    for (const k of keys) {
+    for (const k of keys ?? []) {
       const p = this.pods.get(k);
       if (p) out.push(p);
     }

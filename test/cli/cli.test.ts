@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliMain } from '../../src/cli.js';
+import { cleanEnv, inProcess } from './in-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/mngbot.js');
@@ -17,16 +17,6 @@ interface Result {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-/** The environment of a shell with nothing of mngbot's set: the simulator, no config, no data dir. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const k of Object.keys(env)) if (k.startsWith('MNG_') && !(k in extra)) delete env[k];
-  for (const k of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'KUBECONFIG']) delete env[k];
-  // The AWS SDK is never reached here; keep its Node-version notice out of stderr all the same.
-  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  return env;
 }
 
 function mngbot(args: string[], opts: { env?: Record<string, string>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
@@ -56,19 +46,6 @@ const jsonLines = (text: string) =>
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, any>);
 
-/** cliMain in this process: everything but signals, exits and the bin script itself. */
-async function inProcess(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const code = await cliMain(args, {
-    out: (line) => (stdout += `${line}\n`),
-    err: (line) => (stderr += `${line}\n`),
-    interactive: false,
-    ask: async () => undefined,
-    env: cleanEnv(env),
-  });
-  return { code, stdout, stderr };
-}
 
 describe.concurrent('mngbot plan', () => {
   it('prints the surge and its reason, the nodes and the findings, and changes nothing', async () => {

@@ -3,22 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliMain } from '../../src/cli.js';
+import { inProcess } from './in-process.js';
 
 let dir: string;
 
-async function mngbot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await cliMain(args, {
-    out: (line) => (stdout += `${line}\n`),
-    err: (line) => (stderr += `${line}\n`),
-    interactive: false,
-    ask: async () => undefined,
-    env: { PATH: process.env.PATH, MNG_SCENARIO: 'scenarios/demo.json', MNG_DATA_DIR: dir },
-  });
-  return { code, stdout, stderr };
-}
+const mngbot = (args: string[]) => inProcess(args, { MNG_SCENARIO: 'scenarios/demo.json', MNG_DATA_DIR: dir });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mngbot-cli-status-'));
@@ -50,8 +39,7 @@ describe('mngbot status', () => {
   });
 
   it('without a data directory says which to give', async () => {
-    let stderr = '';
-    const code = await cliMain(['status'], { out: () => {}, err: (l) => (stderr += l), interactive: false, ask: async () => undefined, env: { PATH: process.env.PATH } });
+    const { code, stderr } = await inProcess(['status']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/give --data-dir DIR, or set MNG_DATA_DIR/);
   });

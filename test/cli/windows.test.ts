@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliMain } from '../../src/cli.js';
+import { inProcess } from './in-process.js';
 import { LowdbRunStore } from '../../src/store/lowdb-run-store.js';
 
 let dir: string;
@@ -20,15 +20,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function upgrade(extra: string[]): Promise<{ code: number; events: { kind: string; at: number }[]; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await cliMain(['upgrade', '--to', '1.30', '--yes', '--json', ...extra], {
-    out: (line) => (stdout += `${line}\n`),
-    err: (line) => (stderr += `${line}\n`),
-    interactive: false,
-    ask: async () => undefined,
-    env: { PATH: process.env.PATH, MNG_CONFIG: config, MNG_SCENARIO: 'scenarios/demo.json' },
-  });
+  const { code, stdout, stderr } = await inProcess(['upgrade', '--to', '1.30', '--yes', '--json', ...extra], { MNG_CONFIG: config, MNG_SCENARIO: 'scenarios/demo.json' });
   const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; at: number });
   return { code, events: lines.filter((l) => typeof l.at === 'number'), stderr };
 }

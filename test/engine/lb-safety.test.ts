@@ -9,6 +9,7 @@ import type { SimWorld } from '../../src/sim/world.js';
 import { cases } from '../quick.js';
 import { lbOrderProblems, leftLabelled, orderProblems, watchMarks, type NodeMarks } from './node-order.js';
 import { randomWorld } from './random-world.js';
+import { NASTY } from './faults/nasty-world.js';
 
 const EXCLUDE_LB = 'node.kubernetes.io/exclude-from-external-load-balancers';
 
@@ -27,28 +28,6 @@ async function watched(opts: SimulateOptions): Promise<SimResult & { marks: Map<
 const nodeAt = (events: ProgressEvent[], node: string, state: string) =>
   events.find((e) => e.kind === 'node' && e.node === node && e.state === state)?.at;
 
-/** The world of double-termination.test.ts: two nodes at a time, a PDB, nodes that empty at once. */
-const NASTY = {
-  seed: 7,
-  cluster: { name: 'nasty', version: '1.31', region: 'us-east-1' },
-  nodegroup: {
-    name: 'ng',
-    managed: false,
-    version: '1.30',
-    nodes: 6,
-    azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-    min: 6,
-    max: 10,
-    maxUnavailable: 2,
-    instanceType: 'm5.large',
-    podsPerNode: 29,
-    amiType: 'AL2023_x86_64_STANDARD',
-  },
-  workloads: [
-    { name: 'kube-proxy', namespace: 'kube-system', kind: 'DaemonSet' },
-    { name: 'web', namespace: 'app', kind: 'Deployment', replicas: 2, pdb: { maxUnavailable: 1 } },
-  ],
-};
 
 describe('rolling keeps EKS\'s load-balancer safety', () => {
   it('every old node: taint and label → evicting → cordoned → the wait → terminating, over seeded worlds', async () => {
