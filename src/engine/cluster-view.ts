@@ -1,5 +1,6 @@
 // A local cache of nodes and pods fed by the Cluster watch, so steps read without API calls
 // and the runner wakes on change instead of polling.
+import { PdbIndex } from './pdb-index.js';
 import type { Cluster, ClusterEvent, ClusterWatch, NodeInfo, PdbInfo, PodInfo } from './ports.js';
 
 export const NODEGROUP_TAINT_KEY = 'eks.amazonaws.com/nodegroup';
@@ -9,9 +10,9 @@ export class ClusterView {
   private readonly nodeNameByInstance = new Map<string, string>();
   private readonly pods = new Map<string, PodInfo>();
   private readonly podsByNode = new Map<string, Set<string>>();
-  private readonly podsByNamespace = new Map<string, Set<string>>();
   /** The watch carries no PDBs: they are listed, and kept for a while (their specs rarely change). */
   private pdbCache?: { at: number; pdbs: PdbInfo[] };
+  private readonly pdbIndex = new PdbIndex();
   private waiters: (() => void)[] = [];
   private watch?: ClusterWatch;
   /**
@@ -20,6 +21,9 @@ export class ClusterView {
    * looks at every node once.
    */
   private nodeLog: string[] = [];
+  /** Each node's free slots if pods may be placed there, and their sum. */
+  private readonly roomOf = new Map<string, number>();
+  private room = 0;
   private nodeLogBase = 0;
 
   constructor(private readonly cluster: Cluster) {}
@@ -76,33 +80,47 @@ export class ClusterView {
   }
 
   podsOn(nodeName: string): PodInfo[] {
-    return this.podsAt(this.podsByNode.get(nodeName));
-  }
-
-  podCountOn(nodeName: string): number {
-    return this.podsByNode.get(nodeName)?.size ?? 0;
-  }
-
-  podsIn(namespace: string): PodInfo[] {
-    return this.podsAt(this.podsByNamespace.get(namespace));
-  }
-
-  /** The pods an index names, skipping keys whose pod is gone. */
-  private podsAt(keys: ReadonlySet<string> | undefined): PodInfo[] {
     const out: PodInfo[] = [];
-    for (const k of keys ?? []) {
+    for (const k of this.podsByNode.get(nodeName) ?? []) {
       const p = this.pods.get(k);
       if (p) out.push(p);
     }
     return out;
   }
 
+  podCountOn(nodeName: string): number {
+    return this.podsByNode.get(nodeName)?.size ?? 0;
+  }
+
+
   /** The cluster's PDBs as listed at most maxAgeMs ago. */
   async pdbs(now: number, maxAgeMs: number): Promise<PdbInfo[]> {
     if (!this.pdbCache || now - this.pdbCache.at >= maxAgeMs || now < this.pdbCache.at) {
-      this.pdbCache = { at: now, pdbs: await this.cluster.listPdbs() };
+      const pdbs = await this.cluster.listPdbs();
+      this.pdbCache = { at: now, pdbs };
+      this.pdbIndex.list(pdbs, this.pods.values());
     }
     return this.pdbCache.pdbs;
+  }
+
+  /** Changes when a listing brings PDBs with other names or selectors. */
+  pdbGeneration(): number {
+    return this.pdbIndex.generation;
+  }
+
+  /** The PDB (of the latest listing) that covers the pod. */
+  coveringPdb(pod: PodInfo): PdbInfo | undefined {
+    return this.pdbIndex.covering(pod);
+  }
+
+  /** Pods the PDB covers that are Ready and not leaving, as the watch shows them. */
+  healthyUnder(pdb: PdbInfo): number {
+    return this.pdbIndex.healthy(pdb);
+  }
+
+  /** The longest grace period among the PDB's pods. */
+  longestGraceUnder(pdb: PdbInfo): number {
+    return this.pdbIndex.longestGraceS(pdb);
   }
 
   /** An eviction was refused where the listed PDBs allowed it: list them again, unless that was just done. */
@@ -110,9 +128,22 @@ export class ClusterView {
     if (this.pdbCache && now - this.pdbCache.at >= unlessYoungerThanMs) this.pdbCache = undefined;
   }
 
-  /** Pods waiting for a node: they will take room that drained pods would otherwise get. */
-  pendingPods(): number {
-    return this.podsByNode.get('')?.size ?? 0;
+  /**
+   * Free pod slots on nodes where the scheduler may place evicted pods, less the pods waiting for a
+   * node (they take room that drained pods would otherwise get). Kept as nodes and pods change.
+   */
+  schedulableRoom(): number {
+    return this.room - (this.podsByNode.get('')?.size ?? 0);
+  }
+
+  /** Works out again what the node adds to schedulableRoom(). */
+  private recountRoom(name: string | undefined): void {
+    if (!name) return;
+    const n = this.nodes.get(name);
+    const now = n && takesPods(n) ? Math.max(0, n.allocatablePods - this.podCountOn(name)) : 0;
+    this.room += now - (this.roomOf.get(name) ?? 0);
+    if (now) this.roomOf.set(name, now);
+    else this.roomOf.delete(name);
   }
 
   private apply(e: ClusterEvent): void {
@@ -122,13 +153,16 @@ export class ClusterView {
       this.nodeNameByInstance.clear();
       this.pods.clear();
       this.podsByNode.clear();
-      this.podsByNamespace.clear();
+      this.pdbIndex.clear();
+      this.roomOf.clear();
+      this.room = 0;
       for (const n of e.nodes) this.putNode(n);
       for (const p of e.pods) this.putPod(p);
     } else if (e.kind === 'node') {
       if (e.type === 'delete') {
         this.nodes.delete(e.node.name);
         this.nodeNameByInstance.delete(e.node.instanceId);
+        this.recountRoom(e.node.name);
       } else this.putNode(e.node);
       this.logNode(e.node.name);
     } else if (e.type === 'delete') {
@@ -142,6 +176,7 @@ export class ClusterView {
   private putNode(n: NodeInfo): void {
     this.nodes.set(n.name, n);
     this.nodeNameByInstance.set(n.instanceId, n.name);
+    this.recountRoom(n.name);
   }
 
   private logNode(name: string): void {
@@ -164,17 +199,17 @@ export class ClusterView {
     let set = this.podsByNode.get(key);
     if (!set) this.podsByNode.set(key, (set = new Set()));
     set.add(p.uid);
-    let ns = this.podsByNamespace.get(p.namespace);
-    if (!ns) this.podsByNamespace.set(p.namespace, (ns = new Set()));
-    ns.add(p.uid);
+    this.pdbIndex.put(p);
+    this.recountRoom(p.nodeName);
   }
 
   private dropPod(uid: string): void {
     const old = this.pods.get(uid);
     if (!old) return;
     this.pods.delete(uid);
+    this.pdbIndex.drop(old);
     this.podsByNode.get(old.nodeName ?? '')?.delete(uid);
-    this.podsByNamespace.get(old.namespace)?.delete(uid);
+    this.recountRoom(old.nodeName);
   }
 
   private wake(): void {
@@ -193,13 +228,7 @@ export function hasNodegroupTaint(n: NodeInfo): boolean {
   return n.taints.some((t) => t.key === NODEGROUP_TAINT_KEY && t.effect === 'NoSchedule');
 }
 
-/** Free pod slots on nodes where the scheduler may place evicted pods. */
-export function schedulableRoom(view: ClusterView, exclude: ReadonlySet<string>): number {
-  let room = 0;
-  for (const n of view.allNodes()) {
-    if (exclude.has(n.name) || !n.ready || n.unschedulable) continue;
-    if (n.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) continue;
-    room += Math.max(0, n.allocatablePods - view.podCountOn(n.name));
-  }
-  return room - view.pendingPods();
+/** Whether the scheduler may place pods there (Ready, not cordoned, no NoSchedule or NoExecute taint). */
+function takesPods(n: NodeInfo): boolean {
+  return n.ready && !n.unschedulable && !n.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
 }

@@ -1,6 +1,6 @@
 // PDB-aware eviction of one node's pods, one bounded round per call.
 import { isEvictable } from './cluster-view.js';
-import { coveringPdb, listedPdbs, pdbKey, type PdbTurns } from './pdb-turns.js';
+import { listedPdbs, pdbKey, selects, type PdbTurns } from './pdb-turns.js';
 import type { PodInfo } from './ports.js';
 import type { Blocker, NodeRecord } from './run.js';
 import type { StepContext } from './step-context.js';
@@ -34,6 +34,8 @@ export function forcedGraceEnds(rec: NodeRecord, pod: PodInfo): number {
  */
 export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInfo[], deadline: number, turns: PdbTurns): Promise<number> {
   const now = ctx.now;
+  // Named before it changes: an eviction that throws midway still has its record saved whole.
+  ctx.touch(rec);
   const deadlineIn = deadline > now ? deadline - now : Infinity;
   // Pods whose PDB mngbot cannot name (a 429 it could not place) are asked again only on the backoff.
   const due = rec.retryAt === undefined || now >= rec.retryAt;
@@ -64,7 +66,8 @@ export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInf
       }
     } else if (result.outcome === 'blocked') {
       waiting = true;
-      const pdb = coveringPdb(await listedPdbs(ctx), pod);
+      await listedPdbs(ctx);
+      const pdb = ctx.view.coveringPdb(pod);
       if (pdb) {
         rec.pdbWaits ??= {};
         rec.pdbWaits[pdbKey(pdb)] ??= now;
@@ -86,7 +89,6 @@ export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInf
     rec.retryAt = undefined;
     rec.unplacedBlock = undefined;
   }
-  ctx.touch();
   return Math.min(waiting ? Math.max(0, rec.retryAt! - now) : ctx.settings.idleRecheckMs, deadlineIn);
 }
 
@@ -96,7 +98,7 @@ export async function describeBlockers(ctx: StepContext, remaining: PodInfo[]): 
   return remaining.map((pod) => {
     const name = `${pod.namespace}/${pod.name}`;
     if (pod.terminating) return { pod: name, reason: 'evicted but still terminating (a finalizer or a long shutdown)' };
-    const pdb = coveringPdb(pdbs, pod);
+    const pdb = pdbs.find((b) => selects(b, pod));
     if (!pdb) return { pod: name, reason: 'eviction not accepted' };
     return {
       pod: name,
@@ -109,6 +111,7 @@ export async function describeBlockers(ctx: StepContext, remaining: PodInfo[]): 
 /** Forced drain: deletes what eviction could not move; each pod keeps its own grace period to shut down. */
 export async function forceRemaining(ctx: StepContext, rec: NodeRecord): Promise<number> {
   let n = 0;
+  ctx.touch(rec);
   rec.forcedAt ??= ctx.now;
   for (const pod of podsToMove(ctx, rec.name)) {
     await ctx.cluster.deletePod(pod);
@@ -116,6 +119,5 @@ export async function forceRemaining(ctx: StepContext, rec: NodeRecord): Promise
   }
   rec.forced += n;
   ctx.run.counters.forcedDeletions += n;
-  ctx.touch();
   return n;
 }

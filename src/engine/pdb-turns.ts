@@ -7,25 +7,9 @@ import type { PdbInfo, PodInfo } from './ports.js';
 import type { NodeRecord } from './run.js';
 import type { StepContext } from './step-context.js';
 
-export const pdbKey = (b: { namespace: string; name: string }): string => `${b.namespace}/${b.name}`;
+import { pdbKey } from './pdb-index.js';
 
-/** matchLabels only; an empty selector matches nothing here (PdbInfo cannot say what it was). */
-export function selects(pdb: PdbInfo, pod: PodInfo): boolean {
-  if (pdb.namespace !== pod.namespace) return false;
-  const entries = Object.entries(pdb.selector);
-  return entries.length > 0 && entries.every(([k, v]) => pod.labels[k] === v);
-}
-
-// A pod's PDB is looked up for every candidate node on every start: remembered per listing.
-const covering = new WeakMap<readonly PdbInfo[], WeakMap<PodInfo, PdbInfo | null>>();
-
-export function coveringPdb(pdbs: readonly PdbInfo[], pod: PodInfo): PdbInfo | undefined {
-  let byPod = covering.get(pdbs);
-  if (!byPod) covering.set(pdbs, (byPod = new WeakMap()));
-  let found = byPod.get(pod);
-  if (found === undefined) byPod.set(pod, (found = pdbs.find((b) => selects(b, pod)) ?? null));
-  return found ?? undefined;
-}
+export { pdbKey, selects } from './pdb-index.js';
 
 /** The PDBs as listed lately: long enough to spare the API, short enough to notice a changed budget. */
 export function listedPdbs(ctx: StepContext): Promise<PdbInfo[]> {
@@ -34,9 +18,7 @@ export function listedPdbs(ctx: StepContext): Promise<PdbInfo[]> {
 
 /** Disruptions the PDB allows now, counted on the watch's pods: healthy (Ready, not leaving) above what it needs. */
 export function allowedNow(view: ClusterView, pdb: PdbInfo): number {
-  let healthy = 0;
-  for (const p of view.podsIn(pdb.namespace)) if (p.ready && !p.terminating && selects(pdb, p)) healthy++;
-  return healthy - pdb.desiredHealthy;
+  return view.healthyUnder(pdb) - pdb.desiredHealthy;
 }
 
 /** How many pods the PDB lets go at once when every pod is healthy: 1 at least, so a spent one still gets a turn. */
@@ -68,17 +50,18 @@ export class PdbTurns {
     const waitedOn = new Set(draining.flatMap(({ rec }) => Object.keys(rec.pdbWaits ?? {})));
     if (waitedOn.size === 0) return PdbTurns.none();
     const pdbs = await listedPdbs(ctx);
+    const view = ctx.view;
     const queuedKey = new Map<string, string>();
     const granted = new Set<string>();
     for (const key of waitedOn) {
       const pdb = pdbs.find((b) => pdbKey(b) === key);
       const holders = draining
-        .map(({ rec, pods }) => ({ rec, pods: pdb ? asking(pods).filter((p) => coveringPdb(pdbs, p) === pdb) : [] }))
+        .map(({ rec, pods }) => ({ rec, pods: pdb ? asking(pods).filter((p) => view.coveringPdb(p) === pdb) : [] }))
         .filter(({ rec, pods }) => {
           // Served, or the PDB is gone: the node leaves this queue.
           if (pods.length === 0 && rec.pdbWaits?.[key] !== undefined) {
             delete rec.pdbWaits[key];
-            ctx.touch();
+            ctx.touch(rec);
           }
           return pods.length > 0;
         });

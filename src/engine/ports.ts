@@ -254,6 +254,12 @@ export interface AuditEntry {
   detail?: string;
 }
 
+/**
+ * The node records (old and new) a caller changed since it last saved the run: a save encodes those,
+ * not the whole group. Absent: any of them may have changed.
+ */
+export type ChangedRecords = ReadonlySet<object>;
+
 /** Where runs live between steps and across restarts. */
 export interface RunStore {
   get(id: string): Promise<Run | undefined>;
@@ -266,7 +272,7 @@ export interface RunStore {
    * then increments run.rev. Rejects with ConflictError otherwise. A run entering an active status is
    * refused (UserError) while another active run holds its node group.
    */
-  save(run: Run, events?: ProgressEvent[]): Promise<void>;
+  save(run: Run, events?: ProgressEvent[], changed?: ChangedRecords): Promise<void>;
   /** The newest events, oldest first, and how many older ones were dropped. */
   events(runId: string, limit?: number): Promise<{ events: ProgressEvent[]; dropped: number }>;
   audit(entry: AuditEntry): Promise<void>;

@@ -3,6 +3,7 @@ import { ClusterView } from './cluster-view.js';
 import { ConflictError, errorMessage, FatalError, RetryableError, StoreUnavailableError } from './errors.js';
 import type { ProgressEvent, ProgressListener } from './events.js';
 import { applyWindow } from './maintenance-window.js';
+import { UnsavedRecords } from './unsaved-records.js';
 import type { Clock, Cluster, GroupRef, NodeGroups, RunStore, WindowGate } from './ports.js';
 import { isTerminal, type Run } from './run.js';
 import { DEFAULT_SETTINGS, type EngineSettings, StepContext, type StepResult } from './step-context.js';
@@ -63,6 +64,7 @@ export class Runner {
   private readonly reconciled = new Set<string>();
   /** The last saved state of each run this runner drives: it is the only writer, so steps need not re-read. */
   private readonly cache = new Map<string, Run>();
+  private readonly unsaved = new Map<string, UnsavedRecords>();
   private stopped = false;
 
   constructor(private readonly deps: RunnerDeps) {
@@ -94,15 +96,21 @@ export class Runner {
     }
   }
 
-  /** Saves a run changed outside a step (commands) and publishes its events. */
-  async commit(run: Run, events: ProgressEvent[]): Promise<void> {
+  /**
+   * Saves a run and publishes its events. `byStep`: changed by steps, which name the node records they
+   * change; otherwise (commands) any record may have changed.
+   */
+  async commit(run: Run, events: ProgressEvent[], opts: { byStep?: boolean } = {}): Promise<void> {
     frozen(run.plan);
     try {
-      await this.store.save(run, events);
+      await this.store.save(run, events, opts.byStep ? this.unsavedOf(run.id).changed : undefined);
     } catch (err) {
+      // Loaded again from the store: new records, encoded whole.
       this.cache.delete(run.id);
+      this.unsaved.delete(run.id);
       throw err;
     }
+    this.unsavedOf(run.id).saved();
     this.cache.set(run.id, run);
     this.publish(run.id, events);
   }
@@ -190,6 +198,7 @@ export class Runner {
       }
       if ('done' in result) {
         this.cache.delete(runId);
+        this.unsaved.delete(runId);
         return;
       }
       if ('next' in result) continue;
@@ -238,7 +247,7 @@ export class Runner {
       return result;
     } finally {
       // What a step did before it threw is real: keep it, so nothing is done twice.
-      if (ctx.dirty && !ctx.unsaved) await this.commit(run, ctx.events);
+      if (ctx.dirty && !ctx.unsaved) await this.commit(run, ctx.events, { byStep: true });
     }
   }
 
@@ -251,6 +260,7 @@ export class Runner {
     try {
       await this.withLock(runId, async () => {
         this.cache.delete(runId);
+        this.unsaved.delete(runId);
         const run = await this.load(runId);
         if (!run || isTerminal(run.status)) return;
         const ctx = this.context(run, view);
@@ -277,9 +287,15 @@ export class Runner {
   }
 
   private context(run: Run, view: ClusterView): StepContext {
-    return new StepContext(run, this.deps.nodeGroups, this.deps.clusterFor(run.ref.cluster), view, this.deps.clock, this.settings, (r, events) =>
-      this.commit(r, events),
+    return new StepContext(run, this.deps.nodeGroups, this.deps.clusterFor(run.ref.cluster), view, this.deps.clock, this.settings, this.unsavedOf(run.id), (r, events) =>
+      this.commit(r, events, { byStep: true }),
     );
+  }
+
+  private unsavedOf(runId: string): UnsavedRecords {
+    let u = this.unsaved.get(runId);
+    if (!u) this.unsaved.set(runId, (u = new UnsavedRecords()));
+    return u;
   }
 
   private publish(runId: string, events: ProgressEvent[]): void {

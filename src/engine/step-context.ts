@@ -2,6 +2,7 @@
 import type { ClusterView } from './cluster-view.js';
 import type { ProgressEvent } from './events.js';
 import type { Clock, Cluster, NodeGroups } from './ports.js';
+import type { UnsavedRecords } from './unsaved-records.js';
 import { canTransition, type NewNodeRecord, type NewNodeState, type NodeRecord, type NodeState, type Run } from './run.js';
 
 export interface EngineSettings {
@@ -58,6 +59,7 @@ export class StepContext {
     readonly view: ClusterView,
     readonly clock: Clock,
     readonly settings: EngineSettings,
+    private readonly changes: UnsavedRecords,
     private readonly save: (run: Run, events: ProgressEvent[]) => Promise<void>,
   ) {}
 
@@ -87,8 +89,19 @@ export class StepContext {
     this.dirty = true;
   }
 
-  touch(): void {
+  /**
+   * The run changed: in `rec` only, or anywhere (no argument). A node record changed in place must be
+   * named here (setNodeState does it), or the store keeps its old text: tests run with
+   * MNG_STORE_VERIFY, which fails a save that would.
+   */
+  touch(rec?: NodeRecord | NewNodeRecord): void {
     this.dirty = true;
+    this.changes.add(rec);
+  }
+
+  /** The record changed, but need not be saved for it: the change rides along with the next save. */
+  changedInPlace(rec: NodeRecord | NewNodeRecord): void {
+    this.changes.add(rec);
   }
 
   setPhase(phase: Run['phase'], detail: string): void {
@@ -102,6 +115,7 @@ export class StepContext {
     if (rec.state === state) return;
     if (!canTransition(rec.state, state)) throw new Error(`bug: node ${rec.name} cannot go from ${rec.state} to ${state}`);
     const since = rec.at[rec.state];
+    this.touch(rec);
     rec.state = state;
     rec.at[state] = this.now;
     this.emit({
@@ -116,6 +130,7 @@ export class StepContext {
 
   setNewNodeState(rec: NewNodeRecord, state: NewNodeState, detail: string): void {
     if (rec.state === state) return;
+    this.touch(rec);
     rec.state = state;
     rec.at[state] = this.now;
     this.emit({ kind: 'new-node', node: rec.name ?? rec.instanceId, state, detail });

@@ -29,7 +29,7 @@ export class GuardedStore implements RunStore {
   get: RunStore['get'] = (id) => this.call('get', () => this.inner.get(id));
   list: RunStore['list'] = (filter) => this.call('list', () => this.inner.list(filter));
   create: RunStore['create'] = (run) => this.call('create', () => this.inner.create(run));
-  save: RunStore['save'] = (run, events) => this.call('save', () => this.inner.save(run, events));
+  save: RunStore['save'] = (run, events, changed) => this.call('save', () => this.inner.save(run, events, changed));
   events: RunStore['events'] = (runId, limit) => this.call('events', () => this.inner.events(runId, limit));
   audit: RunStore['audit'] = (entry) => this.call('audit', () => this.inner.audit(entry));
   auditLog: RunStore['auditLog'] = (limit) => this.call('auditLog', () => this.inner.auditLog(limit));

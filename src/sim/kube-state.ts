@@ -337,6 +337,7 @@ export class KubeState {
   private bind(p: PodRec, n: NodeRec): void {
     p.node = n;
     n.pods.set(p.key, p);
+    this.scheduler.loadChanged(n);
     this.mutate(p, (i) => (i.nodeName = n.info.name));
     if (n.info.ready) this.startLater(p);
   }
@@ -382,7 +383,10 @@ export class KubeState {
     p.cancelStart = p.cancelRemoval = undefined;
     this.pods.delete(p.key);
     this.scheduler.pending.delete(p.key);
-    p.node?.pods.delete(p.key);
+    if (p.node) {
+      p.node.pods.delete(p.key);
+      this.scheduler.loadChanged(p.node);
+    }
     const w = p.workload;
     if (w) {
       w.pods.delete(p.key);

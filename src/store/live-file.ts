@@ -11,22 +11,20 @@ import type { Run } from '../engine/run.js';
 import { appendFileDurable, writeFileAtomic, type FileOps } from './atomic-file.js';
 import { DataFileError } from './data-file-error.js';
 import { jsonErrorOffset } from './json-error.js';
-import { journalFile, journalHeader, partsJson, replayJournal, runChange, runParts, sha256, type RunParts } from './live-journal.js';
+import { JOURNAL_VERSION, journalFile, journalHeader, partsJson, replayJournal, runChange, runParts, sha256, type ChangedRecords, type RunParts } from './live-journal.js';
 import { migrate, type MigratableDoc, type MigrationOptions, type Moved } from './migrations.js';
 import { checked, dbFileSchema, SCHEMA_VERSION, type DbFile } from './schema.js';
 
 /**
  * The JSON of stored records, which are never mutated in place (they are replaced), so that writing
  * the file re-encodes only what changed. Kept as the string until a write needs its UTF-8 bytes: a
- * store in memory never does.
+ * store in memory never does. A run is kept in parts (live-journal.ts), one text per node record.
  */
 export class JsonCache {
   private readonly json = new WeakMap<object, string | Buffer>();
   private readonly runs = new WeakMap<LiveRun, RunParts>();
   private readonly plans = new WeakMap<Run['plan'], string>();
 
-  /** parts: keep runs' JSON in parts, for a journal to write what changed (a store in memory has none). */
-  constructor(private readonly opts: { parts?: boolean } = {}) {}
   get(obj: object): Buffer {
     const j = this.json.get(obj);
     if (j instanceof Buffer) return j;
@@ -48,15 +46,14 @@ export class JsonCache {
   }
 
   /**
-   * What the store keeps of a run it is given: the fields it reads, and the run's JSON in parts (a
-   * journal writes the parts that changed). A save does not parse the run back (a 450-node run is
-   * about 200 KB): get() parses the JSON, as it would anyway.
+   * What the store keeps of a run it is given: the fields it reads, and the run's JSON in parts. Of the
+   * node records, only those `changed` since `before` (the run's last stored version) are encoded; a
+   * save does not parse the run back (get() does, as it would anyway).
    */
-  liveRun(run: Run): LiveRun {
+  liveRun(run: Run, before?: LiveRun, changed?: ChangedRecords): LiveRun {
     const live: LiveRun = { id: run.id, rev: run.rev, ref: { cluster: run.ref.cluster, nodegroup: run.ref.nodegroup }, status: run.status, createdAt: run.createdAt };
     if (run.notify) live.notify = { ...run.notify };
-    if (this.opts.parts) this.runs.set(live, runParts(run, this.planJson));
-    else this.json.set(live, `${JSON.stringify({ ...run, plan: undefined }).slice(0, -1)},"plan":${this.planJson(run.plan)}}`);
+    this.runs.set(live, runParts(run, this.planJson, before && this.runs.get(before), changed));
     return live;
   }
 
@@ -196,7 +193,7 @@ export class MngbotFileAdapter implements Adapter<LiveDoc> {
       this.journal = 'stale';
       return db;
     }
-    if (header.journal !== 1) throw new DataFileError(name, `journal version ${JSON.stringify(header.journal)} is not one this mngbot understands`);
+    if (header.journal !== 1 && header.journal !== JOURNAL_VERSION) throw new DataFileError(name, `journal version ${JSON.stringify(header.journal)} is not one this mngbot understands`);
     try {
       const applied = replayJournal(db, lines);
       this.journal = { lines: applied };

@@ -16,12 +16,14 @@
 // into mngbot.json at once.
 import { createHash } from 'node:crypto';
 import type { ProgressEvent } from '../engine/events.js';
+import type { ChangedRecords } from '../engine/ports.js';
 import type { NodeRecord, NewNodeRecord, Run } from '../engine/run.js';
 import type { Schedule } from '../schedule/schedules.js';
 import { define } from './migrations.js';
 import type { DbFile } from './schema.js';
 
-export const JOURNAL_VERSION = 1;
+/** 2: lists change by record (1, by a span of their text, is still read). */
+export const JOURNAL_VERSION = 2;
 
 export const journalFile = (file: string) => `${file}.journal`;
 
@@ -34,46 +36,100 @@ export interface RunParts {
   /** The run without plan, nodes and newNodes: small, written whole when the run changed. */
   head: string;
   plan: string;
-  /** JSON lists: a change is written as the span that differs from the last version written. */
-  nodes: string;
-  newNodes: string;
+  /** One JSON text per record: a change is written as the records whose text differs. */
+  nodes: RecordTexts;
+  newNodes: RecordTexts;
 }
 
-export function runParts(run: Run, planJson: (plan: Run['plan']) => string = JSON.stringify): RunParts {
-  const { plan, nodes, newNodes, ...head } = run;
-  return { head: JSON.stringify(head), plan: planJson(plan), nodes: JSON.stringify(nodes), newNodes: JSON.stringify(newNodes) };
+export interface RecordTexts {
+  /** The caller's list as it was encoded: its records (the caller's own objects, changed in place later) and their texts. */
+  records: readonly object[];
+  texts: readonly string[];
+  /** The caller's list itself, and where each record is in it: a save that names its changes looks them up there. */
+  source: readonly object[];
+  index?: Map<object, number>;
 }
+
+export type { ChangedRecords } from '../engine/ports.js';
+
+// Tests set this: every record's text is compared with a fresh encoding, so that a change the engine
+// did not name fails loudly there instead of being left out of the file.
+const VERIFY = process.env.MNG_STORE_VERIFY === '1';
+
+/** The run in parts; `before` is its last save's parts, whose records' texts are kept unless changed. */
+export function runParts(run: Run, planJson: (plan: Run['plan']) => string = JSON.stringify, before?: RunParts, changed?: ChangedRecords): RunParts {
+  const { plan, nodes, newNodes, ...head } = run;
+  return {
+    head: JSON.stringify(head),
+    plan: planJson(plan),
+    nodes: recordTexts(nodes, before?.nodes, changed, run.id),
+    newNodes: recordTexts(newNodes, before?.newNodes, changed, run.id),
+  };
+}
+
+function recordTexts(records: readonly object[], before: RecordTexts | undefined, changed: ChangedRecords | undefined, runId: string): RecordTexts {
+  const out = (changed && before && named(records, before, changed)) ?? everyRecord(records, before, changed);
+  if (VERIFY) {
+    out.texts.forEach((t, i) => {
+      const now = JSON.stringify(records[i]);
+      if (t !== now) throw new Error(`bug: run ${runId} record ${i} (${(records[i] as { name?: string }).name}) changed but the step did not mark it changed:\n was ${t}\n now ${now}`);
+    });
+  }
+  return out;
+}
+
+/**
+ * The same list as last time, as long: only the records named are encoded. Undefined when the list is
+ * another or changed length (every record is compared then). The engine never puts another record in
+ * a record's place; MNG_STORE_VERIFY would catch it.
+ */
+function named(records: readonly object[], before: RecordTexts, changed: ChangedRecords): RecordTexts | undefined {
+  if (before.source !== records || records.length !== before.records.length) return undefined;
+  const index = before.index ?? new Map(records.map((r, i) => [r, i]));
+  const texts = before.texts.slice();
+  for (const r of changed) {
+    const i = index.get(r);
+    if (i === undefined) continue;
+    if (records[i] !== r) return undefined;
+    texts[i] = JSON.stringify(r);
+  }
+  return { records: before.records, texts, source: records, index };
+}
+
+/** Each record compared with the one at its place last time: a record still there and not named keeps its text. */
+function everyRecord(records: readonly object[], before: RecordTexts | undefined, changed: ChangedRecords | undefined): RecordTexts {
+  const texts = new Array<string>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const kept = changed && before && before.records[i] === r && !changed.has(r) ? before.texts[i] : undefined;
+    texts[i] = kept ?? JSON.stringify(r);
+  }
+  return { records: records.slice(), texts, source: records };
+}
+
+const listJson = (l: RecordTexts) => `[${l.texts.join(',')}]`;
 
 /** The run's JSON, assembled from its parts. */
 export function partsJson(p: RunParts): string {
-  return `${p.head.slice(0, -1)},"plan":${p.plan},"nodes":${p.nodes},"newNodes":${p.newNodes}}`;
+  return `${p.head.slice(0, -1)},"plan":${p.plan},"nodes":${listJson(p.nodes)},"newNodes":${listJson(p.newNodes)}}`;
 }
 
 /** One journal line's entry for a changed run (every part when `before` is absent). */
 export function runChange(id: string, now: RunParts, before: RunParts | undefined): string {
   const plan = before?.plan === now.plan ? '' : `,"plan":${now.plan}`;
-  return `{"id":${JSON.stringify(id)},"head":${now.head}${plan},"nodes":${splice(now.nodes, before?.nodes ?? '')},"newNodes":${splice(now.newNodes, before?.newNodes ?? '')}}`;
+  return `{"id":${JSON.stringify(id)},"head":${now.head}${plan},"nodes":${listChange(now.nodes, before?.nodes)},"newNodes":${listChange(now.newNodes, before?.newNodes)}}`;
 }
 
-/**
- * The span of `now` that differs from `before`: what a step changes in a list of node records is a
- * few records, near one another, so the span is about their size rather than the list's.
- */
-function splice(now: string, before: string): string {
-  const max = Math.min(now.length, before.length);
-  let at = 0;
-  // In blocks first: comparing equal slices is a memcmp.
-  while (at + BLOCK <= max && now.slice(at, at + BLOCK) === before.slice(at, at + BLOCK)) at += BLOCK;
-  while (at < max && now.charCodeAt(at) === before.charCodeAt(at)) at++;
-  let tail = 0;
-  const room = max - at;
-  while (tail + BLOCK <= room && now.slice(now.length - tail - BLOCK, now.length - tail) === before.slice(before.length - tail - BLOCK, before.length - tail)) tail += BLOCK;
-  while (tail < room && now.charCodeAt(now.length - 1 - tail) === before.charCodeAt(before.length - 1 - tail)) tail++;
-  return `{"at":${at},"cut":${before.length - at - tail},"text":${JSON.stringify(now.slice(at, now.length - tail))},"length":${now.length}}`;
+/** The records whose text differs from the last version written, by position, and the list's new length. */
+function listChange(now: RecordTexts, before: RecordTexts | undefined): string {
+  const set: string[] = [];
+  now.texts.forEach((t, i) => {
+    if (t !== before?.texts[i]) set.push(`[${i},${t}]`);
+  });
+  return `{"length":${now.texts.length},"set":[${set.join(',')}]}`;
 }
 
-const BLOCK = 512;
-
+/** Journal version 1 wrote a list's change as a span of its JSON text; still read, never written. */
 interface Splice {
   at: number;
   cut: number;
@@ -82,12 +138,17 @@ interface Splice {
   length: number;
 }
 
+interface Records {
+  length: number;
+  set: [number, unknown][];
+}
+
 interface RunChange {
   id: string;
   head: Omit<Run, 'plan' | 'nodes' | 'newNodes'>;
   plan?: Run['plan'];
-  nodes: Splice;
-  newNodes: Splice;
+  nodes: Records | Splice;
+  newNodes: Records | Splice;
 }
 
 interface EventsChange {
@@ -111,48 +172,51 @@ interface Change {
  * were applied; throws with the line's number when one is not valid.
  */
 export function replayJournal(doc: DbFile, lines: string[]): number {
-  // A run's lists as JSON text while lines splice them; parsed once at the end.
-  const lists = new Map<string, { nodes: string; newNodes: string }>();
   for (const [i, line] of lines.entries()) {
     try {
-      apply(doc, JSON.parse(line) as Change, lists);
+      apply(doc, JSON.parse(line) as Change);
     } catch (err) {
       throw new Error(`line ${i + 2}: ${(err as Error).message}`);
     }
   }
-  for (const run of doc.runs) {
-    const l = lists.get(run.id);
-    if (!l) continue;
-    run.nodes = JSON.parse(l.nodes) as NodeRecord[];
-    run.newNodes = JSON.parse(l.newNodes) as NewNodeRecord[];
-  }
   return lines.length;
 }
 
-function spliced(text: string, s: Splice, what: string): string {
-  const out = text.slice(0, s.at) + s.text + text.slice(s.at + s.cut);
-  if (s.at + s.cut > text.length || out.length !== s.length) throw new Error(`${what}: a change does not fit the text it was made on`);
+function changedList<T>(list: T[], c: Records | Splice, what: string): T[] {
+  if ('at' in c) {
+    const text = JSON.stringify(list);
+    const out = text.slice(0, c.at) + c.text + text.slice(c.at + c.cut);
+    if (c.at + c.cut > text.length || out.length !== c.length) throw new Error(`${what}: a change does not fit the text it was made on`);
+    return JSON.parse(out) as T[];
+  }
+  if (c.set.some(([i]) => i >= c.length) || (list.length < c.length && !fills(list.length, c))) throw new Error(`${what}: a change leaves records undefined`);
+  const out = list.slice(0, c.length);
+  for (const [i, record] of c.set) out[i] = record as T;
   return out;
 }
 
-function apply(doc: DbFile, c: Change, lists: Map<string, { nodes: string; newNodes: string }>): void {
+/** Every position from `from` to the new end is set. */
+function fills(from: number, c: Records): boolean {
+  const set = new Set(c.set.map(([i]) => i));
+  for (let i = from; i < c.length; i++) if (!set.has(i)) return false;
+  return true;
+}
+
+function apply(doc: DbFile, c: Change): void {
   for (const r of c.runs ?? []) {
     const i = doc.runs.findIndex((x) => x.id === r.id);
     const before = i >= 0 ? doc.runs[i] : undefined;
     const plan = r.plan ?? before?.plan;
     if (!plan) throw new Error(`run ${r.id}: its first change has no plan`);
-    let l = lists.get(r.id);
-    if (!l) lists.set(r.id, (l = before ? { nodes: JSON.stringify(before.nodes), newNodes: JSON.stringify(before.newNodes) } : { nodes: '', newNodes: '' }));
-    l.nodes = spliced(l.nodes, r.nodes, `run ${r.id} nodes`);
-    l.newNodes = spliced(l.newNodes, r.newNodes, `run ${r.id} newNodes`);
-    const run = { ...r.head, plan, nodes: [], newNodes: [] } as unknown as Run;
+    const nodes = changedList(before?.nodes ?? [], r.nodes, `run ${r.id} nodes`);
+    const newNodes = changedList(before?.newNodes ?? [], r.newNodes, `run ${r.id} newNodes`);
+    const run = { ...r.head, plan, nodes, newNodes } as unknown as Run;
     if (before) doc.runs[i] = run;
     else doc.runs.push(run);
   }
   if (c.removed?.length) {
     const gone = new Set(c.removed);
     doc.runs = doc.runs.filter((r) => !gone.has(r.id));
-    for (const id of gone) lists.delete(id);
   }
   for (const [id, e] of Object.entries(c.events ?? {})) {
     if (!Object.hasOwn(doc.events, id)) define(doc.events, id, { events: [], dropped: 0 });

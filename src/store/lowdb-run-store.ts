@@ -38,6 +38,7 @@ import { compactRun, keepLastEvents } from './compact-run.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { freeName, History, writeMigratedHistory, type RunEntry } from './history.js';
 import { JsonCache, MngbotFileAdapter, type LiveDoc } from './live-file.js';
+import type { ChangedRecords } from './live-journal.js';
 import { define, settled } from './migrations.js';
 import { DEFAULT_ARCHIVE_GRACE_MS, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_EVENT_LIMIT, DEFAULT_RUN_RETENTION_DAYS } from './retention.js';
 import { emptyDb, type ArchiveLine } from './schema.js';
@@ -177,7 +178,7 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
       // Only the lock's holder may remove temporary files: another writer's could be in use.
       const stale = await removeStaleTemps(file);
       if (stale.length) log(`${file}: removed ${stale.length} temporary file(s) of an interrupted write: ${stale.join(', ')}`);
-      const cache = new JsonCache({ parts: true });
+      const cache = new JsonCache();
       const adapter = new MngbotFileAdapter(file, cache, {
         fileOps,
         migration: () => ({ eventLimit, now: now(), archiveGraceMs }),
@@ -256,15 +257,18 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
     return this.persist('live', { run, from, to: 1 });
   }
 
-  /** Stores the run (compare-and-set on rev) and appends its new events, in one write. */
-  async save(run: Run, events: ProgressEvent[] = []): Promise<void> {
+  /**
+   * Stores the run (compare-and-set on rev) and appends its new events, in one write. `changed`: the
+   * node records changed since the caller's last save of this run (all of them when absent).
+   */
+  async save(run: Run, events: ProgressEvent[] = [], changed?: ChangedRecords): Promise<void> {
     this.writable();
     const i = this.index.get(run.id);
     if (i === undefined) return this.saveArchived(run, events);
     const stored = this.db.data.runs[i];
     if (stored.rev !== run.rev) throw new ConflictError(`run ${run.id} changed meanwhile (rev ${stored.rev}, not ${run.rev})`);
     if (stored.status !== run.status) assertGroupFree(run, this.db.data.runs);
-    const live = this.cache.liveRun({ ...run, rev: run.rev + 1 });
+    const live = this.cache.liveRun({ ...run, rev: run.rev + 1 }, stored, changed);
     const copies = events.map((e) => this.cache.copy(e));
     this.db.data.runs[i] = live;
     const rev = { run, from: run.rev, to: run.rev + 1 };

@@ -1,6 +1,7 @@
 // Once mngbot.json is large, a save appends what changed to mngbot.json.journal: the bytes a save
 // writes follow what it changed, not the size of the run, and the files still load as the model after
 // a crash at any point.
+import { createHash } from 'node:crypto';
 import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -108,10 +109,13 @@ describe('mngbot.json.journal', () => {
       } else {
         const run = live[rand(live.length)];
         const changes = 1 + rand(3);
+        // As the engine saves: naming the records it changed, or (now and then) not saying.
+        const changed = new Set<object>();
         for (let k = 0; k < changes; k++) {
           const rec = run.nodes[rand(run.nodes.length)];
           rec.evicted += 1;
           rec.at.tainted = now;
+          changed.add(rec);
         }
         if (rand(4) === 0) run.newNodes.push({ instanceId: `i-new-${round}`, az: 'us-west-2a', state: 'launching', at: { launching: now } });
         if (rand(15) === 0) {
@@ -119,7 +123,7 @@ describe('mngbot.json.journal', () => {
           run.notify = { channel: 'C1', finalShown: rand(2) === 0 };
         }
         const batch = Array.from({ length: rand(40) }, () => event(run.id, n++));
-        await store.save(run, batch);
+        await store.save(run, batch, rand(5) === 0 ? undefined : changed);
         events.get(run.id)!.push(...batch.map((e) => e.detail));
       }
       if (round % 10 === 9) {
@@ -197,6 +201,37 @@ describe('mngbot.json.journal', () => {
     await store.save(run);
     expect(written.get('mngbot.json')).toBeGreaterThan(0);
     await closeAll();
+    expect(await (await open()).get('r1')).toEqual(run);
+  });
+
+  it('a journal of version 1 (lists changed as spans of their text), left by an older mngbot, is still applied', async () => {
+    await (await open({ journalFromBytes: 1 })).create(makeRun('r1', { nodes: 4 }));
+    await closeAll();
+    // The run as read back from the file: the text an older mngbot's spans were made on.
+    const run = (await (await open()).get('r1'))!;
+    await closeAll();
+    const base = createHash('sha256').update(await readFile(join(dir, 'mngbot.json'))).digest('hex');
+    const before = JSON.stringify(run.nodes);
+    run.nodes[2].evicted = 99;
+    run.rev = 2;
+    const after = JSON.stringify(run.nodes);
+    let at = 0;
+    while (before[at] === after[at]) at++;
+    let tail = 0;
+    while (tail < Math.min(before.length, after.length) - at && before.at(-1 - tail) === after.at(-1 - tail)) tail++;
+    const { plan, nodes, newNodes, ...head } = run;
+    const line = {
+      runs: [
+        {
+          id: 'r1',
+          head,
+          plan,
+          nodes: { at, cut: before.length - at - tail, text: after.slice(at, after.length - tail), length: after.length },
+          newNodes: { at: 0, cut: 2, text: JSON.stringify(newNodes), length: JSON.stringify(newNodes).length },
+        },
+      ],
+    };
+    await writeFile(join(dir, 'mngbot.json.journal'), `${JSON.stringify({ journal: 1, base })}\n${JSON.stringify(line)}\n`);
     expect(await (await open()).get('r1')).toEqual(run);
   });
 

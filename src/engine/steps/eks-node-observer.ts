@@ -84,7 +84,10 @@ class Evidence {
 function observeNode(ctx: StepContext, rec: NodeRecord, instances: InstanceStates | undefined, lookForDrains: boolean): void {
   const node = ctx.view.node(rec.name);
   // Someone else's cordon from before the run says nothing about EKS.
-  if (node && rec.state === 'waiting') rec.wasCordoned ??= node.unschedulable;
+  if (node && rec.state === 'waiting' && rec.wasCordoned === undefined) {
+    rec.wasCordoned = node.unschedulable;
+    ctx.changedInPlace(rec);
+  }
   // The common case on a large group, at every change in the cluster: a node waiting its turn.
   if (node && !instances && !lookForDrains && !(node.unschedulable && !rec.wasCordoned)) {
     if (rec.state === 'tainted' || (rec.state === 'waiting' && !hasNodegroupTaint(node))) return;
@@ -176,11 +179,13 @@ function enter(ctx: StepContext, rec: NodeRecord, state: NodeState, ev: Evidence
  */
 function countMoved(ctx: StepContext, rec: NodeRecord, pods: PodInfo[]): void {
   const staying = pods.filter((p) => !p.terminating).length;
+  if (pods.length > (rec.podsToEvict ?? 0)) ctx.changedInPlace(rec);
   rec.podsToEvict = Math.max(rec.podsToEvict ?? 0, pods.length);
   const moved = Math.max(0, rec.podsToEvict - staying);
   const counted = rec.evicted + rec.forced;
   if (moved <= counted) return;
   const n = moved - counted;
+  ctx.changedInPlace(rec);
   if (ctx.run.plan.force && ctx.now - (rec.at.evicting ?? ctx.now) >= EKS_EVICTION_LIMIT_MS) {
     rec.forced += n;
     ctx.run.counters.forcedDeletions += n;

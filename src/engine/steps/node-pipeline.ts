@@ -1,5 +1,4 @@
 // Steps 5–7 for each node: evict → cordon → terminate, up to maxUnavailable nodes at once.
-import { schedulableRoom } from '../cluster-view.js';
 import { describeBlockers, drainRound, forcedGraceEnds, forceRemaining, podsHolding, podsToMove } from '../drain.js';
 import { formatDuration } from '../duration.js';
 import { PdbTurns } from '../pdb-turns.js';
@@ -60,10 +59,10 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
         break;
       }
       const need = podsToMove(ctx, rec.name).length;
-      const room = schedulableRoom(ctx.view, new Set());
+      const room = ctx.view.schedulableRoom();
       if (need > room) {
         rec.waitingForRoomSince ??= ctx.now;
-        ctx.touch();
+        ctx.touch(rec);
         const waited = ctx.now - rec.waitingForRoomSince;
         if (waited >= ctx.settings.capacityWaitTimeoutMs) {
           failRun(ctx, `no room for the pods of ${rec.name}: ${need} pods to move, ${room} free pod slots on schedulable nodes after ${Math.round(waited / 60_000)} minutes`);
@@ -181,7 +180,7 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord, turns: PdbTurns): 
     const instance = (await ctx.nodeGroups.listInstances(run.ref)).find((i) => i.instanceId === rec.instanceId);
     if (!instance || /^Terminat/.test(instance.lifecycleState)) {
       rec.termination.sentAt = ctx.now;
-      ctx.touch();
+      ctx.touch(rec);
     } else {
       await sendTermination(ctx, rec);
     }
@@ -219,7 +218,7 @@ async function moveSelf(ctx: StepContext, rec: NodeRecord, own: PodInfo): Promis
 async function sendTermination(ctx: StepContext, rec: NodeRecord): Promise<void> {
   await ctx.nodeGroups.terminateInstance(ctx.run.ref, rec.instanceId, { decrement: rec.termination!.decrement });
   rec.termination!.sentAt = ctx.now;
-  ctx.touch();
+  ctx.touch(rec);
 }
 
 /** Past the drain timeout: force if the run was forced, ask a person otherwise. Undefined: keep trying. */

@@ -4,15 +4,15 @@
 // pods take longer than the drain timeout). Among the rest, the node on the PDB with the longest chain
 // still ahead goes first: that chain (one budget's worth of pods at a time) sets the run's length, so it
 // must never stand still.
-import { isEvictable } from '../cluster-view.js';
-import { coveringPdb, listedPdbs, pdbCapacity, pdbKey, selects } from '../pdb-turns.js';
+import { isEvictable, type ClusterView } from '../cluster-view.js';
+import { listedPdbs, pdbCapacity, pdbKey } from '../pdb-turns.js';
 import type { PdbInfo } from '../ports.js';
 import type { NodeRecord } from '../run.js';
 import type { StepContext } from '../step-context.js';
 
-// A node waiting to drain keeps its pods (it is tainted): what PDBs cover them is worked out once per
-// listing of the PDBs, not on every step.
-const keysByListing = new WeakMap<readonly PdbInfo[], Map<string, Set<string>>>();
+// A node waiting to drain keeps its pods (it is tainted): what PDBs cover them is worked out once while
+// the PDBs' selectors stay the same, not on every step.
+const keysByView = new WeakMap<ClusterView, { generation: number; keys: Map<string, Set<string>> }>();
 
 export class NodePicker {
   private pdbs?: PdbInfo[];
@@ -30,10 +30,11 @@ export class NodePicker {
     // Each node started since the last call may have spent a budget.
     this.tightness.clear();
     if (!this.pdbs) {
-      const pdbs = (this.pdbs = await listedPdbs(this.ctx));
-      let keys = keysByListing.get(pdbs);
-      if (!keys) keysByListing.set(pdbs, (keys = new Map()));
-      this.keysOf = keys;
+      this.pdbs = await listedPdbs(this.ctx);
+      const view = this.ctx.view;
+      let known = keysByView.get(view);
+      if (known?.generation !== view.pdbGeneration()) keysByView.set(view, (known = { generation: view.pdbGeneration(), keys: new Map() }));
+      this.keysOf = known.keys;
     }
     const capacity = new Map(this.pdbs.map((b) => [pdbKey(b), pdbCapacity(b)]));
     const inLine = new Map<string, number>();
@@ -70,13 +71,8 @@ export class NodePicker {
     let t = this.tightness.get(key);
     if (t) return t;
     const pdb = this.pdbs!.find((b) => pdbKey(b) === key)!;
-    let healthy = 0;
-    let longestGraceS = 0;
-    for (const p of this.ctx.view.podsIn(pdb.namespace)) {
-      if (!selects(pdb, p)) continue;
-      if (p.ready && !p.terminating) healthy++;
-      longestGraceS = Math.max(longestGraceS, p.gracePeriodSeconds);
-    }
+    const healthy = this.ctx.view.healthyUnder(pdb);
+    const longestGraceS = this.ctx.view.longestGraceUnder(pdb);
     // A turn: a pod shuts down and its successor starts (a minute, unknown here). Waiting one turn and
     // then shutting down its own pod must fit in the drain timeout.
     const turnMs = (longestGraceS + 60) * 1000;
@@ -92,7 +88,7 @@ export class NodePicker {
     const keys = new Set<string>();
     for (const p of this.ctx.view.podsOn(node)) {
       if (p.terminating || !isEvictable(p)) continue;
-      const pdb = coveringPdb(this.pdbs!, p);
+      const pdb = this.ctx.view.coveringPdb(p);
       if (pdb) keys.add(pdbKey(pdb));
     }
     if (!live) this.keysOf.set(node, keys);

@@ -24,6 +24,7 @@ export async function taintNodes(ctx: StepContext): Promise<StepResult> {
     const node = ctx.view.node(rec.name);
     if (!node) continue;
     rec.lbExclusion = isExcludedFromLb(node) ? 'theirs' : 'ours';
+    ctx.touch(rec);
     recorded = true;
   }
   if (recorded) await ctx.checkpoint();
@@ -61,7 +62,10 @@ export async function restoreNode(ctx: StepContext, name: string, wasCordoned: b
   if (hasNodegroupTaint(node)) patch.removeTaints = [NODEGROUP_TAINT_KEY];
   if (node.unschedulable && !wasCordoned) patch.unschedulable = false;
   if (rec?.lbExclusion === 'ours' && isExcludedFromLb(node)) patch.labels = { [EXCLUDE_LB_LABEL]: null };
-  if (rec) delete rec.deregisterUntil;
+  if (rec?.deregisterUntil !== undefined) {
+    delete rec.deregisterUntil;
+    ctx.touch(rec);
+  }
   if (patch.removeTaints || patch.unschedulable === false || patch.labels) await ctx.cluster.patchNode(name, patch);
   return true;
 }
