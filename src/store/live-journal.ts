@@ -44,7 +44,8 @@ export interface RunParts {
 export interface RecordTexts {
   /** The caller's list as it was encoded: its records (the caller's own objects, changed in place later) and their texts. */
   records: readonly object[];
-  texts: readonly string[];
+  /** In chunks of CHUNK: a save copies the chunks it changes, not the list. */
+  texts: readonly (readonly string[])[];
   /** The caller's list itself, and where each record is in it: a save that names its changes looks them up there. */
   source: readonly object[];
   index?: Map<object, number>;
@@ -70,7 +71,7 @@ export function runParts(run: Run, planJson: (plan: Run['plan']) => string = JSO
 function recordTexts(records: readonly object[], before: RecordTexts | undefined, changed: ChangedRecords | undefined, runId: string): RecordTexts {
   const out = (changed && before && named(records, before, changed)) ?? everyRecord(records, before, changed);
   if (VERIFY) {
-    out.texts.forEach((t, i) => {
+    out.texts.flat().forEach((t, i) => {
       const now = JSON.stringify(records[i]);
       if (t !== now) throw new Error(`bug: run ${runId} record ${i} (${(records[i] as { name?: string }).name}) changed but the step did not mark it changed:\n was ${t}\n now ${now}`);
     });
@@ -87,27 +88,38 @@ function named(records: readonly object[], before: RecordTexts, changed: Changed
   if (before.source !== records || records.length !== before.records.length) return undefined;
   const index = before.index ?? new Map(records.map((r, i) => [r, i]));
   const texts = before.texts.slice();
+  const copied = new Set<number>();
   for (const r of changed) {
     const i = index.get(r);
     if (i === undefined) continue;
     if (records[i] !== r) return undefined;
-    texts[i] = JSON.stringify(r);
+    const c = Math.floor(i / CHUNK);
+    if (!copied.has(c)) {
+      texts[c] = texts[c].slice();
+      copied.add(c);
+    }
+    (texts[c] as string[])[i % CHUNK] = JSON.stringify(r);
   }
   return { records: before.records, texts, source: records, index };
 }
 
 /** Each record compared with the one at its place last time: a record still there and not named keeps its text. */
 function everyRecord(records: readonly object[], before: RecordTexts | undefined, changed: ChangedRecords | undefined): RecordTexts {
-  const texts = new Array<string>(records.length);
+  const texts: string[][] = [];
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    const kept = changed && before && before.records[i] === r && !changed.has(r) ? before.texts[i] : undefined;
-    texts[i] = kept ?? JSON.stringify(r);
+    const kept = changed && before && before.records[i] === r && !changed.has(r) ? textAt(before, i) : undefined;
+    if (i % CHUNK === 0) texts.push([]);
+    texts[texts.length - 1].push(kept ?? JSON.stringify(r));
   }
   return { records: records.slice(), texts, source: records };
 }
 
-const listJson = (l: RecordTexts) => `[${l.texts.join(',')}]`;
+const CHUNK = 64;
+
+const textAt = (l: RecordTexts, i: number): string | undefined => l.texts[Math.floor(i / CHUNK)]?.[i % CHUNK];
+
+const listJson = (l: RecordTexts) => `[${l.texts.map((c) => c.join(',')).join(',')}]`;
 
 /** The run's JSON, assembled from its parts. */
 export function partsJson(p: RunParts): string {
@@ -123,10 +135,14 @@ export function runChange(id: string, now: RunParts, before: RunParts | undefine
 /** The records whose text differs from the last version written, by position, and the list's new length. */
 function listChange(now: RecordTexts, before: RecordTexts | undefined): string {
   const set: string[] = [];
-  now.texts.forEach((t, i) => {
-    if (t !== before?.texts[i]) set.push(`[${i},${t}]`);
+  now.texts.forEach((chunk, c) => {
+    if (chunk === before?.texts[c]) return;
+    chunk.forEach((t, k) => {
+      const i = c * CHUNK + k;
+      if (!before || t !== textAt(before, i)) set.push(`[${i},${t}]`);
+    });
   });
-  return `{"length":${now.texts.length},"set":[${set.join(',')}]}`;
+  return `{"length":${now.records.length},"set":[${set.join(',')}]}`;
 }
 
 /** Journal version 1 wrote a list's change as a span of its JSON text; still read, never written. */

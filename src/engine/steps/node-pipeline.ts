@@ -37,8 +37,11 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   let waitMs = ctx.settings.idleRecheckMs;
   let reason = 'waiting for nodes to drain and terminate';
   const cleaning = run.cleanupReason !== undefined;
-  const turns = await PdbTurns.take(ctx, draining(ctx));
-  for (const rec of run.nodes) {
+  // One look at every node per step, in run order: a step's work follows the nodes in flight, not the group.
+  const moving: NodeRecord[] = [];
+  for (const rec of run.nodes) if (IN_FLIGHT.has(rec.state) || rec.state === 'terminating') moving.push(rec);
+  const turns = await PdbTurns.take(ctx, draining(ctx, moving));
+  for (const rec of moving) {
     if (!IN_FLIGHT.has(rec.state) && rec.state !== 'terminating') continue;
     waitMs = Math.min(waitMs, await advanceNode(ctx, rec, turns));
     if (!cleaning && run.cleanupReason) break;
@@ -46,14 +49,23 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   const stoppedNow = !cleaning && run.cleanupReason !== undefined;
   if ((run.phase !== 'replace' && run.phase !== 'cleanup') || stoppedNow) return { settled: false, waitMs: 0, reason, stopped: true };
 
+  let inFlight = 0;
+  let notStarted = 0;
+  let unsettled = 0;
+  const waiting: NodeRecord[] = [];
+  for (const rec of run.nodes) {
+    if (holdsSlot(rec)) inFlight++;
+    if (NOT_STARTED.has(rec.state)) notStarted++;
+    if (!SETTLED.has(rec.state)) unsettled++;
+    if (rec.state === 'tainted' && allowStart(rec)) waiting.push(rec);
+  }
+  let startedNow = false;
   if (run.status === 'running' && !run.decision && !run.requests.pause) {
-    let inFlight = run.nodes.filter(holdsSlot).length;
     const picker = new NodePicker(ctx);
     while (inFlight < run.plan.maxUnavailable) {
-      const candidates = withOwnNodeLast(ctx, run.nodes.filter((r) => r.state === 'tainted' && allowStart(r)));
+      const candidates = withOwnNodeLast(ctx, waiting);
       if (candidates.length === 0) break;
-      const started = run.nodes.length - run.nodes.filter((r) => NOT_STARTED.has(r.state)).length;
-      const rec = await picker.next(candidates, started);
+      const rec = await picker.next(candidates, run.nodes.length - notStarted);
       if (!rec) {
         reason = 'waiting for PDB budgets: every node left shares a spent budget with nodes draining now';
         break;
@@ -74,11 +86,15 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
       rec.waitingForRoomSince = undefined;
       rec.podsToEvict = need;
       ctx.setNodeState(rec, 'evicting', `${rec.name}: evicting ${need} pods`, { pods: need });
+      waiting.splice(waiting.indexOf(rec), 1);
+      notStarted--;
       inFlight++;
+      startedNow = true;
       waitMs = Math.min(waitMs, await advanceNode(ctx, rec, turns));
     }
   }
-  return { settled: run.nodes.every(isSettled), waitMs, reason };
+  // Nothing started: the states counted above are the states now.
+  return { settled: startedNow ? run.nodes.every(isSettled) : unsettled === 0, waitMs, reason };
 }
 
 /** The node this mngbot runs on starts only once every other node is done: it moves itself off it last. */
@@ -89,9 +105,9 @@ function withOwnNodeLast(ctx: StepContext, candidates: NodeRecord[]): NodeRecord
   return othersLeft ? candidates.filter((r) => r.name !== own) : candidates;
 }
 
-/** The nodes being drained, with the pods each still has to ask to leave. */
-function draining(ctx: StepContext): { rec: NodeRecord; pods: PodInfo[] }[] {
-  return ctx.run.nodes
+/** The nodes being drained (of those in flight), with the pods each still has to ask to leave. */
+function draining(ctx: StepContext, moving: NodeRecord[]): { rec: NodeRecord; pods: PodInfo[] }[] {
+  return moving
     .filter((rec) => rec.state === 'evicting' && rec.forcedAt === undefined)
     .map((rec) => {
       const pods = podsHolding(ctx, rec);
