@@ -6,7 +6,8 @@
 // retry_attempt counting up, as Slack does; the app is to recognise what it has already done.
 // The connection's life can be played: refresh() sends `disconnect` (refresh_requested), as Slack
 // does every few hours; drop() cuts the sockets without a word; loseNextAck() cuts the connection as
-// the next ack arrives, so the app has acted on an envelope Slack never saw acknowledged.
+// the next ack arrives, so the app has acted on an envelope Slack never saw acknowledged;
+// refuseConnections() keeps the app out for a while (apps.connections.open fails, and is retried).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -78,6 +79,7 @@ export class SocketModeServer implements BotTransport {
   private readonly listeners = new Set<(connected: boolean) => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private loseAck = false;
+  private refusing = false;
   private wasConnected = false;
 
   constructor(opts: SocketModeServerOptions) {
@@ -105,6 +107,8 @@ export class SocketModeServer implements BotTransport {
   openConnection(token: string | undefined): Record<string, unknown> {
     if (!token) return { ok: false, error: 'not_authed' };
     if (token !== this.o.appToken) return { ok: false, error: token.startsWith('xapp-') ? 'invalid_auth' : 'not_allowed_token_type' };
+    // An error the Socket Mode client retries after its back-off (an HTTP 5xx would stop it).
+    if (this.refusing) return { ok: false, error: 'internal_error' };
     const now = Date.now();
     for (const [t, at] of this.tickets) if (now - at > TICKET_TTL_MS) this.tickets.delete(t);
     const ticket = randomBytes(16).toString('hex');
@@ -176,6 +180,11 @@ export class SocketModeServer implements BotTransport {
     const n = this.connections.size;
     for (const c of this.connections) c.ws.terminate();
     return n;
+  }
+
+  /** While on, no new connection is opened: the app stays out, retrying. */
+  refuseConnections(on: boolean): void {
+    this.refusing = on;
   }
 
   /** The next ack is lost: the connection is cut as it arrives, and the envelope delivered again. */

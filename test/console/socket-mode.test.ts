@@ -2,8 +2,9 @@
 // WebSocket (apps.connections.open with the app-level token, on 127.0.0.1), every command and click
 // arrives as an envelope it acks by envelope_id, and its answers go through response URLs and the
 // Web API as over HTTP. Then the connection's life: a refresh Slack asks for, a socket dropped
-// without a word, an envelope whose ack was lost re-delivered (retry_attempt 1) — nothing lost,
-// nothing done twice. EKS Workshop world at 2000× speed.
+// without a word (and no new one for a while), an envelope whose ack was lost re-delivered
+// (retry_attempt 1) — not ready while disconnected, nothing lost, nothing done twice. EKS Workshop
+// world at 2000× speed.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsoleUser } from '../../src/console/server.js';
 import { act, APPROVER, requestPlan, REQUESTER, seen, startBotWithConsole, textOf, until, waitForRun, type BotWithConsole } from './bot-fixture.js';
@@ -106,11 +107,24 @@ describe('Socket Mode', () => {
     expect(logged(bot, 'repeated delivery from Slack dropped')[0]).toMatchObject({ retryNum: 1, retryReason: 'timeout' });
     await until('the envelope acknowledged', async () => socket.unacked === 0, 30_000);
 
-    // Mid-run the socket is dropped without a word; the run goes on and the bot reconnects.
+    // Mid-run the socket is dropped without a word, and for a while the bot cannot open another: it is
+    // not ready meanwhile, the run goes on, and a command typed then is answered once it is back.
     await until('the reconnection after the lost ack', async () => reconnections() > before && socket.connected, 30_000);
     before = reconnections();
+    socket.refuseConnections(true);
     expect(socket.drop()).toBe(1);
+    await until('the bot not ready while it cannot reconnect', async () => (await readiness(bot)) === 503);
+    const told = (await seen(bot.console, APPROVER.id)).ephemerals.length;
+    const status = act(bot.console, 'type', { user: APPROVER.id, text: `/mng status ${run.id}` });
+    await until('the command waiting for the connection', async () => socket.unacked === 1);
+    expect(await readiness(bot)).toBe(503);
+    socket.refuseConnections(false);
     await until('the reconnection after the drop', async () => reconnections() > before, 30_000);
+    expect(await status).toEqual({ ok: true });
+    await until('the status', async () => {
+      const ephemerals = (await seen(bot.console, APPROVER.id)).ephemerals;
+      return ephemerals.length > told && textOf(ephemerals.at(-1)).includes(run.id);
+    });
     await until('readiness back', async () => (await readiness(bot)) === 200);
 
     const done = await waitForRun(bot, (r) => r.id === run.id && ['succeeded', 'failed', 'aborted'].includes(r.status), 60_000, 'the end of the run');
