@@ -2,7 +2,8 @@
 // apps.connections.open (the app-level token) and a WebSocket on 127.0.0.1, commands and clicks
 // arrive as envelopes the bot acks by envelope_id, answers go through response URLs and the Web API.
 // The same flows as slack-app.test.ts's HTTP ones: the happy path, the refusals, the double click,
-// and a click whose ack was lost, delivered again with retry_attempt 1.
+// and a click whose ack was lost, delivered again with retry_attempt 1. At 500× (not 2000×): on a
+// busy machine the simulated clock then outruns the bot less.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNEL, startHarness, textOf, waitForRun, type Harness } from './harness.js';
 
@@ -29,7 +30,7 @@ const ephemeralText = (harness: Harness, responseUrl: string) =>
 
 describe('Socket Mode, envelope by envelope', () => {
   it('slash command → plan → approve → live thread → summary', async () => {
-    h = await startHarness({ transport: 'socket' });
+    h = await startHarness({ transport: 'socket', speed: 500 });
     expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
     expect(h.fake.callsOf('apps.connections.open').map((c) => c.tokenKind)).toEqual(['xapp']);
 
@@ -69,7 +70,7 @@ describe('Socket Mode, envelope by envelope', () => {
   });
 
   it('a double click, or two approvers at once, starts exactly one run', async () => {
-    h = await startHarness({ transport: 'socket' });
+    h = await startHarness({ transport: 'socket', speed: 500 });
     const { run, plan } = await requestPlan(h);
     const clicks = await Promise.all(['UAPPROVER1', 'UAPPROVER1', 'UAPPROVER2', 'UAPPROVER2'].map((u) => h!.click('mng_approve', run.id, u, plan)));
     for (const c of clicks) expect(c.status).toBe(200);
@@ -82,7 +83,7 @@ describe('Socket Mode, envelope by envelope', () => {
   });
 
   it('a click whose ack was lost with the socket comes again (retry_attempt 1) and is not acted on twice', async () => {
-    h = await startHarness({ transport: 'socket' });
+    h = await startHarness({ transport: 'socket', speed: 500 });
     const { run, plan } = await requestPlan(h);
     h.fake.socketMode!.loseNextAck();
     const click = await h.click('mng_approve', run.id, 'UAPPROVER1', plan);
