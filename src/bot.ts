@@ -19,7 +19,7 @@ export interface BotOptions {
   schedulerTrigger?: 'cron' | 'manual';
   /** What keeps the bot from saving (compose.ts Deps.health). */
   health?: () => { problems: string[] };
-  options?: Pick<SlackAppDeps, 'progressIntervalMs' | 'onEdit'> & { expiryIntervalMs?: number };
+  options?: Pick<SlackAppDeps, 'progressIntervalMs' | 'onEdit' | 'socketPingTimeoutMs'> & { expiryIntervalMs?: number };
 }
 
 export interface Bot {
@@ -27,7 +27,7 @@ export interface Bot {
   engine: Engine;
   slack: SlackApp;
   scheduler: WindowScheduler;
-  /** The Slack receiver's HTTP port. */
+  /** The Slack receiver's HTTP port (Socket Mode: its probes'). */
   port?: number;
   /** Runs picked up again from the store at start. */
   resumed: string[];
@@ -44,6 +44,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     ...(o.health ? { health: o.health } : {}),
     ...(o.options?.progressIntervalMs !== undefined ? { progressIntervalMs: o.options.progressIntervalMs } : {}),
     ...(o.options?.onEdit ? { onEdit: o.options.onEdit } : {}),
+    ...(o.options?.socketPingTimeoutMs !== undefined ? { socketPingTimeoutMs: o.options.socketPingTimeoutMs } : {}),
   });
 
   // Slack first, so the reporter hears what resumed runs say; then the runs; then the clock.

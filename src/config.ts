@@ -11,7 +11,7 @@ import { envSchema, type EnvSettings, type SlackSettings, type WorldConfig } fro
 import { fileConfigSchema, type ClusterConfig, type FileConfig, type FileDefaults } from './config/file-schema.js';
 import { firstIssue, keyPath } from './zod-issues.js';
 
-export { DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_SIM_SPEED, type SlackSettings, type WorldConfig } from './config/env-schema.js';
+export { DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_SIM_SPEED, TRUTHY, type SlackSettings, type WorldConfig } from './config/env-schema.js';
 export type { ClusterConfig, FileConfig, SelfManagedGroup } from './config/file-schema.js';
 
 export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;

@@ -2,7 +2,7 @@
 // scheduler). With no configuration at all, the demo: the same bot behind a local Slack-like console.
 import { createDeps } from './app/compose.js';
 import { startBot } from './bot.js';
-import { ConfigError, loadConfig, missingSlackSettings, type Config } from './config.js';
+import { ConfigError, loadConfig, missingSlackSettings, TRUTHY, type Config } from './config.js';
 import { startDemo, type Demo } from './demo/demo.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import { createLogger, type Logger } from './log.js';
@@ -46,9 +46,12 @@ function unconfigured(env: NodeJS.ProcessEnv): boolean {
 async function demo(log: Logger): Promise<() => Promise<void>> {
   const wanted = process.env.PORT ? Number(process.env.PORT) : DEMO_CONSOLE_PORT;
   const dataDir = process.env.MNG_DATA_DIR?.trim() || undefined;
-  const d = await startDemo({ consolePort: wanted, log, ...(dataDir ? { dataDir } : {}) }).catch((err: NodeJS.ErrnoException) => {
+  // SLACK_SOCKET_MODE=true npm start: the same demo with the bot in Socket Mode.
+  const transport = TRUTHY.includes(process.env.SLACK_SOCKET_MODE?.trim().toLowerCase() ?? '') ? 'socket' : 'http';
+  const options = { log, transport, ...(dataDir ? { dataDir } : {}) } as const;
+  const d = await startDemo({ consolePort: wanted, ...options }).catch((err: NodeJS.ErrnoException) => {
     // Another program has the usual port: any free one will do for a demo.
-    if (err.code === 'EADDRINUSE' && !process.env.PORT) return startDemo({ consolePort: 0, log, ...(dataDir ? { dataDir } : {}) });
+    if (err.code === 'EADDRINUSE' && !process.env.PORT) return startDemo({ consolePort: 0, ...options });
     throw err;
   });
   process.stdout.write(`${d.banner}\n`);

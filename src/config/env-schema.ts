@@ -48,9 +48,12 @@ const awsWorld = z
   })
   .transform((e) => ({ world: { kind: 'aws' as const, ...(e.MNG_CLOCK_URL ? { clockUrl: e.MNG_CLOCK_URL.replace(/\/$/, '') } : {}) } }));
 
+/** What SLACK_SOCKET_MODE takes for true (the demo reads it too). */
+export const TRUTHY = ['true', '1', 'yes', 'on'];
+
 const settings = z
   .object({
-    'SLACK_SOCKET_MODE': z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'], ...expected('true or false') }).default(false),
+    'SLACK_SOCKET_MODE': z.stringbool({ truthy: TRUTHY, falsy: ['false', '0', 'no', 'off'], ...expected('true or false') }).default(false),
     'PORT': wholeNumberText(0, 65535).default(DEFAULT_PORT),
     /** Base URL of the Web API: a fake in tests and the demo. */
     'SLACK_API_URL': httpUrl.optional(),

@@ -1,6 +1,8 @@
-// What Slack sends the app when a person acts: a slash command (form fields) or a button click
-// (a block_actions payload in the form field `payload`), signed with the signing secret and
-// POSTed to the app's request URL. Like Slack, the console waits 3 seconds for the app's answer.
+// What Slack sends the app when a person acts: a slash command or a button click (a block_actions
+// payload), and the two ways it reaches the app. Over HTTP: as a form (the click's payload in the
+// field `payload`), signed with the signing secret and POSTed to the app's request URL. In Socket
+// Mode: as an envelope on the app's WebSocket (socket-mode-server.ts). Either way, like Slack, the
+// console waits 3 seconds for the app's acknowledgement.
 import { randomBytes } from 'node:crypto';
 import { signedHeaders } from './slack-signing.js';
 import { messagePayload, type ConsoleChannel, type ConsoleMessage, type ConsoleUser } from './workspace.js';
@@ -13,9 +15,22 @@ export interface BotEndpoint {
   /** The app's request URL (…/slack/events); read at each request. */
   eventsUrl: () => string;
   signingSecret: string;
-  teamId: string;
-  teamDomain: string;
   timeoutMs?: number;
+}
+
+export interface Team {
+  id: string;
+  domain: string;
+}
+
+/** What one act of a person becomes: Socket Mode's envelope types, with their payloads. */
+export type Delivery = { type: 'slash_commands'; payload: Record<string, string> } | { type: 'interactive'; payload: Record<string, unknown> };
+
+/** How the app is reached: signed HTTP requests, or envelopes over its Socket Mode connection. */
+export interface BotTransport {
+  readonly kind: 'http' | 'socket';
+  /** Hands the app one delivery; resolves with its acknowledgement, or the error Slack would show. Never throws. */
+  deliver(d: Delivery): Promise<BotAnswer>;
 }
 
 export interface BotAnswer {
@@ -30,18 +45,18 @@ export function triggerId(): string {
   return `${Date.now()}.${randomBytes(6).toString('hex')}`;
 }
 
-export function slashCommandForm(a: {
-  endpoint: BotEndpoint;
+export function slashCommandPayload(a: {
+  team: Team;
   channel: ConsoleChannel;
   user: ConsoleUser;
   command: string;
   text: string;
   responseUrl: string;
-}): string {
-  return new URLSearchParams({
+}): Delivery {
+  const payload = {
     token: 'console-verification-token',
-    team_id: a.endpoint.teamId,
-    team_domain: a.endpoint.teamDomain,
+    team_id: a.team.id,
+    team_domain: a.team.domain,
     channel_id: a.channel.id,
     channel_name: a.channel.name,
     user_id: a.user.id,
@@ -52,7 +67,8 @@ export function slashCommandForm(a: {
     is_enterprise_install: 'false',
     response_url: a.responseUrl,
     trigger_id: triggerId(),
-  }).toString();
+  };
+  return { type: 'slash_commands', payload };
 }
 
 export interface ClickedButton {
@@ -63,20 +79,20 @@ export interface ClickedButton {
   text?: unknown;
 }
 
-export function blockActionsForm(a: {
-  endpoint: BotEndpoint;
+export function blockActionsPayload(a: {
+  team: Team;
   channel: ConsoleChannel;
   user: ConsoleUser;
   message: ConsoleMessage;
   button: ClickedButton;
   responseUrl: string;
-}): string {
+}): Delivery {
   const { message: m, button: b } = a;
   const ephemeral = !!m.for_user;
   const actionTs = (Date.now() / 1000).toFixed(6);
   const payload = {
     type: 'block_actions',
-    user: { id: a.user.id, username: a.user.name, name: a.user.name, team_id: a.endpoint.teamId },
+    user: { id: a.user.id, username: a.user.name, name: a.user.name, team_id: a.team.id },
     api_app_id: APP_ID,
     token: 'console-verification-token',
     container: {
@@ -87,7 +103,7 @@ export function blockActionsForm(a: {
       ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
     },
     trigger_id: triggerId(),
-    team: { id: a.endpoint.teamId, domain: a.endpoint.teamDomain },
+    team: { id: a.team.id, domain: a.team.domain },
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: a.channel.id, name: a.channel.name },
@@ -111,11 +127,19 @@ export function blockActionsForm(a: {
       },
     ],
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return { type: 'interactive', payload };
+}
+
+/** Slack's Events API over HTTP: each delivery signed and POSTed to the app's request URL. */
+export function httpTransport(endpoint: BotEndpoint): BotTransport {
+  return {
+    kind: 'http',
+    deliver: (d) => sendToBot(endpoint, d.type === 'slash_commands' ? new URLSearchParams(d.payload).toString() : new URLSearchParams({ payload: JSON.stringify(d.payload) }).toString()),
+  };
 }
 
 /** Signs and POSTs a form to the app; never throws. */
-export async function sendToBot(endpoint: BotEndpoint, form: string): Promise<BotAnswer> {
+async function sendToBot(endpoint: BotEndpoint, form: string): Promise<BotAnswer> {
   let url: string;
   try {
     url = endpoint.eventsUrl();

@@ -1,5 +1,5 @@
 // Server-Sent Events to the page: a snapshot when it connects (as one person), then every message
-// posted, edited or deleted as it happens. Ephemeral messages go only to the person they are for.
+// posted, edited or deleted as it happens, and the bot's connection coming and going (Socket Mode). Ephemeral messages go only to the person they are for.
 // A page that stops reading is dropped rather than buffered for (its EventSource reconnects and
 // gets a fresh snapshot), so hours of once-a-second edits cannot pile up in memory.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,6 +12,8 @@ export interface Snapshot {
   channel: { id: string; name: string };
   command: string;
   hints: string[];
+  /** How the bot is reached; in Socket Mode, whether it is connected now. */
+  transport: { kind: 'http' | 'socket'; connected?: boolean };
   messages: ConsoleMessage[];
   ephemerals: ConsoleMessage[];
 }
@@ -67,6 +69,12 @@ export class LiveUpdates {
     res.on('close', drop);
     res.on('error', drop);
     this.write(client, `retry: 1000\nevent: snapshot\ndata: ${JSON.stringify(this.snapshot(user))}\n\n`);
+  }
+
+  /** An event for every page, whoever it acts as. */
+  announce(event: string, data: unknown): void {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const c of this.clients) this.write(c, frame);
   }
 
   close(): void {

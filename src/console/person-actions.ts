@@ -1,14 +1,16 @@
 // What a person does in the page, done as Slack does it: a message is posted to the channel; a
-// slash command and a button click become signed requests to the app with a response URL; when
+// slash command and a button click go to the app with a response URL (over HTTP or Socket Mode); when
 // the app does not answer, the person is told the way Slack tells them (Slackbot, ephemerally).
-import { blockActionsForm, sendToBot, slashCommandForm, type BotAnswer, type BotEndpoint, type ClickedButton } from './bot-requests.js';
+import { blockActionsPayload, slashCommandPayload, type BotAnswer, type BotTransport, type ClickedButton, type Team } from './bot-requests.js';
 import type { ResponseUrls } from './response-urls.js';
 import { SLACKBOT, type ConsoleMessage, type ConsoleUser, type Workspace } from './workspace.js';
 
 export interface PersonActionsOptions {
   workspace: Workspace;
   responseUrls: ResponseUrls;
-  endpoint: BotEndpoint;
+  /** How the app is reached: HTTP or Socket Mode. */
+  transport: BotTransport;
+  team: Team;
   /** The console's origin, for response URLs the app can reach. */
   origin: () => string;
   /** The app's slash command, "/mng" by default. */
@@ -27,13 +29,15 @@ export class PersonActions {
   readonly command: string;
   private readonly ws: Workspace;
   private readonly urls: ResponseUrls;
-  private readonly endpoint: BotEndpoint;
+  private readonly transport: BotTransport;
+  private readonly team: Team;
   private readonly origin: () => string;
 
   constructor(opts: PersonActionsOptions) {
     this.ws = opts.workspace;
     this.urls = opts.responseUrls;
-    this.endpoint = opts.endpoint;
+    this.transport = opts.transport;
+    this.team = opts.team;
     this.origin = opts.origin;
     this.command = opts.command ?? '/mng';
   }
@@ -76,8 +80,7 @@ export class PersonActions {
       ...(message.for_user ? { messageIsEphemeral: true } : {}),
       ...(message.thread_ts ? { threadTs: message.thread_ts } : {}),
     });
-    const form = blockActionsForm({ endpoint: this.endpoint, channel: this.ws.channel, user, message, button, responseUrl });
-    const answer = await sendToBot(this.endpoint, form);
+    const answer = await this.transport.deliver(blockActionsPayload({ team: this.team, channel: this.ws.channel, user, message, button, responseUrl }));
     if (answer.error) this.tellFailure(user, `${this.ws.bot.name} did not take the click on “${buttonLabel(button)}”: ${answer.error}`, message.thread_ts);
     return { status: 200, body: { ok: !answer.error, ...(answer.error ? { error: answer.error } : {}) } };
   }
@@ -89,15 +92,15 @@ export class PersonActions {
       return { status: 200, body: { ok: false, error: 'invalid_command' } };
     }
     const responseUrl = this.responseUrl({ user: user.id, ...(threadTs ? { threadTs } : {}) });
-    const form = slashCommandForm({
-      endpoint: this.endpoint,
+    const delivery = slashCommandPayload({
+      team: this.team,
       channel: this.ws.channel,
       user,
       command,
       text: text.slice(command.length).trim(),
       responseUrl,
     });
-    const answer = await sendToBot(this.endpoint, form);
+    const answer = await this.transport.deliver(delivery);
     if (answer.error) {
       this.tellFailure(user, `${command} failed with the error "${answer.error}"`, threadTs);
       return { status: 200, body: { ok: false, error: answer.error } };

@@ -6,19 +6,22 @@
 //   /console/people, /console/state  who one can act as; what one of them sees (JSON)
 //   /api/<method>          the Slack Web API methods the bot calls (point SLACK_API_URL here)
 //   /response/<id>         response URLs handed to the bot with commands and clicks
+//   /link/?ticket=…        Socket Mode's WebSocket (apps.connections.open hands these out)
 //   /healthz
-// and sends the bot what Slack would: signed slash commands and block_actions payloads.
+// and sends the bot what Slack would, slash commands and block_actions payloads: signed requests to
+// its /slack/events, or, in Socket Mode, envelopes on the WebSocket the bot opened.
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname } from 'node:path';
 import { errorMessage } from '../engine/errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import type { BotEndpoint } from './bot-requests.js';
+import { APP_ID, httpTransport, type BotTransport, type Team } from './bot-requests.js';
 import { LiveUpdates, type Snapshot } from './live-updates.js';
 import { PersonActions } from './person-actions.js';
 import { BodyTooLargeError, parseArgs, readBody } from './request-body.js';
 import { RESPONSE_PATH, ResponseUrls } from './response-urls.js';
+import { SocketModeServer } from './socket-mode-server.js';
 import { ConsoleWebApi } from './web-api.js';
 import { Workspace, type ConsoleChannel, type ConsoleUser } from './workspace.js';
 
@@ -26,12 +29,17 @@ export type { ConsoleChannel, ConsoleUser } from './workspace.js';
 
 export interface ConsoleOptions {
   /**
-   * The bot's request URL, e.g. "http://127.0.0.1:3000/slack/events". A function is read at each
-   * request: the bot may start after the console (it needs the console's apiUrl first).
+   * HTTP mode: the bot's request URL, e.g. "http://127.0.0.1:3000/slack/events". A function is read
+   * at each request: the bot may start after the console (it needs the console's apiUrl first).
    */
-  botEventsUrl: string | (() => string);
-  /** The bot's SLACK_SIGNING_SECRET: the console signs its requests with it. */
-  signingSecret: string;
+  botEventsUrl?: string | (() => string);
+  /** HTTP mode: the bot's SLACK_SIGNING_SECRET; the console signs its requests with it. */
+  signingSecret?: string;
+  /**
+   * Socket Mode: the bot's SLACK_APP_TOKEN (xapp-…). Given, the console serves apps.connections.open
+   * and the WebSocket, and reaches the bot only through it.
+   */
+  appToken?: string;
   /** The bot's SLACK_BOT_TOKEN: Web API calls without it are refused, as Slack would. */
   botToken: string;
   /** The people one can act as in the page; the first is the default. */
@@ -61,11 +69,15 @@ export interface ConsoleServer {
   readonly url: string;
   /** The bot's SLACK_API_URL, e.g. "http://127.0.0.1:4000/api/". */
   readonly apiUrl: string;
+  /** How the bot is reached. */
+  readonly transport: 'http' | 'socket';
+  /** Socket Mode's server: its connection state, and refresh() / drop() / loseNextAck() to play its life. */
+  readonly socketMode?: SocketModeServer;
   close(): Promise<void>;
 }
 
 export const DEFAULT_CHANNEL: ConsoleChannel = { id: 'C0PLATFORMOPS', name: 'platform-ops' };
-const TEAM = { id: 'T0CONSOLE', domain: 'mngbot-console' };
+const TEAM: Team = { id: 'T0CONSOLE', domain: 'mngbot-console' };
 
 const PAGE_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -115,12 +127,27 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     bot: { userId: opts.bot?.userId ?? 'U0MNGBOT', botId: opts.bot?.botId ?? 'B0MNGBOT', name: opts.bot?.name ?? 'mngbot' },
     ...(opts.maxMessages !== undefined ? { maxMessages: opts.maxMessages } : {}),
   });
-  const webApi = new ConsoleWebApi({ workspace, botToken: opts.botToken, teamId: TEAM.id, ...(opts.userGroups ? { userGroups: opts.userGroups } : {}) });
-  const responseUrls = new ResponseUrls({ workspace });
-  const eventsUrl = typeof opts.botEventsUrl === 'function' ? opts.botEventsUrl : () => opts.botEventsUrl as string;
-  const endpoint: BotEndpoint = { eventsUrl, signingSecret: opts.signingSecret, teamId: TEAM.id, teamDomain: TEAM.domain };
   let origin = '';
-  const actions = new PersonActions({ workspace, responseUrls, endpoint, origin: () => origin, command });
+  const socketMode = opts.appToken ? new SocketModeServer({ appToken: opts.appToken, appId: APP_ID, origin: () => origin, log }) : undefined;
+  const webApi = new ConsoleWebApi({
+    workspace,
+    botToken: opts.botToken,
+    teamId: TEAM.id,
+    ...(opts.userGroups ? { userGroups: opts.userGroups } : {}),
+    ...(socketMode ? { openConnection: (token: string | undefined) => socketMode.openConnection(token) } : {}),
+  });
+  const responseUrls = new ResponseUrls({ workspace });
+  let transport: BotTransport;
+  if (socketMode) {
+    transport = socketMode;
+  } else {
+    const { botEventsUrl, signingSecret } = opts;
+    if (botEventsUrl === undefined || signingSecret === undefined) throw new Error('startConsole: botEventsUrl and signingSecret are needed without appToken (HTTP mode)');
+    const eventsUrl = typeof botEventsUrl === 'function' ? botEventsUrl : () => botEventsUrl;
+    transport = httpTransport({ eventsUrl, signingSecret });
+  }
+  const actions = new PersonActions({ workspace, responseUrls, transport, team: TEAM, origin: () => origin, command });
+  const connection = () => ({ kind: transport.kind, ...(socketMode ? { connected: socketMode.connected } : {}) });
   const snapshot = (user: string): Snapshot => ({
     me: user,
     users: workspace.users,
@@ -128,10 +155,12 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     channel: workspace.channel,
     command,
     hints: opts.hints ?? [`${command} help`, `${command} list`],
+    transport: connection(),
     messages: workspace.history(),
     ephemerals: workspace.ephemeralsFor(user),
   });
   const live = new LiveUpdates({ workspace, snapshot, ...(opts.maxPageBacklogBytes !== undefined ? { maxBufferedBytes: opts.maxPageBacklogBytes } : {}) });
+  socketMode?.onChange(() => live.announce('transport', connection()));
   const known = (user: string | null): user is string => !!user && workspace.users.some((u) => u.id === user);
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -157,7 +186,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     }
     if (path === '/healthz') {
       // What the console holds: every figure is bounded, whatever the session's length.
-      sendJson(res, 200, { ok: true, messages: workspace.size, ephemerals: workspace.ephemeralCount, responseUrls: responseUrls.size, pages: live.connected });
+      sendJson(res, 200, { ok: true, transport: connection(), messages: workspace.size, ephemerals: workspace.ephemeralCount, responseUrls: responseUrls.size, pages: live.connected });
       return;
     }
     if (path === '/events' && method === 'GET') {
@@ -208,6 +237,10 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       else res.end();
     });
   });
+  server.on('upgrade', (req, socket, head: Buffer) => {
+    if (socketMode) socketMode.upgrade(req, socket, head);
+    else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
@@ -219,13 +252,16 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   // Reached from this machine: 0.0.0.0 listens everywhere but is not an address to call.
   origin = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
-  log.info('console started', { url: `${origin}/`, channel: `#${workspace.channel.name}` });
+  log.info('console started', { url: `${origin}/`, channel: `#${workspace.channel.name}`, transport: transport.kind });
 
   return {
     url: `${origin}/`,
     apiUrl: `${origin}/api/`,
+    transport: transport.kind,
+    ...(socketMode ? { socketMode } : {}),
     async close() {
       live.close();
+      await socketMode?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -11,6 +11,8 @@ export interface WebApiOptions {
   teamId: string;
   /** User-group id → member user ids (usergroups.users.list). */
   userGroups?: Record<string, string[]>;
+  /** Socket Mode's apps.connections.open, which takes the app-level token, not the bot's. */
+  openConnection?: (token: string | undefined) => Record<string, unknown>;
 }
 
 export interface WebApiAnswer {
@@ -33,8 +35,10 @@ export class ConsoleWebApi {
   private readonly teamId: string;
   private readonly userGroups: Map<string, string[]>;
   private readonly methods: Record<string, Method>;
+  private readonly openConnection?: (token: string | undefined) => Record<string, unknown>;
 
   constructor(opts: WebApiOptions) {
+    if (opts.openConnection) this.openConnection = opts.openConnection;
     this.ws = opts.workspace;
     this.botToken = opts.botToken;
     this.teamId = opts.teamId;
@@ -63,6 +67,10 @@ export class ConsoleWebApi {
 
   /** Answers one call. `token` is what the request carried, if anything. */
   call(method: string, args: Args, token: string | undefined): WebApiAnswer {
+    if (method === 'apps.connections.open') {
+      // Without Socket Mode, Slack refuses it whatever token comes: the bot's is the wrong kind.
+      return { status: 200, body: this.openConnection?.(token) ?? fail(token ? 'not_allowed_token_type' : 'not_authed') };
+    }
     // api.test is the one method Slack answers without a token.
     if (method !== 'api.test') {
       if (!token) return { status: 200, body: fail('not_authed') };

@@ -1,5 +1,6 @@
 // mngbot as a child process of the demo, exactly as `npm start` runs it with configuration: its real
-// AWS and Kubernetes adapters against the simulated cloud, its data directory, the console as Slack.
+// AWS and Kubernetes adapters against the simulated cloud, its data directory, the console as Slack
+// (over HTTP, or in Socket Mode when given an app-level token).
 // It can be killed (SIGKILL) and started again, to see it pick a run up where it was.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -13,7 +14,10 @@ export interface BotChildOptions {
   dataDir: string;
   port: number;
   slackApiUrl: string;
-  signingSecret: string;
+  /** HTTP mode: the console signs what it sends with it. */
+  signingSecret?: string;
+  /** Socket Mode: the app-level token the console takes in apps.connections.open. */
+  appToken?: string;
   botToken: string;
   approvers: string[];
   /** The bot's log lines go here, not to the demo's terminal. */
@@ -59,7 +63,10 @@ export class BotChild {
     return this.written;
   }
 
-  /** Starts the bot; resolves once it has said it is ready and its /healthz answers 200, rejects if it exits first. */
+  /**
+   * Starts the bot; resolves once it has said it is ready (in Socket Mode: connected) and its /healthz
+   * answers 200, rejects if it exits first.
+   */
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.child) return;
     const { world } = this.o;
@@ -69,7 +76,7 @@ export class BotChild {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',
         SLACK_BOT_TOKEN: this.o.botToken,
-        SLACK_SIGNING_SECRET: this.o.signingSecret,
+        ...(this.o.appToken ? { SLACK_SOCKET_MODE: 'true', SLACK_APP_TOKEN: this.o.appToken } : { SLACK_SIGNING_SECRET: this.o.signingSecret ?? '' }),
         SLACK_API_URL: this.o.slackApiUrl,
         PORT: String(this.o.port),
         MNG_WORLD: 'aws',

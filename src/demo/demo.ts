@@ -25,6 +25,11 @@ export interface DemoOptions {
   speed?: number;
   /** The bot's data directory; DEMO_DATA_DIR by default. */
   dataDir?: string;
+  /**
+   * How the console reaches the bot: signed HTTP requests (the default), or Socket Mode, where the
+   * bot opens the console's WebSocket as it opens Slack's (SLACK_SOCKET_MODE=true npm start).
+   */
+  transport?: 'http' | 'socket';
   log: Logger;
 }
 
@@ -46,14 +51,15 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   // Fresh every start: the console and the bot share them, nobody else needs them.
   const signingSecret = randomBytes(24).toString('hex');
   const botToken = `xoxb-demo-${randomBytes(12).toString('hex')}`;
+  const socketMode = o.transport === 'socket';
+  const appToken = `xapp-demo-${randomBytes(12).toString('hex')}`;
   const botPort = await freePort();
 
   const world = await startWorldChild({ scenario: DEMO_SCENARIO, speed, dir: dataDir });
   let console: ConsoleServer | undefined;
   try {
     console = await startConsole({
-      botEventsUrl: `http://${DEMO_HOST}:${botPort}/slack/events`,
-      signingSecret,
+      ...(socketMode ? { appToken } : { botEventsUrl: `http://${DEMO_HOST}:${botPort}/slack/events`, signingSecret }),
       botToken,
       users: [...DEMO_PEOPLE],
       host: DEMO_HOST,
@@ -66,7 +72,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       dataDir,
       port: botPort,
       slackApiUrl: console.apiUrl,
-      signingSecret,
+      ...(socketMode ? { appToken } : { signingSecret }),
       botToken,
       approvers: [DEMO_REQUESTER.id, DEMO_APPROVER.id],
       logFile: join(dataDir, 'mngbot.log'),
@@ -80,6 +86,9 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       `  Follow the nodes:     kubectl --kubeconfig ${world.kubeconfig} get nodes --watch`,
       `  The simulated cloud:  AWS ${world.aws}  Kubernetes ${world.kube}  (npm run world)`,
       `  The bot:              process ${bot.pid}, data in ${dataDir} (MNG_DATA_DIR), log in ${join(dataDir, 'mngbot.log')}`,
+      socketMode
+        ? '  Transport:            Socket Mode: the bot opened the console\'s WebSocket (apps.connections.open), as it opens Slack\'s'
+        : '  Transport:            HTTP: the console signs requests to the bot\'s /slack/events (SLACK_SOCKET_MODE=true npm start for Socket Mode)',
       '',
       `In the console, as ${DEMO_REQUESTER.name}, type /mng upgrade nodegroup 1.23; then act as ${DEMO_APPROVER.name} to approve it.`,
       'Press k to kill the bot (SIGKILL) mid-run and s to start it again: it picks the run up where it was.',

@@ -1,7 +1,7 @@
 // The Bolt app: HTTP (POST /slack/events, GET /healthz) or Socket Mode, the /mng command, the
 // buttons, the progress reporter and the approval-expiry timer. Nothing here knows which world
 // (simulator or AWS) is behind the engine.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Logger as BoltLogger } from '@slack/bolt';
 import type { Application } from '../app/application.js';
@@ -34,13 +34,19 @@ export interface SlackAppDeps {
   onEdit?: (e: EditRecord) => void;
   /** What is wrong with the bot's state (the store cannot save…): /healthz and /readyz answer 503 while any. */
   health?: () => { problems: string[] };
+  /**
+   * Socket Mode: how long the client waits for a pong before it calls the connection dead, and the
+   * unit of its back-off before reconnecting (that many ms times the failures in a row); Bolt's 5,000
+   * by default. Tests shorten it.
+   */
+  socketPingTimeoutMs?: number;
 }
 
 export interface SlackApp {
   readonly app: App;
   readonly reporter: ProgressReporter;
   readonly ready: boolean;
-  /** Starts listening; resolves with the HTTP port (HTTP mode, or Socket Mode's health port). */
+  /** Starts listening (Socket Mode: connected); resolves with the HTTP port (HTTP mode, or Socket Mode's probes). */
   start(): Promise<{ port?: number }>;
   /** Stops taking requests, then flushes what Slack is still owed (final states, summaries). */
   stop(): Promise<void>;
@@ -74,6 +80,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
   let ready = false;
   let server: Server | undefined;
+  let probes: Server | undefined;
   // Socket Mode: Slack's connection, which drops and comes back on its own. HTTP mode has none.
   let connected = !settings.socketMode;
 
@@ -102,10 +109,20 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   if (settings.socketMode) {
     receiver = new SocketModeReceiver({
       appToken: settings.appToken ?? '',
-      customRoutes: [health, readiness],
-      installerOptions: { port: settings.port },
+      // The Socket Mode client opens its connection (apps.connections.open) with a Web API client of
+      // its own, built from these options: without them it goes to slack.com whatever SLACK_API_URL says.
+      installerOptions: { clientOptions },
       logger,
+      ...(deps.socketPingTimeoutMs !== undefined ? { clientPingTimeout: deps.socketPingTimeoutMs } : {}),
     });
+    // The probes get a server of ours, on the host asked for (Bolt's listens on every interface).
+    probes = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      const route = [health, readiness].find((r) => r.path === path && req.method === 'GET');
+      if (route) return route.handler(req, res);
+      res.writeHead(404).end();
+    });
+    watchConnection(receiver.client);
   } else {
     const http = new HTTPReceiver({
       signingSecret: settings.signingSecret ?? '',
@@ -120,15 +137,27 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     });
     receiver = http;
   }
-  if (receiver instanceof SocketModeReceiver) {
-    const socket = receiver.client;
+
+  /**
+   * Readiness follows the connection. The client says 'close' as soon as the socket is gone (Slack
+   * asked for a refresh, or the network dropped it) and 'connected' once Slack's hello arrives on the
+   * new one; its own 'reconnecting' only comes after a back-off of several seconds.
+   */
+  function watchConnection(socket: SocketModeReceiver['client']): void {
+    let everConnected = false;
+    let lostAt = 0;
     socket.on('connected', () => {
-      if (!connected) log.info('connected to Slack (Socket Mode)');
+      if (!connected) {
+        if (everConnected) log.info('reconnected to Slack (Socket Mode)', { downMs: Date.now() - lostAt });
+        else log.info('connected to Slack (Socket Mode)');
+      }
       connected = true;
+      everConnected = true;
     });
-    for (const state of ['disconnected', 'reconnecting'] as const) {
+    for (const state of ['close', 'disconnected'] as const) {
       socket.on(state, () => {
-        if (connected) log.warn(`Slack's Socket Mode connection ${state === 'reconnecting' ? 'dropped; reconnecting' : 'closed'}`);
+        if (connected && ready) log.warn("Slack's Socket Mode connection closed; reconnecting");
+        if (connected) lostAt = Date.now();
         connected = false;
       });
     }
@@ -196,9 +225,21 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       });
       if (caught.length) log.info('showing the end of runs that ended while the bot was stopping', { runs: caught });
       let port: number | undefined;
-      if (settings.socketMode) {
-        await app.start();
-        port = settings.port;
+      if (probes) {
+        // Probes first: they answer 503 until Slack's hello.
+        const listening = probes;
+        await new Promise<void>((resolve, reject) => {
+          listening.once('error', reject);
+          listening.listen(settings.port, deps.host, () => {
+            listening.off('error', reject);
+            resolve();
+          });
+        });
+        port = (listening.address() as AddressInfo).port;
+        await app.start().catch(async (err: unknown) => {
+          await new Promise((resolve) => listening.close(resolve));
+          throw err;
+        });
       } else {
         server = (await app.start({ port: settings.port, ...(deps.host ? { host: deps.host } : {}) })) as Server;
         port = (server.address() as AddressInfo).port;
@@ -213,6 +254,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       try {
         server?.closeAllConnections?.();
         await app.stop();
+        if (probes?.listening) {
+          probes.closeAllConnections();
+          await new Promise((resolve) => probes!.close(resolve));
+        }
       } catch (err) {
         log.warn('receiver did not stop cleanly', { error: errorMessage(err) });
       }

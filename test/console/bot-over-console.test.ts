@@ -2,8 +2,7 @@
 // reaches Bolt's HTTP receiver signed (or is refused when it is not), and the bot's answers land in
 // the console's channel, threads and ephemeral replies. EKS Workshop world at 2000× speed.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConsoleServer } from '../../src/console/server.js';
-import { APPROVER, REQUESTER, startBotWithConsole, waitForRun, type BotWithConsole } from './bot-fixture.js';
+import { act, APPROVER, requestPlan, REQUESTER, seen, startBotWithConsole, textOf, until, waitForRun, type BotWithConsole } from './bot-fixture.js';
 
 let b: BotWithConsole | undefined;
 
@@ -11,39 +10,6 @@ afterEach(async () => {
   await b?.close();
   b = undefined;
 });
-
-interface Seen {
-  messages: { ts: string; text: string; user: string; thread_ts?: string; reply_count?: number; blocks?: unknown[] }[];
-  ephemerals: { ts: string; text: string; blocks?: unknown[] }[];
-}
-
-async function seen(c: ConsoleServer, user: string): Promise<Seen> {
-  return (await fetch(`${c.url}console/state?user=${user}`).then((r) => r.json())) as Seen;
-}
-
-const textOf = (m: { text: string; blocks?: unknown[] } | undefined) => (m ? `${m.text}\n${JSON.stringify(m.blocks ?? [])}` : '');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-const act = (c: ConsoleServer, path: 'type' | 'click', body: Record<string, unknown>) =>
-  fetch(`${c.url}console/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
-    (r) => r.json() as Promise<{ ok: boolean; error?: string }>,
-  );
-
-async function requestPlan(bot: BotWithConsole) {
-  expect(await act(bot.console, 'type', { user: REQUESTER.id, text: '/mng upgrade nodegroup 1.23' })).toEqual({ ok: true });
-  const plan = await until('the plan message', async () => (await seen(bot.console, REQUESTER.id)).messages.find((m) => /Upgrade eksworkshop-eksctl\/nodegroup/.test(m.text)));
-  const run = await waitForRun(bot, () => true, 5000, 'the request');
-  return { plan, run };
-}
 
 describe('the bot through the console', () => {
   it('request as the requester, refused self-approval, approval by the approver, progress in the thread', async () => {

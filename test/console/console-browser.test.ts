@@ -48,6 +48,7 @@ describe('the console in a browser', () => {
     await page.goto(b.console.url);
     await expect.poll(() => page.locator('#live').textContent()).toBe('live');
     expect(await page.locator('#as-user').inputValue()).toBe(REQUESTER.id);
+    expect(await page.locator('#transport').textContent()).toBe('HTTP · signed requests');
 
     // dana asks.
     await page.locator('#composer-text').fill('/mng upgrade nodegroup 1.23');
@@ -105,6 +106,21 @@ describe('the console in a browser', () => {
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the page says how the bot is reached', () => {
+  it('Socket Mode, and whether the bot is connected', { timeout: 30_000 }, async () => {
+    browser = await launch();
+    const bot = await startBotWithConsole({ transport: 'socket' });
+    b = bot;
+    const page = await browser.newPage();
+    await page.goto(bot.console.url);
+    await expect.poll(() => page.locator('#transport').textContent()).toBe('Socket Mode · bot connected');
+    // Slack asks for a refresh: the page hears the bot go and come back.
+    bot.console.socketMode!.refresh();
+    await expect.poll(() => page.locator('#transport').textContent(), { timeout: 15_000 }).toBe('Socket Mode · bot not connected');
+    await expect.poll(() => page.locator('#transport').textContent(), { timeout: 15_000 }).toBe('Socket Mode · bot connected');
   });
 });
 

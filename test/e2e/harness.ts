@@ -1,5 +1,6 @@
-// Drives the whole app the way Slack does: signed requests into Bolt's real HTTP receiver, a local
-// fake Web API answering (and recording) the app's calls, the engine on a simulated world.
+// Drives the whole app the way Slack does: signed requests into Bolt's real HTTP receiver (or, with
+// transport 'socket', envelopes over Socket Mode into its SocketModeReceiver), a local fake Web API
+// answering (and recording) the app's calls, the engine on a simulated world.
 import { createHmac } from 'node:crypto';
 import { Approvers } from '../../src/app/approvers.js';
 import { createSimDeps } from '../../src/app/compose.js';
@@ -19,6 +20,7 @@ import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-0000';
+export const APP_TOKEN = 'xapp-1-test-0000';
 export const CHANNEL = 'C0PLATFORM';
 
 export interface HarnessOptions {
@@ -41,6 +43,8 @@ export interface HarnessOptions {
   clockStartMs?: number;
   /** The simulated clock stands at its start until the test calls clock.resume(). */
   clockPaused?: boolean;
+  /** How Slack reaches the bot: signed HTTP requests (the default) or Socket Mode envelopes. */
+  transport?: 'http' | 'socket';
 }
 
 export interface Harness {
@@ -57,11 +61,11 @@ export interface Harness {
   logLines: string[];
   /** The form body Slack sends for a slash command, with a trigger_id of its own. */
   commandBody(text: string, user?: string, channel?: string): { body: string; responseUrl: string };
-  /** POSTs a signed slash command; resolves with the HTTP status. */
+  /** Sends a slash command (a signed POST, or an envelope); resolves with the HTTP status (0: not acknowledged). */
   command(text: string, user?: string, channel?: string): Promise<{ status: number; body: string; responseUrl: string }>;
-  /** POSTs a signed button click on a message. */
+  /** Sends a button click on a message, as `command` does. */
   click(actionId: string, value: string, user: string, message: FakeMessage): Promise<{ status: number; responseUrl: string }>;
-  /** Raw POST to /slack/events with the given headers. */
+  /** Raw POST to /slack/events with the given headers (HTTP mode). */
   post(body: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
   /** The plan message of a run (the first top-level message that names it). */
   planMessage(runId?: string): FakeMessage | undefined;
@@ -123,7 +127,9 @@ export function blockActionsForm(o: { teamId: string; actionId: string; value: s
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const socket = opts.transport === 'socket';
   const fake = await new FakeWebApi({
+    ...(socket ? { appToken: APP_TOKEN } : {}),
     users: [
       { id: 'UREQUESTER', name: 'rita' },
       { id: 'UAPPROVER1', name: 'alice' },
@@ -151,11 +157,19 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   });
   const bot = await startBot({
     app,
-    slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: fake.url, port: 0 },
+    slack: socket
+      ? { botToken: BOT_TOKEN, appToken: APP_TOKEN, socketMode: true, apiUrl: fake.url, port: 0 }
+      : { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, socketMode: false, apiUrl: fake.url, port: 0 },
     log,
     host: '127.0.0.1',
     schedulerTrigger: 'manual',
-    options: { expiryIntervalMs: opts.expiryIntervalMs ?? 30_000, progressIntervalMs: opts.progressIntervalMs ?? 1000, onEdit: (e) => edits.push(e) },
+    options: {
+      expiryIntervalMs: opts.expiryIntervalMs ?? 30_000,
+      progressIntervalMs: opts.progressIntervalMs ?? 1000,
+      onEdit: (e) => edits.push(e),
+      // Socket Mode: a short back-off before reconnecting (a multiple of it).
+      ...(socket ? { socketPingTimeoutMs: 2000 } : {}),
+    },
   });
   const { engine, slack, port, scheduler } = bot;
   const url = `http://127.0.0.1:${port}`;
@@ -185,12 +199,20 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     commandBody,
     async command(text, user = 'UREQUESTER', channel = CHANNEL) {
       const { body, responseUrl } = commandBody(text, user, channel);
+      if (fake.socketMode) {
+        const answer = await fake.socketMode.deliver({ type: 'slash_commands', payload: Object.fromEntries(new URLSearchParams(body)) });
+        return { status: answer.status, body: answer.body, responseUrl };
+      }
       const res = await post(body, signedHeaders(body));
       return { ...res, responseUrl };
     },
     async click(actionId, value, user, message) {
       const responseUrl = fake.responseUrl();
       const body = blockActionsForm({ teamId: fake.teamId, actionId, value, user, message, responseUrl });
+      if (fake.socketMode) {
+        const payload = JSON.parse(new URLSearchParams(body).get('payload') ?? '{}') as Record<string, unknown>;
+        return { status: (await fake.socketMode.deliver({ type: 'interactive', payload })).status, responseUrl };
+      }
       const res = await post(body, signedHeaders(body));
       return { status: res.status, responseUrl };
     },

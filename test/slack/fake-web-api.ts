@@ -1,9 +1,11 @@
 // A small stand-in for Slack's Web API on 127.0.0.1, for tests and the benchmarks: they point the
 // app's client at it (SLACK_API_URL). The demo does not use it: its console (src/console/) serves
 // a Web API of its own. It records every call, keeps each message's latest state, and
-// answers 429 with Retry-After when told to. It also takes interactivity responses (response_url).
+// answers 429 with Retry-After when told to. It also takes interactivity responses (response_url),
+// and, given an app-level token, serves Socket Mode as the console does (src/console/socket-mode-server.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SocketModeServer } from '../../src/console/socket-mode-server.js';
 
 export interface RecordedCall {
   /** Web API method, or "response_url" for a POST to a response URL. */
@@ -43,6 +45,8 @@ export interface FakeWebApiOptions {
   users?: FakeUser[];
   /** User-group id → member user ids. */
   userGroups?: Record<string, string[]>;
+  /** Socket Mode: the app-level token apps.connections.open takes. */
+  appToken?: string;
 }
 
 type Handler = (args: Record<string, unknown>) => Record<string, unknown>;
@@ -55,6 +59,8 @@ export class FakeWebApi {
   readonly botUserId: string;
   readonly botId: string;
   readonly teamId: string;
+  /** Given an appToken: the Socket Mode server, which delivers commands and clicks as envelopes. */
+  readonly socketMode?: SocketModeServer;
   private server?: Server;
   private seq = 0;
   private readonly limits = new Map<string, { times: number; retryAfterSec: number }>();
@@ -68,6 +74,7 @@ export class FakeWebApi {
     this.teamId = opts.teamId ?? 'T0000001';
     for (const u of opts.users ?? []) this.users.set(u.id, u);
     for (const [g, members] of Object.entries(opts.userGroups ?? {})) this.userGroups.set(g, members);
+    if (opts.appToken) this.socketMode = new SocketModeServer({ appToken: opts.appToken, appId: 'A0MNGBOT', origin: () => this.origin });
     this.handlers = {
       'auth.test': () => ({ url: 'https://fake.slack.test/', team: 'fake', user: 'mngbot', team_id: this.teamId, user_id: this.botUserId, bot_id: this.botId }),
       'chat.postMessage': (a) => this.post(a),
@@ -114,6 +121,10 @@ export class FakeWebApi {
 
   async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('upgrade', (req, socket, head: Buffer) => {
+      if (this.socketMode) this.socketMode.upgrade(req, socket, head);
+      else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, '127.0.0.1', () => resolve());
@@ -125,6 +136,7 @@ export class FakeWebApi {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    await this.socketMode?.close();
     server.closeAllConnections?.();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -275,6 +287,10 @@ export class FakeWebApi {
     if (failure && failure.times > 0) {
       failure.times--;
       respond(200, { ok: false, error: failure.error });
+      return;
+    }
+    if (method === 'apps.connections.open') {
+      respond(200, this.socketMode?.openConnection(token) ?? { ok: false, error: 'not_allowed_token_type' });
       return;
     }
     const handler = this.handlers[method];

@@ -190,6 +190,15 @@ function setLive(text, ok) {
   live.classList.toggle('ok', ok);
 }
 
+/** How the console reaches the bot: signed HTTP requests, or Socket Mode (and whether the bot is connected). */
+function setTransport(t) {
+  const el = $('transport');
+  const socket = t.kind === 'socket';
+  el.textContent = socket ? `Socket Mode · ${t.connected ? 'bot connected' : 'bot not connected'}` : 'HTTP · signed requests';
+  el.classList.toggle('down', socket && !t.connected);
+  el.dataset.transport = t.kind;
+}
+
 function connect() {
   state.source?.close();
   setLive('connecting…', false);
@@ -209,6 +218,7 @@ function connect() {
     document.title = `#${s.channel.name} · mngbot console`;
     renderPeople();
     renderHints(s.hints);
+    setTransport(s.transport);
     redrawAll();
     if (state.openThread) {
       if (state.messages.has(state.openThread)) openThread(state.openThread);
@@ -223,6 +233,7 @@ function connect() {
     show(m);
     if (m.ts === state.openThread) refreshThreadSeparator(m);
   });
+  source.addEventListener('transport', (ev) => setTransport(JSON.parse(ev.data)));
   source.addEventListener('delete', (ev) => {
     const { ts } = JSON.parse(ev.data);
     state.messages.delete(ts);
