@@ -90,13 +90,13 @@ export class StepContext {
   }
 
   /**
-   * The run changed: in `rec` only, or anywhere (no argument). A node record changed in place must be
-   * named here (setNodeState does it), or the store keeps its old text: tests run with
-   * MNG_STORE_VERIFY, which fails a save that would.
+   * The run changed: its own fields, and `rec` when given. A node record changed in place must be named
+   * (setNodeState does it) or the store keeps its old text; tests run with MNG_STORE_VERIFY, which
+   * fails a save that would.
    */
   touch(rec?: NodeRecord | NewNodeRecord): void {
     this.dirty = true;
-    this.changes.add(rec);
+    if (rec) this.changes.add(rec);
   }
 
   /** The record changed, but need not be saved for it: the change rides along with the next save. */

@@ -4,17 +4,15 @@
 import type { ChangedRecords } from './ports.js';
 
 export class UnsavedRecords {
-  private records: Set<object> | 'all' = new Set();
+  private records = new Set<object>();
 
-  /** `rec` changed; without one, the run changed where the caller did not say. */
-  add(rec?: object): void {
-    if (!rec) this.records = 'all';
-    else if (this.records !== 'all') this.records.add(rec);
+  add(rec: object): void {
+    this.records.add(rec);
   }
 
-  /** What to tell the store: undefined when any record may have changed. */
-  get changed(): ChangedRecords | undefined {
-    return this.records === 'all' ? undefined : this.records;
+  /** What to tell the store changed. */
+  get changed(): ChangedRecords {
+    return this.records;
   }
 
   saved(): void {

@@ -227,7 +227,7 @@ async function moveSelf(ctx: StepContext, rec: NodeRecord, own: PodInfo): Promis
     rec.evicted++;
     ctx.run.counters.podsEvicted++;
   }
-  ctx.touch();
+  ctx.touch(rec);
   return ctx.settings.idleRecheckMs;
 }
 

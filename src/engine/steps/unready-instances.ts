@@ -45,8 +45,8 @@ export async function removeUnreadyNewInstances(ctx: StepContext): Promise<boole
     for (const rec of records) {
       await ctx.nodeGroups.terminateInstance(run.ref, rec.instanceId, { decrement: true });
       rec.termination!.sentAt = ctx.now;
+      ctx.touch(rec);
     }
-    ctx.touch();
     g = await ctx.nodeGroups.describeNodegroup(run.ref);
     instances = await ctx.nodeGroups.listInstances(run.ref);
   }
