@@ -45,6 +45,7 @@ export const STATUS_EMOJI: Record<RunStatus, string> = {
   paused: ':double_vertical_bar:',
   'needs-decision': ':raising_hand:',
   succeeded: ':white_check_mark:',
+  'nothing-replaced': ':fast_forward:',
   failed: ':x:',
   cancelled: ':no_entry_sign:',
   aborted: ':octagonal_sign:',
@@ -65,7 +66,8 @@ export const NODE_EMOJI: Record<NodeState, string> = {
 };
 
 export function statusWord(status: RunStatus): string {
-  return status.replace(/-/g, ' ');
+  // "Upgrade ended with nothing replaced", not "Upgrade nothing replaced".
+  return status === 'nothing-replaced' ? 'ended with nothing replaced' : status.replace(/-/g, ' ');
 }
 
 /** "2026-01-03 02:00 UTC": a fixed spelling for logs and fallbacks. */
