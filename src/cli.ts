@@ -10,7 +10,8 @@ import { exitSoon, processIo, type CliIo } from './cli/io.js';
 import { DEFAULT_SCENARIO } from './cli/session.js';
 import { refusalWords } from './cli/words.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, planCommand, resumeCommand, upgradeCommand } from './cli/upgrade.js';
-import { errorMessage, UserError } from './engine/errors.js';
+import { PlanRefusedError } from './engine/commands.js';
+import { errorMessage, Refusal, UserError } from './engine/errors.js';
 import { SIM_USAGE, simMain } from './sim-cli.js';
 
 export type { CliIo };
@@ -44,7 +45,9 @@ The world, from the environment:
   MNG_DATA_DIR=DIR         the bot's data directory (as --data-dir): an upgrade recorded there can be
                            resumed by the bot if this command is stopped
 
-Exit status: 0 done, 1 refused, failed or cancelled, 2 a usage or configuration mistake.`;
+Exit status: 0 done (nothing to do included), 1 not done (blocked, refused, failed, cancelled, or
+nothing replaced), 2 a usage or configuration mistake, 130 interrupted. With --json the last line
+of stdout is one JSON object saying how the command ended.`;
 
 const TARGET_USAGE = '--to VERSION [--cluster C] [--nodegroup N] [--release-version R] [--strategy rolling|eks] [--max-unavailable N] [--surge N] [--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--json] [--scenario FILE] [--context NAME] [--kubeconfig FILE]';
 
@@ -234,11 +237,23 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
     const words = err instanceof UserError ? refusalWords(err) : { message: errorMessage(err) };
     const message = words.message;
     const hint = words.hint && !message.includes(words.hint) ? ` (${words.hint})` : '';
-    if (json) io.out(JSON.stringify({ kind: 'error', message, ...(words.hint ? { hint: words.hint } : {}) }));
+    // Nothing to do is what a re-run CI job finds: done, not failed.
+    const done = err instanceof Refusal && err.outcome.code === 'nothing-to-do';
+    if (json) io.out(JSON.stringify(resultLine(err, words)));
     io.err(`mngbot ${command}: ${message}${hint}`);
     if (!known && err instanceof Error && err.stack && io.env.MNG_LOG_LEVEL === 'debug') io.err(err.stack);
-    return EXIT_FAILED;
+    return done ? EXIT_OK : EXIT_FAILED;
   }
+}
+
+/** With --json, the last line: what stopped the command, as data and in words. */
+function resultLine(err: unknown, words: { message: string; hint?: string }): Record<string, unknown> {
+  const said = { message: words.message, ...(words.hint ? { hint: words.hint } : {}) };
+  if (!(err instanceof Refusal)) return { kind: 'error', ...said };
+  const { code, fields } = err.outcome as { code: string; fields?: unknown };
+  if (code === 'nothing-to-do') return { kind: 'nothing-to-do', fields, findings: [], ...said };
+  const findings = err instanceof PlanRefusedError ? err.plan.findings : [];
+  return { kind: 'refused', code, fields, findings, ...said };
 }
 
 /** bin/mngbot.js: run the command line and exit with its status. */
