@@ -75,6 +75,15 @@ export function utcTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/**
+ * A time of the world's clock as its readers should take it: Slack's date token (their own zone) on
+ * real time; on a paced simulated world's clock (Clock.pace), which runs ahead of theirs, marked as
+ * the simulated time it is.
+ */
+export function shownDate(ms: number, pace?: number): string {
+  return pace ? `sim ${utcTime(ms)}` : slackDate(ms);
+}
+
 /** A time Slack shows in each reader's own zone, with the UTC spelling where it cannot. */
 export function slackDate(ms: number): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${utcTime(ms)}>`;
