@@ -57,8 +57,9 @@ const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1
   --release-version R       an AMI release such as 1.30.4-20240917 (default: the latest for VERSION)
   --strategy rolling|eks    eks: EKS replaces the nodes (managed node groups); rolling: mngbot surges,
                             drains and terminates (self-managed groups). Default: the group's own
-  --max-unavailable N       nodes replaced at a time
-  --surge N                 new nodes launched up front (rolling only)
+  --max-unavailable N       nodes replaced at a time, 1 to 100 or 1% to 100% (at most the old nodes)
+  --surge N                 new nodes launched up front (rolling only), 1 to 100 (at most the old
+                            nodes: a larger value is capped, with a warning)
   --drain-timeout D         how long one node's drain may take before asking, with its unit, from
                             10s to 24h: 90s, 15m, 1h30m
   --deregistration-wait D   rolling: after cordon, how long load balancers get to deregister the
@@ -74,7 +75,7 @@ const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1
 export const PLAN_USAGE = `usage: mngbot plan ${TARGET_USAGE}
 
 Shows what an upgrade would do: the surge and why, the nodes to replace, the preflight findings.
-Changes nothing. Exits 1 when a finding blocks the upgrade, naming it.
+Changes nothing. Exits 1 when a finding blocks the upgrade, naming it; 0 when there is nothing to do.
 
 Options:
 ${TARGET_OPTIONS}`;
@@ -102,7 +103,9 @@ ${TARGET_OPTIONS}
 A run this command started and that was stopped (killed, the machine lost) is continued, never
 started twice: run the same command again with the same data directory, or mngbot resume RUN.
 
-With --json: the plan as {"kind":"plan",…}, then one line per event, then {"kind":"report",…}.`;
+With --json: the plan as {"kind":"plan",…}, then one line per event, then {"kind":"report",…}; the
+last line is always one object saying how it ended: the report, {"kind":"refused",…} with the plan's
+findings, {"kind":"nothing-to-do",…} (exit 0) or {"kind":"error",…}.`;
 
 export const STATUS_USAGE = `usage: mngbot status [RUN] [--data-dir DIR] [--json]
 
