@@ -10,7 +10,8 @@ import { exitSoon, processIo, type CliIo } from './cli/io.js';
 import { DEFAULT_SCENARIO } from './cli/session.js';
 import { refusalWords } from './cli/words.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, planCommand, resumeCommand, upgradeCommand } from './cli/upgrade.js';
-import { errorMessage, UserError } from './engine/errors.js';
+import { PlanRefusedError } from './engine/commands.js';
+import { errorMessage, Refusal, UserError } from './engine/errors.js';
 import { SIM_USAGE, simMain } from './sim-cli.js';
 
 export type { CliIo };
@@ -44,7 +45,9 @@ The world, from the environment:
   MNG_DATA_DIR=DIR         the bot's data directory (as --data-dir): an upgrade recorded there can be
                            resumed by the bot if this command is stopped
 
-Exit status: 0 done, 1 refused, failed or cancelled, 2 a usage or configuration mistake.`;
+Exit status: 0 done (nothing to do included), 1 not done (blocked, refused, failed, cancelled, or
+nothing replaced), 2 a usage or configuration mistake, 130 interrupted. With --json the last line
+of stdout is one JSON object saying how the command ended.`;
 
 const TARGET_USAGE = '--to VERSION [--cluster C] [--nodegroup N] [--release-version R] [--strategy rolling|eks] [--max-unavailable N] [--surge N] [--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--json] [--scenario FILE] [--context NAME] [--kubeconfig FILE]';
 
@@ -54,8 +57,9 @@ const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1
   --release-version R       an AMI release such as 1.30.4-20240917 (default: the latest for VERSION)
   --strategy rolling|eks    eks: EKS replaces the nodes (managed node groups); rolling: mngbot surges,
                             drains and terminates (self-managed groups). Default: the group's own
-  --max-unavailable N       nodes replaced at a time
-  --surge N                 new nodes launched up front (rolling only)
+  --max-unavailable N       nodes replaced at a time, 1 to 100 or 1% to 100% (at most the old nodes)
+  --surge N                 new nodes launched up front (rolling only), 1 to 100 (at most the old
+                            nodes: a larger value is capped, with a warning)
   --drain-timeout D         how long one node's drain may take before asking, with its unit, from
                             10s to 24h: 90s, 15m, 1h30m
   --deregistration-wait D   rolling: after cordon, how long load balancers get to deregister the
@@ -71,7 +75,7 @@ const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1
 export const PLAN_USAGE = `usage: mngbot plan ${TARGET_USAGE}
 
 Shows what an upgrade would do: the surge and why, the nodes to replace, the preflight findings.
-Changes nothing. Exits 1 when a finding blocks the upgrade, naming it.
+Changes nothing. Exits 1 when a finding blocks the upgrade, naming it; 0 when there is nothing to do.
 
 Options:
 ${TARGET_OPTIONS}`;
@@ -99,7 +103,9 @@ ${TARGET_OPTIONS}
 A run this command started and that was stopped (killed, the machine lost) is continued, never
 started twice: run the same command again with the same data directory, or mngbot resume RUN.
 
-With --json: the plan as {"kind":"plan",…}, then one line per event, then {"kind":"report",…}.`;
+With --json: the plan as {"kind":"plan",…}, then one line per event, then {"kind":"report",…}; the
+last line is always one object saying how it ended: the report, {"kind":"refused",…} with the plan's
+findings, {"kind":"nothing-to-do",…} (exit 0) or {"kind":"error",…}.`;
 
 export const STATUS_USAGE = `usage: mngbot status [RUN] [--data-dir DIR] [--json]
 
@@ -234,11 +240,23 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
     const words = err instanceof UserError ? refusalWords(err) : { message: errorMessage(err) };
     const message = words.message;
     const hint = words.hint && !message.includes(words.hint) ? ` (${words.hint})` : '';
-    if (json) io.out(JSON.stringify({ kind: 'error', message, ...(words.hint ? { hint: words.hint } : {}) }));
+    // Nothing to do is what a re-run CI job finds: done, not failed.
+    const done = err instanceof Refusal && err.outcome.code === 'nothing-to-do';
+    if (json) io.out(JSON.stringify(resultLine(err, words)));
     io.err(`mngbot ${command}: ${message}${hint}`);
     if (!known && err instanceof Error && err.stack && io.env.MNG_LOG_LEVEL === 'debug') io.err(err.stack);
-    return EXIT_FAILED;
+    return done ? EXIT_OK : EXIT_FAILED;
   }
+}
+
+/** With --json, the last line: what stopped the command, as data and in words. */
+function resultLine(err: unknown, words: { message: string; hint?: string }): Record<string, unknown> {
+  const said = { message: words.message, ...(words.hint ? { hint: words.hint } : {}) };
+  if (!(err instanceof Refusal)) return { kind: 'error', ...said };
+  const { code, fields } = err.outcome as { code: string; fields?: unknown };
+  if (code === 'nothing-to-do') return { kind: 'nothing-to-do', fields, findings: [], ...said };
+  const findings = err instanceof PlanRefusedError ? err.plan.findings : [];
+  return { kind: 'refused', code, fields, findings, ...said };
 }
 
 /** bin/mngbot.js: run the command line and exit with its status. */

@@ -73,7 +73,8 @@ export async function openWorld(config: { world: WorldConfig; clusters: ClusterC
 
 async function openSim(world: Extract<WorldConfig, { kind: 'sim' }>, configured: ClusterConfig[], opts: OpenWorldOptions): Promise<OpenedWorld> {
   const scenario = await loadScenario(world.scenario);
-  const clock = opts.clock ?? new PacedClock(world.simSpeed);
+  // From the real now, as npm run world does: the times people read of the world start at theirs.
+  const clock = opts.clock ?? new PacedClock(world.simSpeed, Date.now());
   const sim = createWorld(scenario, { clock });
   const name = scenario.cluster.name;
   const clusters = configured.length > 0 ? configured : [{ name, nodegroups: [scenario.nodegroup.name] }];

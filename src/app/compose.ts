@@ -4,6 +4,7 @@
 import { windowsFor, type ClusterConfig, type Config } from '../config.js';
 import { Engine, type ApprovalPolicy } from '../engine/commands.js';
 import type { Clock, Cluster, GroupRef, NodeGroups, RunStore, WindowGate } from '../engine/ports.js';
+import type { PlanTimings } from '../engine/estimate.js';
 import type { EngineSettings } from '../engine/step-context.js';
 import type { StoreHealth } from '../engine/store-guard.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -36,6 +37,14 @@ export interface EngineParts {
   settings?: Partial<EngineSettings>;
   log?: Logger;
   newId?: () => string;
+  /** The world's pace, for the plan's estimate: a simulated world's own, real EKS's by default. */
+  timings?: PlanTimings;
+}
+
+/** The scenario's pace in the plan's terms: the estimate then stands on the same numbers as the world's lower bound. */
+export function scenarioTimings(scenario: Scenario): PlanTimings {
+  const t = scenario.timings;
+  return { launchToReadyMs: t.launchToReadySeconds * 1000, podStartMs: t.podStartSeconds * 1000, terminateMs: t.terminateSeconds * 1000 };
 }
 
 /** Every Engine in mngbot is made here: by the two compositions below, and by tests that put the engine on adapters of their own (moto, the wire). */
@@ -51,6 +60,7 @@ export function buildEngine(p: EngineParts): Engine {
     ...(p.settings ? { settings: p.settings } : {}),
     ...(p.log ? { log: p.log.child({ component: 'engine' }) } : {}),
     ...(p.newId ? { newId: p.newId } : {}),
+    ...(p.timings ? { timings: p.timings } : {}),
   });
 }
 
@@ -140,6 +150,7 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     defaults: { ...config.defaults, approvalExpiryMs: config.defaults.approvalExpiryMs * world.speed },
     windows: gatesFor(windowsOf),
     settings: { ...(config.self ? { self: config.self } : {}), ...opts.settings },
+    ...(world.sim ? { timings: scenarioTimings(world.sim.scenario) } : {}),
     log,
   });
   const app = new Application({
@@ -230,6 +241,7 @@ export function createSimDeps(scenario: Scenario, opts: CreateSimDepsOptions = {
     ...(opts.settings ? { settings: opts.settings } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.newId ? { newId: opts.newId } : {}),
+    timings: scenarioTimings(world.scenario),
   });
   const app = new Application({
     engine,

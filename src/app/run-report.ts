@@ -17,9 +17,10 @@ export interface RunReport {
   makespanSeconds: number;
 }
 
-function reportStatus(run: Run): SimStatus {
-  return run.status === 'succeeded'
-    ? 'succeeded'
+/** The report's status of a run: ended as it did, or blocked waiting on a decision. */
+export function reportStatus(run: Run): SimStatus {
+  return run.status === 'succeeded' || run.status === 'nothing-replaced'
+    ? run.status
     : run.status === 'cancelled' || run.status === 'aborted'
       ? 'cancelled'
       : run.status === 'needs-decision'

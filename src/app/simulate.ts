@@ -8,6 +8,7 @@ import type { EngineSettings } from '../engine/step-context.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
 import { createSimDeps, type AppStore } from './compose.js';
 import { toRequest } from './request-upgrade.js';
+import { reportStatus } from './run-report.js';
 import { PacedClock, runUntil, VirtualClock, type SimClock } from '../sim/clock.js';
 import { serveKubeApi } from '../sim/kube-http/serve-kube-api.js';
 
@@ -56,7 +57,8 @@ export interface SimulateOptions {
   serveKube?: { port: number; onServing(url: string): void };
 }
 
-export type SimStatus = 'succeeded' | 'failed' | 'blocked' | 'cancelled';
+/** nothing-replaced: people skipped every node, so the group still runs the old image. */
+export type SimStatus = 'succeeded' | 'nothing-replaced' | 'failed' | 'blocked' | 'cancelled';
 
 export interface SimReport {
   status: SimStatus;
@@ -243,8 +245,7 @@ export function simReport(world: SimWorld, run: Run, before: Sizes, restarts = 0
   const ledger = world.ledger();
   const old = run.nodes.filter((n) => n.role === 'old');
   const calls = world.apiCalls();
-  const status: SimStatus =
-    run.status === 'succeeded' ? 'succeeded' : run.status === 'cancelled' || run.status === 'aborted' ? 'cancelled' : run.status === 'needs-decision' ? 'blocked' : 'failed';
+  const status = reportStatus(run);
   return {
     status,
     strategy: run.strategy,

@@ -70,7 +70,8 @@ function oneOf<T extends string>(allowed: readonly T[]) {
 function wholeNumber(min: number, max: number) {
   return (text: string, flag: string): number => {
     const n = Number(text);
-    if (!/^\d{1,6}$/.test(text) || n < min || n > max) throw new OptionError(`${flag} must be a whole number from ${min} to ${max} (got ${quote(text)})`);
+    if (!/^\d+$/.test(text)) throw new OptionError(`${flag} must be a whole number from ${min} to ${max} (got ${quote(text)})`);
+    if (n < min || n > max) throw new OptionError(`${flag} ${text} is out of range: it must be from ${min} to ${max}`);
     return n;
   };
 }
@@ -80,9 +81,10 @@ function maxUnavailable(text: string, flag: string): MaxUnavailable {
   if (!text.endsWith('%')) return wholeNumber(1, 100)(text, flag);
   const digits = text.slice(0, -1);
   const n = Number(digits);
-  if (!/^\d{1,3}$/.test(digits) || n < 1 || n > 100) {
+  if (!/^\d+$/.test(digits)) {
     throw new OptionError(`${flag} as a percentage must be a whole number from 1% to 100% of the old nodes (got ${quote(text)})`);
   }
+  if (n < 1 || n > 100) throw new OptionError(`${flag} ${text} is out of range: it must be from 1% to 100% of the old nodes`);
   return `${n}%`;
 }
 

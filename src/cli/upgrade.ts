@@ -11,6 +11,8 @@ import { describeOpening } from '../schedule/windows.js';
 import { eventLine, reportText } from '../sim-cli.js';
 import { exitSoon, type CliIo } from './io.js';
 import { changesText, describeTarget, planText, plural, refusal, runReportText } from './output.js';
+import { refusalWords } from './words.js';
+import { PlanRefusedError } from '../engine/commands.js';
 import { openSession, type Session } from './session.js';
 import { UsageError } from './usage-error.js';
 import type { TargetArgs, UpgradeArgs } from './args.js';
@@ -65,10 +67,11 @@ async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number
 
   const recorded = await driver.settle(recordedRun(s));
   if (recorded && !sameTarget(recorded, request)) {
-    io.err(
-      `mngbot upgrade: not started: ${recorded.ref.cluster}/${recorded.ref.nodegroup} already has run ${recorded.id} (${recorded.status}) to ${recorded.plan.toVersion} (${recorded.plan.toRelease}), ` +
-        `recorded in ${s.dataFile}. Continue it with "mngbot resume ${recorded.id}", or let it finish first.`,
-    );
+    const message =
+      `${recorded.ref.cluster}/${recorded.ref.nodegroup} already has run ${recorded.id} (${recorded.status}) to ${recorded.plan.toVersion} (${recorded.plan.toRelease}), ` +
+      `recorded in ${s.dataFile}. Continue it with "mngbot resume ${recorded.id}", or let it finish first.`;
+    if (args.json) io.out(JSON.stringify({ kind: 'refused', code: 'other-run-recorded', fields: { runId: recorded.id }, findings: [], message }));
+    io.err(`mngbot upgrade: not started: ${message}`);
     return EXIT_FAILED;
   }
   if (recorded && recorded.status !== 'awaiting-approval') {
@@ -79,12 +82,14 @@ async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number
   if (!args.yes && !io.interactive) {
     // Show what would have happened, then refuse: nobody is there to say yes.
     const plan = recorded?.plan ?? (await driver.settle(s.app.plan(request)));
-    io.out(args.json ? JSON.stringify({ kind: 'plan', plan }) : planText(plan));
-    io.err(
-      'mngbot upgrade: not started: stdin is not a terminal, so nobody can confirm. ' +
-        'Add --yes to upgrade without asking (CI), or run "mngbot plan" to only look.',
-    );
-    return EXIT_USAGE;
+    const message = 'stdin is not a terminal, so nobody can confirm';
+    const hint = 'Add --yes to upgrade without asking (CI), or run "mngbot plan" to only look.';
+    if (args.json) {
+      io.out(JSON.stringify({ kind: 'plan', plan }));
+      io.out(JSON.stringify({ kind: 'refused', code: 'no-terminal', findings: plan.findings, message, hint }));
+    } else io.out(planText(plan));
+    io.err(`mngbot upgrade: not started: ${message}. ${hint}`);
+    return EXIT_FAILED;
   }
 
   let run: Run;
@@ -95,8 +100,13 @@ async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number
   } else {
     const outcome = await driver.settle(s.app.requestUpgrade({ choices: s.choices!, by: actor() }));
     if (outcome.kind === 'refused') {
-      io.out(args.json ? JSON.stringify({ kind: 'plan', plan: outcome.plan }) : planText(outcome.plan));
-      io.err(`mngbot upgrade: not started: ${refusal(outcome.plan)}`);
+      const { plan } = outcome;
+      if (args.json) {
+        const { message, hint } = refusalWords(new PlanRefusedError(plan));
+        io.out(JSON.stringify({ kind: 'plan', plan }));
+        io.out(JSON.stringify({ kind: 'refused', code: 'plan-refused', findings: plan.findings, message, ...(hint ? { hint } : {}) }));
+      } else io.out(planText(plan));
+      io.err(`mngbot upgrade: not started: ${refusal(plan)}`);
       return EXIT_FAILED;
     }
     if (outcome.kind !== 'requested') throw new Error(`unexpected outcome ${outcome.kind}`);
@@ -112,6 +122,7 @@ async function upgrade(s: Session, args: UpgradeArgs, io: CliIo): Promise<number
     const answer = await io.ask(`\nUpgrade ${plural(run.plan.nodes.length, 'node')} of ${run.ref.cluster}/${run.ref.nodegroup} to ${run.plan.toRelease}. Proceed? [y/N] `);
     if (!/^\s*y(es)?\s*$/i.test(answer ?? '')) {
       await driver.settle(s.app.cancel(run.id, actor()));
+      if (args.json) io.out(JSON.stringify({ kind: 'refused', code: 'not-confirmed', runId: run.id, findings: run.plan.findings, message: 'not confirmed; nothing was changed' }));
       io.err('mngbot upgrade: not started; nothing was changed.');
       return EXIT_FAILED;
     }

@@ -56,7 +56,7 @@ export function likeEksText(plan: LikeEksFacts, v: Vocabulary): { same: string; 
 export const SURGE_ASKED = 'set by the request';
 
 export function surgeReasonText(surgeReason: string, v: Vocabulary): string {
-  return surgeReason === SURGE_ASKED ? `set by ${v.option('surge')}` : surgeReason;
+  return surgeReason.startsWith(SURGE_ASKED) ? `set by ${v.option('surge')}${surgeReason.slice(SURGE_ASKED.length)}` : surgeReason;
 }
 
 /** "a, b, c and 17 more". */
@@ -113,6 +113,15 @@ const FINDING_TEXT: FindingWords = {
     (behindAfter === undefined
       ? ' This upgrade brings them within the supported skew'
       : ` After this upgrade they are still ${skew(behindAfter)} it: plan a further upgrade`),
+  'capped-to-group': ({ asked, nodes, surge }, v) => {
+    const past = asked.map((a) => `${v.option(a.option)} is ${a.asked}`).join(' and ');
+    const mu = asked.find((a) => a.option === 'max-unavailable');
+    return (
+      `${past}, more than the ${plural(nodes, 'old node')} this group can use:` +
+      ` mngbot ${mu ? `drains at most ${mu.cap} at once and ` : ''}launches ${plural(surge, 'new node')}` +
+      `${asked.some((a) => a.option === 'surge') ? `, not ${asked.find((a) => a.option === 'surge')!.asked}` : ''}`
+    );
+  },
   'surge-exceeds-nodes': ({ surge, nodes }) =>
     `the surge (${surge}) is larger than the ${plural(nodes, 'node')} to replace:` +
     ` the group briefly runs more new nodes than it needs and removes the extra ones when scaling back`,

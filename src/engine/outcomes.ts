@@ -38,6 +38,7 @@ export type FindingFacts =
       };
     }
   | { code: 'surge-exceeds-nodes'; fields: { surge: number; nodes: number } }
+  | { code: 'capped-to-group'; fields: { asked: { option: 'max-unavailable' | 'surge'; asked: number; cap: number }[]; nodes: number; surge: number } }
   | { code: 'same-version'; fields: { nodegroup: string; version: string; fromRelease: string; toRelease: string } }
   | { code: 'patch-ignored'; fields: { requested: string; asked: string; release: string } }
   | { code: 'instance-not-joined'; fields: { nodegroup: string; instances: Named } }

@@ -1,6 +1,7 @@
 // The plan of an upgrade: versions, strategy, surge and its reason, the nodes to replace, preflight findings.
 // Pure: everything it needs is handed in, so it can be shown for approval before anything changes.
 import { FatalError, Refusal } from './errors.js';
+import { estimate, planShape, type PlanTimings } from './estimate.js';
 import { NEUTRAL_WORDS, SURGE_ASKED, findingText } from './outcome-text.js';
 import type { Finding, FindingFacts, Named, Severity } from './outcomes.js';
 import { plural } from './plural.js';
@@ -21,16 +22,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 15 * 60_000;
 /** EKS waits this long between cordon and terminate, for load balancers to deregister the node. */
 export const DEFAULT_DEREGISTRATION_WAIT_MS = 60_000;
 
-export interface PlanTimings {
-  /** From launch to a Ready node. */
-  launchToReadyMs?: number;
-  /** Draining one batch of maxUnavailable nodes. */
-  drainMs?: number;
-  /** Terminating the last batch and scaling back. */
-  terminateMs?: number;
-}
-
-export const DEFAULT_TIMINGS: Required<PlanTimings> = { launchToReadyMs: 90_000, drainMs: 60_000, terminateMs: 60_000 };
+export { DEFAULT_TIMINGS, type PlanTimings } from './estimate.js';
 
 /** At most this many names in a finding's subjects and in any list inside its message. */
 export const MAX_SUBJECTS = 20;
@@ -59,6 +51,7 @@ export interface PlanInput {
   /** The target image, resolved for request.version (and request.releaseVersion). */
   image: ImageRelease;
   defaults: PlanDefaults;
+  /** The world's pace (launch, pod start, termination) for the estimate; real EKS's when not known. */
   timings?: PlanTimings;
   now: number;
   /** Where this mngbot runs, when it knows. */
@@ -89,8 +82,20 @@ export function makePlan(input: PlanInput): Plan {
 
   const strategy = chooseStrategy(request.strategy, input.defaults.strategy, group);
   const nodes = oldNodes(input);
-  const { maxUnavailable, maxUnavailableAsked } = chooseMaxUnavailable(request, input.defaults, group, nodes.length);
-  const { surge, surgeReason } = chooseSurge(request.surge, strategy, group, input.instances, maxUnavailable);
+  const asked = chooseMaxUnavailable(request, input.defaults, group, nodes.length);
+  const { maxUnavailableAsked } = asked;
+  // More at once than there are old nodes buys nothing: the group cannot use it.
+  const maxUnavailable = nodes.length > 0 ? Math.min(asked.maxUnavailable, nodes.length) : asked.maxUnavailable;
+  const chosen = chooseSurge(request.surge, strategy, group, input.instances, maxUnavailable);
+  // rolling launches its surge itself: no more new nodes than old ones to replace (EKS picks its own).
+  const surge = strategy === 'rolling' && nodes.length > 0 ? Math.min(chosen.surge, nodes.length) : chosen.surge;
+  const surgeReason = surge < chosen.surge ? `${chosen.surgeReason}, capped at the ${plural(nodes.length, 'old node')}` : chosen.surgeReason;
+  const capped: CappedAsk[] = [
+    ...(request.maxUnavailable !== undefined && maxUnavailable < asked.maxUnavailable
+      ? [{ option: 'max-unavailable' as const, asked: asked.maxUnavailable, cap: maxUnavailable }]
+      : []),
+    ...(request.surge !== undefined && surge < chosen.surge ? [{ option: 'surge' as const, asked: request.surge, cap: surge }] : []),
+  ];
   const drainTimeoutMs = request.drainTimeoutMs ?? input.defaults.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   if (!Number.isFinite(drainTimeoutMs) || drainTimeoutMs <= 0) {
     throw new Refusal({ code: 'bad-drain-timeout', fields: { gotMs: drainTimeoutMs } });
@@ -107,7 +112,7 @@ export function makePlan(input: PlanInput): Plan {
   }
 
   const force = request.force ?? false;
-  const findings = preflight(input, { nodes, target, surge, force });
+  const findings = preflight(input, { nodes, target, surge, force, capped });
 
   return {
     ref: { ...request.ref },
@@ -133,7 +138,15 @@ export function makePlan(input: PlanInput): Plan {
     azs: [...group.azs],
     nodes,
     findings,
-    estimatedMs: estimateMs(nodes.length, maxUnavailable, input.timings),
+    estimatedMs: estimate(
+      planShape(
+        nodes.map((n) => n.name),
+        input.pods.filter(isEvictable),
+        input.pdbs,
+        input.timings,
+      ),
+      { strategy, maxUnavailable, surge, deregistrationWaitMs },
+    ).estimatedMs,
     createdAt: input.now,
   };
 }
@@ -141,16 +154,6 @@ export function makePlan(input: PlanInput): Plan {
 /** The findings a person cannot approve past. */
 export function blockingFindings(plan: Pick<Plan, 'findings'>): Finding[] {
   return plan.findings.filter((f) => f.severity === 'block');
-}
-
-/**
- * Rough duration: the surge's nodes come up together (launchToReady), then the old nodes drain
- * maxUnavailable at a time (drainMs per batch), then the last terminations and the scale-back (terminateMs).
- */
-export function estimateMs(nodeCount: number, maxUnavailable: number, timings: PlanTimings = {}): number {
-  const t = { ...DEFAULT_TIMINGS, ...definedOnly(timings) };
-  const batches = Math.ceil(nodeCount / Math.max(1, maxUnavailable));
-  return t.launchToReadyMs + batches * t.drainMs + t.terminateMs;
 }
 
 /** EKS's surge: max(2 × AZs of the group, maxUnavailable), with the reason in words. */
@@ -282,11 +285,19 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 // ---- findings: one check per finding family, each returning data ----
 
+/** An option the request set past what the group can use, and what the plan uses instead. */
+interface CappedAsk {
+  option: 'max-unavailable' | 'surge';
+  asked: number;
+  cap: number;
+}
+
 interface Choices {
   nodes: PlanNode[];
   target: ReturnType<typeof checkTarget>;
   surge: number;
   force: boolean;
+  capped: CappedAsk[];
 }
 
 interface Context extends Choices {
@@ -399,6 +410,12 @@ const versionSkew: Check = ({ input: { cluster, group }, nodes, target }) => {
   );
 };
 
+/** The person asked for more than the group can use: say what happens instead. */
+const askedPastCap: Check = ({ capped, nodes, surge }) =>
+  capped.length === 0
+    ? undefined
+    : finding('warn', { code: 'capped-to-group', fields: { asked: capped.map(({ option, asked, cap }) => ({ option, asked, cap })), nodes: nodes.length, surge } });
+
 const surgeExceedsNodes: Check = ({ surge, nodes }) =>
   surge > nodes.length ? finding('info', { code: 'surge-exceeds-nodes', fields: { surge, nodes: nodes.length } }) : undefined;
 
@@ -442,6 +459,7 @@ const CHECKS: Check[] = [
   singleReplicas,
   dockershim,
   versionSkew,
+  askedPastCap,
   surgeExceedsNodes,
   sameVersion,
   patchIgnored,
@@ -469,8 +487,4 @@ function workloadKey(p: PodInfo): string {
 /** At most `limit` names, and how many there are. */
 function named(names: string[], limit = MAX_SUBJECTS): Named {
   return { names: names.slice(0, limit), total: names.length };
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

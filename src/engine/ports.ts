@@ -240,6 +240,11 @@ export interface Clock {
   now(): number;
   /** Resolves after ms; resolves early (without error) when the signal aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Its milliseconds per real millisecond, when it runs faster than the people reading its times (a
+   * paced simulated world): a deadline they act on is shown divided by it. Absent: real time.
+   */
+  readonly pace?: number;
 }
 
 import type { Run } from './run.js';

@@ -74,6 +74,8 @@ export type RunStatus =
   | 'paused'
   | 'needs-decision'
   | 'succeeded'
+  /** Ended with no old node replaced: people skipped every one. Not done, so not succeeded. */
+  | 'nothing-replaced'
   | 'failed'
   | 'cancelled'
   | 'aborted'
@@ -82,6 +84,7 @@ export type RunStatus =
 
 export const TERMINAL_STATUSES: readonly RunStatus[] = [
   'succeeded',
+  'nothing-replaced',
   'failed',
   'cancelled',
   'aborted',

@@ -176,6 +176,11 @@ export class PacedClock implements SimClock {
     this.running = this.paused ? new Promise<void>((resolve) => (this.release = resolve)) : Promise.resolve();
   }
 
+  /** As the Clock port says: how much faster than real time it runs. */
+  get pace(): number {
+    return this.speed;
+  }
+
   /** Lets a paused clock run from its start. */
   resume(): void {
     if (!this.paused) return;

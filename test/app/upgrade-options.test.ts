@@ -76,17 +76,18 @@ const cases: Case[] = [
 
   // Numbers.
   { argv: [...to130, '--max-unavailable', '1', '--surge', '100'], expected: ok({ maxUnavailable: 1, surge: 100 }) },
-  { argv: [...to130, '--max-unavailable', '0'], expected: no('--max-unavailable must be a whole number from 1 to 100 (got "0")') },
-  { argv: [...to130, '--max-unavailable', '101'], expected: no('--max-unavailable must be a whole number from 1 to 100 (got "101")') },
+  { argv: [...to130, '--max-unavailable', '0'], expected: no('--max-unavailable 0 is out of range: it must be from 1 to 100') },
+  { argv: [...to130, '--max-unavailable', '101'], expected: no('--max-unavailable 101 is out of range: it must be from 1 to 100') },
   { argv: [...to130, '--max-unavailable', 'two'], expected: no('--max-unavailable must be a whole number from 1 to 100 (got "two")') },
   { argv: [...to130, '--max-unavailable', '2.5'], expected: no('--max-unavailable must be a whole number from 1 to 100 (got "2.5")') },
+  { argv: [...to130, '--max-unavailable', '10000'], expected: no('--max-unavailable 10000 is out of range: it must be from 1 to 100') },
   { argv: [...to130, '--surge', '-1'], expected: no('--surge must be a whole number from 1 to 100 (got "-1")') },
   // maxUnavailable as EKS's maxUnavailablePercentage: a share of the old nodes, counted by the plan.
   { argv: [...to130, '--max-unavailable', '10%'], expected: ok({ maxUnavailable: '10%' }) },
   { argv: [...to130, '--max-unavailable=100%'], expected: ok({ maxUnavailable: '100%' }) },
   { argv: [...to130, '--max-unavailable', '1%'], expected: ok({ maxUnavailable: '1%' }) },
-  { argv: [...to130, '--max-unavailable', '0%'], expected: no('--max-unavailable as a percentage must be a whole number from 1% to 100% of the old nodes (got "0%")') },
-  { argv: [...to130, '--max-unavailable', '101%'], expected: no('--max-unavailable as a percentage must be a whole number from 1% to 100% of the old nodes (got "101%")') },
+  { argv: [...to130, '--max-unavailable', '0%'], expected: no('--max-unavailable 0% is out of range: it must be from 1% to 100% of the old nodes') },
+  { argv: [...to130, '--max-unavailable', '101%'], expected: no('--max-unavailable 101% is out of range: it must be from 1% to 100% of the old nodes') },
   { argv: [...to130, '--max-unavailable', '2.5%'], expected: no('--max-unavailable as a percentage must be a whole number from 1% to 100% of the old nodes (got "2.5%")') },
   { argv: [...to130, '--max-unavailable', '%'], expected: no('--max-unavailable as a percentage must be a whole number from 1% to 100% of the old nodes (got "%")') },
   { argv: [...to130, '--max-unavailable', '10%', '--max-unavailable', '5'], expected: no('--max-unavailable is given twice ("10%" and "5")') },

@@ -126,9 +126,9 @@ describe.concurrent('mngbot upgrade', () => {
     expect(r.stdout).toMatch(/ledger: podsLost 0, pdbViolations 0/);
   });
 
-  it('without --yes and with no terminal: shows the plan, refuses, exit 2', async () => {
+  it('without --yes and with no terminal: shows the plan, refuses, exit 1 (README: refusals are 1)', async () => {
     const r = await inProcess(['upgrade', '--to', '1.30']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain('Nodes to replace: 9');
     expect(r.stdout).not.toMatch(/approved by/);
     expect(r.stderr).toContain('not started: stdin is not a terminal');
@@ -205,7 +205,7 @@ describe.concurrent('usage mistakes: exit 2 and what to do', () => {
     [['plan', '--to', '1.30', '--yes'], /mngbot plan: unknown option "--yes"/],
     [['plan', '--to', '1.30', '--to', '1.31'], /--to is given twice/],
     [['plan', '--to', '1.30', '--force=yes'], /--force takes no value/],
-    [['upgrade', '--to', '1.30', '--max-unavailable', '0'], /--max-unavailable must be a whole number from 1 to 100 \(got "0"\)/],
+    [['upgrade', '--to', '1.30', '--max-unavailable', '0'], /--max-unavailable 0 is out of range: it must be from 1 to 100/],
     [['upgrade', '--to', '1.30', '--decide', 'maybe'], /--decide must be force or skip or abort/],
     [['plan', '--to', '1.30', '--context', 'x'], /--context is for MNG_WORLD=aws/],
     [['deploy'], /unknown command "deploy"/],

@@ -54,3 +54,27 @@ describe('refusals', () => {
     await expect(said.join('\n')).toMatchFileSnapshot(`${DIR}/refusals.txt`);
   });
 });
+
+describe('the CLI contract (README: exit codes, --json, option ranges)', () => {
+  it('nothing to do: exit 0, and with --json one object that says so', async () => {
+    const said = (await mngbot(['upgrade', '--to', '1.29', '--yes'])) + '\n' + (await mngbot(['plan', '--to', '1.29', '--json']));
+    await expect(said).toMatchFileSnapshot(`${DIR}/nothing-to-do.txt`);
+  });
+
+  it('an option value out of range is refused as out of range, with the range', async () => {
+    await expect(await mngbot(['plan', '--to', '1.30', '--max-unavailable', '10000'])).toMatchFileSnapshot(`${DIR}/out-of-range.txt`);
+  });
+
+  it('--max-unavailable and --surge past what a 9-node group can use: capped, with a warning that says what happens', async () => {
+    const said = (await mngbot(['plan', '--to', '1.30', '--max-unavailable', '50'])) + '\n' + (await mngbot(['plan', '--to', '1.30', '--surge', '50']));
+    await expect(said).toMatchFileSnapshot(`${DIR}/capped-to-group.txt`);
+  });
+
+  it('every node skipped: nothing-replaced, exit 1', async () => {
+    const said = await mngbot(['upgrade', '--to', '1.30', '--scenario', 'scenarios/pdb-blocked.json', '--yes', '--decide', 'skip']);
+    // The report and what stays changed; the progress lines before it are not what this pins.
+    const lines = said.split('\n');
+    const report = [lines[0], ...lines.slice(lines.findIndex((l) => l.startsWith('status ')))].join('\n').replace(/API calls: .*/, 'API calls: …');
+    await expect(report).toMatchFileSnapshot(`${DIR}/nothing-replaced.txt`);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/engine/errors.js';
-import { DEFAULT_DRAIN_TIMEOUT_MS, blockingFindings, estimateMs, makePlan, type PlanInput } from '../../src/engine/plan.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, blockingFindings, makePlan, type PlanInput } from '../../src/engine/plan.js';
 import type { GroupInstance, NodeGroupInfo, NodeInfo, PdbInfo, PodInfo } from '../../src/engine/ports.js';
 import type { RefusalWords } from '../../src/engine/outcome-text.js';
 import type { Plan } from '../../src/engine/run.js';
@@ -192,11 +192,20 @@ describe('makePlan: basics', () => {
     expect(err.message).toContain('upgrade the control plane first');
   });
 
-  it('estimates launch + batches of drains + terminate', () => {
+  it('estimates from the lower bound model: launch, the drains of the old nodes (grace periods, PDB chains), the wait and termination', () => {
     const w = world(['a-1', 'a-2', 'b-1', 'b-2', 'c-1']);
-    expect(makePlan(input(w)).estimatedMs).toBe(90_000 + 5 * 60_000 + 60_000);
-    expect(makePlan(input({ ...w, request: req({ maxUnavailable: 2 }) })).estimatedMs).toBe(90_000 + 3 * 60_000 + 60_000);
-    expect(estimateMs(4, 2, { drainMs: 10_000, launchToReadyMs: undefined })).toBe(90_000 + 2 * 10_000 + 60_000);
+    const timings = { launchToReadyMs: 90_000, podStartMs: 20_000, terminateMs: 60_000 };
+    const selfManaged = group({ managed: false });
+    const web = (node: string) => pod(`web-${node}`, node, { gracePeriodSeconds: 30 });
+    const pods = ['a-1', 'a-2', 'b-1', 'b-2', 'c-1'].map(web);
+    // One disruption at a time over 5 pods: a chain of 4 × 20 s + 30 s; the drains of 30 s each spread over k.
+    const budget = pdb('web', { disruptionsAllowed: 1, currentHealthy: 5, desiredHealthy: 4, expectedPods: 5 });
+    const plan = (maxUnavailable: number) =>
+      makePlan(input({ ...w, group: selfManaged, pods, pdbs: [budget], timings, request: req({ maxUnavailable, deregistrationWaitMs: 0 }) }));
+    expect(plan(1).estimatedMs).toBe((90 + 5 * 30 + 60) * 1000);
+    expect(plan(5).estimatedMs).toBe((90 + (4 * 20 + 30) + 60) * 1000);
+    // With the default deregistration wait the last node waits 60 s more before its termination.
+    expect(makePlan(input({ ...w, group: selfManaged, pods, pdbs: [budget], timings })).estimatedMs).toBe((90 + 5 * 30 + 60 + 60) * 1000);
   });
 
   it('takes the drain timeout from the request, then the defaults', () => {
@@ -540,5 +549,31 @@ describe('makePlan: findings', () => {
     expect(ranks).toEqual([...ranks].sort((a, b) => ['block', 'warn', 'info'].indexOf(a) - ['block', 'warn', 'info'].indexOf(b)));
     expect(ranks[0]).toBe('block');
     expect(ranks.at(-1)).toBe('info');
+  });
+});
+
+describe('what the group can use', () => {
+  const selfManaged = (request: Partial<PlanInput['request']>) => makePlan(input({ group: group({ managed: false }), request: req(request) }));
+
+  it('rolling: the surge is at most the old nodes, and a surge asked past it is a warning that says what happens', () => {
+    const plan = selfManaged({ surge: 50 });
+    expect(plan.surge).toBe(3);
+    expect(finding(plan, 'capped-to-group')).toMatchObject({ severity: 'warn' });
+    expect(findingWords(finding(plan, 'capped-to-group')!)).toBe('--surge is 50, more than the 3 old nodes this group can use: mngbot launches 3 new nodes, not 50');
+  });
+
+  it('maxUnavailable past the old nodes drains them all at once, and launches no more than them', () => {
+    const plan = selfManaged({ maxUnavailable: 50 });
+    expect(plan).toMatchObject({ maxUnavailable: 3, surge: 3 });
+    expect(findingWords(finding(plan, 'capped-to-group')!)).toBe(
+      '--max-unavailable is 50, more than the 3 old nodes this group can use: mngbot drains at most 3 at once and launches 3 new nodes',
+    );
+  });
+
+  it('a default surge past the old nodes is capped without a warning: nobody asked for it', () => {
+    const plan = selfManaged({});
+    expect(plan.surge).toBe(3);
+    expect(plan.surgeReason).toContain('capped at the 3 old nodes');
+    expect(finding(plan, 'capped-to-group')).toBeUndefined();
   });
 });

@@ -115,6 +115,13 @@ describe('the end of a run and the blocked drain', () => {
     await pin('summary-failed', summaryMessage(failed));
   });
 
+  it('the run summary and plan message of a run where every node was skipped: nothing replaced, not succeeded', { timeout: 60_000 }, async () => {
+    const { run } = await simulate({ scenario: await loadScenario('scenarios/pdb-blocked.json'), decide: 'skip' });
+    expect(run.status).toBe('nothing-replaced');
+    await pin('summary-nothing-replaced', summaryMessage(run));
+    await pin('plan-nothing-replaced', planMessage({ kind: 'run', run, now: run.finishedAt! }));
+  });
+
   it('the blocked-drain reply in the thread', async () => {
     const d = blocked.decision!;
     await pin('blocked-drain', blockedMessage({ runId: blocked.id, node: d.node, blockers: d.blockers, drainTimeoutMs: blocked.plan.drainTimeoutMs }));

@@ -17,7 +17,8 @@ export async function finish(ctx: StepContext): Promise<StepResult> {
     `in ${formatDuration(ctx.now - (run.startedAt ?? ctx.now))}; ${run.counters.podsEvicted} pods evicted` +
     (run.counters.forcedDeletions ? `, ${run.counters.forcedDeletions} deleted by force` : '') +
     `; min/max/desired back to ${o.min}/${o.max}/${o.desired}.`;
-  return endRun(ctx, 'succeeded', summary, changes);
+  // Every node skipped by a person: the group still runs the old image, which is not a success.
+  return endRun(ctx, replaced === 0 && skipped.length > 0 ? 'nothing-replaced' : 'succeeded', summary, changes);
 }
 
 export function endRun(ctx: StepContext, status: RunStatus, summary: string, changes: string[], next?: NextStepFacts): StepResult {

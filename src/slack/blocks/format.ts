@@ -45,6 +45,7 @@ export const STATUS_EMOJI: Record<RunStatus, string> = {
   paused: ':double_vertical_bar:',
   'needs-decision': ':raising_hand:',
   succeeded: ':white_check_mark:',
+  'nothing-replaced': ':fast_forward:',
   failed: ':x:',
   cancelled: ':no_entry_sign:',
   aborted: ':octagonal_sign:',
@@ -65,12 +66,22 @@ export const NODE_EMOJI: Record<NodeState, string> = {
 };
 
 export function statusWord(status: RunStatus): string {
-  return status.replace(/-/g, ' ');
+  // "Upgrade ended with nothing replaced", not "Upgrade nothing replaced".
+  return status === 'nothing-replaced' ? 'ended with nothing replaced' : status.replace(/-/g, ' ');
 }
 
 /** "2026-01-03 02:00 UTC": a fixed spelling for logs and fallbacks. */
 export function utcTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * A time of the world's clock as its readers should take it: Slack's date token (their own zone) on
+ * real time; on a paced simulated world's clock (Clock.pace), which runs ahead of theirs, marked as
+ * the simulated time it is.
+ */
+export function shownDate(ms: number, pace?: number): string {
+  return pace ? `sim ${utcTime(ms)}` : slackDate(ms);
 }
 
 /** A time Slack shows in each reader's own zone, with the UTC spelling where it cannot. */

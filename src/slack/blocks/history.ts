@@ -1,6 +1,6 @@
 // /mng history [nodegroup]: past upgrades, newest first — who asked, who decided, how it ended.
 import { isActive, type Run } from '../../engine/run.js';
-import { code, esc, formatDuration, slackDate, STATUS_EMOJI, statusWord, who } from './format.js';
+import { code, esc, formatDuration, shownDate, STATUS_EMOJI, statusWord, who } from './format.js';
 import { context, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, MAX_LIST_SECTIONS as MAX_SECTIONS, packLines } from './limits.js';
 import { summaryWords } from './words.js';
@@ -8,7 +8,8 @@ import { summaryWords } from './words.js';
 /** Runs shown at most; older ones are counted. */
 export const HISTORY_MAX = 50;
 
-export function historyLine(run: Run): string {
+/** `pace`: the clock's (Clock.pace), when it is a paced simulated world's. */
+export function historyLine(run: Run, pace?: number): string {
   const decided = run.decidedBy ? ` · ${run.decidedBy.decision} by ${who(run.decidedBy.user)}` : '';
   const took = run.startedAt && run.finishedAt ? ` · took ${formatDuration(run.finishedAt - run.startedAt)}` : '';
   const flags = [run.plan.force ? 'forced' : '', run.outsideWindows ? 'outside the windows (--now)' : ''].filter(Boolean);
@@ -16,11 +17,11 @@ export function historyLine(run: Run): string {
   return (
     `${STATUS_EMOJI[run.status]} ${code(run.id)} ${esc(run.ref.cluster)}/${esc(run.ref.nodegroup)} ` +
     `${esc(run.plan.fromVersion)} → ${esc(run.plan.toVersion)} (${esc(run.plan.toRelease)}) · *${statusWord(run.status)}*` +
-    ` · ${slackDate(run.createdAt)} · asked by ${who(run.requestedBy.user)}${decided}${took}${flags.length ? ` · ${flags.join(', ')}` : ''}${summary}`
+    ` · ${shownDate(run.createdAt, pace)} · asked by ${who(run.requestedBy.user)}${decided}${took}${flags.length ? ` · ${flags.join(', ')}` : ''}${summary}`
   );
 }
 
-export function historyMessage(runs: Run[], filter: { cluster?: string; nodegroup?: string } = {}): Message {
+export function historyMessage(runs: Run[], filter: { cluster?: string; nodegroup?: string } = {}, opts: { pace?: number } = {}): Message {
   const what = filter.nodegroup ? `${filter.cluster ? `${filter.cluster}/` : ''}${filter.nodegroup}` : undefined;
   const blocks: Block[] = [header(clip(what ? `History of ${what}` : 'Upgrade history', LIMITS.headerText))];
   if (runs.length === 0) {
@@ -29,7 +30,7 @@ export function historyMessage(runs: Run[], filter: { cluster?: string; nodegrou
   }
   const shown = runs.slice(0, HISTORY_MAX);
   const { chunks, left } = packLines(
-    shown.map(historyLine),
+    shown.map((r) => historyLine(r, opts.pace)),
     LIMITS.sectionText - 40,
     MAX_SECTIONS,
   );

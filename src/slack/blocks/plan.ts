@@ -20,7 +20,14 @@ export type PlanView =
    * A request waiting for approval, or whatever became of it: the run says which. `windows`: the
    * node group's maintenance windows, to say when it may start ("next window opens Sat 02:00 CET, in 3 days").
    */
-  | { kind: 'run'; run: Run; now: number; windows?: readonly Window[] }
+  | {
+      kind: 'run';
+      run: Run;
+      now: number;
+      windows?: readonly Window[];
+      /** The clock's pace (Clock.pace): the approval deadline is shown in the time people live in. */
+      pace?: number;
+    }
   /** `window`: what the group's windows would mean for it, when it has any. */
   | { kind: 'dry-run'; plan: Plan; requestedBy: string; window?: { note: WindowNote; now: number } }
   /** Blocking findings: shown, but nothing to approve. */
@@ -123,7 +130,8 @@ function outcomeBlocks(view: PlanView): Block[] {
   const note = runWindowNote(run, view.windows, now);
   switch (run.status) {
     case 'awaiting-approval': {
-      const left = (run.expiresAt ?? now) - now;
+      // A paced world's clock runs faster than the reader's: its 3 h are their 30 min.
+      const left = ((run.expiresAt ?? now) - now) / (view.pace ?? 1);
       return [
         ...(note ? [section(windowNoteText(note, now))] : []),
         actions(

@@ -2,6 +2,7 @@
 // groups are summarised: nodes in flight and failed in full, the rest counted by state.
 import type { NodeRecord, NodeState, Phase, Run } from '../../engine/run.js';
 import { isTerminal, NODE_ORDER } from '../../engine/run.js';
+import { timeLeftMs } from '../../engine/estimate.js';
 import { code, esc, formatDuration, NODE_EMOJI, plural, roughly, STATUS_EMOJI, statusWord } from './format.js';
 import { context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
@@ -59,15 +60,11 @@ export function countNodes(run: Run): NodeCounts {
   return c;
 }
 
-/** Estimated time left, or undefined when there is nothing sensible to say. */
+/** Estimated time left, or undefined when there is nothing sensible to say (engine/estimate.ts: it does not jump up but for a blocked drain). */
 export function remainingMs(run: Run, now: number): number | undefined {
-  // Waiting on a person or a window: any figure would be a guess about them.
-  if (isTerminal(run.status) || !run.startedAt || run.status !== 'running') return undefined;
-  const elapsed = Math.max(0, now - run.startedAt);
-  const c = countNodes(run);
-  const done = c.replaced + c.failed + c.skipped;
-  if (done === 0 || c.total === 0) return run.plan.estimatedMs > elapsed ? run.plan.estimatedMs - elapsed : undefined;
-  return Math.round((elapsed * (c.total - done)) / done);
+  const left = timeLeftMs(run, now);
+  // Past the estimate: the line says so rather than "about 0s left".
+  return left === undefined || left <= 0 ? undefined : left;
 }
 
 /** "tainted 2s → evicting 41s → evicted 0s…": how long each step took, the current one still counting. */

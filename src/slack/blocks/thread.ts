@@ -132,7 +132,7 @@ export function summaryMessage(run: Run): Message {
         { type: 'mrkdwn', text: `*Pods evicted*\n${run.counters.podsEvicted}${run.counters.forcedDeletions ? ` (+${run.counters.forcedDeletions} by force)` : ''}` },
         {
           type: 'mrkdwn',
-          text: `*Group size* (min/max/desired)\n${sizes ? `${sizes.min}/${sizes.max}/${sizes.desired}${run.status === 'succeeded' ? ', restored' : ', as recorded'}` : 'unchanged'}`,
+          text: `*Group size* (min/max/desired)\n${sizes ? `${sizes.min}/${sizes.max}/${sizes.desired}${run.status === 'succeeded' || run.status === 'nothing-replaced' ? ', restored' : ', as recorded'}` : 'unchanged'}`,
         },
       ],
     },

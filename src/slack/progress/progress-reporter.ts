@@ -50,7 +50,7 @@ export interface ProgressReporterOptions {
   /** Give it a client that rejects rate-limited calls, so that the reporter decides what to resend. */
   client: ChatApi;
   /** The engine's clock: times shown in messages. */
-  clock: { now(): number };
+  clock: { now(): number; readonly pace?: number };
   log?: Logger;
   /** Shortest real time between two edits of one message; 1000 by default. */
   minIntervalMs?: number;
@@ -80,7 +80,7 @@ interface Slot {
 export class ProgressReporter {
   private readonly engine: ReporterEngine;
   private readonly client: ChatApi;
-  private readonly clock: { now(): number };
+  private readonly clock: { now(): number; readonly pace?: number };
   private readonly log: Logger;
   private readonly maxFinalAttempts: number;
   private readonly maxFailureReplies: number;
@@ -318,7 +318,8 @@ export class ProgressReporter {
           const run = await this.engine.get(slot.runId);
           if (!run) return undefined;
           const windows = this.windowsFor?.(run.ref);
-          return planMessage({ kind: 'run', run, now: this.clock.now(), ...(windows ? { windows } : {}) });
+          const pace = this.clock.pace;
+          return planMessage({ kind: 'run', run, now: this.clock.now(), ...(windows ? { windows } : {}), ...(pace ? { pace } : {}) });
         },
       });
     }

@@ -5,5 +5,5 @@ import { ephemeral } from '../reply.js';
 
 export async function auditCommand(deps: HandlerDeps, ctx: CommandContext, limit: number): Promise<void> {
   const entries = await deps.app.auditLog(deps.app.actor(ctx.user, ctx.channel.id), limit);
-  await ephemeral(ctx.respond, auditMessage(entries, limit), deps.log);
+  await ephemeral(ctx.respond, auditMessage(entries, limit, { pace: deps.app.clock.pace }), deps.log);
 }

@@ -60,7 +60,7 @@ export async function showUpgrade(deps: HandlerDeps, client: ChatApi, channel: s
       const { run } = outcome;
       let ts: string;
       try {
-        ts = await post(client, channel, planMessage({ kind: 'run', run, now: deps.app.clock.now(), windows: outcome.windows }));
+        ts = await post(client, channel, planMessage({ kind: 'run', run, now: deps.app.clock.now(), windows: outcome.windows, ...(deps.app.clock.pace ? { pace: deps.app.clock.pace } : {}) }));
       } catch (err) {
         // Nobody can see the request, so nobody could approve it: withdraw it rather than let it wait.
         await deps.app.withdraw(run.id, channel).catch((e) => log.warn('could not withdraw an unseen request', { runId: run.id, error: errorMessage(e) }));

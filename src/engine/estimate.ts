@@ -1,0 +1,111 @@
+// How long an upgrade will take, from the same model as the lower bound (lower-bound.ts): the old
+// nodes' pods, their grace periods and PDBs, the surge, maxUnavailable and the deregistration wait.
+// The estimate is never below the bound: the bound is what no run can beat, the estimate adds what
+// the strategy is known to spend beyond it.
+import { chainOf, lowerBound, oldWorldShape, type OldPod, type OldWorldShape } from './lower-bound.js';
+import { DEFAULT_DEREGISTRATION_WAIT_MS } from './plan.js';
+import type { PdbInfo, PodInfo } from './ports.js';
+import { isTerminal, type Plan, type Run, type Strategy } from './run.js';
+
+export interface PlanTimings {
+  /** From launch to a Ready node. */
+  launchToReadyMs?: number;
+  /** From a pod's placement on a Ready node to its being Ready. */
+  podStartMs?: number;
+  /** From TerminateInstanceInAutoScalingGroup to the instance gone. */
+  terminateMs?: number;
+}
+
+/**
+ * What a real EKS node group takes (an EC2 instance joining and going Ready in about three minutes,
+ * termination in about one and a half); a simulated world hands in its own (app/compose.ts).
+ */
+export const DEFAULT_TIMINGS: Required<PlanTimings> = { launchToReadyMs: 180_000, podStartMs: 15_000, terminateMs: 90_000 };
+
+/** How often EKS's update workflow looks at the group, as its documented behaviour and the simulator do. */
+const EKS_TICK_MS = 5_000;
+
+export interface Estimate {
+  estimatedMs: number;
+  /** The lower bound it was built on. */
+  lowerBoundMs: number;
+}
+
+/** The bound's shape read from what the plan sees: the old nodes' evictable pods and the PDBs over them. */
+export function planShape(oldNodeNames: string[], evictable: PodInfo[], pdbs: PdbInfo[], timings: PlanTimings = {}): OldWorldShape {
+  const t = { ...DEFAULT_TIMINGS, ...definedOnly(timings) };
+  const podStartSeconds = t.podStartMs / 1000;
+  const chains = new Map<PdbInfo, ReturnType<typeof chainOf>>();
+  const chainFor = (pod: PodInfo) => {
+    const pdb = pdbs.find((b) => b.namespace === pod.namespace && Object.entries(b.selector).every(([k, v]) => pod.labels[k] === v));
+    if (!pdb) return undefined;
+    if (!chains.has(pdb)) {
+      const covered = evictable.filter((p) => p.namespace === pdb.namespace && Object.entries(pdb.selector).every(([k, v]) => p.labels[k] === v));
+      const grace = Math.max(0, ...covered.map((p) => p.gracePeriodSeconds));
+      // With every replica healthy, the budget allows this many at once.
+      const allowed = pdb.expectedPods - pdb.desiredHealthy;
+      const kind = pod.owner?.kind === 'StatefulSet' ? 'StatefulSet' : pod.owner?.kind === 'ReplicaSet' ? 'Deployment' : (pod.owner?.kind ?? 'Pod');
+      chains.set(pdb, chainOf(`${pdb.namespace}/${pdb.name}`, kind, allowed, grace, podStartSeconds));
+    }
+    return chains.get(pdb);
+  };
+  const byNode = new Map<string, OldPod[]>(oldNodeNames.map((n) => [n, []]));
+  for (const p of evictable) {
+    const list = p.nodeName !== undefined ? byNode.get(p.nodeName) : undefined;
+    if (!list) continue;
+    const chain = chainFor(p);
+    list.push({ gracePeriodSeconds: p.gracePeriodSeconds, ...(chain ? { chain } : {}) });
+  }
+  return oldWorldShape(byNode.values(), {
+    launchToReadySeconds: t.launchToReadyMs / 1000,
+    podStartSeconds,
+    terminateSeconds: t.terminateMs / 1000,
+  });
+}
+
+/**
+ * rolling: the bound itself, which mngbot's own strategy reaches on worlds without faults (each pod
+ * moves once, the next drain starts while a node waits for its load balancers).
+ * eks: EKS's documented update, on top: it drains maxUnavailable old nodes at a time and waits its 60 s
+ * after each before the next, then scales the surge back in one node at a time, each drained and
+ * waited for in turn.
+ */
+export function estimate(
+  shape: OldWorldShape,
+  o: { strategy: Strategy; maxUnavailable: number; surge: number; deregistrationWaitMs?: number; forced?: boolean },
+): Estimate {
+  const waitSeconds = (o.deregistrationWaitMs ?? DEFAULT_DEREGISTRATION_WAIT_MS) / 1000;
+  const bound = lowerBound(shape, {
+    maxUnavailable: o.maxUnavailable,
+    ...(o.forced ? { forced: true } : {}),
+    deregistrationWaitSeconds: o.strategy === 'rolling' ? waitSeconds : DEFAULT_DEREGISTRATION_WAIT_MS / 1000,
+  });
+  let seconds = bound.seconds;
+  if (o.strategy === 'eks') {
+    const k = Math.max(1, o.maxUnavailable);
+    const eksWait = DEFAULT_DEREGISTRATION_WAIT_MS / 1000;
+    const tick = EKS_TICK_MS / 1000;
+    const drain = o.forced ? shape.graceOnly : shape.drain;
+    const upgrade = Math.max(drain.total / k, drain.longest) + Math.ceil(shape.nodes / k) * (eksWait + tick);
+    // The surge's nodes hold the moved pods: each scale-in drains one of them, its pods leaving after their grace.
+    const scaleIn = o.surge * (shape.graceOnly.longest + eksWait + 2 * tick);
+    seconds = Math.max(seconds, bound.launch + tick + upgrade + scaleIn + bound.terminate);
+  }
+  return { estimatedMs: Math.ceil(seconds) * 1000, lowerBoundMs: Math.ceil(bound.seconds) * 1000 };
+}
+
+/**
+ * Time left in a running run: the plan's estimate from its start, and the drain timeout of every drain
+ * a person had to decide (force or skip) on top, so it only goes up for that named cause. Undefined
+ * when the run waits on a person or a window, or has ended: any figure would be a guess about them;
+ * 0 once past the estimate.
+ */
+export function timeLeftMs(run: Pick<Run, 'status' | 'startedAt' | 'nodes'> & { plan: Pick<Plan, 'estimatedMs' | 'drainTimeoutMs'> }, now: number): number | undefined {
+  if (isTerminal(run.status) || !run.startedAt || run.status !== 'running') return undefined;
+  const decided = run.nodes.filter((n) => n.role === 'old' && (n.state === 'skipped' || n.forced > 0)).length;
+  return Math.max(0, run.startedAt + run.plan.estimatedMs + decided * run.plan.drainTimeoutMs - now);
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,41 @@
+// Times people read of a paced simulated world (the demo, npm start with a scenario): its clock starts
+// at their now, and a deadline they act on (the approval's expiry) is said in their time, not the
+// world's, which runs MNG_SIM_SPEED times faster.
+import { describe, expect, it } from 'vitest';
+import { createDeps } from '../../src/app/compose.js';
+import { loadConfig } from '../../src/config.js';
+import { auditMessage } from '../../src/slack/blocks/audit.js';
+import { historyMessage } from '../../src/slack/blocks/history.js';
+import { planMessage } from '../../src/slack/blocks/plan.js';
+
+describe('a paced simulated world, as the demo composes it', () => {
+  it('starts at the real now, shows its history and audit times as simulated time, and says "expires in 30m" for the 30 minutes people have, not the world’s 3h', async () => {
+    const config = await loadConfig({ env: { MNG_SCENARIO: 'scenarios/demo.json', MNG_SIM_SPEED: '6' } });
+    const before = Date.now();
+    const deps = await createDeps(config, { dataDir: null });
+    try {
+      const clock = deps.app.clock;
+      // Not 2026-01-01: the world's times begin at the reader's.
+      expect(clock.now()).toBeGreaterThanOrEqual(before);
+      expect(clock.now() - before).toBeLessThan(24 * 3_600_000);
+      const run = await deps.engine.requestUpgrade({ ref: { cluster: 'demo', nodegroup: 'workers' }, version: '1.30' }, { user: 'U0REQUESTER', at: clock.now() });
+      // The world's clock gives the request 3 h of its time: 30 real minutes.
+      expect(run.expiresAt! - run.createdAt).toBe(3 * 3_600_000);
+      const message = planMessage({ kind: 'run', run, now: run.createdAt, ...(clock.pace ? { pace: clock.pace } : {}) });
+      const said = JSON.stringify(message.blocks).match(/approvers only · expires in [^"]*/)?.[0];
+      await expect(said).toMatchFileSnapshot('__snapshots__/messages/approval-expiry-paced.txt');
+
+      // History and audit times are the world's: shown as simulated time, never as the reader's own.
+      const pace = clock.pace;
+      const history = JSON.stringify(historyMessage(await deps.app.history({}), {}, { pace }).blocks);
+      const audit = JSON.stringify(auditMessage(await deps.store.auditLog!(10), 10, { pace }).blocks);
+      const stamp = / · sim \d{4}-\d\d-\d\d \d\d:\d\d UTC · /;
+      expect(history).toMatch(stamp);
+      expect(history).not.toContain('<!date^');
+      expect(audit).toMatch(/sim \d{4}-\d\d-\d\d \d\d:\d\d UTC · /);
+      expect(audit).not.toContain('<!date^');
+    } finally {
+      await deps.close();
+    }
+  });
+});
