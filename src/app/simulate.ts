@@ -89,7 +89,7 @@ export interface SimResult {
 const SIM_USER = { user: 'sim' };
 
 export async function simulate(opts: SimulateOptions): Promise<SimResult> {
-  const clock = opts.clock ?? (opts.speed !== undefined ? new PacedClock(opts.speed) : new VirtualClock());
+  const clock = opts.clock ?? (opts.speed !== undefined ? new PacedClock(opts.speed, undefined, { skipStalls: true }) : new VirtualClock());
   const world = createWorld(opts.scenario, { clock });
   await opts.onWorld?.(world);
   const api = opts.serveKube ? await serveKubeApi(world, { port: opts.serveKube.port, host: '127.0.0.1', meter: false }) : undefined;

@@ -159,21 +159,32 @@ export async function runUntil(
  * Simulated time at `speed` simulated seconds per real second. Created `paused`, it stands at its
  * start until resume(): a test can ask and approve at a known simulated time however long that takes
  * on a busy machine, and only then let time run.
+ *
+ * `skipStalls`, for a world and a bot that share this clock in one process: time the process could not
+ * run (a busy machine starving it, a long synchronous stretch) is not counted, so at 2000× a one-second
+ * stall is not half an hour of simulated time in which nothing could happen and every timeout falls
+ * due. Not for a clock that must agree with another process's (open-world.ts): that one only has the
+ * wall clock to agree on.
  */
 export class PacedClock implements SimClock {
   private realStart = performance.now();
   private running: Promise<void>;
   private release: () => void = () => {};
   private paused: boolean;
+  /** Real time of the last look at the clock; a longer gap than STALL_MS since is a stall. */
+  private lastSeen = performance.now();
+  private readonly skipStalls: boolean;
 
   constructor(
     readonly speed: number,
     private readonly startMs: number = Date.UTC(2026, 0, 1),
-    opts: { paused?: boolean } = {},
+    opts: { paused?: boolean; skipStalls?: boolean } = {},
   ) {
     if (!(speed > 0)) throw new RangeError(`PacedClock speed must be > 0, got ${speed}`);
     this.paused = opts.paused === true;
+    this.skipStalls = opts.skipStalls === true;
     this.running = this.paused ? new Promise<void>((resolve) => (this.release = resolve)) : Promise.resolve();
+    if (this.skipStalls) heartbeat(this);
   }
 
   /** As the Clock port says: how much faster than real time it runs. */
@@ -185,36 +196,67 @@ export class PacedClock implements SimClock {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.realStart = performance.now();
+    this.realStart = this.lastSeen = performance.now();
     this.release();
   }
 
   now(): number {
-    return this.paused ? this.startMs : Math.floor(this.startMs + (performance.now() - this.realStart) * this.speed);
+    return this.paused ? this.startMs : Math.floor(this.startMs + (this.real() - this.realStart) * this.speed);
+  }
+
+  /** Real time now; a stall seen since the last look is taken out of the clock's time (when skipping them). */
+  real(): number {
+    const t = performance.now();
+    if (this.skipStalls && t - this.lastSeen > STALL_MS) this.realStart += t - this.lastSeen - STALL_MS;
+    this.lastSeen = t;
+    return t;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (!this.paused || signal?.aborted) return sleepReal(ms / this.speed, signal);
+    if (!this.paused || signal?.aborted) return this.sleepUntil(this.now() + ms, signal);
     // No simulated time passes while paused: the whole sleep is still ahead once the clock runs.
     return new Promise<void>((resolve) => {
       signal?.addEventListener('abort', () => resolve(), { once: true });
-      void this.running.then(() => sleepReal(ms / this.speed, signal).then(resolve));
+      void this.running.then(() => this.sleepUntil(this.now() + ms, signal).then(resolve));
     });
   }
 
   schedule(atMs: number, fn: () => void): () => void {
-    if (!this.paused) {
-      const handle = setTimeout(fn, Math.max(0, atMs - this.now()) / this.speed);
-      return () => clearTimeout(handle);
-    }
     let cancelled = false;
     let handle: NodeJS.Timeout | undefined;
-    void this.running.then(() => {
-      if (!cancelled) handle = setTimeout(fn, Math.max(0, atMs - this.now()) / this.speed);
-    });
+    // A skipped stall leaves a real-time timer early: it waits out the rest.
+    const fire = () => {
+      if (cancelled) return;
+      const left = atMs - this.now();
+      if (left > 0) handle = setTimeout(fire, left / this.speed);
+      else fn();
+    };
+    const arm = () => {
+      if (!cancelled) handle = setTimeout(fire, Math.max(0, atMs - this.now()) / this.speed);
+    };
+    if (this.paused) void this.running.then(arm);
+    else arm();
     return () => {
       cancelled = true;
       clearTimeout(handle);
     };
   }
+
+  private async sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {
+    for (let left = atMs - this.now(); left > 0 && !signal?.aborted; left = atMs - this.now()) await sleepReal(left / this.speed, signal);
+  }
+}
+
+/** Longest gap between two looks at a stall-skipping clock that still counts as time passing. */
+const STALL_MS = 50;
+
+/** Looks at the clock while the process is idle, so that only a gap the process could not run is a stall. */
+function heartbeat(clock: PacedClock): void {
+  const ref = new WeakRef(clock);
+  const timer = setInterval(() => {
+    const c = ref.deref();
+    if (c) c.real();
+    else clearInterval(timer);
+  }, STALL_MS / 2);
+  timer.unref();
 }

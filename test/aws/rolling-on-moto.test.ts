@@ -238,7 +238,7 @@ beforeAll(async () => {
   initialInstances = (await describeAsg()).Instances!.map((i) => ({ id: i.InstanceId!, az: i.AvailabilityZone! }));
 
   // Kubernetes: the simulator's control plane with workloads and no nodes of its own; the nodes come from moto.
-  clock = new PacedClock(SPEED);
+  clock = new PacedClock(SPEED, undefined, { skipStalls: true });
   world = createWorld(
     parseScenario(
       {

@@ -140,7 +140,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   }).start();
   const scenario = await loadScenario(opts.scenario ?? 'scenarios/demo.json');
   opts.tweak?.(scenario);
-  const clock = new PacedClock(opts.speed ?? 2000, opts.clockStartMs, { paused: opts.clockPaused === true });
+  // World and bot share it in this process: a busy machine's stalls are not simulated time.
+  const clock = new PacedClock(opts.speed ?? 2000, opts.clockStartMs, { paused: opts.clockPaused === true, skipStalls: true });
   const world = createWorld(scenario, { clock });
   const store = new MemoryRunStore();
   const logLines: string[] = [];

@@ -13,7 +13,7 @@ import { closeAll, serve, until } from './kube-fixture.js';
 afterEach(closeAll);
 
 it('upgrades scenarios/demo.json over the simulated API server, leaving the world clean', async () => {
-  const clock = new PacedClock(3000);
+  const clock = new PacedClock(3000, undefined, { skipStalls: true });
   const world = createWorld(await loadScenario('scenarios/demo.json'), { clock });
   const { api, kube } = await serve(world);
   const store = new MemoryRunStore();

@@ -95,6 +95,26 @@ describe('PacedClock', () => {
     await p;
   });
 
+  it('skipping stalls, counts no more than 50 ms of a stretch the process could not run, and its timers wait for their simulated time', async () => {
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const skipping = new PacedClock(1000, 0, { skipStalls: true });
+    const wall = new PacedClock(1000, 0);
+    const [s0, w0] = [skipping.now(), wall.now()];
+    let firedAt: number | undefined;
+    skipping.schedule(s0 + 100_000, () => (firedAt = skipping.now()));
+    busy(300);
+    expect(wall.now() - w0).toBeGreaterThanOrEqual(300_000);
+    // Each gap counts for 50 ms at most: the busy stretch, and the moments before it (however starved).
+    expect(skipping.now() - s0).toBeLessThanOrEqual(110_000);
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => firedAt !== undefined && (clearInterval(poll), resolve()), 5);
+    });
+    expect(firedAt).toBeGreaterThanOrEqual(s0 + 100_000);
+  });
+
   it('created paused, stands at its start, and its sleeps and timers begin when it resumes', async () => {
     const c = new PacedClock(1000, 0, { paused: true });
     const order: string[] = [];

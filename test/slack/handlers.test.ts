@@ -71,7 +71,7 @@ function command(text: string, user = 'UREQUESTER', channel = 'C0PLATFORM') {
 
 beforeAll(async () => {
   const scenario = await loadScenario('scenarios/demo.json');
-  const clock = new PacedClock(1000);
+  const clock = new PacedClock(1000, undefined, { skipStalls: true });
   world = createWorld(scenario, { clock });
   store = new MemoryRunStore();
   const approvers = new Approvers({ users: ['UAPPROVER1'], groups: [], allowSelfApproval: false });
