@@ -289,6 +289,17 @@ export interface Run {
   notify?: { channel?: string; planTs?: string; progressTs?: string; threadTs?: string; finalShown?: boolean };
 }
 
+/**
+ * The record with every field in one order, absent ones undefined (JSON leaves them out): records that
+ * gain fields in different orders as they move would each get their own hidden class, and a step's look
+ * at every node would go through V8's slowest property lookups on a large group.
+ */
+export function shapedRecord(r: NodeRecord): NodeRecord {
+  const { name, instanceId, az, role, state, at, podsToEvict, evicted, forced, forcedAt, retryAt, backoffMs, pdbWaits, unplacedBlock, decrement, termination, foundLate, wasCordoned, lbExclusion, deregisterUntil, waitingForRoomSince, note, ...rest } = r;
+  // prettier-ignore
+  return { name, instanceId, az, role, state, at, podsToEvict, evicted, forced, forcedAt, retryAt, backoffMs, pdbWaits, unplacedBlock, decrement, termination, foundLate, wasCordoned, lbExclusion, deregisterUntil, waitingForRoomSince, note, ...rest };
+}
+
 export function canTransition(from: NodeState, to: NodeState): boolean {
   return NODE_TRANSITIONS[from].includes(to);
 }

@@ -3,9 +3,10 @@ import { ClusterView } from './cluster-view.js';
 import { ConflictError, errorMessage, FatalError, RetryableError, StoreUnavailableError } from './errors.js';
 import type { ProgressEvent, ProgressListener } from './events.js';
 import { applyWindow } from './maintenance-window.js';
+import { NodeStates } from './node-states.js';
 import { UnsavedRecords } from './unsaved-records.js';
 import type { Clock, Cluster, GroupRef, NodeGroups, RunStore, WindowGate } from './ports.js';
-import { isTerminal, type Run } from './run.js';
+import { isTerminal, shapedRecord, type Run } from './run.js';
 import { DEFAULT_SETTINGS, type EngineSettings, StepContext, type StepResult } from './step-context.js';
 import { failRun } from './steps/fail-run.js';
 import { GuardedStore, type StoreHealth } from './store-guard.js';
@@ -65,6 +66,8 @@ export class Runner {
   /** The last saved state of each run this runner drives: it is the only writer, so steps need not re-read. */
   private readonly cache = new Map<string, Run>();
   private readonly unsaved = new Map<string, UnsavedRecords>();
+  /** Kept with the run object the runner drives: a run loaded again gets its own. */
+  private readonly nodeStates = new WeakMap<Run, NodeStates>();
   private stopped = false;
 
   constructor(private readonly deps: RunnerDeps) {
@@ -120,7 +123,9 @@ export class Runner {
     const cached = this.cache.get(runId);
     if (cached) return cached;
     const run = await this.store.get(runId);
-    if (run) this.cache.set(runId, frozen(run.plan) && run);
+    if (!run) return undefined;
+    run.nodes = run.nodes.map(shapedRecord);
+    this.cache.set(runId, frozen(run.plan) && run);
     return run;
   }
 
@@ -287,9 +292,15 @@ export class Runner {
   }
 
   private context(run: Run, view: ClusterView): StepContext {
-    return new StepContext(run, this.deps.nodeGroups, this.deps.clusterFor(run.ref.cluster), view, this.deps.clock, this.settings, this.unsavedOf(run.id), (r, events) =>
+    return new StepContext(run, this.deps.nodeGroups, this.deps.clusterFor(run.ref.cluster), view, this.deps.clock, this.settings, this.unsavedOf(run.id), this.statesOf(run), (r, events) =>
       this.commit(r, events, { byStep: true }),
     );
+  }
+
+  private statesOf(run: Run): NodeStates {
+    let s = this.nodeStates.get(run);
+    if (!s) this.nodeStates.set(run, (s = new NodeStates(run.nodes)));
+    return s;
   }
 
   private unsavedOf(runId: string): UnsavedRecords {

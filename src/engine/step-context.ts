@@ -2,6 +2,7 @@
 import type { ClusterView } from './cluster-view.js';
 import type { ProgressEvent } from './events.js';
 import type { Clock, Cluster, NodeGroups } from './ports.js';
+import type { NodeStates } from './node-states.js';
 import type { UnsavedRecords } from './unsaved-records.js';
 import { canTransition, type NewNodeRecord, type NewNodeState, type NodeRecord, type NodeState, type Run } from './run.js';
 
@@ -60,6 +61,8 @@ export class StepContext {
     readonly clock: Clock,
     readonly settings: EngineSettings,
     private readonly changes: UnsavedRecords,
+    /** The run's node records by state. */
+    readonly byState: NodeStates,
     private readonly save: (run: Run, events: ProgressEvent[]) => Promise<void>,
   ) {}
 
@@ -115,9 +118,11 @@ export class StepContext {
     if (rec.state === state) return;
     if (!canTransition(rec.state, state)) throw new Error(`bug: node ${rec.name} cannot go from ${rec.state} to ${state}`);
     const since = rec.at[rec.state];
+    const from = rec.state;
     this.touch(rec);
     rec.state = state;
     rec.at[state] = this.now;
+    this.byState.moved(rec, from);
     this.emit({
       kind: 'node',
       node: rec.name,

@@ -42,6 +42,8 @@ export class AutoScalingGroup {
   readonly suspended: Set<string>;
   /** Members: Pending, InService, Terminating. */
   readonly instances = new Map<string, InstanceRec>();
+  /** Pending and InService instances by AZ: the group compares them with its desired size at every change. */
+  private readonly liveByAz = new Map<string, number>();
   private readonly terminated = new Map<string, InstanceRec>();
   private readonly activities: ScalingActivity[] = [];
   /** TerminateInstanceInAutoScalingGroup requests per instance id, accepted or refused (EKS's own terminations are not requests). */
@@ -175,10 +177,10 @@ export class AutoScalingGroup {
 
   /** Brings InService + Pending up (or down) to desired. */
   reconcile(): void {
-    const live = [...this.instances.values()].filter((i) => i.state === 'Pending' || i.state === 'InService');
-    if (live.length < this.sizes.desired && !this.suspended.has('Launch')) {
-      const perAz = this.azs.map((az) => live.filter((i) => i.az === az).length);
-      for (let n = live.length; n < this.sizes.desired; n++) {
+    const liveNow = [...this.liveByAz.values()].reduce((a, b) => a + b, 0);
+    if (liveNow < this.sizes.desired && !this.suspended.has('Launch')) {
+      const perAz = this.azs.map((az) => this.liveByAz.get(az) ?? 0);
+      for (let n = liveNow; n < this.sizes.desired; n++) {
         let a = 0;
         for (let k = 1; k < perAz.length; k++) if (perAz[k] < perAz[a]) a = k;
         if (!this.launch(this.azs[a])) {
@@ -187,7 +189,8 @@ export class AutoScalingGroup {
         }
         perAz[a]++;
       }
-    } else if (live.length > this.sizes.desired && !this.suspended.has('Terminate')) {
+    } else if (liveNow > this.sizes.desired && !this.suspended.has('Terminate')) {
+      const live = [...this.instances.values()].filter(isLive);
       for (let n = live.length; n > this.sizes.desired; n--) {
         const victim = this.scaleInVictim(live);
         live.splice(live.indexOf(victim), 1);
@@ -281,12 +284,14 @@ export class AutoScalingGroup {
       cancels: [],
     };
     this.instances.set(id, i);
+    if (isLive(i)) this.liveByAz.set(az, (this.liveByAz.get(az) ?? 0) + 1);
     return i;
   }
 
   private beginTermination(i: InstanceRec, cause: string): ScalingActivity {
     for (const cancel of i.cancels) cancel();
     i.cancels = [];
+    if (isLive(i)) this.liveByAz.set(i.az, this.liveByAz.get(i.az)! - 1);
     i.state = 'Terminating';
     const activity: ScalingActivity = {
       id: this.rng.uuid(),
@@ -309,3 +314,5 @@ export class AutoScalingGroup {
     return activity;
   }
 }
+
+const isLive = (i: InstanceRec) => i.state === 'Pending' || i.state === 'InService';

@@ -80,27 +80,34 @@ function recordTexts(records: readonly object[], before: RecordTexts | undefined
 }
 
 /**
- * The same list as last time, as long: only the records named are encoded. Undefined when the list is
- * another or changed length (every record is compared then). The engine never puts another record in
- * a record's place; MNG_STORE_VERIFY would catch it.
+ * The same list as last time, as long or longer (records are only appended): the records named and the
+ * new ones are encoded. Undefined when the list is another one or shorter (every record is compared
+ * then). The engine never puts another record in a record's place; MNG_STORE_VERIFY would catch it.
  */
 function named(records: readonly object[], before: RecordTexts, changed: ChangedRecords): RecordTexts | undefined {
-  if (before.source !== records || records.length !== before.records.length) return undefined;
-  const index = before.index ?? new Map(records.map((r, i) => [r, i]));
-  const texts = before.texts.slice();
+  const had = before.records.length;
+  if (before.source !== records || records.length < had) return undefined;
+  const index = before.index ?? new Map(before.records.map((r, i) => [r, i]));
+  const texts = before.texts.slice() as string[][];
   const copied = new Set<number>();
+  const set = (i: number, text: string) => {
+    const c = Math.floor(i / CHUNK);
+    if (c === texts.length) texts.push([]);
+    else if (!copied.has(c)) texts[c] = texts[c].slice();
+    copied.add(c);
+    texts[c][i % CHUNK] = text;
+  };
   for (const r of changed) {
     const i = index.get(r);
     if (i === undefined) continue;
     if (records[i] !== r) return undefined;
-    const c = Math.floor(i / CHUNK);
-    if (!copied.has(c)) {
-      texts[c] = texts[c].slice();
-      copied.add(c);
-    }
-    (texts[c] as string[])[i % CHUNK] = JSON.stringify(r);
+    set(i, JSON.stringify(r));
   }
-  return { records: before.records, texts, source: records, index };
+  for (let i = had; i < records.length; i++) {
+    index.set(records[i], i);
+    set(i, JSON.stringify(records[i]));
+  }
+  return { records: records.length > had ? records.slice() : before.records, texts, source: records, index };
 }
 
 /** Each record compared with the one at its place last time: a record still there and not named keeps its text. */

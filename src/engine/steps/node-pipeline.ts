@@ -37,9 +37,8 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   let waitMs = ctx.settings.idleRecheckMs;
   let reason = 'waiting for nodes to drain and terminate';
   const cleaning = run.cleanupReason !== undefined;
-  // One look at every node per step, in run order: a step's work follows the nodes in flight, not the group.
-  const moving: NodeRecord[] = [];
-  for (const rec of run.nodes) if (IN_FLIGHT.has(rec.state) || rec.state === 'terminating') moving.push(rec);
+  // The nodes in flight, not the group: a step's work follows what moves.
+  const moving = ctx.byState.in(...IN_FLIGHT, 'terminating');
   const turns = await PdbTurns.take(ctx, draining(ctx, moving));
   for (const rec of moving) {
     if (!IN_FLIGHT.has(rec.state) && rec.state !== 'terminating') continue;
@@ -49,23 +48,14 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   const stoppedNow = !cleaning && run.cleanupReason !== undefined;
   if ((run.phase !== 'replace' && run.phase !== 'cleanup') || stoppedNow) return { settled: false, waitMs: 0, reason, stopped: true };
 
-  let inFlight = 0;
-  let notStarted = 0;
-  let unsettled = 0;
-  const waiting: NodeRecord[] = [];
-  for (const rec of run.nodes) {
-    if (holdsSlot(rec)) inFlight++;
-    if (NOT_STARTED.has(rec.state)) notStarted++;
-    if (!SETTLED.has(rec.state)) unsettled++;
-    if (rec.state === 'tainted' && allowStart(rec)) waiting.push(rec);
-  }
-  let startedNow = false;
-  if (run.status === 'running' && !run.decision && !run.requests.pause) {
+  let inFlight = ctx.byState.in(...IN_FLIGHT).filter(holdsSlot).length;
+  if (run.status === 'running' && !run.decision && !run.requests.pause && inFlight < run.plan.maxUnavailable) {
     const picker = new NodePicker(ctx);
+    const waiting = ctx.byState.in('tainted').filter(allowStart);
     while (inFlight < run.plan.maxUnavailable) {
       const candidates = withOwnNodeLast(ctx, waiting);
       if (candidates.length === 0) break;
-      const rec = await picker.next(candidates, run.nodes.length - notStarted);
+      const rec = await picker.next(candidates, run.nodes.length - ctx.byState.count(...NOT_STARTED));
       if (!rec) {
         reason = 'waiting for PDB budgets: every node left shares a spent budget with nodes draining now';
         break;
@@ -87,14 +77,11 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
       rec.podsToEvict = need;
       ctx.setNodeState(rec, 'evicting', `${rec.name}: evicting ${need} pods`, { pods: need });
       waiting.splice(waiting.indexOf(rec), 1);
-      notStarted--;
       inFlight++;
-      startedNow = true;
       waitMs = Math.min(waitMs, await advanceNode(ctx, rec, turns));
     }
   }
-  // Nothing started: the states counted above are the states now.
-  return { settled: startedNow ? run.nodes.every(isSettled) : unsettled === 0, waitMs, reason };
+  return { settled: ctx.byState.count(...SETTLED) === run.nodes.length, waitMs, reason };
 }
 
 /** The node this mngbot runs on starts only once every other node is done: it moves itself off it last. */

@@ -11,12 +11,18 @@ import type { NodeRecord } from '../run.js';
 import type { StepContext } from '../step-context.js';
 
 // A node waiting to drain keeps its pods (it is tainted): what PDBs cover them is worked out once while
-// the PDBs' selectors stay the same, not on every step.
-const keysByView = new WeakMap<ClusterView, { generation: number; keys: Map<string, Set<string>> }>();
+// the PDBs' selectors stay the same, not on every step. Nodes with the same PDBs score alike, so a
+// choice weighs each set of PDBs once rather than every node of a large group.
+interface Covered {
+  keys: Set<string>;
+  /** The keys, sorted and joined: nodes with the same set share it. */
+  set: string;
+}
+const coveredByView = new WeakMap<ClusterView, { generation: number; nodes: Map<string, Covered> }>();
 
 export class NodePicker {
   private pdbs?: PdbInfo[];
-  private keysOf = new Map<string, Set<string>>();
+  private coveredOf = new Map<string, Covered>();
   private readonly tightness = new Map<string, { disrupted: number; inLineAllowed: number }>();
 
   constructor(private readonly ctx: StepContext) {}
@@ -32,24 +38,31 @@ export class NodePicker {
     if (!this.pdbs) {
       this.pdbs = await listedPdbs(this.ctx);
       const view = this.ctx.view;
-      let known = keysByView.get(view);
-      if (known?.generation !== view.pdbGeneration()) keysByView.set(view, (known = { generation: view.pdbGeneration(), keys: new Map() }));
-      this.keysOf = known.keys;
+      let known = coveredByView.get(view);
+      if (known?.generation !== view.pdbGeneration()) coveredByView.set(view, (known = { generation: view.pdbGeneration(), nodes: new Map() }));
+      this.coveredOf = known.nodes;
     }
     const capacity = new Map(this.pdbs.map((b) => [pdbKey(b), pdbCapacity(b)]));
     const inLine = new Map<string, number>();
-    for (const rec of this.ctx.run.nodes) {
-      if (rec.state !== 'evicting') continue;
-      for (const key of this.pdbKeys(rec.name, true)) inLine.set(key, (inLine.get(key) ?? 0) + 1);
+    for (const rec of this.ctx.byState.in('evicting')) {
+      for (const key of this.liveKeys(rec.name)) inLine.set(key, (inLine.get(key) ?? 0) + 1);
+    }
+    const nodesPerSet = new Map<string, { keys: Set<string>; nodes: number }>();
+    for (const rec of candidates) {
+      const c = this.covered(rec.name);
+      const n = nodesPerSet.get(c.set);
+      if (n) n.nodes++;
+      else nodesPerSet.set(c.set, { keys: c.keys, nodes: 1 });
     }
     const ahead = new Map<string, number>();
-    for (const rec of candidates) for (const key of this.pdbKeys(rec.name)) ahead.set(key, (ahead.get(key) ?? 0) + 1);
-    let best: NodeRecord[] = [];
+    for (const { keys, nodes } of nodesPerSet.values()) for (const key of keys) ahead.set(key, (ahead.get(key) ?? 0) + nodes);
+    let best = new Set<string>();
     let bestScore = -1;
-    for (const rec of candidates) {
+    let bestNodes = 0;
+    for (const [set, { keys, nodes }] of nodesPerSet) {
       let score = 0;
       let held = false;
-      for (const key of this.pdbKeys(rec.name)) {
+      for (const key of keys) {
         const cap = capacity.get(key) ?? 1;
         const holders = inLine.get(key) ?? 0;
         // A PDB that lets go more pods at once than the run drains nodes never makes a node wait long.
@@ -60,10 +73,14 @@ export class NodePicker {
         score = Math.max(score, (ahead.get(key) ?? 0) / cap);
       }
       if (held) continue;
-      if (score > bestScore) [best, bestScore] = [[rec], score];
-      else if (score === bestScore) best.push(rec);
+      if (score > bestScore) [best, bestScore, bestNodes] = [new Set([set]), score, nodes];
+      else if (score === bestScore) [best, bestNodes] = [best.add(set), bestNodes + nodes];
     }
-    return best.length === 0 ? undefined : best[Math.floor(this.ctx.random(salt) * best.length)];
+    if (bestNodes === 0) return undefined;
+    // The draw among the best nodes in the candidates' order, as a resumed run repeats it.
+    let k = Math.floor(this.ctx.random(salt) * bestNodes);
+    for (const rec of candidates) if (best.has(this.covered(rec.name).set) && k-- === 0) return rec;
+    return undefined;
   }
 
   /** Pods of the PDB unavailable now (they use its budget), and whether one more node may wait in line. */
@@ -81,17 +98,24 @@ export class NodePicker {
     return t;
   }
 
-  /** The PDBs covering the pods the node still has to move; `live`: not cached (a draining node's pods leave). */
-  private pdbKeys(node: string, live = false): Set<string> {
-    const known = live ? undefined : this.keysOf.get(node);
-    if (known) return known;
+  /** The PDBs covering the pods a waiting node has to move, worked out once. */
+  private covered(node: string): Covered {
+    let c = this.coveredOf.get(node);
+    if (!c) {
+      const keys = this.liveKeys(node);
+      this.coveredOf.set(node, (c = { keys, set: [...keys].sort().join('\n') }));
+    }
+    return c;
+  }
+
+  /** The PDBs covering the pods the node still has to move, now (a draining node's pods leave). */
+  private liveKeys(node: string): Set<string> {
     const keys = new Set<string>();
     for (const p of this.ctx.view.podsOn(node)) {
       if (p.terminating || !isEvictable(p)) continue;
       const pdb = this.ctx.view.coveringPdb(p);
       if (pdb) keys.add(pdbKey(pdb));
     }
-    if (!live) this.keysOf.set(node, keys);
     return keys;
   }
 }

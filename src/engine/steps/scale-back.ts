@@ -1,7 +1,7 @@
 // Step 8: the group goes back to its recorded size by terminating drained instances with decrement,
 // never by lowering desired (which lets the group kill any instance, undrained).
 import { podsToMove } from '../drain.js';
-import type { NodeRecord } from '../run.js';
+import { shapedRecord, type NodeRecord } from '../run.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { failRun } from './fail-run.js';
 import { groupDrift } from './group-drift.js';
@@ -84,5 +84,5 @@ function addOldNodes(ctx: StepContext, instanceIds: string[]): number {
 }
 
 export function newRecord(name: string, instanceId: string, az: string, role: NodeRecord['role'], wasCordoned?: boolean): NodeRecord {
-  return { name, instanceId, az, role, state: 'waiting', at: {}, evicted: 0, forced: 0, ...(wasCordoned ? { wasCordoned } : {}) };
+  return shapedRecord({ name, instanceId, az, role, state: 'waiting', at: {}, evicted: 0, forced: 0, ...(wasCordoned ? { wasCordoned } : {}) });
 }

@@ -63,7 +63,7 @@ export async function restoreNode(ctx: StepContext, name: string, wasCordoned: b
   if (node.unschedulable && !wasCordoned) patch.unschedulable = false;
   if (rec?.lbExclusion === 'ours' && isExcludedFromLb(node)) patch.labels = { [EXCLUDE_LB_LABEL]: null };
   if (rec?.deregisterUntil !== undefined) {
-    delete rec.deregisterUntil;
+    rec.deregisterUntil = undefined;
     ctx.touch(rec);
   }
   if (patch.removeTaints || patch.unschedulable === false || patch.labels) await ctx.cluster.patchNode(name, patch);

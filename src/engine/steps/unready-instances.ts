@@ -1,7 +1,7 @@
 // A failed or cancelled surge leaves instances that never became Ready nodes, and a desired capacity
 // the group could not reach. Neither runs pods (a node that is not Ready gets none), so both go at
 // once: the instances terminated with decrement, the unreachable rest of desired lowered to what is there.
-import type { NodeRecord } from '../run.js';
+import { shapedRecord, type NodeRecord } from '../run.js';
 import type { StepContext } from '../step-context.js';
 import { oldInstanceIds } from './new-nodes.js';
 
@@ -22,7 +22,7 @@ export async function removeUnreadyNewInstances(ctx: StepContext): Promise<boole
   if (unready.length > 0) {
     const records: NodeRecord[] = unready.map((i) => {
       const node = ctx.view.nodeByInstance(i.instanceId);
-      return {
+      return shapedRecord({
         name: node?.name ?? i.instanceId,
         instanceId: i.instanceId,
         az: i.az,
@@ -34,7 +34,7 @@ export async function removeUnreadyNewInstances(ctx: StepContext): Promise<boole
         decrement: true,
         termination: { requestedAt: ctx.now, decrement: true },
         note: 'never became a Ready node: removed without a drain (it ran no pods)',
-      };
+      });
     });
     run.nodes.push(...records);
     for (const rec of records) {

@@ -1,0 +1,67 @@
+// A run's node records by state, kept as setNodeState moves them: a step asks for the few nodes in
+// flight, or counts those settled, without looking at every node of a large group.
+import type { NodeRecord, NodeState } from './run.js';
+
+interface Bucket {
+  records: Set<NodeRecord>;
+  /** Position of the last record added; one added before it means the set is out of the run's order. */
+  lastAdded: number;
+  ordered: boolean;
+}
+
+export class NodeStates {
+  private readonly buckets = new Map<NodeState, Bucket>();
+  private readonly position = new Map<NodeRecord, number>();
+  private indexed = 0;
+
+  /** `nodes`: the run's list, which steps only append to. */
+  constructor(private readonly nodes: readonly NodeRecord[]) {}
+
+  /** rec (in the run's list) has moved from `from` to its state now. */
+  moved(rec: NodeRecord, from: NodeState): void {
+    this.sync();
+    this.buckets.get(from)?.records.delete(rec);
+    this.add(rec);
+  }
+
+  /** The records in these states, in the run's order. */
+  in(...states: NodeState[]): NodeRecord[] {
+    this.sync();
+    if (states.length === 1) return [...this.ordered(states[0])];
+    const out = states.flatMap((s) => [...(this.buckets.get(s)?.records ?? [])]);
+    return out.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
+  }
+
+  count(...states: NodeState[]): number {
+    this.sync();
+    return states.reduce((n, s) => n + (this.buckets.get(s)?.records.size ?? 0), 0);
+  }
+
+  /** Records appended to the run's list since the last look join. */
+  private sync(): void {
+    while (this.indexed < this.nodes.length) {
+      const rec = this.nodes[this.indexed];
+      this.position.set(rec, this.indexed++);
+      this.add(rec);
+    }
+  }
+
+  private add(rec: NodeRecord): void {
+    let b = this.buckets.get(rec.state);
+    if (!b) this.buckets.set(rec.state, (b = { records: new Set(), lastAdded: -1, ordered: true }));
+    const at = this.position.get(rec)!;
+    if (at < b.lastAdded) b.ordered = false;
+    b.lastAdded = Math.max(b.lastAdded, at);
+    b.records.add(rec);
+  }
+
+  private ordered(state: NodeState): Set<NodeRecord> {
+    const b = this.buckets.get(state);
+    if (!b) return new Set();
+    if (!b.ordered) {
+      b.records = new Set([...b.records].sort((x, y) => this.position.get(x)! - this.position.get(y)!));
+      b.ordered = true;
+    }
+    return b.records;
+  }
+}
