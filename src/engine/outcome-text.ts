@@ -146,7 +146,10 @@ type RefusalWordsFor = { [C in RefusalFacts['code']]: (fields: Extract<RefusalFa
 const REFUSAL_TEXT: RefusalWordsFor = {
   'plan-refused': ({ blocking }, v) => ({
     message: `this upgrade cannot be approved: ${blocking.map((f) => findingText(f, v)).join(' ')}`,
-    hint: `fix what the findings name, or add ${v.option('force')} where it applies`,
+    // Only a pod no controller owns is accepted by the force option; for anything else the hint would mislead.
+    hint: blocking.some((f) => f.code === 'unmanaged-pod')
+      ? `fix what the findings name, or add ${v.option('force')} to accept the pods without a controller`
+      : 'fix what the findings name, then ask again',
   }),
   'pending-request': (p) => {
     const where = p.notify?.channel
@@ -158,8 +161,8 @@ const REFUSAL_TEXT: RefusalWordsFor = {
     };
   },
   'active-run': ({ ref, runId, status }, v) => ({
-    message: `${ref.cluster}/${ref.nodegroup} already has an upgrade ${status}: run ${runId}`,
-    hint: `see ${v.status(runId)}`,
+    message: `${ref.cluster}/${ref.nodegroup} is being upgraded already: run ${runId}, ${status.replace(/-/g, ' ')}`,
+    hint: `follow it with ${v.status(runId)}; ask again once it has ended`,
   }),
   'no-such-run': ({ runId }, v) => ({ message: `there is no run ${runId}`, hint: `see ${v.status()} for the runs there are` }),
   'run-ended': ({ runId, status }) => ({ message: `run ${runId} has already ended (${status})` }),

@@ -189,6 +189,18 @@ describe('renderers: other messages at their extremes', () => {
     expect(nodeLine(rec, 44_000)).toMatch(/\*evicting 3\/7 pods\* · tainted 2s → evicting 41s…/);
   });
 
+  it('node lines name every step once, steps that took no time included (cordoned with no deregistration wait)', () => {
+    const rec = structuredClone(finalRun.nodes[0]);
+    rec.state = 'terminated';
+    rec.at = { waiting: 0, tainted: 1000, evicting: 3000, evicted: 44_000, cordoned: 44_000, terminating: 44_000, terminated: 104_000 };
+    expect(nodeLine(rec, 200_000)).toContain('· *terminated* · tainted 2s → evicting 41s → evicted → cordoned → terminating 1m');
+    rec.state = 'tainted';
+    rec.at = { waiting: 0, tainted: 1000 };
+    const tainted = nodeLine(rec, 37_000);
+    expect(tainted).toContain('· *tainted 36s…*');
+    expect(tainted).not.toMatch(/tainted\b.*tainted\b/);
+  });
+
   it('packLines never exceeds its bounds', () => {
     const lines = Array.from({ length: 1000 }, (_, i) => 'l'.repeat(i % 400));
     const { chunks, left } = packLines(lines, 3000, 5);
