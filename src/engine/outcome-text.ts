@@ -175,29 +175,27 @@ const REFUSAL_TEXT: RefusalWordsFor = {
   'self-approval': () => ({ message: 'you asked for this upgrade, so someone else must approve it' }),
   'no-decision-waiting': ({ runId, node, status }) => ({ message: `run ${runId} is not waiting for a decision on ${node} (it is ${status})` }),
   'already-chosen': ({ node, by, choice }) => ({ message: `${by} already chose ${choice} for ${node}` }),
-  'eks-cannot-stop': (f, v) => ({
-    message: `run ${f.runId} cannot be ${f.action === 'cancel' ? 'cancelled' : 'paused'}: ${eksCarriesOn(f, v)}`,
-    hint: `follow it with ${v.status(f.runId)}`,
-  }),
+  // eksCarriesOn says how to follow it: no hint to say it again.
+  'eks-cannot-stop': (f, v) => ({ message: `run ${f.runId} cannot be ${f.action === 'cancel' ? 'cancelled' : 'paused'}: ${eksCarriesOn(f, v)}` }),
   'strategy-unsuited': ({ nodegroup, requested }, v) =>
     requested === 'rolling'
       ? {
           message:
             `${nodegroup} is an EKS managed node group: the rolling strategy would edit its Auto Scaling group and launch template` +
-            ` directly, which EKS does not support (it reports Ec2LaunchTemplateVersionMismatch); use ${v.strategy('eks')}`,
+            ` directly, which EKS does not support (it reports Ec2LaunchTemplateVersionMismatch)`,
           hint: `use ${v.strategy('eks')}`,
         }
       : {
           message:
             `${nodegroup} is a self-managed node group: EKS has no update API for it (UpdateNodegroupVersion is for managed` +
-            ` node groups only); use ${v.strategy('rolling')}`,
+            ` node groups only)`,
           hint: `use ${v.strategy('rolling')}`,
         },
   'unknown-strategy': ({ requested }, v) => ({ message: `unknown strategy "${requested}": use ${v.strategy('eks')} or ${v.strategy('rolling')}` }),
   'surge-with-eks': ({ eksSurgeReason }, v) => ({
     message:
       `${v.option('surge')} applies to the rolling strategy only: EKS chooses its own surge for managed node groups` +
-      ` (${eksSurgeReason}); leave ${v.option('surge')} out`,
+      ` (${eksSurgeReason})`,
     hint: `leave ${v.option('surge')} out`,
   }),
   'bad-surge': ({ got }, v) => ({ message: `${v.option('surge')} must be a whole number of at least 1 (got ${got})`, hint: 'use a whole number ≥ 1' }),

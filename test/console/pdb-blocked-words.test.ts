@@ -44,7 +44,7 @@ let statusAtSkip = '';
 let planTs = '';
 
 beforeAll(async () => {
-  b = await startBotWithConsole({ scenario: 'scenarios/pdb-blocked.json', speed: 2000 });
+  b = await startBotWithConsole({ scenario: 'scenarios/pdb-blocked.json', speed: 500 });
   await act(b.console, 'type', { user: REQUESTER.id, text: '/mng upgrade nodegroup 1.30' });
   const plan = await until('the plan', async () => (await seen(b.console, REQUESTER.id)).messages.find((m) => /Upgrade payments\/core/.test(m.text)));
   planTs = plan.ts;
@@ -144,7 +144,7 @@ describe('Force, Skip node and Abort on pdb-blocked.json, through the console', 
 
 describe('what the engine hands back for a decision', () => {
   it('is the run as decided, with the question it answered, even once the runner has moved on', async () => {
-    const c = await startBotWithConsole({ scenario: 'scenarios/pdb-blocked.json', speed: 2000 });
+    const c = await startBotWithConsole({ scenario: 'scenarios/pdb-blocked.json', speed: 500 });
     try {
       await act(c.console, 'type', { user: REQUESTER.id, text: '/mng upgrade nodegroup 1.30' });
       const asked = await waitForRun(c, () => true, 10_000, 'the request');

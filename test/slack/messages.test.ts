@@ -12,6 +12,7 @@ import { createWorld } from '../../src/sim/world.js';
 import { pendingRequestMessage, refusalMessage } from '../../src/slack/blocks/errors.js';
 import type { Message } from '../../src/slack/blocks/kit.js';
 import { planMessage } from '../../src/slack/blocks/plan.js';
+import { refusalWords } from '../../src/slack/blocks/words.js';
 import { progressMessage } from '../../src/slack/blocks/progress.js';
 import { blockedMessage, decisionMessage, summaryMessage } from '../../src/slack/blocks/thread.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
@@ -86,6 +87,16 @@ describe('the refusal replies', () => {
   });
 });
 
+describe('the refusals, said once', () => {
+  it('no refusal says its hint twice: the hint is not already in the message', { timeout: 60_000 }, async () => {
+    const twice = (await engineRefusals()).flatMap(({ asked, refusal }) => {
+      const { message, hint } = refusalWords(refusal);
+      return hint && message.includes(hint) ? [`${asked}: ${hint}`] : [];
+    });
+    expect(twice).toEqual([]);
+  });
+});
+
 describe('the end of a run and the blocked drain', () => {
   let succeeded: Run;
   let aborted: Run;
@@ -154,5 +165,17 @@ describe('Force, then Skip node, then Abort on pdb-blocked.json, and a cancel', 
 
   it('the event log of the run', async () => {
     await expect(events.map((e) => `${e.kind}${'node' in e && e.node ? ` ${e.node}` : ''}: ${e.detail}`).join('\n') + '\n').toMatchFileSnapshot(`${DIR}/events-force-skip-abort.txt`);
+  });
+});
+
+describe('a run whose launches keep failing', () => {
+  it('ends its summary with one full stop, however the reason ends', { timeout: 60_000 }, async () => {
+    const scenario = await loadScenario('scenarios/launch-failures.json');
+    scenario.faults = [{ kind: 'launchFailure', count: 1000 }];
+    const { run } = await simulate({ scenario, settings: { nodeReadyTimeoutMs: 10 * 60_000 } });
+    expect(run.status).toBe('failed');
+    const summary = summaryMessage(run);
+    expect(blockText(summary)).not.toMatch(/[^.]\.\.(?!\.)/);
+    await pin('summary-launches-failed', summary);
   });
 });

@@ -2,6 +2,7 @@
 import { plural } from '../plural.js';
 import type { NodeInfo } from '../ports.js';
 import type { StepContext, StepResult } from '../step-context.js';
+import { sentence } from '../sentence.js';
 import { failRun } from './fail-run.js';
 import { checkGroup } from './group-drift.js';
 import { readyNewNodes, trackNewNodes } from './new-nodes.js';
@@ -35,7 +36,12 @@ export async function awaitNewNodes(ctx: StepContext): Promise<StepResult> {
     const failures = (await ctx.nodeGroups.listScalingActivities(run.ref, run.phaseSince ?? 0))
       .filter((a) => a.status === 'Failed')
       .map((a) => a.description);
-    const why = failures.length ? ` The Auto Scaling group reports: ${failures.slice(-3).join('; ')}` : '';
+    // The same reason for every retry is one reason, said once with its count.
+    const reasons = [...new Set(failures)].slice(-3).map((d) => {
+      const n = failures.filter((f) => f === d).length;
+      return n > 1 ? `${plural(n, 'time')}: ${sentence(d)}` : sentence(d);
+    });
+    const why = reasons.length ? ` The Auto Scaling group reports: ${reasons.join(' ')}` : '';
     return failRun(ctx, `NodeCreationFailure: no new node became Ready in ${missing.join(', ')} within ${Math.round(waited / 60_000)} minutes.${why}`);
   }
   return { wait: Math.min(pollIn, ctx.settings.nodeReadyTimeoutMs - waited), reason: `waiting for new nodes in ${missing.join(', ')}` };

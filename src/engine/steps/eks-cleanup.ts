@@ -2,6 +2,7 @@
 // a managed group's Auto Scaling group and launch template belong to EKS (editing them makes EKS report
 // Ec2LaunchTemplateVersionMismatch), and the taints are EKS's own. It waits for instances already
 // terminating, then says exactly what EKS left and how to finish.
+import type { Sizes } from '../ports.js';
 import { pick, plural } from '../plural.js';
 import { NEUTRAL_WORDS, nextStepText } from '../outcome-text.js';
 import { hasNodegroupTaint, NODEGROUP_TAINT_KEY } from '../cluster-view.js';
@@ -38,18 +39,13 @@ export async function eksCleanup(ctx: StepContext): Promise<StepResult> {
     ctx.setNodeState(rec, 'skipped', `${rec.name}: ${rec.note}`);
   }
 
-  const changes: string[] = [];
-  if (!eks) {
-    changes.push('nothing was changed: EKS did not start an update');
-  } else {
-    changes.push(...(await whatEksLeft(ctx, ended)));
-  }
+  const { changes, sizes } = eks ? await whatEksLeft(ctx, ended) : { changes: ['nothing was changed: EKS did not start an update'], sizes: undefined };
   await clearOurAnnotations(ctx);
   const next = reason.next ? ` ${nextStepText(reason.next, NEUTRAL_WORDS)}` : '';
-  return endRun(ctx, reason.status, `${capitalise(reason.status)} ${ranFor(ctx)}: ${sentence(reason.message)}${next}`, changes, reason.next);
+  return endRun(ctx, reason.status, `${capitalise(reason.status)} ${ranFor(ctx)}: ${sentence(reason.message)}${next}`, changes, reason.next, sizes);
 }
 
-async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<string[]> {
+async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<{ changes: string[]; sizes?: Sizes }> {
   const { run } = ctx;
   const eks = run.eks!;
   const changes: string[] = [];
@@ -61,7 +57,7 @@ async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<string[]> 
         ? `EKS is updating ${run.ref.nodegroup} (asked with token ${run.id}, but the answer never reached mngbot): see aws eks list-updates --name ${run.ref.cluster} --nodegroup-name ${run.ref.nodegroup}`
         : `EKS was asked to update ${run.ref.nodegroup} but no update is running (status ${g.status})`,
     );
-    return changes;
+    return { changes };
   }
   if (!ended) {
     changes.push(
@@ -99,7 +95,7 @@ async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<string[]> 
         `the next update scales it back, or set the sizes with aws eks update-nodegroup-config`,
     );
   }
-  return changes;
+  return { changes, sizes: g.sizes };
 }
 
 /** Takes back the scale-down-disabled annotation trackNewNodes put on the new nodes. */
