@@ -161,7 +161,7 @@ const REFUSAL_TEXT: RefusalWordsFor = {
     };
   },
   'active-run': ({ ref, runId, status }, v) => ({
-    message: `${ref.cluster}/${ref.nodegroup} is being upgraded already: run ${runId}, ${status.replace(/-/g, ' ')}`,
+    message: `${ref.cluster}/${ref.nodegroup} already has an upgrade ${status === 'running' ? 'running' : `under way (${status.replace(/-/g, ' ')})`}: run ${runId}`,
     hint: `follow it with ${v.status(runId)}; ask again once it has ended`,
   }),
   'no-such-run': ({ runId }, v) => ({ message: `there is no run ${runId}`, hint: `see ${v.status()} for the runs there are` }),
@@ -177,26 +177,24 @@ const REFUSAL_TEXT: RefusalWordsFor = {
   'already-chosen': ({ node, by, choice }) => ({ message: `${by} already chose ${choice} for ${node}` }),
   // eksCarriesOn says how to follow it: no hint to say it again.
   'eks-cannot-stop': (f, v) => ({ message: `run ${f.runId} cannot be ${f.action === 'cancel' ? 'cancelled' : 'paused'}: ${eksCarriesOn(f, v)}` }),
+  // The message ends with what to use: no hint to say it again.
   'strategy-unsuited': ({ nodegroup, requested }, v) =>
     requested === 'rolling'
       ? {
           message:
             `${nodegroup} is an EKS managed node group: the rolling strategy would edit its Auto Scaling group and launch template` +
-            ` directly, which EKS does not support (it reports Ec2LaunchTemplateVersionMismatch)`,
-          hint: `use ${v.strategy('eks')}`,
+            ` directly, which EKS does not support (it reports Ec2LaunchTemplateVersionMismatch); use ${v.strategy('eks')}`,
         }
       : {
           message:
             `${nodegroup} is a self-managed node group: EKS has no update API for it (UpdateNodegroupVersion is for managed` +
-            ` node groups only)`,
-          hint: `use ${v.strategy('rolling')}`,
+            ` node groups only); use ${v.strategy('rolling')}`,
         },
   'unknown-strategy': ({ requested }, v) => ({ message: `unknown strategy "${requested}": use ${v.strategy('eks')} or ${v.strategy('rolling')}` }),
   'surge-with-eks': ({ eksSurgeReason }, v) => ({
     message:
       `${v.option('surge')} applies to the rolling strategy only: EKS chooses its own surge for managed node groups` +
-      ` (${eksSurgeReason})`,
-    hint: `leave ${v.option('surge')} out`,
+      ` (${eksSurgeReason}); leave ${v.option('surge')} out`,
   }),
   'bad-surge': ({ got }, v) => ({ message: `${v.option('surge')} must be a whole number of at least 1 (got ${got})`, hint: 'use a whole number ≥ 1' }),
   'bad-max-unavailable': ({ source, nodegroup, got }, v) => {

@@ -168,8 +168,8 @@ describe('a second upgrade while one runs (EKS Workshop, managed), and the audit
       await act(c.console, 'click', { user: APPROVER.id, ts: plan.ts, action_id: 'mng_approve' });
       const running = await waitForRun(c, (r) => r.status === 'running' && !!r.eks?.updateId, 20_000, 'the update');
       await act(c.console, 'type', { user: APPROVER.id, text: '/mng upgrade nodegroup 1.23' });
-      const reply = words(await until('the reply', async () => (await seen(c.console, APPROVER.id)).ephemerals.find((e) => /being upgraded|cannot be approved/.test(words(e)))));
-      expect(reply).toContain(`run ${running.id}, running`);
+      const reply = words(await until('the reply', async () => (await seen(c.console, APPROVER.id)).ephemerals.find((e) => /already has an upgrade|cannot be approved/.test(words(e)))));
+      expect(reply).toContain(`already has an upgrade running: run ${running.id}`);
       expect(reply).toContain(`/mng status ${running.id}`);
       expect(reply).not.toMatch(/--force|cannot be approved: this upgrade/i);
       expect((await seen(c.console, APPROVER.id)).messages.filter((m) => !m.thread_ts)).toHaveLength(1);

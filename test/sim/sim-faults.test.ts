@@ -27,7 +27,7 @@ describe('npm run sim and the scenario faults', () => {
       (file) => simMain(['--scenario', file, '--to', '1.30'], (l) => lines.push(l)),
     );
     const report = lines.join('\n');
-    expect(report).toMatch(/mngbot restarted and resumed this run/);
+    expect(report).toMatch(/mngbot restarted and picked this run up again/);
     expect(report).toMatch(/status succeeded/);
     expect(code).toBe(0);
     const json: string[] = [];

@@ -43,7 +43,7 @@ export async function cleanup(ctx: StepContext): Promise<StepResult> {
   const left = run.nodes.filter((n) => n.role === 'old' && n.state === 'skipped').length;
   if (left) changes.push(`${plural(left, 'old node')} ${pick(left, 'stays', 'stay')} on ${run.plan.fromRelease}, untainted and schedulable`);
   for (const n of run.nodes.filter((x) => x.state === 'failed')) changes.push(`${n.name}: ${n.note ?? 'failed'}`);
-  return endRun(ctx, reason.status, `${capitalise(reason.status)} ${ranFor(ctx)}: ${sentence(reason.message)}`, changes, undefined, sizes);
+  return endRun(ctx, reason.status, `${capitalise(reason.status)}${ranFor(ctx)}: ${sentence(reason.message)}`, changes, undefined, sizes);
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -42,7 +42,7 @@ export async function eksCleanup(ctx: StepContext): Promise<StepResult> {
   const { changes, sizes } = eks ? await whatEksLeft(ctx, ended) : { changes: ['nothing was changed: EKS did not start an update'], sizes: undefined };
   await clearOurAnnotations(ctx);
   const next = reason.next ? ` ${nextStepText(reason.next, NEUTRAL_WORDS)}` : '';
-  return endRun(ctx, reason.status, `${capitalise(reason.status)} ${ranFor(ctx)}: ${sentence(reason.message)}${next}`, changes, reason.next, sizes);
+  return endRun(ctx, reason.status, `${capitalise(reason.status)}${ranFor(ctx)}: ${sentence(reason.message)}${next}`, changes, reason.next, sizes);
 }
 
 async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<{ changes: string[]; sizes?: Sizes }> {

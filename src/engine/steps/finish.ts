@@ -35,10 +35,14 @@ export function endRun(ctx: StepContext, status: RunStatus, summary: string, cha
   return { done: true };
 }
 
-/** "after 12m 5s", or "before it started" for a run cancelled while it waited for its start. */
+/**
+ * " after 12m 5s"; " before it started" for a run cancelled while it waited for its start; nothing when
+ * the clock is behind the recorded start (a bot restarted on another clock): no negative durations.
+ */
 export function ranFor(ctx: StepContext): string {
   const started = ctx.run.startedAt;
-  return started !== undefined && started <= ctx.now ? `after ${formatDuration(ctx.now - started)}` : 'before it started';
+  if (started === undefined) return ' before it started';
+  return started <= ctx.now ? ` after ${formatDuration(ctx.now - started)}` : '';
 }
 
 /** The old nodes replaced, and the new nodes that stay in their place (not the old ones, which are gone). */

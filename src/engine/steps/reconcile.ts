@@ -31,7 +31,7 @@ export async function reconcile(ctx: StepContext): Promise<void> {
   ctx.emit({
     kind: 'resumed',
     detail:
-      `mngbot restarted and resumed this run in phase ${run.phase}: ${done} of ${plural(run.nodes.length, 'node')} done` +
+      `mngbot restarted and picked this run up again in phase ${run.phase}: ${done} of ${plural(run.nodes.length, 'node')} done` +
       (busy.length ? `, in flight: ${busy.map((n) => `${n.name} (${n.state})`).join(', ')}` : '') +
       (found.length ? `; found ${found.join(', ')}` : ''),
   });

@@ -265,7 +265,7 @@ export class ProgressReporter {
         }
         break;
       case 'resumed':
-        // The event says it all ("mngbot restarted and resumed this run…").
+        // The event says it all ("mngbot restarted and picked this run up again…"), once.
         reply(async () => noticeMessage(':recycle:', sentence(e.detail)));
         break;
       case 'status':
