@@ -8,6 +8,7 @@ import type { Message } from '../../src/slack/blocks/kit.js';
 import { LIMITS, limitProblems, packLines } from '../../src/slack/blocks/limits.js';
 import { listMessage } from '../../src/slack/blocks/list.js';
 import { planMessage } from '../../src/slack/blocks/plan.js';
+import { mrkdwn } from '../../src/slack/blocks/format.js';
 import { FULL_LIST_MAX, nodeLine, progressMessage } from '../../src/slack/blocks/progress.js';
 import { statusDetailMessage, statusListMessage } from '../../src/slack/blocks/status.js';
 import { blockedMessage, decodeDecision, encodeDecision, summaryMessage } from '../../src/slack/blocks/thread.js';
@@ -199,6 +200,12 @@ describe('renderers: other messages at their extremes', () => {
     const tainted = nodeLine(rec, 37_000);
     expect(tainted).toContain('· *tainted 36s…*');
     expect(tainted).not.toMatch(/tainted\b.*tainted\b/);
+  });
+
+  it('engine text in mrkdwn: escaped, people named by user id as mentions, status words left alone', () => {
+    expect(mrkdwn('cancelled by U0APPROVER <b> & W012AB3CDE; group UPDATING, AMI AL2_x86_64')).toBe(
+      'cancelled by <@U0APPROVER> &lt;b&gt; &amp; <@W012AB3CDE>; group UPDATING, AMI AL2_x86_64',
+    );
   });
 
   it('packLines never exceeds its bounds', () => {

@@ -1,6 +1,6 @@
 // /mng history [nodegroup]: past upgrades, newest first — who asked, who decided, how it ended.
 import { isActive, type Run } from '../../engine/run.js';
-import { code, esc, mrkdwn, formatDuration, slackDate, STATUS_EMOJI, statusWord, who } from './format.js';
+import { code, esc, formatDuration, mrkdwn, slackDate, STATUS_EMOJI, statusWord, who } from './format.js';
 import { context, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, MAX_LIST_SECTIONS as MAX_SECTIONS, packLines } from './limits.js';
 import { summaryWords } from './words.js';

@@ -6,7 +6,7 @@ import { openingZone } from '../../schedule/window-gate.js';
 import { describeOpening, type Window } from '../../schedule/windows.js';
 import { PlanRefusedError } from '../../engine/commands.js';
 import { blockingFindings } from '../../engine/plan.js';
-import { code, esc, mrkdwn, formatDuration, plural, roughly, STATUS_EMOJI, statusWord, who } from './format.js';
+import { code, esc, formatDuration, mrkdwn, plural, roughly, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, fields, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { runWindowNote, windowNoteText, type WindowNote } from './windows.js';

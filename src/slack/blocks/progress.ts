@@ -2,7 +2,7 @@
 // groups are summarised: nodes in flight and failed in full, the rest counted by state.
 import type { NodeRecord, NodeState, Phase, Run } from '../../engine/run.js';
 import { isTerminal, NODE_ORDER } from '../../engine/run.js';
-import { code, esc, mrkdwn, formatDuration, NODE_EMOJI, plural, roughly, STATUS_EMOJI, statusWord } from './format.js';
+import { code, esc, formatDuration, mrkdwn, NODE_EMOJI, plural, roughly, STATUS_EMOJI, statusWord } from './format.js';
 import { context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { summaryWords } from './words.js';

@@ -1,7 +1,7 @@
 // /mng status: the running and recent upgrades, or one run in detail.
 import type { Run } from '../../engine/run.js';
 import { isActive } from '../../engine/run.js';
-import { code, esc, mrkdwn, formatDuration, STATUS_EMOJI, statusWord, who } from './format.js';
+import { code, esc, formatDuration, mrkdwn, STATUS_EMOJI, statusWord, who } from './format.js';
 import { context, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { countNodes, progressMessage } from './progress.js';

@@ -2,7 +2,7 @@
 // node and Abort), a decision taken, a failed node, a restart, and the run's end.
 import type { Sizes } from '../../engine/ports.js';
 import type { Blocker, DecisionChoice, Run } from '../../engine/run.js';
-import { code, esc, mentions, mrkdwn, formatDuration, plural, STATUS_EMOJI, statusWord, who } from './format.js';
+import { code, esc, formatDuration, mentions, mrkdwn, plural, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { summaryWords } from './words.js';
