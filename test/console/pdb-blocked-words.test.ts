@@ -41,13 +41,11 @@ let run: Run;
 let thread: Shown[];
 const blockedTs: Record<string, string> = {};
 let statusAtSkip = '';
-let planTs = '';
 
 beforeAll(async () => {
   b = await startBotWithConsole({ scenario: 'scenarios/pdb-blocked.json', speed: 500 });
   await act(b.console, 'type', { user: REQUESTER.id, text: '/mng upgrade nodegroup 1.30' });
   const plan = await until('the plan', async () => (await seen(b.console, REQUESTER.id)).messages.find((m) => /Upgrade payments\/core/.test(m.text)));
-  planTs = plan.ts;
   const requested = await waitForRun(b, () => true, 5000, 'the request');
   await act(b.console, 'click', { user: APPROVER.id, ts: plan.ts, action_id: 'mng_approve' });
 
