@@ -16,7 +16,13 @@ import type { ChannelRef, Targets } from './targets.js';
 
 /** Who may approve, and how to name them to someone who may not. */
 export type Approvals = ApprovalPolicy & {
-  describe(): string;
+  /**
+   * Who may approve, as Slack mentions; without `requester` when self-approval is off (the person
+   * told "it needs an approver" cannot be one for their own request).
+   */
+  describe(requester?: string): string;
+  /** The same in plain text, people by user id: any front end words it (Slack as mentions). */
+  list(): string;
   /** User groups are looked up through the chat front end's client, once there is one. */
   useClient?(client: UserGroupsApi): void;
 };
@@ -139,7 +145,7 @@ export class Application {
     if (!(await this.approvers.isApprover(by.user))) {
       await this.audit({ at: by.at, user: by.user, action: 'refused-audit', ...(by.channel ? { channel: by.channel } : {}), detail: 'not an approver' });
       this.log.info('audit refused', { user: by.user });
-      throw new UserError('only approvers may read the audit log', `approvers: ${this.approvers.describe()}`);
+      throw new UserError('only approvers may read the audit log', `approvers: ${this.approvers.list()}`);
     }
     if (!this.deps.store.auditLog) throw new UserError('the audit log is not available in this mngbot');
     return this.deps.store.auditLog(limit);

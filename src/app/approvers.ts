@@ -56,9 +56,17 @@ export class Approvers implements ApprovalPolicy {
     return false;
   }
 
-  /** For messages: who can approve, as Slack mentions. */
-  describe(): string {
-    const parts = [...[...this.users].map((u) => `<@${u}>`), ...this.groups.map((g) => `<!subteam^${g}>`)];
+  /** For Slack messages: who can approve, as mentions; the requester left out unless self-approval is allowed. */
+  describe(requester?: string): string {
+    const users = [...this.users].filter((u) => this.allowSelfApproval || u !== requester);
+    const parts = [...users.map((u) => `<@${u}>`), ...this.groups.map((g) => `<!subteam^${g}>`)];
+    if (parts.length) return parts.join(', ');
+    return this.configured ? 'someone other than you (you are the only approver configured)' : 'nobody (no approvers are configured)';
+  }
+
+  /** Who can approve in plain text: user ids, and user groups by id. */
+  list(): string {
+    const parts = [...this.users, ...this.groups.map((g) => `members of user group ${g}`)];
     return parts.length ? parts.join(', ') : 'nobody (no approvers are configured)';
   }
 

@@ -78,7 +78,7 @@ function gatesFor(windowsOf: (ref: GroupRef) => readonly Window[]): (ref: GroupR
 }
 
 /** Whoever holds the credentials a command runs with: there is nobody else to ask. */
-export const CREDENTIALS_HOLDER: Approvals = { isApprover: () => true, allowSelfApproval: true, describe: () => 'whoever runs mngbot' };
+export const CREDENTIALS_HOLDER: Approvals = { isApprover: () => true, allowSelfApproval: true, describe: () => 'whoever runs mngbot', list: () => 'whoever runs mngbot' };
 
 export interface Deps {
   app: Application;

@@ -28,8 +28,10 @@ export interface SimulateOptions {
   /** Between cordon and terminate (rolling); 60 s when absent, as EKS. */
   deregistrationWaitMs?: number;
   force?: boolean;
-  /** Answer to every blocked drain; without one, the run ends `blocked`. */
-  decide?: DecisionChoice;
+  /** Answer to every blocked drain, or one per blocked drain in turn; without one, the run ends `blocked`. */
+  decide?: DecisionChoice | DecisionChoice[];
+  /** Who answers the blocked drains and cancels (a Slack user id, say); "sim" when absent. */
+  decidedBy?: string;
   /** Cancel the run once this many simulated ms have passed since approval. */
   cancelAfterMs?: number;
   onEvent?: (e: ProgressEvent) => void;
@@ -107,12 +109,14 @@ async function simulateOn(world: SimWorld, clock: SimClock, opts: SimulateOption
   const before = world.groupSizes();
 
   const io = pendingCalls(store);
+  // A scenario's crash fault kills the bot after that many steps (the runner saves after each), once.
+  const kill = opts.kill ?? (world.crashAfterSteps !== undefined ? { afterSaves: [world.crashAfterSteps] } : undefined);
   let restarts = 0;
   const trackers: ((e: ProgressEvent) => void)[] = [];
   let bot = startBot();
 
   function startBot() {
-    const sw = killable({ nodeGroups: world.nodeGroups, cluster: world.cluster, store: io.store }, opts.kill, restarts);
+    const sw = killable({ nodeGroups: world.nodeGroups, cluster: world.cluster, store: io.store }, kill, restarts);
     const { engine } = createSimDeps(opts.scenario, {
       world,
       store,
@@ -162,6 +166,7 @@ async function simulateOn(world: SimWorld, clock: SimClock, opts: SimulateOption
   let status: Run['status'] = 'running';
   let phase: Run['phase'] = 'pending';
   let asked = false;
+  let decisions = 0;
   const track = (e: ProgressEvent) => {
     if (e.kind === 'status') status = e.status;
     if (e.kind === 'phase') phase = e.phase;
@@ -183,13 +188,15 @@ async function simulateOn(world: SimWorld, clock: SimClock, opts: SimulateOption
     }
     if (cancelDue()) {
       cancelled = true;
-      await bot.engine.cancel(runId, { ...SIM_USER, at: clock.now() });
+      await bot.engine.cancel(runId, { user: opts.decidedBy ?? SIM_USER.user, at: clock.now() });
       continue;
     }
     const run = (await store.get(runId))!;
-    if (run.status === 'needs-decision' && opts.decide && !asked) {
+    const choice = Array.isArray(opts.decide) ? opts.decide[decisions] : opts.decide;
+    if (run.status === 'needs-decision' && choice && !asked) {
       asked = true;
-      await bot.engine.decide(runId, run.decision!.node, opts.decide, { ...SIM_USER, at: clock.now() });
+      decisions++;
+      await bot.engine.decide(runId, run.decision!.node, choice, { user: opts.decidedBy ?? SIM_USER.user, at: clock.now() });
       continue;
     }
     if (outcome !== 'done' || stopped()) break;

@@ -139,7 +139,10 @@ export class Engine {
     extra: { notify?: Run['notify']; notBefore?: number; outsideWindows?: boolean } = {},
   ): Promise<Run> {
     // Before planning, so that asking again and again costs no cloud calls; again below, under the lock.
+    // A run under way first: its own change (EKS's UPDATING, a group being resized) would otherwise
+    // refuse the plan for a reason that hides the run to follow.
     await this.assertNoPendingRequest(request.ref);
+    await this.assertNoActiveRun(request.ref);
     const plan = await this.plan(request);
     if (blockingFindings(plan).length > 0) throw new PlanRefusedError(plan);
     // The group's key, not a run id: two requests for one group at once see each other.
@@ -272,7 +275,9 @@ export class Engine {
       run.requests.decision = { node, choice, by };
       await this.runner.commit(run, []);
       await this.audit(by, choice, runId, node);
-      return run;
+      // The runner goes on with this very object once woken: the caller gets the run as decided, with
+      // the question it answered, not whatever the next step makes of it.
+      return structuredClone(run);
     });
     this.runner.wake(runId);
     return run;

@@ -155,7 +155,10 @@ type RefusalWordsFor = { [C in RefusalFacts['code']]: (fields: Extract<RefusalFa
 const REFUSAL_TEXT: RefusalWordsFor = {
   'plan-refused': ({ blocking }, v) => ({
     message: `this upgrade cannot be approved: ${blocking.map((f) => findingText(f, v)).join(' ')}`,
-    hint: `fix what the findings name, or add ${v.option('force')} where it applies`,
+    // Only a pod no controller owns is accepted by the force option; for anything else the hint would mislead.
+    hint: blocking.some((f) => f.code === 'unmanaged-pod')
+      ? `fix what the findings name, or add ${v.option('force')} to accept the pods without a controller`
+      : 'fix what the findings name, then ask again',
   }),
   'pending-request': (p) => {
     const where = p.notify?.channel
@@ -167,8 +170,8 @@ const REFUSAL_TEXT: RefusalWordsFor = {
     };
   },
   'active-run': ({ ref, runId, status }, v) => ({
-    message: `${ref.cluster}/${ref.nodegroup} already has an upgrade ${status}: run ${runId}`,
-    hint: `see ${v.status(runId)}`,
+    message: `${ref.cluster}/${ref.nodegroup} already has an upgrade ${status === 'running' ? 'running' : `under way (${status.replace(/-/g, ' ')})`}: run ${runId}`,
+    hint: `follow it with ${v.status(runId)}; ask again once it has ended`,
   }),
   'no-such-run': ({ runId }, v) => ({ message: `there is no run ${runId}`, hint: `see ${v.status()} for the runs there are` }),
   'run-ended': ({ runId, status }) => ({ message: `run ${runId} has already ended (${status})` }),
@@ -181,30 +184,26 @@ const REFUSAL_TEXT: RefusalWordsFor = {
   'self-approval': () => ({ message: 'you asked for this upgrade, so someone else must approve it' }),
   'no-decision-waiting': ({ runId, node, status }) => ({ message: `run ${runId} is not waiting for a decision on ${node} (it is ${status})` }),
   'already-chosen': ({ node, by, choice }) => ({ message: `${by} already chose ${choice} for ${node}` }),
-  'eks-cannot-stop': (f, v) => ({
-    message: `run ${f.runId} cannot be ${f.action === 'cancel' ? 'cancelled' : 'paused'}: ${eksCarriesOn(f, v)}`,
-    hint: `follow it with ${v.status(f.runId)}`,
-  }),
+  // eksCarriesOn says how to follow it: no hint to say it again.
+  'eks-cannot-stop': (f, v) => ({ message: `run ${f.runId} cannot be ${f.action === 'cancel' ? 'cancelled' : 'paused'}: ${eksCarriesOn(f, v)}` }),
+  // The message ends with what to use: no hint to say it again.
   'strategy-unsuited': ({ nodegroup, requested }, v) =>
     requested === 'rolling'
       ? {
           message:
             `${nodegroup} is an EKS managed node group: the rolling strategy would edit its Auto Scaling group and launch template` +
             ` directly, which EKS does not support (it reports Ec2LaunchTemplateVersionMismatch); use ${v.strategy('eks')}`,
-          hint: `use ${v.strategy('eks')}`,
         }
       : {
           message:
             `${nodegroup} is a self-managed node group: EKS has no update API for it (UpdateNodegroupVersion is for managed` +
             ` node groups only); use ${v.strategy('rolling')}`,
-          hint: `use ${v.strategy('rolling')}`,
         },
   'unknown-strategy': ({ requested }, v) => ({ message: `unknown strategy "${requested}": use ${v.strategy('eks')} or ${v.strategy('rolling')}` }),
   'surge-with-eks': ({ eksSurgeReason }, v) => ({
     message:
       `${v.option('surge')} applies to the rolling strategy only: EKS chooses its own surge for managed node groups` +
       ` (${eksSurgeReason}); leave ${v.option('surge')} out`,
-    hint: `leave ${v.option('surge')} out`,
   }),
   'bad-surge': ({ got }, v) => ({ message: `${v.option('surge')} must be a whole number of at least 1 (got ${got})`, hint: 'use a whole number ≥ 1' }),
   'bad-max-unavailable': ({ source, nodegroup, got }, v) => {

@@ -175,6 +175,8 @@ export interface NodeRecord {
    * was found leaving.
    */
   termination?: { requestedAt: number; decrement: boolean; sentAt?: number };
+  /** Skipped because this person chose Skip node; a node the run never got to is skipped by nobody. */
+  skippedBy?: string;
   /** An old node found in the group after the plan was made (replaced too, once). */
   foundLate?: boolean;
   /** Cordoned by someone else before the run: leave it cordoned when restoring. */
@@ -231,6 +233,8 @@ export interface RunOutcome {
   next?: NextStepFacts;
   /** What the run changed that stays changed, in words (for aborted, cancelled and failed runs). */
   changes: string[];
+  /** The group's min/max/desired as the run left it; absent when it never recorded them. */
+  sizes?: Sizes;
 }
 
 export interface Run {
@@ -278,6 +282,8 @@ export interface Run {
     /** The group's own maxUnavailable, which EKS uses whatever the plan says. */
     maxUnavailable?: number;
   };
+  /** Launch failures before this time were said already (the group's scaling activities have no watch). */
+  launchFailuresSeenAt?: number;
   /** Last look at the Auto Scaling group's instances (it has no watch). */
   instancesPolledAt?: number;
   startedAt?: number;

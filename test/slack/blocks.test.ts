@@ -8,6 +8,7 @@ import type { Message } from '../../src/slack/blocks/kit.js';
 import { LIMITS, limitProblems, packLines } from '../../src/slack/blocks/limits.js';
 import { listMessage } from '../../src/slack/blocks/list.js';
 import { planMessage } from '../../src/slack/blocks/plan.js';
+import { mrkdwn } from '../../src/slack/blocks/format.js';
 import { FULL_LIST_MAX, nodeLine, progressMessage } from '../../src/slack/blocks/progress.js';
 import { statusDetailMessage, statusListMessage } from '../../src/slack/blocks/status.js';
 import { blockedMessage, decodeDecision, encodeDecision, summaryMessage } from '../../src/slack/blocks/thread.js';
@@ -187,6 +188,24 @@ describe('renderers: other messages at their extremes', () => {
     rec.evicted = 3;
     rec.at = { waiting: 0, tainted: 1000, evicting: 3000 };
     expect(nodeLine(rec, 44_000)).toMatch(/\*evicting 3\/7 pods\* · tainted 2s → evicting 41s…/);
+  });
+
+  it('node lines name every step once, steps that took no time included (cordoned with no deregistration wait)', () => {
+    const rec = structuredClone(finalRun.nodes[0]);
+    rec.state = 'terminated';
+    rec.at = { waiting: 0, tainted: 1000, evicting: 3000, evicted: 44_000, cordoned: 44_000, terminating: 44_000, terminated: 104_000 };
+    expect(nodeLine(rec, 200_000)).toContain('· *terminated* · tainted 2s → evicting 41s → evicted → cordoned → terminating 1m');
+    rec.state = 'tainted';
+    rec.at = { waiting: 0, tainted: 1000 };
+    const tainted = nodeLine(rec, 37_000);
+    expect(tainted).toContain('· *tainted 36s…*');
+    expect(tainted).not.toMatch(/tainted\b.*tainted\b/);
+  });
+
+  it('engine text in mrkdwn: escaped, people named by user id as mentions, status words left alone', () => {
+    expect(mrkdwn('cancelled by U0APPROVER <b> & W012AB3CDE; group UPDATING, AMI AL2_x86_64')).toBe(
+      'cancelled by <@U0APPROVER> &lt;b&gt; &amp; <@W012AB3CDE>; group UPDATING, AMI AL2_x86_64',
+    );
   });
 
   it('packLines never exceeds its bounds', () => {

@@ -12,7 +12,10 @@ import { createWorld } from '../../src/sim/world.js';
 import { pendingRequestMessage, refusalMessage } from '../../src/slack/blocks/errors.js';
 import type { Message } from '../../src/slack/blocks/kit.js';
 import { planMessage } from '../../src/slack/blocks/plan.js';
-import { blockedMessage, summaryMessage } from '../../src/slack/blocks/thread.js';
+import { refusalWords } from '../../src/slack/blocks/words.js';
+import { progressMessage } from '../../src/slack/blocks/progress.js';
+import { blockedMessage, decisionMessage, summaryMessage } from '../../src/slack/blocks/thread.js';
+import type { ProgressEvent } from '../../src/engine/events.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 import { engineRefusals } from '../engine/refusals.js';
 import { blockText } from './block-text.js';
@@ -84,6 +87,16 @@ describe('the refusal replies', () => {
   });
 });
 
+describe('the refusals, said once', () => {
+  it('no refusal says its hint twice: the hint is not already in the message', { timeout: 60_000 }, async () => {
+    const twice = (await engineRefusals()).flatMap(({ asked, refusal }) => {
+      const { message, hint } = refusalWords(refusal);
+      return hint && message.includes(hint) ? [`${asked}: ${hint}`] : [];
+    });
+    expect(twice).toEqual([]);
+  });
+});
+
 describe('the end of a run and the blocked drain', () => {
   let succeeded: Run;
   let aborted: Run;
@@ -125,5 +138,51 @@ describe('the end of a run and the blocked drain', () => {
   it('the blocked-drain reply in the thread', async () => {
     const d = blocked.decision!;
     await pin('blocked-drain', blockedMessage({ runId: blocked.id, node: d.node, blockers: d.blockers, drainTimeoutMs: blocked.plan.drainTimeoutMs }));
+  });
+});
+
+describe('Force, then Skip node, then Abort on pdb-blocked.json, and a cancel', () => {
+  let run: Run;
+  let events: ProgressEvent[];
+  let cancelled: Run;
+
+  beforeAll(async () => {
+    const decided = await simulate({ scenario: await loadScenario('scenarios/pdb-blocked.json'), decide: ['force', 'skip', 'abort'], decidedBy: 'U0APPROVER' });
+    ({ run, events } = decided);
+    cancelled = (await simulate({ scenario: await loadScenario('scenarios/demo.json'), cancelAfterMs: 6 * 60_000, decidedBy: 'U0APPROVER' })).run;
+    expect([run.status, cancelled.status]).toEqual(['aborted', 'cancelled']);
+  }, 120_000);
+
+  it('each blocked drain, as its reply reads once decided: the pods stay named', async () => {
+    const blocked = events.filter((e): e is Extract<ProgressEvent, { kind: 'blocked' }> => e.kind === 'blocked');
+    const choices = events.filter((e): e is Extract<ProgressEvent, { kind: 'decision' }> => e.kind === 'decision');
+    expect(blocked.map((b) => b.blockers.length)).toEqual([1, 1, 1]);
+    const replies = blocked.map((b, i) =>
+      blockText(blockedMessage({ runId: run.id, node: b.node, blockers: b.blockers, drainTimeoutMs: run.plan.drainTimeoutMs, decided: { choice: choices[i]!.choice as 'force', by: choices[i]!.by } })),
+    );
+    await expect(replies.join('\n---\n')).toMatchFileSnapshot(`${DIR}/blocked-drains-decided.txt`);
+    await expect(choices.map((c) => blockText(decisionMessage(c))).join('\n')).toMatchFileSnapshot(`${DIR}/decisions.txt`);
+  });
+
+  it('the summary and the progress message at the end', async () => {
+    await pin('summary-force-skip-abort', summaryMessage(run));
+    await expect(blockText(progressMessage(run, run.finishedAt!))).toMatchFileSnapshot(`${DIR}/progress-force-skip-abort.txt`);
+    await pin('summary-cancelled', summaryMessage(cancelled));
+  });
+
+  it('the event log of the run', async () => {
+    await expect(events.map((e) => `${e.kind}${'node' in e && e.node ? ` ${e.node}` : ''}: ${e.detail}`).join('\n') + '\n').toMatchFileSnapshot(`${DIR}/events-force-skip-abort.txt`);
+  });
+});
+
+describe('a run whose launches keep failing', () => {
+  it('ends its summary with one full stop, however the reason ends', { timeout: 60_000 }, async () => {
+    const scenario = await loadScenario('scenarios/launch-failures.json');
+    scenario.faults = [{ kind: 'launchFailure', count: 1000 }];
+    const { run } = await simulate({ scenario, settings: { nodeReadyTimeoutMs: 10 * 60_000 } });
+    expect(run.status).toBe('failed');
+    const summary = summaryMessage(run);
+    expect(blockText(summary)).not.toMatch(/[^.]\.\.(?!\.)/);
+    await pin('summary-launches-failed', summary);
   });
 });

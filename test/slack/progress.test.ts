@@ -210,7 +210,7 @@ describe('ProgressReporter', () => {
     expect(fake.message(CHANNEL, progressTs)!.text).toMatch(/failed/);
     expect(fake.message(CHANNEL, planTs)!.text).toMatch(/failed/);
     const summary = fake.thread(CHANNEL, planTs).at(-1)!;
-    expect(JSON.stringify(summary.blocks)).toMatch(/Left as it was/);
+    expect(JSON.stringify(summary.blocks)).toMatch(/Where it left the group/);
     expect(JSON.stringify(summary.blocks)).toMatch(/3 nodes still run/);
   });
 

@@ -1,6 +1,8 @@
 // Step 3: the surge's nodes must be Ready, one at least in every AZ that has old nodes, before any drain.
+import { plural } from '../plural.js';
 import type { NodeInfo } from '../ports.js';
 import type { StepContext, StepResult } from '../step-context.js';
+import { sentence } from '../sentence.js';
 import { failRun } from './fail-run.js';
 import { checkGroup } from './group-drift.js';
 import { readyNewNodes, trackNewNodes } from './new-nodes.js';
@@ -13,6 +15,7 @@ export async function awaitNewNodes(ctx: StepContext): Promise<StepResult> {
   // The group has no watch: look at it whenever its instances are looked at.
   const drift = seen.polled ? await checkGroup(ctx) : undefined;
   if (drift) return failRun(ctx, drift);
+  if (seen.polled) await reportLaunchFailures(ctx);
   const pollIn = seen.pollIn;
   const oldAzs = new Set(run.nodes.filter((n) => n.role === 'old' && n.state === 'waiting').map((n) => n.az));
   // Ready new nodes in every AZ that has old ones (or the whole surge Ready): the drains may begin.
@@ -20,7 +23,7 @@ export async function awaitNewNodes(ctx: StepContext): Promise<StepResult> {
     const readyAzs = new Set(ready.map((n) => n.az));
     const missing = [...oldAzs].filter((az) => !readyAzs.has(az));
     if (missing.length > 0 && ready.length < run.plan.surge) return missing;
-    ctx.setPhase('taint', `${ready.length} new nodes Ready in ${[...readyAzs].sort().join(', ')}`);
+    ctx.setPhase('taint', `${plural(ready.length, 'new node')} Ready in ${[...readyAzs].sort().join(', ')}`);
     return undefined;
   };
   let missing = proceed(readyNewNodes(ctx));
@@ -33,8 +36,27 @@ export async function awaitNewNodes(ctx: StepContext): Promise<StepResult> {
     const failures = (await ctx.nodeGroups.listScalingActivities(run.ref, run.phaseSince ?? 0))
       .filter((a) => a.status === 'Failed')
       .map((a) => a.description);
-    const why = failures.length ? ` The Auto Scaling group reports: ${failures.slice(-3).join('; ')}` : '';
+    // The same reason for every retry is one reason, said once with its count.
+    const reasons = [...new Set(failures)].slice(-3).map((d) => {
+      const n = failures.filter((f) => f === d).length;
+      return n > 1 ? `${plural(n, 'time')}: ${sentence(d)}` : sentence(d);
+    });
+    const why = reasons.length ? ` The Auto Scaling group reports: ${reasons.join(' ')}` : '';
     return failRun(ctx, `NodeCreationFailure: no new node became Ready in ${missing.join(', ')} within ${Math.round(waited / 60_000)} minutes.${why}`);
   }
   return { wait: Math.min(pollIn, ctx.settings.nodeReadyTimeoutMs - waited), reason: `waiting for new nodes in ${missing.join(', ')}` };
+}
+
+/**
+ * Launches the Auto Scaling group failed (InsufficientInstanceCapacity, …), each said once as it is
+ * seen: the group retries on its own, but a person watching wants to know why the surge is slow.
+ */
+async function reportLaunchFailures(ctx: StepContext): Promise<void> {
+  const { run } = ctx;
+  const since = run.launchFailuresSeenAt ?? run.phaseSince ?? 0;
+  const failed = (await ctx.nodeGroups.listScalingActivities(run.ref, since)).filter((a) => a.status === 'Failed' && a.at >= since);
+  if (failed.length === 0) return;
+  for (const a of failed) ctx.emit({ kind: 'warning', detail: `a launch failed; the Auto Scaling group tries again: ${a.description}` });
+  run.launchFailuresSeenAt = Math.max(...failed.map((a) => a.at)) + 1;
+  ctx.touch();
 }

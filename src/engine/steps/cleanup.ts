@@ -1,9 +1,10 @@
 // Abort, cancel and failure all end here: old nodes get their taint and cordon back off, surplus
 // instances are drained and removed with decrement, the group's settings return to the record.
 import type { StepContext, StepResult } from '../step-context.js';
-import { endRun } from './finish.js';
+import { endRun, ranFor, replacedText } from './finish.js';
 import { advanceNodes } from './node-pipeline.js';
-import { formatDuration } from '../duration.js';
+import { pick, plural } from '../plural.js';
+import { sentence } from '../sentence.js';
 import { restoreGroup } from './restore-group.js';
 import { addSurplus } from './scale-back.js';
 import { removeUnreadyNewInstances } from './unready-instances.js';
@@ -36,16 +37,13 @@ export async function cleanup(ctx: StepContext): Promise<StepResult> {
       return { wait: ctx.settings.idleRecheckMs, reason: 'cleaning up: waiting for the instances still launching to be Ready, to drain and remove them' };
     }
   }
-  const changes = await restoreGroup(ctx, { launchTemplate: true });
-  const replaced = run.nodes.filter((n) => n.role === 'old' && n.state === 'terminated');
-  if (replaced.length) {
-    changes.unshift(`${replaced.length} nodes were replaced by nodes on ${run.plan.toRelease} and stay: ${replaced.slice(0, 10).map((n) => n.name).join(', ')}${replaced.length > 10 ? ', …' : ''}`);
-  }
+  const { changes, sizes } = await restoreGroup(ctx, { launchTemplate: true });
+  const replaced = run.nodes.filter((n) => n.role === 'old' && n.state === 'terminated').length;
+  if (replaced) changes.unshift(replacedText(ctx, replaced));
   const left = run.nodes.filter((n) => n.role === 'old' && n.state === 'skipped').length;
-  if (left) changes.push(`${left} nodes stay on ${run.plan.fromRelease}, untainted and schedulable`);
+  if (left) changes.push(`${plural(left, 'old node')} ${pick(left, 'stays', 'stay')} on ${run.plan.fromRelease}, untainted and schedulable`);
   for (const n of run.nodes.filter((x) => x.state === 'failed')) changes.push(`${n.name}: ${n.note ?? 'failed'}`);
-  const took = formatDuration(ctx.now - (run.startedAt ?? ctx.now));
-  return endRun(ctx, reason.status, `${capitalise(reason.status)} after ${took}: ${reason.message}.`, changes);
+  return endRun(ctx, reason.status, `${capitalise(reason.status)}${ranFor(ctx)}: ${sentence(reason.message)}`, changes, undefined, sizes);
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -2,13 +2,15 @@
 // a managed group's Auto Scaling group and launch template belong to EKS (editing them makes EKS report
 // Ec2LaunchTemplateVersionMismatch), and the taints are EKS's own. It waits for instances already
 // terminating, then says exactly what EKS left and how to finish.
-import { formatDuration } from '../duration.js';
+import type { Sizes } from '../ports.js';
+import { pick, plural } from '../plural.js';
 import { NEUTRAL_WORDS, nextStepText } from '../outcome-text.js';
 import { hasNodegroupTaint, NODEGROUP_TAINT_KEY } from '../cluster-view.js';
 import { SCALE_DOWN_DISABLED, type StepContext, type StepResult } from '../step-context.js';
 import { lookAtInstances } from './eks-follow-update.js';
 import { isSettledRecord, observeNodes } from './eks-node-observer.js';
-import { endRun } from './finish.js';
+import { endRun, ranFor, replacedText } from './finish.js';
+import { sentence } from '../sentence.js';
 import { EXCLUDE_LB_LABEL, isExcludedFromLb } from './taint-nodes.js';
 
 export async function eksCleanup(ctx: StepContext): Promise<StepResult> {
@@ -37,20 +39,13 @@ export async function eksCleanup(ctx: StepContext): Promise<StepResult> {
     ctx.setNodeState(rec, 'skipped', `${rec.name}: ${rec.note}`);
   }
 
-  const changes: string[] = [];
-  if (!eks) {
-    changes.push('nothing was changed: EKS did not start an update');
-  } else {
-    changes.push(...(await whatEksLeft(ctx, ended)));
-  }
+  const { changes, sizes } = eks ? await whatEksLeft(ctx, ended) : { changes: ['nothing was changed: EKS did not start an update'], sizes: undefined };
   await clearOurAnnotations(ctx);
-  const took = formatDuration(ctx.now - (run.startedAt ?? ctx.now));
-  const message = reason.message.replace(/\.\s*$/, '');
   const next = reason.next ? ` ${nextStepText(reason.next, NEUTRAL_WORDS)}` : '';
-  return endRun(ctx, reason.status, `${capitalise(reason.status)} after ${took}: ${message}.${next}`, changes, reason.next);
+  return endRun(ctx, reason.status, `${capitalise(reason.status)}${ranFor(ctx)}: ${sentence(reason.message)}${next}`, changes, reason.next, sizes);
 }
 
-async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<string[]> {
+async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<{ changes: string[]; sizes?: Sizes }> {
   const { run } = ctx;
   const eks = run.eks!;
   const changes: string[] = [];
@@ -62,17 +57,15 @@ async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<string[]> 
         ? `EKS is updating ${run.ref.nodegroup} (asked with token ${run.id}, but the answer never reached mngbot): see aws eks list-updates --name ${run.ref.cluster} --nodegroup-name ${run.ref.nodegroup}`
         : `EKS was asked to update ${run.ref.nodegroup} but no update is running (status ${g.status})`,
     );
-    return changes;
+    return { changes };
   }
   if (!ended) {
     changes.push(
       `EKS update ${eks.updateId} carries on without mngbot: follow it with aws eks describe-update --name ${run.ref.cluster} --nodegroup-name ${run.ref.nodegroup} --update-id ${eks.updateId}`,
     );
   }
-  const replaced = run.nodes.filter((n) => n.role === 'old' && n.state === 'terminated');
-  if (replaced.length) {
-    changes.push(`${replaced.length} nodes were replaced by nodes on ${run.plan.toRelease} and stay: ${names(replaced.map((n) => n.name))}`);
-  }
+  const replaced = run.nodes.filter((n) => n.role === 'old' && n.state === 'terminated').length;
+  if (replaced) changes.push(replacedText(ctx, replaced));
   const left = run.nodes.filter((n) => n.role === 'old' && n.state !== 'terminated');
   if (left.length) {
     const tainted = left.filter((n) => {
@@ -86,7 +79,7 @@ async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<string[]> 
       return node && isExcludedFromLb(node);
     });
     changes.push(
-      `${left.length} nodes still run ${run.plan.fromRelease}: ${names(left.map((n) => n.name))}` +
+      `${plural(left.length, 'node')} still ${pick(left.length, 'runs', 'run')} ${run.plan.fromRelease}: ${names(left.map((n) => n.name))}` +
         (tainted.length ? `; EKS left ${tainted.length} of them tainted ${NODEGROUP_TAINT_KEY}=unschedulable:NoSchedule` : '') +
         (excluded.length ? `; EKS left ${excluded.length} of them labelled ${EXCLUDE_LB_LABEL}, out of external load balancers` : '') +
         (cordoned.length ? `; EKS left ${names(cordoned.map((n) => n.name))} cordoned` : '') +
@@ -102,7 +95,7 @@ async function whatEksLeft(ctx: StepContext, ended: boolean): Promise<string[]> 
         `the next update scales it back, or set the sizes with aws eks update-nodegroup-config`,
     );
   }
-  return changes;
+  return { changes, sizes: g.sizes };
 }
 
 /** Takes back the scale-down-disabled annotation trackNewNodes put on the new nodes. */

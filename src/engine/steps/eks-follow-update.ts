@@ -2,6 +2,7 @@
 // follows it node by node. The cluster's watch shows most of it at once; DescribeUpdate and the Auto
 // Scaling group have no watch, so they are looked at every so often — more often only when a node is
 // about to be terminated.
+import { plural } from '../plural.js';
 import type { UpdateInfo } from '../ports.js';
 import type { NewNodeRecord } from '../run.js';
 import type { StepContext, StepResult } from '../step-context.js';
@@ -27,7 +28,7 @@ const SETTLE_AFTER_SUCCESS_MS = 2 * EKS_UPDATE_POLL_MS;
 export async function followEksUpdate(ctx: StepContext): Promise<StepResult> {
   const { run } = ctx;
   if (run.phase === 'surge') {
-    ctx.setPhase('await-new-nodes', `EKS launches ${run.plan.surge} new nodes; it taints the old ones once a new node is Ready in every AZ`);
+    ctx.setPhase('await-new-nodes', `EKS launches ${plural(run.plan.surge, 'new node')}; it taints the old ones once a new node is Ready in every AZ`);
   }
   const instances = await lookAtInstances(ctx, 'follow');
   await trackNewNodes(ctx, { pollInstances: false });
@@ -87,7 +88,7 @@ function advancePhase(ctx: StepContext): void {
     const ready = readyNewNodes(ctx);
     const azs = [...new Set(ready.map((n) => n.az))].sort();
     const tainted = old.filter((r) => r.state !== 'waiting' && r.state !== 'skipped').length;
-    ctx.setPhase('taint', `${ready.length} new nodes Ready in ${azs.join(', ') || 'no AZ yet'}; EKS tainted ${tainted} old nodes`);
+    ctx.setPhase('taint', `${plural(ready.length, 'new node')} Ready in ${azs.join(', ') || 'no AZ yet'}; EKS tainted ${plural(tainted, 'old node')}`);
     ctx.setPhase('replace', `EKS drains the old nodes, up to ${run.eks?.maxUnavailable ?? run.plan.maxUnavailable} at a time, picked at random`);
   }
   if (run.phase === 'replace' && !old.some(beforeTerminating)) {
@@ -147,7 +148,7 @@ function waitReason(ctx: StepContext): string {
   switch (run.phase) {
     case 'await-new-nodes': {
       const ready = readyNewNodes(ctx).length;
-      return `EKS update ${id}: scaling up, ${ready} of ${run.plan.surge} new nodes Ready`;
+      return `EKS update ${id}: scaling up, ${ready} of ${plural(run.plan.surge, 'new node')} Ready`;
     }
     case 'scale-back':
       return `EKS update ${id}: scaling the group back`;

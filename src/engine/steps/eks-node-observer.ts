@@ -2,6 +2,7 @@
 // node is from what it can see — the EKS taint, pods leaving, the cordon, the instance terminating, the
 // node object going — and moves its records through the same states the rolling strategy does, so the
 // progress view, the events and the summary are the same whoever does the work.
+import { plural } from '../plural.js';
 import { hasNodegroupTaint, NODEGROUP_TAINT_KEY } from '../cluster-view.js';
 import { describeBlockers, podsToMove } from '../drain.js';
 import type { NodeInfo, PodInfo } from '../ports.js';
@@ -147,13 +148,13 @@ function enter(ctx: StepContext, rec: NodeRecord, state: NodeState, ev: Evidence
     }
     case 'evicting': {
       rec.podsToEvict = Math.max(rec.podsToEvict ?? 0, ev.pods.length);
-      ctx.setNodeState(rec, 'evicting', `${name}: EKS is evicting ${rec.podsToEvict} pods`, { pods: rec.podsToEvict });
+      ctx.setNodeState(rec, 'evicting', `${name}: EKS is evicting ${plural(rec.podsToEvict, 'pod')}`, { pods: rec.podsToEvict });
       countMoved(ctx, rec, ev.pods);
       return;
     }
     case 'evicted':
       countMoved(ctx, rec, []);
-      ctx.setNodeState(rec, 'evicted', `${name}: ${rec.evicted} pods evicted${rec.forced ? `, ${rec.forced} deleted by force` : ''} by EKS`);
+      ctx.setNodeState(rec, 'evicted', `${name}: ${plural(rec.evicted, 'pod')} evicted${rec.forced ? `, ${rec.forced} deleted by force` : ''} by EKS`);
       return;
     case 'cordoned':
       ctx.setNodeState(rec, 'cordoned', `${name} cordoned by EKS, which waits 60 s before terminating it`);

@@ -1,5 +1,6 @@
 // Decisions and cancellations arrive in run.requests; they take effect at the runner's next step.
 import { forceRemaining } from '../drain.js';
+import { plural } from '../plural.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { failRun } from './fail-run.js';
 import { restoreNode } from './taint-nodes.js';
@@ -27,10 +28,11 @@ export async function handleRequests(ctx: StepContext): Promise<StepResult | und
     }
     if (rec && choice === 'force' && rec.state === 'evicting') {
       const n = await forceRemaining(ctx, rec);
-      ctx.emit({ kind: 'warning', node, detail: `${node}: ${n} pods deleted by force, as ${by.user} decided` });
+      ctx.emit({ kind: 'warning', node, detail: `${node}: ${plural(n, 'pod')} deleted by force, as ${by.user} decided` });
     }
     if (rec && choice === 'skip' && ['tainted', 'evicting', 'evicted', 'cordoned'].includes(rec.state)) {
       await restoreNode(ctx, rec.name, rec.wasCordoned);
+      rec.skippedBy = by.user;
       rec.note = `skipped by ${by.user}; still on ${run.plan.fromVersion}`;
       ctx.setNodeState(rec, 'skipped', `${node} skipped by ${by.user}: taint and cordon removed, node left on ${run.plan.fromVersion}`);
     }

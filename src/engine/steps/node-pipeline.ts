@@ -1,4 +1,5 @@
 // Steps 5–7 for each node: evict → cordon → terminate, up to maxUnavailable nodes at once.
+import { plural } from '../plural.js';
 import { describeBlockers, drainRound, forcedGraceEnds, forceRemaining, podsHolding, podsToMove } from '../drain.js';
 import { formatDuration } from '../duration.js';
 import { PdbTurns } from '../pdb-turns.js';
@@ -67,15 +68,15 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
         ctx.touch(rec);
         const waited = ctx.now - rec.waitingForRoomSince;
         if (waited >= ctx.settings.capacityWaitTimeoutMs) {
-          failRun(ctx, `no room for the pods of ${rec.name}: ${need} pods to move, ${room} free pod slots on schedulable nodes after ${Math.round(waited / 60_000)} minutes`);
+          failRun(ctx, `no room for the pods of ${rec.name}: ${plural(need, 'pod')} to move, ${plural(room, 'free pod slot')} on schedulable nodes after ${Math.round(waited / 60_000)} minutes`);
           return { settled: false, waitMs: 0, reason, stopped: true };
         }
-        reason = `waiting for room on new nodes: ${rec.name} has ${need} pods to move, ${Math.max(0, room)} free slots`;
+        reason = `waiting for room on new nodes: ${rec.name} has ${plural(need, 'pod')} to move, ${plural(Math.max(0, room), 'free slot')}`;
         break;
       }
       rec.waitingForRoomSince = undefined;
       rec.podsToEvict = need;
-      ctx.setNodeState(rec, 'evicting', `${rec.name}: evicting ${need} pods`, { pods: need });
+      ctx.setNodeState(rec, 'evicting', `${rec.name}: evicting ${plural(need, 'pod')}`, { pods: need });
       waiting.splice(waiting.indexOf(rec), 1);
       inFlight++;
       waitMs = Math.min(waitMs, await advanceNode(ctx, rec, turns));
@@ -133,7 +134,7 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord, turns: PdbTurns): 
       ctx.emit({ kind: 'status', status: 'running', detail: `${rec.name} drained after all; carrying on` });
     }
     rec.pdbWaits = rec.retryAt = rec.backoffMs = rec.unplacedBlock = undefined;
-    ctx.setNodeState(rec, 'evicted', `${rec.name}: ${rec.evicted} pods evicted${rec.forced ? `, ${rec.forced} deleted by force` : ''}`);
+    ctx.setNodeState(rec, 'evicted', `${rec.name}: ${plural(rec.evicted, 'pod')} evicted${rec.forced ? `, ${rec.forced} deleted by force` : ''}`);
   }
   if (rec.state === 'evicted') {
     const node = ctx.view.node(rec.name);
@@ -229,7 +230,7 @@ async function drainTimedOut(ctx: StepContext, rec: NodeRecord, remaining: Retur
   const { run } = ctx;
   if (run.plan.force) {
     const n = await forceRemaining(ctx, rec);
-    ctx.emit({ kind: 'warning', node: rec.name, detail: `${rec.name}: drain timeout passed; deleted ${n} pods by force, as the run was asked to` });
+    ctx.emit({ kind: 'warning', node: rec.name, detail: `${rec.name}: drain timeout passed; deleted ${plural(n, 'pod')} by force, as the run was asked to` });
     return 0;
   }
   if (run.cleanupReason) {

@@ -1,5 +1,6 @@
 // The first step after a (re)start: the world may have moved on while nobody watched.
 import type { StepContext } from '../step-context.js';
+import { plural } from '../plural.js';
 import { failRun } from './fail-run.js';
 import { checkGroup } from './group-drift.js';
 
@@ -30,7 +31,7 @@ export async function reconcile(ctx: StepContext): Promise<void> {
   ctx.emit({
     kind: 'resumed',
     detail:
-      `mngbot restarted and resumed this run in phase ${run.phase}: ${done} of ${run.nodes.length} nodes done` +
+      `mngbot restarted and picked this run up again in phase ${run.phase}: ${done} of ${plural(run.nodes.length, 'node')} done` +
       (busy.length ? `, in flight: ${busy.map((n) => `${n.name} (${n.state})`).join(', ')}` : '') +
       (found.length ? `; found ${found.join(', ')}` : ''),
   });

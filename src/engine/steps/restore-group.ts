@@ -1,11 +1,13 @@
 // Puts the group's settings back as recorded; what it cannot put back, it says.
+import type { Sizes } from '../ports.js';
 import type { StepContext } from '../step-context.js';
 import { AZ_REBALANCE, SCALE_DOWN_DISABLED } from '../step-context.js';
 
-export async function restoreGroup(ctx: StepContext, opts: { launchTemplate: boolean }): Promise<string[]> {
+/** What it could not put back, in words, and the sizes it left the group at. */
+export async function restoreGroup(ctx: StepContext, opts: { launchTemplate: boolean }): Promise<{ changes: string[]; sizes?: Sizes }> {
   const { run, nodeGroups } = ctx;
   const o = run.original;
-  if (!o) return [];
+  if (!o) return { changes: [] };
   const changes: string[] = [];
   const g = await nodeGroups.describeNodegroup(run.ref);
   if (opts.launchTemplate && g.launchTemplate.version !== o.launchTemplateVersion) {
@@ -35,5 +37,5 @@ export async function restoreGroup(ctx: StepContext, opts: { launchTemplate: boo
       await ctx.cluster.patchNode(node.name, { annotations: { [SCALE_DOWN_DISABLED]: null } });
     }
   }
-  return changes;
+  return { changes, sizes: { min: o.sizes.min, max, desired: g.sizes.desired } };
 }

@@ -1,5 +1,6 @@
 // Step 8: the group goes back to its recorded size by terminating drained instances with decrement,
 // never by lowering desired (which lets the group kill any instance, undrained).
+import { plural } from '../plural.js';
 import { podsToMove } from '../drain.js';
 import { shapedRecord, type NodeRecord } from '../run.js';
 import type { StepContext, StepResult } from '../step-context.js';
@@ -14,7 +15,7 @@ export async function scaleBack(ctx: StepContext): Promise<StepResult> {
   const surplus = await addSurplus(ctx);
   if (surplus === 'wait') return waitForSurplus(ctx);
   if (surplus > 0) {
-    ctx.setPhase('taint', `${surplus} instances above the recorded size: draining the emptiest new nodes to terminate them with decrement`);
+    ctx.setPhase('taint', `${plural(surplus, 'instance')} above the recorded size: draining the emptiest new nodes to terminate them with decrement`);
     return { next: true };
   }
   const known = new Set(run.nodes.map((n) => n.instanceId));

@@ -1,5 +1,6 @@
 // Step 4: nothing new lands on the nodes that are about to go, and load balancers start letting go of
 // them (as EKS does: the taint and the exclude-from-external-load-balancers label together).
+import { plural } from '../plural.js';
 import { hasNodegroupTaint, NODEGROUP_TAINT_KEY } from '../cluster-view.js';
 import type { NodeInfo, NodePatch, Taint } from '../ports.js';
 import type { NodeRecord } from '../run.js';
@@ -46,7 +47,7 @@ export async function taintNodes(ctx: StepContext): Promise<StepResult> {
     ctx.setNodeState(rec, 'tainted', `${rec.name} tainted ${NODEGROUP_TAINT_KEY}=unschedulable:NoSchedule and labelled ${EXCLUDE_LB_LABEL}`);
     tainted++;
   }
-  ctx.setPhase(ctx.run.cleanupReason ? 'cleanup' : 'replace', `${tainted} nodes tainted`);
+  ctx.setPhase(ctx.run.cleanupReason ? 'cleanup' : 'replace', `${plural(tainted, 'node')} tainted`);
   return { next: true };
 }
 

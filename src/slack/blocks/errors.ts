@@ -2,7 +2,7 @@
 // hint, or a reference to the log for anything else.
 import type { PendingRequest } from '../../engine/commands.js';
 import type { UserError } from '../../engine/errors.js';
-import { code, esc, slackDate, who } from './format.js';
+import { code, esc, mrkdwn, slackDate, who } from './format.js';
 import { context, section, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS } from './limits.js';
 import { refusalWords } from './words.js';
@@ -22,7 +22,7 @@ export function usageMessage(input: string, error: string, usage: string): Messa
 export function userErrorMessage(message: string, hint?: string): Message {
   return assertWithinLimits({
     text: clip(message, 3000),
-    blocks: [section(clip(`:warning: ${esc(message)}${hint ? `\n_${esc(hint)}_` : ''}`, LIMITS.sectionText))],
+    blocks: [section(clip(`:warning: ${mrkdwn(message)}${hint ? `\n_${mrkdwn(hint)}_` : ''}`, LIMITS.sectionText))],
   });
 }
 

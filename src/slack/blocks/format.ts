@@ -17,6 +17,22 @@ export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * Slack user ids as the engine and the app write them ("cancelled by U0APPROVER"): U or W and at least
+ * eight capitals or digits, longer than status words such as UPDATING.
+ */
+const USER_ID = /\b[UW][A-Z0-9]{8,}\b/g;
+
+/** The people a plain text names by user id, as mentions; the rest as it is. For notification texts. */
+export function mentions(text: string): string {
+  return text.replace(USER_ID, '<@$&>');
+}
+
+/** Plain text from the engine or the app, placed in mrkdwn: escaped, with the people it names as mentions. */
+export function mrkdwn(text: string): string {
+  return mentions(esc(text));
+}
+
 /** Inline code, safe against backticks in the value. */
 export function code(text: string): string {
   return `\`${esc(text).replace(/`/g, "'")}\``;

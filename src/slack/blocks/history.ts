@@ -1,6 +1,6 @@
 // /mng history [nodegroup]: past upgrades, newest first — who asked, who decided, how it ended.
 import { isActive, type Run } from '../../engine/run.js';
-import { code, esc, formatDuration, shownDate, STATUS_EMOJI, statusWord, who } from './format.js';
+import { code, esc, formatDuration, mrkdwn, shownDate, STATUS_EMOJI, statusWord, who } from './format.js';
 import { context, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, MAX_LIST_SECTIONS as MAX_SECTIONS, packLines } from './limits.js';
 import { summaryWords } from './words.js';
@@ -13,7 +13,7 @@ export function historyLine(run: Run, pace?: number): string {
   const decided = run.decidedBy ? ` · ${run.decidedBy.decision} by ${who(run.decidedBy.user)}` : '';
   const took = run.startedAt && run.finishedAt ? ` · took ${formatDuration(run.finishedAt - run.startedAt)}` : '';
   const flags = [run.plan.force ? 'forced' : '', run.outsideWindows ? 'outside the windows (--now)' : ''].filter(Boolean);
-  const summary = run.outcome?.summary ? `\n      _${esc(clip(summaryWords(run.outcome), 200))}_` : '';
+  const summary = run.outcome?.summary ? `\n      _${mrkdwn(clip(summaryWords(run.outcome), 200))}_` : '';
   return (
     `${STATUS_EMOJI[run.status]} ${code(run.id)} ${esc(run.ref.cluster)}/${esc(run.ref.nodegroup)} ` +
     `${esc(run.plan.fromVersion)} → ${esc(run.plan.toVersion)} (${esc(run.plan.toRelease)}) · *${statusWord(run.status)}*` +

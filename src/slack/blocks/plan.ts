@@ -6,7 +6,7 @@ import { openingZone } from '../../schedule/window-gate.js';
 import { describeOpening, type Window } from '../../schedule/windows.js';
 import { PlanRefusedError } from '../../engine/commands.js';
 import { blockingFindings } from '../../engine/plan.js';
-import { code, esc, formatDuration, plural, roughly, STATUS_EMOJI, statusWord, who } from './format.js';
+import { code, esc, formatDuration, mrkdwn, plural, roughly, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, fields, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { runWindowNote, windowNoteText, type WindowNote } from './windows.js';
@@ -167,8 +167,8 @@ function outcomeBlocks(view: PlanView): Block[] {
     const summary = run.outcome ? summaryWords(run.outcome) : statusWord(run.status);
     const changes = run.outcome?.changes ?? [];
     const text =
-      `${STATUS_EMOJI[run.status]} *${capital(statusWord(run.status))}*: ${esc(summary)}` +
-      (changes.length ? `\n${changes.slice(0, 10).map((c) => `• ${esc(c)}`).join('\n')}${changes.length > 10 ? `\n…and ${changes.length - 10} more` : ''}` : '');
+      `${STATUS_EMOJI[run.status]} *${capital(statusWord(run.status))}*: ${mrkdwn(summary)}` +
+      (changes.length ? `\n${changes.slice(0, 10).map((c) => `• ${mrkdwn(c)}`).join('\n')}${changes.length > 10 ? `\n…and ${changes.length - 10} more` : ''}` : '');
     return [section(clip(text, SECTION_MAX)), context(`${by}${approved}${run.startedAt && run.finishedAt ? ` · took ${formatDuration(run.finishedAt - run.startedAt)}` : ''}`)];
   }
   const extra =

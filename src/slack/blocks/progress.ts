@@ -3,7 +3,7 @@
 import type { NodeRecord, NodeState, Phase, Run } from '../../engine/run.js';
 import { isTerminal, NODE_ORDER } from '../../engine/run.js';
 import { timeLeftMs } from '../../engine/estimate.js';
-import { code, esc, formatDuration, NODE_EMOJI, plural, roughly, STATUS_EMOJI, statusWord } from './format.js';
+import { code, esc, formatDuration, mrkdwn, NODE_EMOJI, plural, roughly, STATUS_EMOJI, statusWord } from './format.js';
 import { context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { summaryWords } from './words.js';
@@ -36,14 +36,17 @@ export interface NodeCounts {
   inFlight: number;
   waiting: number;
   failed: number;
+  /** Skipped by a person's choice. */
   skipped: number;
+  /** Left on the old image because the run ended before it got to them. */
+  notReplaced: number;
   /** New nodes removed again to bring the group back to its size. */
   surplus: number;
   surplusRemoved: number;
 }
 
 export function countNodes(run: Run): NodeCounts {
-  const c: NodeCounts = { total: 0, replaced: 0, inFlight: 0, waiting: 0, failed: 0, skipped: 0, surplus: 0, surplusRemoved: 0 };
+  const c: NodeCounts = { total: 0, replaced: 0, inFlight: 0, waiting: 0, failed: 0, skipped: 0, notReplaced: 0, surplus: 0, surplusRemoved: 0 };
   for (const n of run.nodes) {
     if (n.role === 'surplus') {
       c.surplus++;
@@ -54,7 +57,8 @@ export function countNodes(run: Run): NodeCounts {
     if (n.state === 'terminated') c.replaced++;
     else if (IN_FLIGHT.includes(n.state)) c.inFlight++;
     else if (n.state === 'failed') c.failed++;
-    else if (n.state === 'skipped') c.skipped++;
+    else if (n.state === 'skipped' && n.skippedBy) c.skipped++;
+    else if (n.state === 'skipped') c.notReplaced++;
     else c.waiting++;
   }
   return c;
@@ -67,34 +71,51 @@ export function remainingMs(run: Run, now: number): number | undefined {
   return left === undefined || left <= 0 ? undefined : left;
 }
 
-/** "tainted 2s → evicting 41s → evicted 0s…": how long each step took, the current one still counting. */
+const ENDS: readonly NodeState[] = ['terminated', 'failed', 'skipped'];
+
+/**
+ * "tainted 2s → evicting 41s → evicted → cordoned 1m…": every step the node went through, in order,
+ * with how long it took (none for a step that took no time), the current one still counting.
+ */
 export function stepTimes(rec: NodeRecord, now: number): string {
+  return stepParts(rec, now).join(' → ');
+}
+
+function stepParts(rec: NodeRecord, now: number): string[] {
   const steps = (Object.entries(rec.at) as [NodeState, number][]).filter(([s]) => s !== 'waiting').sort((a, b) => a[1] - b[1]);
   const parts: string[] = [];
   steps.forEach(([state, at], i) => {
+    if (ENDS.includes(state)) return;
     const end = steps[i + 1]?.[1];
-    if (state === 'terminated' || state === 'failed' || state === 'skipped') return;
-    // Steps that took no time are noise; the current one always shows.
-    if (end !== undefined && end - at < 1000) return;
-    parts.push(`${state} ${formatDuration((end ?? now) - at)}${end === undefined ? '…' : ''}`);
+    if (end === undefined) parts.push(`${state} ${formatDuration(now - at)}…`);
+    else parts.push(end - at < 1000 ? state : `${state} ${formatDuration(end - at)}`);
   });
-  return parts.join(' → ');
+  return parts;
+}
+
+/** A node's state as its line says it: a person's Skip is "skipped"; a node the run never replaced is not. */
+function stateWords(rec: NodeRecord): string {
+  if (rec.state === 'evicting') return rec.podsToEvict !== undefined ? `evicting ${rec.evicted}/${plural(rec.podsToEvict, 'pod')}` : 'evicting';
+  if (rec.state === 'evicted' && rec.podsToEvict !== undefined) return `evicted ${plural(rec.podsToEvict, 'pod')}`;
+  if (rec.state === 'skipped' && !rec.skippedBy) return 'not replaced';
+  return rec.state;
 }
 
 export function nodeLine(rec: NodeRecord, now: number): string {
-  let state: string = rec.state;
-  if (rec.state === 'evicting') {
-    state = rec.podsToEvict !== undefined ? `evicting ${rec.evicted}/${plural(rec.podsToEvict, 'pod')}` : 'evicting';
-  } else if (rec.state === 'evicted' && rec.podsToEvict !== undefined) {
-    state = `evicted ${plural(rec.podsToEvict, 'pod')}`;
-  }
-  const times = stepTimes(rec, now);
+  const words = stateWords(rec);
+  const parts = stepParts(rec, now);
+  const current = parts.length - 1;
+  // When the chain ends with the current step and the state has nothing to add, it is said there, once.
+  const inChain = words === rec.state && current >= 0 && parts[current].endsWith('…');
+  if (inChain) parts[current] = `*${parts[current]}*`;
+  const state = inChain ? '' : ` · *${words}*`;
+  const times = parts.join(' → ');
   const extra = [
     rec.role === 'surplus' ? 'surplus new node' : '',
     rec.forced ? `${rec.forced} deleted by force` : '',
-    rec.note ? esc(clip(rec.note, 200)) : '',
+    rec.note ? mrkdwn(clip(rec.note, 200)) : '',
   ].filter(Boolean);
-  return `${NODE_EMOJI[rec.state]} ${code(rec.name)} ${esc(rec.az)} · *${state}*${times ? ` · ${times}` : ''}${extra.length ? ` · _${extra.join('; ')}_` : ''}`;
+  return `${NODE_EMOJI[rec.state]} ${code(rec.name)} ${esc(rec.az)}${state}${times ? ` · ${times}` : ''}${extra.length ? ` · _${extra.join('; ')}_` : ''}`;
 }
 
 export interface ProgressOptions {
@@ -114,7 +135,7 @@ export function progressMessage(run: Run, now: number, opts: ProgressOptions = {
     section(
       clip(
         `${STATUS_EMOJI[run.status]} *${esc(title)}* · run ${code(run.id)} · *${statusWord(run.status)}*\n` +
-          `Phase: *${esc(run.phase)}*, ${PHASE_WORDS[run.phase]}${run.phaseSince && !isTerminal(run.status) ? ` (for ${formatDuration(Math.max(0, end - run.phaseSince))})` : ''}`,
+          `Phase: *${esc(run.phase)}*${run.phase === 'done' ? '' : `, ${PHASE_WORDS[run.phase]}`}${run.phaseSince && !isTerminal(run.status) ? ` (for ${formatDuration(Math.max(0, end - run.phaseSince))})` : ''}`,
         SECTION_MAX,
       ),
       progressBlockId(run.id),
@@ -127,6 +148,7 @@ export function progressMessage(run: Run, now: number, opts: ProgressOptions = {
     `Replaced *${c.replaced}*/${c.total} · in flight *${c.inFlight}* · waiting *${c.waiting}*` +
     (c.failed ? ` · failed *${c.failed}*` : '') +
     (c.skipped ? ` · skipped *${c.skipped}*` : '') +
+    (c.notReplaced ? ` · not replaced *${c.notReplaced}*` : '') +
     (run.newNodes.length ? `\nNew nodes: ${newReady}/${run.newNodes.length} ready` : '') +
     (c.surplus ? ` · surplus removed ${c.surplusRemoved}/${c.surplus}` : '') +
     `\nElapsed ${run.startedAt ? formatDuration(Math.max(0, end - run.startedAt)) : '0s'}` +
@@ -158,8 +180,8 @@ export function progressMessage(run: Run, now: number, opts: ProgressOptions = {
     blocks.push(section(`:raising_hand: *Waiting for a decision* on ${code(run.decision.node)} since ${formatDuration(Math.max(0, now - run.decision.since))}: see the reply below.`));
   }
   const warnings = (opts.warnings ?? []).slice(-3);
-  if (warnings.length) blocks.push(context(...warnings.map((w) => clip(`:warning: ${esc(w)}`, 500))));
-  if (isTerminal(run.status) && run.outcome) blocks.push(section(clip(`*Outcome:* ${esc(summaryWords(run.outcome))}`, SECTION_MAX)));
+  if (warnings.length) blocks.push(context(...warnings.map((w) => clip(`:warning: ${mrkdwn(w)}`, 500))));
+  if (isTerminal(run.status) && run.outcome) blocks.push(section(clip(`*Outcome:* ${mrkdwn(summaryWords(run.outcome))}`, SECTION_MAX)));
 
   const text = `${title}: ${statusWord(run.status)}, ${run.phase}; replaced ${c.replaced}/${c.total}, in flight ${c.inFlight}, waiting ${c.waiting}`;
   return assertWithinLimits({ text, blocks });

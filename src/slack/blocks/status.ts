@@ -1,7 +1,7 @@
 // /mng status: the running and recent upgrades, or one run in detail.
 import type { Run } from '../../engine/run.js';
 import { isActive } from '../../engine/run.js';
-import { code, esc, formatDuration, STATUS_EMOJI, statusWord, who } from './format.js';
+import { code, esc, formatDuration, mrkdwn, STATUS_EMOJI, statusWord, who } from './format.js';
 import { context, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { countNodes, progressMessage } from './progress.js';
@@ -55,7 +55,7 @@ export function statusDetailMessage(run: Run, now: number, recentEvents: string[
   const room = LIMITS.blocksPerMessage - blocks.length;
   if (room >= 1) blocks.push(context(clip(who_.join(' · '), LIMITS.contextText)));
   if (room >= 2 && recentEvents.length) {
-    const text = recentEvents.slice(-15).map((e) => `• ${esc(clip(e, 180))}`).join('\n');
+    const text = recentEvents.slice(-15).map((e) => `• ${mrkdwn(clip(e, 180))}`).join('\n');
     blocks.push(section(clip(`*Latest events*\n${text}`, LIMITS.sectionText)));
   }
   return assertWithinLimits({ text: progress.text, blocks });

@@ -1,7 +1,8 @@
 // Thread replies for what needs a person or deserves a record: a blocked drain (with Force, Skip
 // node and Abort), a decision taken, a failed node, a restart, and the run's end.
+import type { Sizes } from '../../engine/ports.js';
 import type { Blocker, DecisionChoice, Run } from '../../engine/run.js';
-import { code, esc, formatDuration, plural, STATUS_EMOJI, statusWord, who } from './format.js';
+import { code, esc, formatDuration, mentions, mrkdwn, plural, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { summaryWords } from './words.js';
@@ -104,16 +105,28 @@ export const DECISION_WORDS: Record<DecisionChoice | 'cancel' | 'pause' | 'resum
 
 export function decisionMessage(e: { choice: DecisionChoice | 'cancel' | 'pause' | 'resume'; by: string; node?: string; detail: string }): Message {
   const text = `${who(e.by)} chose *${DECISION_WORDS[e.choice]}*${e.node ? ` for ${code(e.node)}` : ''}.`;
-  return assertWithinLimits({ text: e.detail || `${e.by} chose ${e.choice}`, blocks: [context(text)] });
+  return assertWithinLimits({ text: mentions(e.detail || `${e.by} chose ${e.choice}`), blocks: [context(text)] });
 }
 
 export function nodeFailedMessage(e: { node: string; detail: string }, note?: string): Message {
-  const text = `:x: *${code(e.node)} failed*: ${esc(clip(e.detail, 1500))}${note ? `\n_${esc(clip(note, 500))}_` : ''}`;
+  const text = `:x: *${code(e.node)} failed*: ${mrkdwn(clip(e.detail, 1500))}${note ? `\n_${mrkdwn(clip(note, 500))}_` : ''}`;
   return assertWithinLimits({ text: `${e.node} failed: ${clip(e.detail, 200)}`, blocks: [section(clip(text, SECTION_MAX))] });
 }
 
 export function noticeMessage(icon: string, text: string): Message {
-  return assertWithinLimits({ text: clip(text, 500), blocks: [section(clip(`${icon} ${esc(text)}`, SECTION_MAX))] });
+  return assertWithinLimits({ text: mentions(clip(text, 500)), blocks: [section(clip(`${icon} ${mrkdwn(text)}`, SECTION_MAX))] });
+}
+
+/** The sizes the run left the group at, said against the record it took before its first change. */
+function groupSize(run: Run): string {
+  const was = run.original?.sizes;
+  if (!was) return 'unchanged';
+  const s = (x: Sizes) => `${x.min}/${x.max}/${x.desired}`;
+  const left = run.outcome?.sizes;
+  // A run ended before outcomes carried sizes: only the record is known.
+  if (!left) return `${s(was)} before the run`;
+  if (s(left) !== s(was)) return `${s(left)}, not ${s(was)} as recorded`;
+  return `${s(left)}, ${run.status === 'succeeded' || run.status === 'nothing-replaced' ? 'restored' : 'as recorded'}`;
 }
 
 /** The run's last reply: how it ended, what it did, what it left as it was. */
@@ -121,30 +134,26 @@ export function summaryMessage(run: Run): Message {
   const old = run.nodes.filter((n) => n.role === 'old');
   const replaced = old.filter((n) => n.state === 'terminated').length;
   const took = run.startedAt && run.finishedAt ? formatDuration(run.finishedAt - run.startedAt) : undefined;
-  const sizes = run.original?.sizes;
   const blocks: Block[] = [
-    section(clip(`${STATUS_EMOJI[run.status]} *Upgrade ${statusWord(run.status)}*: ${esc(run.outcome ? summaryWords(run.outcome) : statusWord(run.status))}`, SECTION_MAX)),
+    section(clip(`${STATUS_EMOJI[run.status]} *Upgrade ${statusWord(run.status)}*: ${mrkdwn(run.outcome ? summaryWords(run.outcome) : statusWord(run.status))}`, SECTION_MAX)),
     {
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `*Duration*\n${took ?? '–'}` },
         { type: 'mrkdwn', text: `*Nodes replaced*\n${replaced}/${old.length}` },
         { type: 'mrkdwn', text: `*Pods evicted*\n${run.counters.podsEvicted}${run.counters.forcedDeletions ? ` (+${run.counters.forcedDeletions} by force)` : ''}` },
-        {
-          type: 'mrkdwn',
-          text: `*Group size* (min/max/desired)\n${sizes ? `${sizes.min}/${sizes.max}/${sizes.desired}${run.status === 'succeeded' || run.status === 'nothing-replaced' ? ', restored' : ', as recorded'}` : 'unchanged'}`,
-        },
+        { type: 'mrkdwn', text: `*Group size* (min/max/desired)\n${groupSize(run)}` },
       ],
     },
   ];
   const changes = run.outcome?.changes ?? [];
   if (changes.length) {
     const { chunks, left } = packLines(
-      changes.map((c) => `• ${esc(c)}`),
+      changes.map((c) => `• ${mrkdwn(c)}`),
       SECTION_MAX,
       2,
     );
-    blocks.push(section(`*${run.status === 'succeeded' ? 'Worth knowing' : 'Left as it was'}:*`));
+    blocks.push(section(`*${run.status === 'succeeded' ? 'Worth knowing' : 'Where it left the group'}:*`));
     for (const ch of chunks) blocks.push(section(ch));
     if (left) blocks.push(context(`…and ${left} more.`));
   }

@@ -21,6 +21,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { RetryPolicy } from './retry-policy.js';
 import { ThreadReplies } from './thread-replies.js';
 import { Workload } from './workload.js';
+import { sentence } from '../../engine/sentence.js';
 
 /** Where a run shows in Slack; kept on the run as run.notify. */
 export interface Coords {
@@ -255,7 +256,8 @@ export class ProgressReporter {
             reply(async () => {
               const run = await this.engine.get(e.runId);
               const rec = run?.nodes.find((n) => n.name === e.node);
-              return nodeFailedMessage(e, rec?.note ? `Left as it was: ${rec.note}` : undefined);
+              // The note often says what the event said already: once is enough.
+              return nodeFailedMessage(e, rec?.note && !e.detail.includes(rec.note) ? rec.note : undefined);
             });
           } else if (slot.failureReplies === this.maxFailureReplies + 1) {
             reply(async () => noticeMessage(':x:', 'More nodes failed: from now on they are only counted in the progress message.'));
@@ -263,7 +265,8 @@ export class ProgressReporter {
         }
         break;
       case 'resumed':
-        reply(async () => noticeMessage(':recycle:', `mngbot restarted and picked this run up again. ${e.detail}`));
+        // The event says it all ("mngbot restarted and picked this run up again…"), once.
+        reply(async () => noticeMessage(':recycle:', sentence(e.detail)));
         break;
       case 'status':
         if (e.status === 'paused') reply(async () => noticeMessage(':double_vertical_bar:', e.detail));

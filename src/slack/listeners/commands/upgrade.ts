@@ -75,7 +75,7 @@ export async function showUpgrade(deps: HandlerDeps, client: ChatApi, channel: s
           : outside
             ? ' Once approved it runs at once, outside the maintenance windows (--now).'
             : '';
-      return `Plan for run ${code(run.id)} posted. It needs an approver: ${deps.app.approvers.describe()}.${when}`;
+      return `Plan for run ${code(run.id)} posted. It needs an approver: ${deps.app.approvers.describe(run.requestedBy.user)}.${when}`;
     }
   }
 }
