@@ -43,7 +43,6 @@ describe('the estimate test', () => {
       const { report, run } = await simulate({ scenario, ...(c.maxUnavailable ? { maxUnavailable: c.maxUnavailable } : {}) });
       const estimate = run.plan.estimatedMs / 1000;
       const figures = `estimate ${estimate} s, lower bound ${report.lowerBoundSeconds} s, makespan ${report.makespanSeconds} s (${report.status})`;
-      console.log(`${c.scenario} @${c.maxUnavailable ?? '-'}: ${figures}`);
       expect(report.status, figures).toBe('succeeded');
       expect(estimate, figures).toBeGreaterThanOrEqual(report.lowerBoundSeconds);
       expect(report.makespanSeconds, figures).toBeLessThanOrEqual(estimate * FACTOR);
