@@ -78,8 +78,10 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
       rec.podsToEvict = need;
       ctx.setNodeState(rec, 'evicting', `${rec.name}: evicting ${plural(need, 'pod')}`, { pods: need });
       waiting.splice(waiting.indexOf(rec), 1);
-      inFlight++;
       waitMs = Math.min(waitMs, await advanceNode(ctx, rec, turns));
+      // A node with nothing to move is cordoned at once and waits for its load balancers without a
+      // slot: the next drain starts now, not at the next wake-up.
+      if (holdsSlot(rec)) inFlight++;
     }
   }
   return { settled: ctx.byState.count(...SETTLED) === run.nodes.length, waitMs, reason };
