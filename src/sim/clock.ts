@@ -1,5 +1,6 @@
 // Clocks for the simulated world. VirtualClock jumps from timer to timer (tests, benchmarks);
 // PacedClock runs simulated time at a multiple of real time (the live demo).
+import TinyQueue from 'tinyqueue';
 import type { Clock } from '../engine/ports.js';
 import { sleepReal } from '../real-clock.js';
 
@@ -16,11 +17,11 @@ interface Timer {
 }
 
 /** Earlier time first; same time: insertion order. */
-const before = (a: Timer, b: Timer) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+const byTime = (a: Timer, b: Timer) => a.at - b.at || a.seq - b.seq;
 
 export class VirtualClock implements SimClock {
   private nowMs: number;
-  private heap: Timer[] = [];
+  private readonly timers = new TinyQueue<Timer>([], byTime);
   private seq = 0;
   private live = 0;
 
@@ -40,12 +41,12 @@ export class VirtualClock implements SimClock {
   /** When the earliest pending timer is due, if any. */
   nextAt(): number | undefined {
     this.dropCancelled();
-    return this.heap[0]?.at;
+    return this.timers.peek()?.at;
   }
 
   schedule(atMs: number, fn: () => void): () => void {
     const timer: Timer = { at: Math.max(atMs, this.nowMs), seq: this.seq++, fn, cancelled: false };
-    this.push(timer);
+    this.timers.push(timer);
     this.live++;
     return () => {
       if (!timer.cancelled) {
@@ -76,15 +77,15 @@ export class VirtualClock implements SimClock {
    */
   advance(): boolean {
     this.dropCancelled();
-    const first = this.heap[0];
+    const first = this.timers.peek();
     if (!first) return false;
     const at = first.at;
     this.nowMs = at;
     for (;;) {
       this.dropCancelled();
-      const top = this.heap[0];
+      const top = this.timers.peek();
       if (!top || top.at !== at) break;
-      this.pop();
+      this.timers.pop();
       top.cancelled = true;
       this.live--;
       top.fn();
@@ -93,40 +94,7 @@ export class VirtualClock implements SimClock {
   }
 
   private dropCancelled(): void {
-    while (this.heap.length > 0 && this.heap[0].cancelled) this.pop();
-  }
-
-  private push(t: Timer): void {
-    const h = this.heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
-      i = p;
-    }
-  }
-
-  private pop(): Timer | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l], h[m])) m = l;
-        if (r < h.length && before(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
-      }
-    }
-    return top;
+    while (this.timers.peek()?.cancelled) this.timers.pop();
   }
 }
 
