@@ -148,7 +148,7 @@ export class Runner {
 
   wake(runId: string): void {
     const waker = this.wakers.get(runId);
-    if (waker) waker.abort();
+    if (waker) waker.abort(WOKEN);
     else this.pendingWakes.add(runId);
   }
 
@@ -162,7 +162,7 @@ export class Runner {
   /** Stops every loop at its next wait; the store keeps each run where it was. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const w of this.wakers.values()) w.abort();
+    for (const w of this.wakers.values()) w.abort(WOKEN);
     await Promise.allSettled([...this.loops.values()]);
     for (const v of this.views.values()) v.stop();
     this.views.clear();
@@ -327,7 +327,10 @@ export class Runner {
     this.wakers.set(runId, ac);
     const sleep = this.deps.clock.sleep(Math.max(0, ms), ac.signal);
     await (opts.sleepOnly ? sleep : Promise.race([sleep, view.changed(ac.signal)]));
-    ac.abort();
+    ac.abort(WOKEN);
     this.wakers.delete(runId);
   }
 }
+
+/** Why a run's wait ends early; one reason for all (an abort without one builds a DOMException each time). */
+const WOKEN = new Error('woken');

@@ -57,7 +57,8 @@ export function nodeView(n: NodeRec): NodeInfo {
 
 export function podView(p: PodRec): PodInfo {
   const i = p.info;
-  return { ...i, labels: { ...i.labels }, ...(i.owner ? { owner: { ...i.owner } } : {}) };
+  // A pod's labels and owner never change and are frozen at creation: shared, not copied per event.
+  return { ...i };
 }
 
 /** The controlling owner reference pods of the workload carry. */

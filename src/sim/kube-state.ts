@@ -303,8 +303,9 @@ export class KubeState {
 
   private createPod(w: WorkloadRec, name: string, node?: NodeRec): PodRec {
     const s = w.spec;
-    const labels = { ...s.labels, ...(s.kind === 'Deployment' ? { 'pod-template-hash': w.hash } : {}) };
+    const labels = Object.freeze({ ...s.labels, ...(s.kind === 'Deployment' ? { 'pod-template-hash': w.hash } : {}) });
     const owner = ownerOf(w);
+    if (owner) Object.freeze(owner);
     const p: PodRec = {
       key: `${s.namespace}/${name}`,
       info: {

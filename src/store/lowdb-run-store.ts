@@ -516,8 +516,10 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
     }
     if (this.archiveSettled()) batch.live = true;
     const sealed = this.history.seal();
-    // Taken now: changes made while history is written belong to the next flush.
-    const live = batch.live ? snapshot(this.db.data) : undefined;
+    // Taken now: changes made while history is written belong to the next flush. In memory a write
+    // cannot fail, so there is nothing to go back to and the document needs no copy.
+    const onFile = this.db.adapter instanceof MngbotFileAdapter;
+    const live = batch.live ? (onFile ? snapshot(this.db.data) : this.db.data) : undefined;
     let done = 0;
     try {
       await this.history.writeRuns(sealed);

@@ -48,8 +48,8 @@ export class NodePicker {
       for (const key of this.liveKeys(rec.name)) inLine.set(key, (inLine.get(key) ?? 0) + 1);
     }
     const nodesPerSet = new Map<string, { keys: Set<string>; nodes: number }>();
-    for (const rec of candidates) {
-      const c = this.covered(rec.name);
+    const sets = candidates.map((rec) => this.covered(rec.name));
+    for (const c of sets) {
       const n = nodesPerSet.get(c.set);
       if (n) n.nodes++;
       else nodesPerSet.set(c.set, { keys: c.keys, nodes: 1 });
@@ -79,7 +79,7 @@ export class NodePicker {
     if (bestNodes === 0) return undefined;
     // The draw among the best nodes in the candidates' order, as a resumed run repeats it.
     let k = Math.floor(this.ctx.random(salt) * bestNodes);
-    for (const rec of candidates) if (best.has(this.covered(rec.name).set) && k-- === 0) return rec;
+    for (let i = 0; i < candidates.length; i++) if (best.has(sets[i].set) && k-- === 0) return candidates[i];
     return undefined;
   }
 
