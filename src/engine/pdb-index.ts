@@ -8,8 +8,18 @@ export const pdbKey = (b: { namespace: string; name: string }): string => `${b.n
 /** matchLabels only; an empty selector matches nothing here (PdbInfo cannot say what it was). */
 export function selects(pdb: PdbInfo, pod: PodInfo): boolean {
   if (pdb.namespace !== pod.namespace) return false;
-  const entries = Object.entries(pdb.selector);
-  return entries.length > 0 && entries.every(([k, v]) => pod.labels[k] === v);
+  const entries = selectorEntries(pdb);
+  if (entries.length === 0) return false;
+  for (const [k, v] of entries) if (pod.labels[k] !== v) return false;
+  return true;
+}
+
+// Asked for every pod the watch shows: a PDB's selector is taken apart once.
+const entriesOf = new WeakMap<PdbInfo, [string, string][]>();
+function selectorEntries(pdb: PdbInfo): [string, string][] {
+  let e = entriesOf.get(pdb);
+  if (!e) entriesOf.set(pdb, (e = Object.entries(pdb.selector)));
+  return e;
 }
 
 interface Covered {
