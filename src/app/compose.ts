@@ -199,6 +199,8 @@ export interface SimDeps {
 }
 
 export interface CreateSimDepsOptions {
+  /** false: the plan is not told the world's pace, as on real AWS (it learns it from past runs, or assumes EKS's). */
+  planKnowsPace?: boolean;
   /** A world that already lives (a restarted bot); a fresh one from the scenario by default. */
   world?: SimWorld;
   /** The clock of a fresh world; a VirtualClock by default. */
@@ -241,7 +243,7 @@ export function createSimDeps(scenario: Scenario, opts: CreateSimDepsOptions = {
     ...(opts.settings ? { settings: opts.settings } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.newId ? { newId: opts.newId } : {}),
-    timings: scenarioTimings(world.scenario),
+    ...(opts.planKnowsPace === false ? {} : { timings: scenarioTimings(world.scenario) }),
   });
   const app = new Application({
     engine,

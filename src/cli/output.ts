@@ -1,6 +1,7 @@
 // What the CLI prints: the plan, the report of a run, and what a run left changed, as text.
 import { formatDuration } from '../engine/duration.js';
 import { blockingFindings } from '../engine/plan.js';
+import { estimateNote } from '../engine/estimate.js';
 import type { Sizes } from '../engine/ports.js';
 import type { Finding, Plan, Run, UpgradeRequest } from '../engine/run.js';
 import type { RunReport } from '../app/run-report.js';
@@ -26,7 +27,7 @@ export function planText(plan: Plan): string {
     `  surge            ${plural(plan.surge, 'new node')}: ${surgeReasonWords(plan.surgeReason)}`,
     `  maxUnavailable   ${plan.maxUnavailable}`,
     `  drain timeout    ${formatDuration(plan.drainTimeoutMs)}${plan.force ? ', then force (--force)' : ', then ask'}`,
-    `  estimated        about ${formatDuration(plan.estimatedMs)}`,
+    `  estimated        about ${formatDuration(plan.estimatedMs)}${estimateNote(plan, formatDuration)}`,
     '',
     ...likeEksLines(plan),
     `Nodes to replace: ${plan.nodes.length} (${plural(pods, 'pod')} to move${byAz.size ? `; ${[...byAz].map(([az, n]) => `${az} ${n}`).join(', ')}` : ''})`,

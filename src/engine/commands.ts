@@ -1,7 +1,7 @@
 // The engine's public API: what Slack, the CLI and the scheduler may ask of it.
 import { Refusal } from './errors.js';
 import type { ProgressEvent, ProgressListener } from './events.js';
-import { blockingFindings, makePlan, type PlanDefaults, type PlanTimings } from './plan.js';
+import { blockingFindings, makePlan, type PlanDefaults, type PlanInput, type PlanTimings } from './plan.js';
 import type { PendingRequest, RefusalFacts } from './outcomes.js';
 import type { GroupRef } from './ports.js';
 import { isActive, isTerminal, type Actor, type DecisionChoice, type Plan, type Run, type UpgradeRequest } from './run.js';
@@ -96,6 +96,18 @@ export class Engine {
     return this.opts.store.list(filter);
   }
 
+  /**
+   * The pace the plan's estimate stands on: the world's when it is known (a simulated world), else what
+   * the group's last successful run measured, else none (the plan assumes real EKS's, as a range).
+   */
+  private async timingsFor(ref: GroupRef): Promise<Partial<Pick<PlanInput, 'timings' | 'timingsFrom'>>> {
+    if (this.opts.timings) return { timings: this.opts.timings, timingsFrom: { kind: 'world' } };
+    const runs = await this.opts.store.list({ cluster: ref.cluster, nodegroup: ref.nodegroup, statuses: ['succeeded'] });
+    const last = runs.find((r) => r.outcome?.measured?.launchToReadyMs !== undefined);
+    if (!last) return {};
+    return { timings: { ...last.outcome!.measured }, timingsFrom: { kind: 'past-run', runId: last.id } };
+  }
+
   /** Works out what an upgrade would do; changes nothing. */
   async plan(request: UpgradeRequest): Promise<Plan> {
     const { nodeGroups, clock } = this.opts;
@@ -126,7 +138,7 @@ export class Engine {
       pdbs,
       image,
       defaults: this.opts.defaults ?? {},
-      timings: this.opts.timings,
+      ...(await this.timingsFor(request.ref)),
       now: clock.now(),
       ...(this.runner.settings.self ? { self: this.runner.settings.self } : {}),
     });

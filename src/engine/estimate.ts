@@ -5,7 +5,7 @@
 import { chainOf, lowerBound, oldWorldShape, type OldPod, type OldWorldShape } from './lower-bound.js';
 import { DEFAULT_DEREGISTRATION_WAIT_MS } from './plan.js';
 import type { PdbInfo, PodInfo } from './ports.js';
-import { isTerminal, type Plan, type Run, type Strategy } from './run.js';
+import { isTerminal, type MeasuredTimings, type Plan, type Run, type Strategy } from './run.js';
 
 export interface PlanTimings {
   /** From launch to a Ready node. */
@@ -21,6 +21,43 @@ export interface PlanTimings {
  * termination in about one and a half); a simulated world hands in its own (app/compose.ts).
  */
 export const DEFAULT_TIMINGS: Required<PlanTimings> = { launchToReadyMs: 180_000, podStartMs: 15_000, terminateMs: 90_000 };
+
+/**
+ * What an assumed estimate may turn out to be on a real group: instances Ready in two minutes or in
+ * five (EKS's node-creation timeouts run to twenty), pods starting in 5 s or a minute, instances gone
+ * in one minute or three.
+ */
+export const FAST_TIMINGS: Required<PlanTimings> = { launchToReadyMs: 120_000, podStartMs: 5_000, terminateMs: 60_000 };
+export const SLOW_TIMINGS: Required<PlanTimings> = { launchToReadyMs: 300_000, podStartMs: 60_000, terminateMs: 180_000 };
+
+/**
+ * What the estimate stands on, in words after it, each front end formatting durations its own way:
+ * the range of an assumed estimate, or the past run it learnt from; nothing on a world's own timings.
+ */
+export function estimateNote(plan: Pick<Plan, 'estimateFrom' | 'estimateRangeMs'>, duration: (ms: number) => string): string {
+  const from = plan.estimateFrom;
+  if (from?.kind === 'past-run') return ` (with the boot and termination times run ${from.runId} measured)`;
+  if (from?.kind === 'assumed' && plan.estimateRangeMs) {
+    const [low, high] = plan.estimateRangeMs;
+    return ` (${duration(low)} to ${duration(high)}: boot and termination times assumed, no past run of this group to learn from)`;
+  }
+  return '';
+}
+
+/** The medians of what a finished run measured: its new nodes' boots and its old instances' terminations. */
+export function measuredTimings(run: Pick<Run, 'nodes' | 'newNodes'>): MeasuredTimings {
+  const boots = run.newNodes.flatMap((n) => (n.at.launching !== undefined && n.at.ready !== undefined ? [n.at.ready - n.at.launching] : []));
+  const ends = run.nodes.flatMap((n) => (n.at.terminating !== undefined && n.at.terminated !== undefined ? [n.at.terminated - n.at.terminating] : []));
+  const launchToReadyMs = median(boots);
+  const terminateMs = median(ends);
+  return { ...(launchToReadyMs !== undefined ? { launchToReadyMs } : {}), ...(terminateMs !== undefined ? { terminateMs } : {}) };
+}
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
 
 /** How often EKS's update workflow looks at the group, as its documented behaviour and the simulator do. */
 const EKS_TICK_MS = 5_000;

@@ -1,7 +1,7 @@
 // The plan of an upgrade: versions, strategy, surge and its reason, the nodes to replace, preflight findings.
 // Pure: everything it needs is handed in, so it can be shown for approval before anything changes.
 import { FatalError, Refusal } from './errors.js';
-import { estimate, planShape, type PlanTimings } from './estimate.js';
+import { estimate, FAST_TIMINGS, planShape, SLOW_TIMINGS, type PlanTimings } from './estimate.js';
 import { NEUTRAL_WORDS, SURGE_ASKED, findingText } from './outcome-text.js';
 import type { Finding, FindingFacts, Named, Severity } from './outcomes.js';
 import { plural } from './plural.js';
@@ -15,7 +15,7 @@ import type {
   PdbInfo,
   PodInfo,
 } from './ports.js';
-import type { Plan, PlanNode, Strategy, UpgradeRequest } from './run.js';
+import type { EstimateBasis, Plan, PlanNode, Strategy, UpgradeRequest } from './run.js';
 import { amiFamilyMaxVersion, checkTarget, compareVersions, kubeletMinor, kubeletSkew, parseVersion } from './version.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 15 * 60_000;
@@ -53,6 +53,8 @@ export interface PlanInput {
   defaults: PlanDefaults;
   /** The world's pace (launch, pod start, termination) for the estimate; real EKS's when not known. */
   timings?: PlanTimings;
+  /** Where the timings come from: a past run of the group's (measured), or the world's own. Absent with no timings: assumed. */
+  timingsFrom?: EstimateBasis;
   now: number;
   /** Where this mngbot runs, when it knows. */
   self?: SelfPod;
@@ -138,17 +140,20 @@ export function makePlan(input: PlanInput): Plan {
     azs: [...group.azs],
     nodes,
     findings,
-    estimatedMs: estimate(
-      planShape(
-        nodes.map((n) => n.name),
-        input.pods.filter(isEvictable),
-        input.pdbs,
-        input.timings,
-      ),
-      { strategy, maxUnavailable, surge, deregistrationWaitMs },
-    ).estimatedMs,
+    ...planEstimate(input, nodes, { strategy, maxUnavailable, surge, deregistrationWaitMs }),
     createdAt: input.now,
   };
+}
+
+/**
+ * The estimate on the world's timings or a past run's; on assumed ones (real EKS's, no run of the group
+ * to learn from) with the range the timings may turn out to make it.
+ */
+function planEstimate(input: PlanInput, nodes: PlanNode[], o: Parameters<typeof estimate>[1]): Pick<Plan, 'estimatedMs' | 'estimateFrom' | 'estimateRangeMs'> {
+  const on = (timings: PlanTimings | undefined) => estimate(planShape(nodes.map((n) => n.name), input.pods.filter(isEvictable), input.pdbs, timings), o).estimatedMs;
+  const estimatedMs = on(input.timings);
+  if (input.timings) return { estimatedMs, estimateFrom: input.timingsFrom ?? { kind: 'world' } };
+  return { estimatedMs, estimateFrom: { kind: 'assumed' }, estimateRangeMs: [Math.min(estimatedMs, on(FAST_TIMINGS)), Math.max(estimatedMs, on(SLOW_TIMINGS))] };
 }
 
 /** The findings a person cannot approve past. */

@@ -64,7 +64,20 @@ export interface Plan {
   nodes: PlanNode[];
   findings: Finding[];
   estimatedMs: number;
+  /** What the estimate stands on; absent in plans made before it was said. */
+  estimateFrom?: EstimateBasis;
+  /** Shortest and longest it may take, when the estimate's timings are assumed rather than known. */
+  estimateRangeMs?: [number, number];
   createdAt: number;
+}
+
+/** The world's own timings (a simulated world), a past run's measured ones, or real EKS's assumed. */
+export type EstimateBasis = { kind: 'world' } | { kind: 'past-run'; runId: string } | { kind: 'assumed' };
+
+/** How long this run's new nodes took to be Ready and its old instances to go (medians). */
+export interface MeasuredTimings {
+  launchToReadyMs?: number;
+  terminateMs?: number;
 }
 
 export type RunStatus =
@@ -235,6 +248,8 @@ export interface RunOutcome {
   changes: string[];
   /** The group's min/max/desired as the run left it; absent when it never recorded them. */
   sizes?: Sizes;
+  /** Measured in a run that succeeded: the group's next plan estimates from it. */
+  measured?: MeasuredTimings;
 }
 
 export interface Run {

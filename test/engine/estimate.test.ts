@@ -2,7 +2,9 @@
 // and seeded random worlds.
 // Everything here is simulated seconds on a VirtualClock: no wall-clock enters the figures.
 import { describe, expect, it } from 'vitest';
+import { createSimDeps } from '../../src/app/compose.js';
 import { simulate } from '../../src/app/simulate.js';
+import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 import type { NodeState, Run } from '../../src/engine/run.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { cases } from '../quick.js';
@@ -81,5 +83,32 @@ describe('time left, mid-run', () => {
       expect(left, said.join('\n')).toBeLessThanOrEqual(last);
       last = left;
     }
+  });
+});
+
+describe('where the estimate stands', () => {
+  const request = (s: Scenario) => ({ ref: { cluster: s.cluster.name, nodegroup: s.nodegroup.name }, version: s.cluster.version });
+
+  it('with no known pace and no past run, it assumes EKS timings and gives the range they may make; after a run, it uses what that run measured', { timeout: 60_000 }, async () => {
+    const scenario = await loadScenario('scenarios/demo.json');
+    const store = new MemoryRunStore();
+    const assumed = await createSimDeps(scenario, { store, planKnowsPace: false }).engine.plan(request(scenario));
+    expect(assumed.estimateFrom).toEqual({ kind: 'assumed' });
+    const [low, high] = assumed.estimateRangeMs!;
+    expect(low).toBeLessThan(assumed.estimatedMs);
+    expect(high).toBeGreaterThan(assumed.estimatedMs);
+
+    const { run } = await simulate({ scenario, store });
+    expect(run.status).toBe('succeeded');
+    expect(run.outcome?.measured).toEqual({ launchToReadyMs: scenario.timings.launchToReadySeconds * 1000, terminateMs: scenario.timings.terminateSeconds * 1000 });
+
+    const learnt = await createSimDeps(scenario, { store, planKnowsPace: false }).engine.plan(request(scenario));
+    expect(learnt.estimateFrom).toEqual({ kind: 'past-run', runId: run.id });
+    expect(learnt.estimateRangeMs).toBeUndefined();
+    // The demo world boots and terminates faster than EKS's assumed 3 min and 90 s: the estimate follows it.
+    expect(learnt.estimatedMs).toBeLessThan(assumed.estimatedMs);
+    const known = await createSimDeps(scenario, { store }).engine.plan(request(scenario));
+    expect(known.estimateFrom).toEqual({ kind: 'world' });
+    expect(Math.abs(learnt.estimatedMs - known.estimatedMs)).toBeLessThanOrEqual(Math.abs(assumed.estimatedMs - known.estimatedMs));
   });
 });

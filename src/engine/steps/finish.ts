@@ -4,6 +4,7 @@ import type { RunStatus } from '../run.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { formatDuration } from '../duration.js';
 import { pick, plural } from '../plural.js';
+import { measuredTimings } from '../estimate.js';
 import { restoreGroup } from './restore-group.js';
 
 export async function finish(ctx: StepContext): Promise<StepResult> {
@@ -22,7 +23,11 @@ export async function finish(ctx: StepContext): Promise<StepResult> {
       ? `; min/max/desired left at ${sizes.min}/${sizes.max}/${sizes.desired} (recorded ${o.min}/${o.max}/${o.desired}).`
       : `; min/max/desired back to ${o.min}/${o.max}/${o.desired}.`);
   // Every node skipped by a person: the group still runs the old image, which is not a success.
-  return endRun(ctx, replaced === 0 && skipped.length > 0 ? 'nothing-replaced' : 'succeeded', summary, changes, undefined, sizes);
+  const status = replaced === 0 && skipped.length > 0 ? 'nothing-replaced' : 'succeeded';
+  const result = endRun(ctx, status, summary, changes, undefined, sizes);
+  // The group's next plan estimates from what this one measured.
+  if (status === 'succeeded') run.outcome!.measured = measuredTimings(run);
+  return result;
 }
 
 export function endRun(ctx: StepContext, status: RunStatus, summary: string, changes: string[], next?: NextStepFacts, sizes?: Sizes): StepResult {

@@ -6,6 +6,7 @@ import { openingZone } from '../../schedule/window-gate.js';
 import { describeOpening, type Window } from '../../schedule/windows.js';
 import { PlanRefusedError } from '../../engine/commands.js';
 import { blockingFindings } from '../../engine/plan.js';
+import { estimateNote } from '../../engine/estimate.js';
 import { code, esc, formatDuration, mrkdwn, plural, roughly, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, fields, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
@@ -54,7 +55,7 @@ export function planMessage(view: PlanView): Message {
       `*Surge*\n${plural(plan.surge, 'new node')}`,
       `*maxUnavailable*\n${plan.maxUnavailable}`,
       `*Drain timeout*\n${formatDuration(plan.drainTimeoutMs)}${plan.force ? ' then force (--force)' : ', then ask'}`,
-      `*Estimated duration*\n${roughly(plan.estimatedMs)}`,
+      `*Estimated duration*\n${roughly(plan.estimatedMs)}${esc(estimateNote(plan, (ms) => roughly(ms).replace('about ', '')))}`,
       `*Group size* (min/max/desired)\n${plan.sizes.min}/${plan.sizes.max}/${plan.sizes.desired}`,
     ),
   );
