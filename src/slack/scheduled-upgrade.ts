@@ -22,7 +22,7 @@ export async function showScheduledUpgrade(deps: HandlerDeps, client: ChatApi, f
   }
   try {
     if ('error' in firing) {
-      if (firing.error instanceof PendingRequestError) await wordPending(client, firing.error);
+      if (firing.error instanceof PendingRequestError) await wordPending(client, firing.error, deps.app.clock.pace);
       throw firing.error;
     }
     // Nobody typed anything: the plan message in the channel is the whole answer.

@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { createDeps } from '../../src/app/compose.js';
 import { loadConfig } from '../../src/config.js';
+import { PendingRequestError } from '../../src/engine/commands.js';
 import { auditMessage } from '../../src/slack/blocks/audit.js';
+import { pendingRequestMessage } from '../../src/slack/blocks/errors.js';
 import { historyMessage } from '../../src/slack/blocks/history.js';
 import { planMessage } from '../../src/slack/blocks/plan.js';
 
@@ -34,6 +36,13 @@ describe('a paced simulated world, as the demo composes it', () => {
       expect(history).not.toContain('<!date^');
       expect(audit).toMatch(/sim \d{4}-\d\d-\d\d \d\d:\d\d UTC · /);
       expect(audit).not.toContain('<!date^');
+
+      // A second request while this one waits: when it was asked and when it expires are world times too.
+      const second = await deps.engine.requestUpgrade({ ref: { cluster: 'demo', nodegroup: 'workers' }, version: '1.30' }, { user: 'U0OTHER', at: clock.now() }).catch((e: unknown) => e);
+      expect(second).toBeInstanceOf(PendingRequestError);
+      const pending = JSON.stringify(pendingRequestMessage((second as PendingRequestError).pending, undefined, pace).blocks);
+      expect(pending).toMatch(/asked by <@U0REQUESTER> sim \d{4}-\d\d-\d\d \d\d:\d\d UTC.* It expires sim \d{4}-\d\d-\d\d \d\d:\d\d UTC\./);
+      expect(pending).not.toContain('<!date^');
     } finally {
       await deps.close();
     }

@@ -2,7 +2,7 @@
 // hint, or a reference to the log for anything else.
 import type { PendingRequest } from '../../engine/commands.js';
 import type { UserError } from '../../engine/errors.js';
-import { code, esc, mrkdwn, slackDate, who } from './format.js';
+import { code, esc, mrkdwn, shownDate, who } from './format.js';
 import { context, section, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS } from './limits.js';
 import { refusalWords } from './words.js';
@@ -44,19 +44,20 @@ export function infoMessage(text: string): Message {
 }
 
 /** A second request for a node group whose first still waits: which one, who asked, when, and where it waits. */
-export function pendingRequestMessage(p: PendingRequest, permalink?: string): Message {
+export function pendingRequestMessage(p: PendingRequest, permalink?: string, pace?: number): Message {
   const group = `${p.ref.cluster}/${p.ref.nodegroup}`;
   const channel = p.notify?.channel;
   const where = channel
     ? ` in <#${channel}>${permalink ? ` (<${permalink}|its plan, with its thread>)` : p.notify?.planTs ? ' (in the thread of its plan message)' : ''}`
     : '';
-  const expires = p.expiresAt !== undefined ? ` It expires ${slackDate(p.expiresAt)}.` : '';
+  // A paced world's times are its own: shown as such (shownDate), not as the reader's.
+  const expires = p.expiresAt !== undefined ? ` It expires ${shownDate(p.expiresAt, pace)}.` : '';
   return assertWithinLimits({
     text: `${group} already has a request awaiting approval: run ${p.runId}, asked by ${p.requestedBy.user}`,
     blocks: [
       section(
         clip(
-          `:hourglass: ${code(group)} already has a request waiting for approval: run ${code(p.runId)}, asked by ${who(p.requestedBy.user)} ${slackDate(p.createdAt)}${where}.${expires}\n` +
+          `:hourglass: ${code(group)} already has a request waiting for approval: run ${code(p.runId)}, asked by ${who(p.requestedBy.user)} ${shownDate(p.createdAt, pace)}${where}.${expires}\n` +
             `_One request per node group at a time: approve or reject that one, or cancel it with \`/mng cancel ${p.runId}\`, before asking again._`,
           LIMITS.sectionText,
         ),

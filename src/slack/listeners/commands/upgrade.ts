@@ -34,8 +34,8 @@ async function post(client: ChatApi, channel: string, msg: Message): Promise<str
 }
 
 /** Turns the application's refusal of a second pending request into the reply that points at the first. */
-export async function wordPending(client: ChatApi, err: unknown): Promise<never> {
-  if (err instanceof PendingRequestError) throw new WordedRefusal(pendingRequestMessage(err.pending, await permalinkOf(client, err.pending.notify)));
+export async function wordPending(client: ChatApi, err: unknown, pace?: number): Promise<never> {
+  if (err instanceof PendingRequestError) throw new WordedRefusal(pendingRequestMessage(err.pending, await permalinkOf(client, err.pending.notify), pace));
   throw err;
 }
 
@@ -83,7 +83,7 @@ export async function showUpgrade(deps: HandlerDeps, client: ChatApi, channel: s
 export async function upgradeCommand(deps: HandlerDeps, ctx: CommandContext, options: UpgradeOptions): Promise<void> {
   const outcome = await deps.app
     .requestUpgrade({ choices: options, by: deps.app.actor(ctx.user, ctx.channel.id), channel: ctx.channel, notify: { channel: ctx.channel.id } })
-    .catch((err: unknown) => wordPending(ctx.client, err));
+    .catch((err: unknown) => wordPending(ctx.client, err, deps.app.clock.pace));
   const said = await showUpgrade(deps, ctx.client, ctx.channel.id, ctx.user, outcome);
   if (said) await ephemeral(ctx.respond, infoMessage(said), deps.log);
 }
