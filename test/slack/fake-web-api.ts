@@ -65,6 +65,7 @@ export class FakeWebApi {
   private seq = 0;
   private readonly limits = new Map<string, { times: number; retryAfterSec: number }>();
   private readonly failures = new Map<string, { times: number; error: string }>();
+  private readonly lostAnswers = new Map<string, number>();
   private readonly waiters = new Set<() => void>();
   private readonly handlers: Record<string, Handler>;
 
@@ -149,6 +150,11 @@ export class FakeWebApi {
   /** The next `times` calls of the method answer { ok: false, error }. */
   fail(method: string, error: string, times = 1): void {
     this.failures.set(method, { times, error });
+  }
+
+  /** The next `times` calls of the method are carried out, but their answer is lost: the connection drops. */
+  loseAnswer(method: string, times = 1): void {
+    this.lostAnswers.set(method, times);
   }
 
   callsOf(method: string): RecordedCall[] {
@@ -299,6 +305,13 @@ export class FakeWebApi {
       return;
     }
     const out = handler(args);
+    const lose = this.lostAnswers.get(method) ?? 0;
+    if (lose > 0) {
+      this.lostAnswers.set(method, lose - 1);
+      this.calls.push({ method, args, at: performance.now(), status: 0, path: url.pathname, ...(tokenKind ? { tokenKind } : {}) });
+      res.socket?.destroy();
+      return;
+    }
     respond(200, { ok: true, ...out });
   }
 }

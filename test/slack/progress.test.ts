@@ -214,6 +214,19 @@ describe('ProgressReporter', () => {
     expect(JSON.stringify(summary.blocks)).toMatch(/3 nodes still run/);
   });
 
+  it('a thread reply Slack carried out but whose answer was lost is in the thread once, not twice', async () => {
+    start(50);
+    const { run, planTs } = await approvedRun(3);
+    engine.emit({ runId: run.id, at: simNow, kind: 'status', status: 'running', detail: 'approved' });
+    await reporter.idle();
+    fake.loseAnswer('chat.postMessage');
+    const detail = 'maintenance window closed: nodes in flight finish, no new node starts; old nodes stay tainted. Resumes when the next window opens';
+    change(run, (r) => (r.status = 'paused'), { runId: run.id, at: simNow, kind: 'status', status: 'paused', detail });
+    await reporter.idle(10_000);
+    expect(fake.callsOf('chat.postMessage').some((c) => c.status === 0), 'an answer was lost').toBe(true);
+    expect(fake.thread(CHANNEL, planTs).filter((m) => /maintenance window closed/.test(String(m.text)))).toHaveLength(1);
+  });
+
   it('retries the final state through errors, and gives up on a message that is gone', async () => {
     start(50);
     const { run, planTs } = await approvedRun(3);
