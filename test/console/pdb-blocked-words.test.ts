@@ -5,7 +5,7 @@ import type { ConsoleServer } from '../../src/console/server.js';
 import type { Run } from '../../src/engine/run.js';
 import type { Message } from '../../src/slack/blocks/kit.js';
 import { blockText } from '../slack/block-text.js';
-import { APPROVER, REQUESTER, startBotWithConsole, waitForRun, type BotWithConsole } from './bot-fixture.js';
+import { APPROVER, REQUESTER, startBotWithConsole, until as waitUntil, waitForRun, type BotWithConsole } from './bot-fixture.js';
 
 interface Shown {
   ts: string;
@@ -26,15 +26,7 @@ const act = (c: ConsoleServer, path: 'type' | 'click', body: Record<string, unkn
   );
 const words = (m: Shown | undefined) => (m ? blockText({ text: m.text, blocks: m.blocks ?? [] }) : '');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>) => waitUntil(what, probe, 20_000);
 
 let b: BotWithConsole;
 let run: Run;

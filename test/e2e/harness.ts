@@ -247,3 +247,19 @@ export async function waitForRun(h: Harness, predicate: (r: Run) => boolean, tim
 export function textOf(m: FakeMessage | undefined): string {
   return m ? `${m.text}\n${JSON.stringify(m.blocks ?? [])}` : '';
 }
+
+/** Asks for an upgrade and waits for its run and its plan message (any status: a short expiry may have ended it). */
+export async function requestPlan(harness: Harness, text = 'upgrade nodegroup 1.30', user = 'UREQUESTER') {
+  const res = await harness.command(text, user);
+  if (res.status !== 200) throw new Error(`the command "${text}" was answered ${res.status}`);
+  const run = await waitForRun(harness, () => true, 10_000, 'a request');
+  const plan = await harness.fake.waitFor(() => harness.planMessage(run.id), 10_000, 'the plan message');
+  return { run, plan, responseUrl: res.responseUrl };
+}
+
+/** Everything posted to one response URL, as text. */
+export const ephemeralText = (harness: Harness, responseUrl: string) =>
+  harness.fake
+    .responses(responseUrl)
+    .map((r) => `${String(r.text)} ${JSON.stringify(r.blocks ?? [])}`)
+    .join('\n');

@@ -5,7 +5,7 @@
 // and a click whose ack was lost, delivered again with retry_attempt 1. At 500× (not 2000×): on a
 // busy machine the simulated clock then outruns the bot less.
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHANNEL, startHarness, textOf, waitForRun, type Harness } from './harness.js';
+import { CHANNEL, ephemeralText, requestPlan, startHarness, textOf, waitForRun, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 
@@ -14,19 +14,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function requestPlan(harness: Harness) {
-  const res = await harness.command('upgrade nodegroup 1.30');
-  expect(res.status).toBe(200);
-  const run = await waitForRun(harness, () => true, 10_000, 'a request');
-  const plan = await harness.fake.waitFor(() => harness.planMessage(run.id), 10_000, 'the plan message');
-  return { run, plan, responseUrl: res.responseUrl };
-}
 
-const ephemeralText = (harness: Harness, responseUrl: string) =>
-  harness.fake
-    .responses(responseUrl)
-    .map((r) => `${String(r.text)} ${JSON.stringify(r.blocks ?? [])}`)
-    .join('\n');
 
 describe('Socket Mode, envelope by envelope', () => {
   it('slash command → plan → approve → live thread → summary', async () => {

@@ -2,7 +2,7 @@
 // the engine running on a simulated world at 2000 simulated seconds per real second.
 import { afterEach, describe, expect, it } from 'vitest';
 import { PendingRequestError } from '../../src/engine/commands.js';
-import { CHANNEL, signedHeaders, startHarness, textOf, waitForRun, type Harness } from './harness.js';
+import { CHANNEL, ephemeralText, requestPlan, signedHeaders, startHarness, textOf, waitForRun, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 
@@ -11,20 +11,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function requestPlan(harness: Harness, text = 'upgrade nodegroup 1.30', user = 'UREQUESTER') {
-  const res = await harness.command(text, user);
-  expect(res.status).toBe(200);
-  // Any status: with a short expiry the request may already have expired when we look.
-  const run = await waitForRun(harness, () => true, 10_000, 'a request');
-  const plan = await harness.fake.waitFor(() => harness.planMessage(run.id), 10_000, 'the plan message');
-  return { run, plan, responseUrl: res.responseUrl };
-}
 
-const ephemeralText = (harness: Harness, responseUrl: string) =>
-  harness.fake
-    .responses(responseUrl)
-    .map((r) => `${String(r.text)} ${JSON.stringify(r.blocks ?? [])}`)
-    .join('\n');
 
 describe('slash command → plan → approve → run → summary', () => {
   it('runs a whole upgrade from Slack', async () => {
