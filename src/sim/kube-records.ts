@@ -55,10 +55,9 @@ export function nodeView(n: NodeRec): NodeInfo {
   };
 }
 
+/** The pod as watchers see it: its current version, frozen, never changed in place (kube-state.ts mutate). */
 export function podView(p: PodRec): PodInfo {
-  const i = p.info;
-  // A pod's labels and owner never change and are frozen at creation: shared, not copied per event.
-  return { ...i };
+  return p.info;
 }
 
 /** The controlling owner reference pods of the workload carry. */

@@ -227,7 +227,8 @@ export class KubeState {
       return true;
     }
     p.stuck = false;
-    if (graceSeconds !== undefined) p.info.gracePeriodSeconds = graceSeconds;
+    // A new version, not a change in place: watchers hold the one they were given (podView).
+    if (graceSeconds !== undefined) p.info = Object.freeze({ ...p.info, gracePeriodSeconds: graceSeconds });
     if (!p.info.terminating) {
       this.terminate(p);
     } else if (!p.cancelRemoval) {
@@ -292,7 +293,10 @@ export class KubeState {
   private mutate(p: PodRec, change: (info: PodInfo) => void): void {
     const h = isHealthy(p);
     const a = isActive(p);
-    change(p.info);
+    // Copied, changed and frozen: the version watchers were given stays as it was (podView shares it).
+    const next = { ...p.info };
+    change(next);
+    p.info = Object.freeze(next);
     const w = p.workload;
     if (w) {
       w.healthy += Number(isHealthy(p)) - Number(h);
@@ -326,6 +330,7 @@ export class KubeState {
       daemon: s.kind === 'DaemonSet',
       stuck: w.stuck,
     };
+    Object.freeze(p.info);
     this.pods.set(p.key, p);
     w.pods.set(p.key, p);
     w.active++;
