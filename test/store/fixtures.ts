@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { afterEach, beforeEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProgressEvent } from '../../src/engine/events.js';
 import type { NodeRecord, Plan, PlanNode, Run, RunStatus } from '../../src/engine/run.js';
+import { LowdbRunStore, type LowdbRunStoreOptions } from '../../src/store/lowdb-run-store.js';
 
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'mngbot-store-'));
@@ -80,4 +82,35 @@ export function makeRun(
 
 export function event(runId: string, i: number): ProgressEvent {
   return { runId, at: 1_700_000_000_000 + i, kind: 'warning', detail: `event ${i}` };
+}
+
+/**
+ * Each test gets a fresh data directory; the stores it opens there are closed after it. closeAll()
+ * leaves the files as a killed process would, for a test that opens them again.
+ */
+export function storesPerTest(defaults: LowdbRunStoreOptions = {}) {
+  let cleanup: () => Promise<void> = async () => {};
+  const opened: LowdbRunStore[] = [];
+  const t = {
+    dir: '',
+    async open(opts: LowdbRunStoreOptions = {}): Promise<LowdbRunStore> {
+      return t.track(await LowdbRunStore.open({ dataDir: t.dir, ...defaults, ...opts }));
+    },
+    /** A store opened by the test itself, closed with the others. */
+    track(store: LowdbRunStore): LowdbRunStore {
+      opened.push(store);
+      return store;
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+    },
+  };
+  beforeEach(async () => {
+    ({ dir: t.dir, cleanup } = await tempDir());
+  });
+  afterEach(async () => {
+    await t.closeAll();
+    await cleanup();
+  });
+  return t;
 }

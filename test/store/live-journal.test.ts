@@ -4,35 +4,15 @@
 import { createHash } from 'node:crypto';
 import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Run } from '../../src/engine/run.js';
 import { nodeFileOps, type FileOps } from '../../src/store/atomic-file.js';
-import { DataFileError, LowdbRunStore, type LowdbRunStoreOptions } from '../../src/store/lowdb-run-store.js';
+import { DataFileError } from '../../src/store/lowdb-run-store.js';
 import type { Schedule } from '../../src/schedule/schedules.js';
-import { event, makeRun, tempDir } from './fixtures.js';
+import { event, makeRun, storesPerTest } from './fixtures.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-const opened: LowdbRunStore[] = [];
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-  await cleanup();
-});
-
-async function open(opts: LowdbRunStoreOptions = {}): Promise<LowdbRunStore> {
-  const s = await LowdbRunStore.open({ dataDir: dir, log: () => {}, ...opts });
-  opened.push(s);
-  return s;
-}
-
-/** Closes the store as a killed process would leave it: the files as they are, the lock released. */
-async function closeAll(): Promise<void> {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-}
+const stores = storesPerTest({ log: () => {} });
+const { open, closeAll } = stores;
 
 /** Bytes the store hands to the file system, by file name. */
 function countingOps(written: Map<string, number>, fail?: () => Error | undefined): FileOps {
@@ -71,15 +51,15 @@ describe('mngbot.json.journal', () => {
     // Per save: the run's few small fields, one node record and one event, not the run.
     expect(total / 20).toBeLessThan(3_000);
     expect(written.get('mngbot.json') ?? 0).toBe(0);
-    expect(await readdir(dir)).toContain('mngbot.json.journal');
+    expect(await readdir(stores.dir)).toContain('mngbot.json.journal');
 
     await closeAll();
     const again = await open();
     expect(await again.get('r1')).toEqual(run);
     expect((await again.events('r1')).events.map((e) => e.detail)).toEqual(Array.from({ length: 20 }, (_, i) => `event ${i}`));
     // Folded into mngbot.json on open.
-    expect(await readdir(dir)).not.toContain('mngbot.json.journal');
-    expect(JSON.parse(await readFile(join(dir, 'mngbot.json'), 'utf8')).runs[0]).toEqual(run);
+    expect(await readdir(stores.dir)).not.toContain('mngbot.json.journal');
+    expect(JSON.parse(await readFile(join(stores.dir, 'mngbot.json'), 'utf8')).runs[0]).toEqual(run);
   });
 
   it('loads as the model after a crash after any save: runs, events past the limit, schedules, ended runs, archiving', async () => {
@@ -150,7 +130,7 @@ describe('mngbot.json.journal', () => {
       await store.save(run, [event('r1', i)]);
     }
     await closeAll();
-    const journal = join(dir, 'mngbot.json.journal');
+    const journal = join(stores.dir, 'mngbot.json.journal');
     // close() leaves the journal; a crash would have too. Then half a line, as a kill during an append leaves.
     await appendFile(journal, '{"runs":[{"id":"r1","head":{"id":"r1","rev":9');
     const again = await open({ journalFromBytes: 1 });
@@ -171,11 +151,11 @@ describe('mngbot.json.journal', () => {
     run.nodes[0].evicted = 1;
     await store.save(run);
     await closeAll();
-    const journal = join(dir, 'mngbot.json.journal');
+    const journal = join(stores.dir, 'mngbot.json.journal');
     const stale = await readFile(journal, 'utf8');
     // This time mngbot.json is written whole on every save.
     const again = await open({ journalFromBytes: 10 * 2 ** 20 });
-    expect(await readdir(dir)).not.toContain('mngbot.json.journal');
+    expect(await readdir(stores.dir)).not.toContain('mngbot.json.journal');
     run.nodes[1].evicted = 2;
     await again.save(run);
     await closeAll();
@@ -210,7 +190,7 @@ describe('mngbot.json.journal', () => {
     // The run as read back from the file: the text an older mngbot's spans were made on.
     const run = (await (await open()).get('r1'))!;
     await closeAll();
-    const base = createHash('sha256').update(await readFile(join(dir, 'mngbot.json'))).digest('hex');
+    const base = createHash('sha256').update(await readFile(join(stores.dir, 'mngbot.json'))).digest('hex');
     const before = JSON.stringify(run.nodes);
     run.nodes[2].evicted = 99;
     run.rev = 2;
@@ -231,7 +211,7 @@ describe('mngbot.json.journal', () => {
         },
       ],
     };
-    await writeFile(join(dir, 'mngbot.json.journal'), `${JSON.stringify({ journal: 1, base })}\n${JSON.stringify(line)}\n`);
+    await writeFile(join(stores.dir, 'mngbot.json.journal'), `${JSON.stringify({ journal: 1, base })}\n${JSON.stringify(line)}\n`);
     expect(await (await open()).get('r1')).toEqual(run);
   });
 
@@ -242,7 +222,7 @@ describe('mngbot.json.journal', () => {
     await store.save(run);
     await store.save(run);
     await closeAll();
-    const journal = join(dir, 'mngbot.json.journal');
+    const journal = join(stores.dir, 'mngbot.json.journal');
     const text = await readFile(journal, 'utf8');
     const broken = text.replace(/\n\{/, '\n{oops') + '{"runs":[]}\n';
     await writeFile(journal, broken);

@@ -1,38 +1,24 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, UserError } from '../../src/engine/errors.js';
 import type { AuditEntry, RunStore } from '../../src/engine/ports.js';
 import { nodeFileOps, type FileOps } from '../../src/store/atomic-file.js';
-import { DataFileError, LowdbRunStore, type LowdbRunStoreOptions, type StoreHealth } from '../../src/store/lowdb-run-store.js';
+import { DataFileError, LowdbRunStore, type StoreHealth } from '../../src/store/lowdb-run-store.js';
 import { compactRun } from '../../src/store/compact-run.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 import type { Schedule } from '../../src/schedule/schedules.js';
-import { event, makeRun, tempDir } from './fixtures.js';
-
-let dir: string;
-let cleanup: () => Promise<void>;
-const opened: LowdbRunStore[] = [];
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-  await cleanup();
-});
+import { event, makeRun, storesPerTest } from './fixtures.js';
 
 const quiet = { log: () => {} };
-async function open(opts: LowdbRunStoreOptions = {}): Promise<LowdbRunStore> {
-  const s = await LowdbRunStore.open({ dataDir: dir, ...quiet, ...opts });
-  opened.push(s);
-  return s;
-}
-const file = () => join(dir, 'mngbot.json');
+const stores = storesPerTest(quiet);
+const { open } = stores;
+
+const file = () => join(stores.dir, 'mngbot.json');
 /** The audit log as its files hold it, in order. */
 async function auditOnDisk(): Promise<AuditEntry[]> {
-  const names = (await readdir(join(dir, 'history'))).filter((n) => n.startsWith('audit-')).sort();
-  const text = (await Promise.all(names.map((n) => readFile(join(dir, 'history', n), 'utf8')))).join('');
+  const names = (await readdir(join(stores.dir, 'history'))).filter((n) => n.startsWith('audit-')).sort();
+  const text = (await Promise.all(names.map((n) => readFile(join(stores.dir, 'history', n), 'utf8')))).join('');
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry);
 }
 
@@ -175,8 +161,8 @@ describe('MemoryRunStore', () => {
 });
 
 describe('LowdbRunStore file', () => {
-  it('creates data dir and file on first open, and reopening after close sees everything', async () => {
-    const nested = join(dir, 'a', 'b');
+  it('creates data stores.dir and file on first open, and reopening after close sees everything', async () => {
+    const nested = join(stores.dir, 'a', 'b');
     const store = await LowdbRunStore.open({ dataDir: nested, ...quiet });
     expect(store.file).toBe(join(nested, 'mngbot.json'));
     expect(JSON.parse(await readFile(store.file, 'utf8'))).toEqual({ schemaVersion: 2, runs: [], events: {}, schedules: [], ended: {} });
@@ -192,7 +178,7 @@ describe('LowdbRunStore file', () => {
     await expect(store.get('r1')).rejects.toThrow(/closed/);
 
     const again = await LowdbRunStore.open({ dataDir: nested, ...quiet });
-    opened.push(again);
+    stores.track(again);
     expect(await again.get('r1')).toEqual(run);
     expect((await again.get('r1'))!.rev).toBe(2);
     expect((await again.events('r1')).events.map((e) => e.detail)).toEqual(['event 1', 'event 2']);
@@ -309,7 +295,7 @@ describe('LowdbRunStore crash safety', () => {
     run.phase = 'finish';
     await expect(store.save(run)).rejects.toThrow(/simulated crash/);
     expect(await readFile(file())).toEqual(before);
-    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(stores.dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(store.health()).toMatchObject({ ok: false, problem: expect.stringMatching(/mngbot\.json: a write failed \(EIO: EIO: simulated crash\)/) });
     const stored = (await store.get('r1'))!;
     expect([stored.rev, stored.phase]).toEqual([1, 'replace']);
@@ -417,12 +403,12 @@ describe('LowdbRunStore crash safety', () => {
     const store = await open({ fileOps });
     await expect(store.create(makeRun('r2', { nodegroup: 'ng-2' }))).rejects.toThrow(/killed/);
     expect(await readFile(file())).toEqual(before);
-    const leftovers = (await readdir(dir)).filter((n) => n.endsWith('.tmp'));
+    const leftovers = (await readdir(stores.dir)).filter((n) => n.endsWith('.tmp'));
     expect(leftovers).toHaveLength(1);
 
     const logs: string[] = [];
     const again = await open({ log: (m) => logs.push(m) });
-    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(stores.dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(logs.join('\n')).toMatch(/removed 1 temporary file/);
     expect((await again.list()).map((r) => r.id)).toEqual(['r1']);
   });
@@ -432,8 +418,8 @@ describe('LowdbRunStore refuses a file it cannot trust, and leaves it as it was'
   async function refuses(content: string | Buffer, pattern: RegExp): Promise<DataFileError> {
     await writeFile(file(), content);
     const before = await readFile(file());
-    const listing = (await readdir(dir)).sort();
-    const err = await LowdbRunStore.open({ dataDir: dir, ...quiet }).then(
+    const listing = (await readdir(stores.dir)).sort();
+    const err = await LowdbRunStore.open({ dataDir: stores.dir, ...quiet }).then(
       () => {
         throw new Error('opened');
       },
@@ -445,7 +431,7 @@ describe('LowdbRunStore refuses a file it cannot trust, and leaves it as it was'
     expect(message).toMatch(pattern);
     expect(message).toMatch(/mngbot never overwrites it/);
     expect(await readFile(file())).toEqual(before);
-    expect((await readdir(dir)).sort()).toEqual(listing);
+    expect((await readdir(stores.dir)).sort()).toEqual(listing);
     return err as DataFileError;
   }
 
@@ -488,7 +474,7 @@ describe('LowdbRunStore refuses a file it cannot trust, and leaves it as it was'
 
   it('cannot be read', async () => {
     await mkdir(file());
-    await expect(LowdbRunStore.open({ dataDir: dir, ...quiet })).rejects.toThrow(
+    await expect(LowdbRunStore.open({ dataDir: stores.dir, ...quiet })).rejects.toThrow(
       new RegExp(`${file().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot be read \\(EISDIR\\)`),
     );
     expect((await stat(file())).isDirectory()).toBe(true);
@@ -532,11 +518,11 @@ describe('LowdbRunStore migrations', () => {
   it('refuses a v0 file whose events are not lists, untouched', async () => {
     const content = '{"schemaVersion":0,"runs":[],"events":{"r1":"oops"}}';
     await writeFile(file(), content);
-    await expect(LowdbRunStore.open({ dataDir: dir, ...quiet })).rejects.toThrow(
+    await expect(LowdbRunStore.open({ dataDir: stores.dir, ...quiet })).rejects.toThrow(
       /migrating from schemaVersion 0: events\["r1"\]: expected a list — fix or move the file/,
     );
     expect(await readFile(file(), 'utf8')).toBe(content);
-    expect(await readdir(dir)).toEqual(['mngbot.json']);
+    expect(await readdir(stores.dir)).toEqual(['mngbot.json']);
   });
 });
 

@@ -1,21 +1,10 @@
 // The ScheduleStore both stores implement (what /mng schedule and the scheduler rely on).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Schedule, ScheduleStore } from '../../src/schedule/schedules.js';
-import { LowdbRunStore } from '../../src/store/lowdb-run-store.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
-import { tempDir } from './fixtures.js';
+import { storesPerTest } from './fixtures.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-const opened: LowdbRunStore[] = [];
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-  await cleanup();
-});
+const stores = storesPerTest({ log: () => {} });
 
 const schedule = (id: string, nextAt?: number, nodegroup = 'ng-1'): Schedule => ({
   id,
@@ -33,8 +22,7 @@ describe.each([
   [
     'LowdbRunStore',
     async (): Promise<ScheduleStore> => {
-      const s = await LowdbRunStore.open({ dataDir: dir, log: () => {} });
-      opened.push(s);
+      const s = await stores.open();
       return s;
     },
   ],
