@@ -91,6 +91,16 @@ function change(run: Run, f: (r: Run) => void, e: Parameters<FakeEngine['emit']>
   engine.emit(e);
 }
 
+/** The run succeeds: its end recorded at finishedAt, its last event at `at`. */
+function succeed(run: Run, o: { finishedAt: number; at: number; summary: string }) {
+  change(run, (r) => {
+    r.status = 'succeeded';
+    r.phase = 'done';
+    r.finishedAt = o.finishedAt;
+    r.outcome = { status: 'succeeded', summary: o.summary, changes: [] };
+  }, { runId: run.id, at: o.at, kind: 'status', status: 'succeeded', detail: 'done' });
+}
+
 const updatesOf = (ts: string) => fake.callsOf('chat.update').filter((c) => c.args.ts === ts);
 
 beforeEach(async () => {
@@ -117,12 +127,7 @@ describe('ProgressReporter', () => {
       }, { runId: run.id, at: simNow + i, kind: 'node', node: node.name, state: node.state, detail: `event ${i}` });
       if (i % 30 === 0) await new Promise((r) => setTimeout(r, 250));
     }
-    change(run, (r) => {
-      r.status = 'succeeded';
-      r.phase = 'done';
-      r.finishedAt = simNow + 1000;
-      r.outcome = { status: 'succeeded', summary: 'Replaced 3 of 3 nodes.', changes: [] };
-    }, { runId: run.id, at: simNow + 1000, kind: 'status', status: 'succeeded', detail: 'done' });
+    succeed(run, { finishedAt: simNow + 1000, at: simNow + 1000, summary: 'Replaced 3 of 3 nodes.' });
     await reporter.idle(10_000);
 
     const thread = fake.thread(CHANNEL, planTs);
@@ -233,12 +238,7 @@ describe('ProgressReporter', () => {
     engine.emit({ runId: run.id, at: simNow, kind: 'status', status: 'running', detail: 'approved' });
     await reporter.idle();
     fake.fail('chat.update', 'internal_error', 4);
-    change(run, (r) => {
-      r.status = 'succeeded';
-      r.phase = 'done';
-      r.finishedAt = simNow + 5;
-      r.outcome = { status: 'succeeded', summary: 'ok', changes: [] };
-    }, { runId: run.id, at: simNow, kind: 'status', status: 'succeeded', detail: 'done' });
+    succeed(run, { finishedAt: simNow + 5, at: simNow, summary: 'ok' });
     await reporter.idle();
     expect(fake.message(CHANNEL, planTs)!.text).toMatch(/succeeded/);
     expect(fake.thread(CHANNEL, planTs)[0].text).toMatch(/succeeded/);
@@ -263,12 +263,7 @@ describe('ProgressReporter', () => {
     const progressTs = fake.thread(CHANNEL, planTs)[0].ts;
     // Only the final state is left to show, and its first edits are refused.
     fake.rateLimit('chat.update', { times: 2, retryAfterSec: 1 });
-    change(run, (r) => {
-      r.status = 'succeeded';
-      r.phase = 'done';
-      r.finishedAt = simNow + 5;
-      r.outcome = { status: 'succeeded', summary: 'ok', changes: [] };
-    }, { runId: run.id, at: simNow + 5, kind: 'status', status: 'succeeded', detail: 'done' });
+    succeed(run, { finishedAt: simNow + 5, at: simNow + 5, summary: 'ok' });
     await reporter.idle(10_000);
     expect(fake.callsOf('chat.update').filter((c) => c.status === 429)).toHaveLength(2);
     expect(fake.message(CHANNEL, planTs)!.text).toMatch(/succeeded/);
