@@ -2,6 +2,7 @@
 // nodes' pods, their grace periods and PDBs, the surge, maxUnavailable and the deregistration wait.
 // The estimate is never below the bound: the bound is what no run can beat, the estimate adds what
 // the strategy is known to spend beyond it.
+import { matchesLabels } from './pdb-index.js';
 import { chainOf, lowerBound, oldWorldShape, type OldPod, type OldWorldShape } from './lower-bound.js';
 import { DEFAULT_DEREGISTRATION_WAIT_MS } from './plan.js';
 import type { PdbInfo, PodInfo } from './ports.js';
@@ -74,10 +75,10 @@ export function planShape(oldNodeNames: string[], evictable: PodInfo[], pdbs: Pd
   const podStartSeconds = t.podStartMs / 1000;
   const chains = new Map<PdbInfo, ReturnType<typeof chainOf>>();
   const chainFor = (pod: PodInfo) => {
-    const pdb = pdbs.find((b) => b.namespace === pod.namespace && Object.entries(b.selector).every(([k, v]) => pod.labels[k] === v));
+    const pdb = pdbs.find((b) => b.namespace === pod.namespace && matchesLabels(b.selector, pod.labels));
     if (!pdb) return undefined;
     if (!chains.has(pdb)) {
-      const covered = evictable.filter((p) => p.namespace === pdb.namespace && Object.entries(pdb.selector).every(([k, v]) => p.labels[k] === v));
+      const covered = evictable.filter((p) => p.namespace === pdb.namespace && matchesLabels(pdb.selector, p.labels));
       const grace = Math.max(0, ...covered.map((p) => p.gracePeriodSeconds));
       // With every replica healthy, the budget allows this many at once.
       const allowed = pdb.expectedPods - pdb.desiredHealthy;

@@ -5,6 +5,11 @@ import type { PdbInfo, PodInfo } from './ports.js';
 
 export const pdbKey = (b: { namespace: string; name: string }): string => `${b.namespace}/${b.name}`;
 
+/** Every label the selector asks for, with its value (an empty selector matches all). */
+export function matchesLabels(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
 /** matchLabels only; an empty selector matches nothing here (PdbInfo cannot say what it was). */
 export function selects(pdb: PdbInfo, pod: PodInfo): boolean {
   if (pdb.namespace !== pod.namespace) return false;

@@ -5,6 +5,7 @@ import { estimate, FAST_TIMINGS, planShape, SLOW_TIMINGS, type PlanTimings } fro
 import { NEUTRAL_WORDS, SURGE_ASKED, findingText } from './outcome-text.js';
 import type { Finding, FindingFacts, Named, Severity } from './outcomes.js';
 import { plural } from './plural.js';
+import { matchesLabels } from './pdb-index.js';
 import type { SelfPod } from './step-context.js';
 import type {
   ClusterInfo,
@@ -358,7 +359,7 @@ const stuckBudgets: Check = ({ input, evictable }) => {
   const stuck: { pdb: string; pods: string[] }[] = [];
   for (const pdb of input.pdbs) {
     if (pdb.disruptionsAllowed > 0) continue;
-    const pods = evictable.filter((p) => p.namespace === pdb.namespace && selects(pdb.selector, p.labels));
+    const pods = evictable.filter((p) => p.namespace === pdb.namespace && matchesLabels(pdb.selector, p.labels));
     if (pods.length > 0) stuck.push({ pdb: `${pdb.namespace}/${pdb.name}`, pods: pods.map(podName) });
   }
   if (stuck.length === 0) return undefined;
@@ -473,10 +474,6 @@ const CHECKS: Check[] = [
 ];
 
 /** policy/v1: an empty selector selects every pod in the namespace. */
-function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
 const podName = (p: PodInfo) => `${p.namespace}/${p.name}`;
 
 /** The workload a pod belongs to; a ReplicaSet named after its Deployment's pod-template-hash is shown as the Deployment. */
