@@ -133,15 +133,41 @@ export function estimate(
 }
 
 /**
- * Time left in a running run: the plan's estimate from its start, and the drain timeout of every drain
- * a person had to decide (force or skip) on top, so it only goes up for that named cause. Undefined
- * when the run waits on a person or a window, or has ended: any figure would be a guess about them;
- * 0 once past the estimate.
+ * Time left in a running run. Before any old node has finished its drain and gone, the plan's
+ * estimate counted down from the start, with the drain timeout of every drain a person had to decide
+ * (force or skip) on top, so it only goes up for that named cause. From then on, more and more the
+ * pace this run has shown (drains finished per minute, and how long a drained node took to go),
+ * weighted by the share of nodes done: an estimate that was off is corrected a node's share at a time,
+ * so the figure does not jump. Undefined when the run waits on a person or a window, or has ended:
+ * any figure would be a guess about them; 0 once past it.
  */
 export function timeLeftMs(run: Pick<Run, 'status' | 'startedAt' | 'nodes'> & { plan: Pick<Plan, 'estimatedMs' | 'drainTimeoutMs'> }, now: number): number | undefined {
   if (isTerminal(run.status) || !run.startedAt || run.status !== 'running') return undefined;
-  const decided = run.nodes.filter((n) => n.role === 'old' && (n.state === 'skipped' || n.forced > 0)).length;
-  return Math.max(0, run.startedAt + run.plan.estimatedMs + decided * run.plan.drainTimeoutMs - now);
+  const old = run.nodes.filter((n) => n.role === 'old');
+  const decided = old.filter((n) => n.state === 'skipped' || n.forced > 0).length;
+  const countdown = Math.max(0, run.startedAt + run.plan.estimatedMs + decided * run.plan.drainTimeoutMs - now);
+  const pace = measuredPace(old, now);
+  if (!pace) return countdown;
+  const share = pace.drained / old.length;
+  return Math.max(0, Math.round(share * pace.leftMs + (1 - share) * countdown));
+}
+
+/** What the old nodes done so far say is left: the drains to come at the pace of those finished, then the slowest node's going. */
+function measuredPace(old: Pick<Run, 'nodes'>['nodes'], now: number): { drained: number; leftMs: number } | undefined {
+  const drainedAt = (n: (typeof old)[number]) => n.at.evicted ?? n.at.cordoned ?? n.at.terminating;
+  const firstDrain = Math.min(...old.flatMap((n) => (n.at.evicting !== undefined ? [n.at.evicting] : [])));
+  const gone = old.flatMap((n) => {
+    const from = drainedAt(n);
+    return from !== undefined && n.at.terminated !== undefined ? [n.at.terminated - from] : [];
+  });
+  const drained = old.filter((n) => n.state === 'skipped' || drainedAt(n) !== undefined).length;
+  const goingMs = median(gone);
+  if (goingMs === undefined || !Number.isFinite(firstDrain) || drained === 0) return undefined;
+  const perDrainMs = (now - firstDrain) / drained;
+  // Nodes drained and not yet gone finish on their own: the last of them bounds the end too.
+  const going = Math.max(0, ...old.flatMap((n) => (n.state !== 'terminated' && n.state !== 'skipped' && drainedAt(n) !== undefined ? [drainedAt(n)! + goingMs - now] : [])));
+  const toDrain = old.length - drained;
+  return { drained, leftMs: Math.max(going, toDrain > 0 ? toDrain * perDrainMs + goingMs : 0) };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -86,6 +86,35 @@ describe('time left, mid-run', () => {
   });
 });
 
+describe('time left, from what the run measured', () => {
+  // An estimate off by a factor (timings assumed, a slower world than its past run): once half the
+  // nodes are done, the time left follows the pace this run has shown, not the plan's countdown.
+  for (const factor of [0.5, 2]) {
+    it(`on demo.json with an estimate ×${factor} off, the time left halfway is within 25 % of what was left, and never jumps`, { timeout: 60_000 }, async () => {
+      const { run: finished, events } = await simulate({ scenario: await loadScenario('scenarios/demo.json') });
+      const run = { ...finished, plan: { ...finished.plan, estimatedMs: Math.round(finished.plan.estimatedMs * factor) } };
+      const old = run.nodes.filter((n) => n.role === 'old');
+      const halfway = old.map((n) => n.at.evicted!).sort((a, b) => a - b)[Math.ceil(old.length / 2) - 1];
+      const actual = run.finishedAt! - halfway;
+      const left = remainingMs(runAt(run, halfway), halfway) ?? 0;
+      const figures = `halfway at +${Math.round((halfway - run.startedAt!) / 1000)}s: said ${Math.round(left / 1000)}s left, ${Math.round(actual / 1000)}s were`;
+      expect(Math.abs(left - actual), figures).toBeLessThanOrEqual(0.25 * actual);
+
+      // A jump: more than one node's share of the run said to be left from one event to the next.
+      const share = (run.finishedAt! - run.startedAt!) / old.length;
+      let last: number | undefined;
+      const said: string[] = [];
+      for (const e of events) {
+        if (e.at < run.startedAt! || e.at >= run.finishedAt!) continue;
+        const now = remainingMs(runAt(run, e.at), e.at);
+        said.push(`+${Math.round((e.at - run.startedAt!) / 1000)}s: ${now === undefined ? 'past the estimate' : `${Math.round(now / 1000)}s left`}`);
+        if (now !== undefined && last !== undefined) expect(now - last, said.join('\n')).toBeLessThanOrEqual(share);
+        if (now !== undefined) last = now;
+      }
+    });
+  }
+});
+
 describe('where the estimate stands', () => {
   const request = (s: Scenario) => ({ ref: { cluster: s.cluster.name, nodegroup: s.nodegroup.name }, version: s.cluster.version });
 
