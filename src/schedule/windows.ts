@@ -180,13 +180,16 @@ function relative(diffMs: number): string {
 
 /**
  * "Sat 02:00 CET, in 3 days"; the date is added when the opening is a week or more away or past
- * ("Sat 12 Apr 02:00 CEST, in 10 days").
+ * ("Sat 12 Apr 02:00 CEST, in 10 days"). `pace`: the clock's (Clock.pace) on a paced simulated world,
+ * whose times run ahead of the reader's: the time is marked as the simulation's, and how far away it
+ * is said in the reader's time ("sim Sat 02:00 UTC, in 7 hours at the simulation's pace").
  */
-export function describeOpening(opensAtMs: number, nowMs: number, timezone: string): string {
+export function describeOpening(opensAtMs: number, nowMs: number, timezone: string, pace?: number): string {
   assertTimeZone(timezone);
   const w = wallClock(opensAtMs, timezone);
   const pad = (n: number) => String(n).padStart(2, '0');
   const diff = opensAtMs - nowMs;
   const date = diff >= 6.5 * DAY_MS || diff < -DAY_MS ? ` ${w.day} ${MONTH_NAMES[w.month - 1]}` : '';
-  return `${WEEKDAY_NAMES[w.weekday]}${date} ${pad(w.hour)}:${pad(w.minute)} ${zoneAbbreviation(opensAtMs, timezone)}, ${relative(diff)}`;
+  const at = `${WEEKDAY_NAMES[w.weekday]}${date} ${pad(w.hour)}:${pad(w.minute)} ${zoneAbbreviation(opensAtMs, timezone)}`;
+  return pace ? `sim ${at}, ${relative(diff / pace)} at the simulation's pace` : `${at}, ${relative(diff)}`;
 }

@@ -9,6 +9,8 @@ import { auditMessage } from '../../src/slack/blocks/audit.js';
 import { pendingRequestMessage } from '../../src/slack/blocks/errors.js';
 import { historyMessage } from '../../src/slack/blocks/history.js';
 import { planMessage } from '../../src/slack/blocks/plan.js';
+import { scheduleCreatedMessage, scheduleListMessage } from '../../src/slack/blocks/schedules.js';
+import { windowNoteText } from '../../src/slack/blocks/windows.js';
 
 describe('a paced simulated world, as the demo composes it', () => {
   it('starts at the real now, shows its history and audit times as simulated time, and says "expires in 30m" for the 30 minutes people have, not the world’s 3h', async () => {
@@ -43,6 +45,27 @@ describe('a paced simulated world, as the demo composes it', () => {
       const pending = JSON.stringify(pendingRequestMessage((second as PendingRequestError).pending, undefined, pace).blocks);
       expect(pending).toMatch(/asked by <@U0REQUESTER> sim \d{4}-\d\d-\d\d \d\d:\d\d UTC.* It expires sim \d{4}-\d\d-\d\d \d\d:\d\d UTC\./);
       expect(pending).not.toContain('<!date^');
+    } finally {
+      await deps.close();
+    }
+  });
+
+  it('shows a schedule and a window opening at the simulated time they fire, and how far away in the reader’s time', async () => {
+    const config = await loadConfig({ env: { MNG_SCENARIO: 'scenarios/demo.json', MNG_SIM_SPEED: '6', MNG_APPROVERS: 'U0APPROVER' } });
+    const deps = await createDeps(config, { dataDir: null });
+    try {
+      const clock = deps.app.clock;
+      const pace = clock.pace;
+      expect(pace).toBe(6);
+      // Six hours ahead on the world's clock, a whole minute: one real hour at the demo's pace.
+      const at = new Date(Math.ceil((clock.now() + 6 * 3_600_000) / 60_000) * 60_000).toISOString().slice(0, 16);
+      const schedule = await deps.app.createSchedule({ cluster: 'demo', nodegroup: 'workers', version: '1.30', options: {}, at, timezone: 'UTC', by: deps.app.actor('U0APPROVER', 'C0PLATFORM'), channel: { id: 'C0PLATFORM' } });
+      const hhmm = at.slice(11, 16);
+      const made = JSON.stringify(scheduleCreatedMessage(schedule, clock.now(), undefined, pace));
+      expect(made).toMatch(new RegExp(`next sim \\w{3} ${hhmm} UTC, in 1 hour at the simulation's pace`));
+      expect(JSON.stringify(scheduleListMessage([schedule], clock.now(), pace))).toContain(`next sim `);
+      const note = windowNoteText({ kind: 'waits', opensAt: schedule.nextAt!, timezone: 'UTC' }, clock.now(), false, pace);
+      expect(note).toMatch(new RegExp(`next window opens sim \\w{3} ${hhmm} UTC, in 1 hour at the simulation's pace\\.`));
     } finally {
       await deps.close();
     }

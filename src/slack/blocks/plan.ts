@@ -30,7 +30,7 @@ export type PlanView =
       pace?: number;
     }
   /** `window`: what the group's windows would mean for it, when it has any. */
-  | { kind: 'dry-run'; plan: Plan; requestedBy: string; window?: { note: WindowNote; now: number } }
+  | { kind: 'dry-run'; plan: Plan; requestedBy: string; window?: { note: WindowNote; now: number; pace?: number } }
   /** Blocking findings: shown, but nothing to approve. */
   | { kind: 'refused'; plan: Plan; requestedBy: string };
 
@@ -113,7 +113,7 @@ function findingBlocks(findings: Finding[]): Block[] {
 function outcomeBlocks(view: PlanView): Block[] {
   if (view.kind === 'dry-run') {
     return [
-      ...(view.window ? [section(windowNoteText(view.window.note, view.window.now))] : []),
+      ...(view.window ? [section(windowNoteText(view.window.note, view.window.now, false, view.window.pace))] : []),
       context(`:test_tube: *Dry run* requested by ${who(view.requestedBy)}: nothing will start. Run the same command without --dry-run to ask for approval.`),
     ];
   }
@@ -134,7 +134,7 @@ function outcomeBlocks(view: PlanView): Block[] {
       // A paced world's clock runs faster than the reader's: its 3 h are their 30 min.
       const left = ((run.expiresAt ?? now) - now) / (view.pace ?? 1);
       return [
-        ...(note ? [section(windowNoteText(note, now))] : []),
+        ...(note ? [section(windowNoteText(note, now, false, view.pace))] : []),
         actions(
           `decide:${run.id}`,
           button(ACTION_APPROVE, 'Approve', run.id, {
@@ -176,11 +176,11 @@ function outcomeBlocks(view: PlanView): Block[] {
     run.status === 'needs-decision' && run.decision
       ? ` A decision is needed on ${code(run.decision.node)}: see the thread.`
       : run.status === 'scheduled' && note?.kind === 'waits'
-        ? ` ${windowNoteText(note, now, true)}`
+        ? ` ${windowNoteText(note, now, true, view.pace)}`
         : run.status === 'scheduled' && run.notBefore
-          ? ` Starts in ${formatDuration(Math.max(0, run.notBefore - now))}.`
+          ? ` Starts in ${formatDuration(Math.max(0, run.notBefore - now) / (view.pace ?? 1))}.`
           : run.windowPause
-            ? ` The maintenance window closed: nodes in flight finish, no new node starts${run.windowPause.opensAt !== undefined && view.windows?.length ? `; next window opens ${describeOpening(run.windowPause.opensAt, now, openingZone(view.windows, run.windowPause.opensAt))}` : ''}. Progress in the thread.`
+            ? ` The maintenance window closed: nodes in flight finish, no new node starts${run.windowPause.opensAt !== undefined && view.windows?.length ? `; next window opens ${describeOpening(run.windowPause.opensAt, now, openingZone(view.windows, run.windowPause.opensAt), view.pace)}` : ''}. Progress in the thread.`
             : ' Progress in the thread.';
   return [
     section(`${STATUS_EMOJI[run.status]} *${capital(statusWord(run.status))}*${run.phase !== 'pending' ? ` (${esc(run.phase)})` : ''}.${extra}`),

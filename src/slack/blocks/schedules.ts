@@ -13,9 +13,9 @@ export function scheduleWhen(s: Schedule): string {
   return isOneOff(s.at) ? `once, at ${code(s.at)} (${esc(s.timezone)})` : `every time ${code(s.at)} fires (${esc(s.timezone)})`;
 }
 
-/** "next Sat 02:00 CET, in 3 days", or that it has no next time. */
-export function scheduleNext(s: Schedule, now: number): string {
-  return s.nextAt !== undefined ? `next ${describeOpening(s.nextAt, now, s.timezone)}` : isOneOff(s.at) ? 'done (its time has passed)' : 'no next time';
+/** "next Sat 02:00 CET, in 3 days", or that it has no next time. `pace`: the clock's, on a paced simulated world (describeOpening). */
+export function scheduleNext(s: Schedule, now: number, pace?: number): string {
+  return s.nextAt !== undefined ? `next ${describeOpening(s.nextAt, now, s.timezone, pace)}` : isOneOff(s.at) ? 'done (its time has passed)' : 'no next time';
 }
 
 function optionsText(s: Schedule): string {
@@ -30,33 +30,33 @@ function optionsText(s: Schedule): string {
   return parts.length ? ` · ${parts.join(', ')}` : '';
 }
 
-export function scheduleCreatedMessage(s: Schedule, now: number, windowNote?: string): Message {
+export function scheduleCreatedMessage(s: Schedule, now: number, windowNote?: string, pace?: number): Message {
   const blocks: Block[] = [
     section(
       clip(
         `:calendar: ${who(s.createdBy.user)} scheduled ${code(s.id)}: upgrade ${target(s)} ${scheduleWhen(s)}${optionsText(s)}.\n` +
-          `*${scheduleNext(s, now)}*. Each time, the plan is posted here and needs an approver's approval.`,
+          `*${scheduleNext(s, now, pace)}*. Each time, the plan is posted here and needs an approver's approval.`,
         LIMITS.sectionText,
       ),
     ),
   ];
   if (windowNote) blocks.push(section(clip(windowNote, LIMITS.sectionText)));
   blocks.push(context(`Cancel it: \`/mng schedule cancel ${s.id}\` · all schedules: \`/mng schedule list\``));
-  return assertWithinLimits({ text: `Scheduled ${s.id}: upgrade ${s.ref.cluster}/${s.ref.nodegroup}, ${scheduleNext(s, now)}`, blocks });
+  return assertWithinLimits({ text: `Scheduled ${s.id}: upgrade ${s.ref.cluster}/${s.ref.nodegroup}, ${scheduleNext(s, now, pace)}`, blocks });
 }
 
-export function scheduleLine(s: Schedule, now: number): string {
-  return `• ${code(s.id)} · upgrade ${target(s)} ${scheduleWhen(s)}${optionsText(s)} · *${scheduleNext(s, now)}* · by ${who(s.createdBy.user)}`;
+export function scheduleLine(s: Schedule, now: number, pace?: number): string {
+  return `• ${code(s.id)} · upgrade ${target(s)} ${scheduleWhen(s)}${optionsText(s)} · *${scheduleNext(s, now, pace)}* · by ${who(s.createdBy.user)}`;
 }
 
-export function scheduleListMessage(schedules: Schedule[], now: number): Message {
+export function scheduleListMessage(schedules: Schedule[], now: number, pace?: number): Message {
   const blocks: Block[] = [header('Scheduled upgrades')];
   if (schedules.length === 0) {
     blocks.push(section('No upgrades are scheduled. Add one with `/mng schedule upgrade nodegroup <version> --at …`.'));
     return assertWithinLimits({ text: 'No upgrades are scheduled', blocks });
   }
   const { chunks, left } = packLines(
-    schedules.map((s) => scheduleLine(s, now)),
+    schedules.map((s) => scheduleLine(s, now, pace)),
     LIMITS.sectionText - 40,
     MAX_SECTIONS,
   );

@@ -35,13 +35,16 @@ export function windowNoteAt(windows: readonly Window[], now: number): WindowNot
   return next ? { kind: 'waits', opensAt: next.opensAt, timezone: openingZone(windows, next.opensAt) } : { kind: 'never' };
 }
 
-/** "next window opens Sat 02:00 CET, in 3 days" and the like; `approved`: said of a run already approved. */
-export function windowNoteText(note: WindowNote, now: number, approved = false): string {
+/**
+ * "next window opens Sat 02:00 CET, in 3 days" and the like; `approved`: said of a run already
+ * approved; `pace`: the clock's, on a paced simulated world (describeOpening).
+ */
+export function windowNoteText(note: WindowNote, now: number, approved = false, pace?: number): string {
   switch (note.kind) {
     case 'waits':
-      return `:calendar: ${approved ? 'Waits' : 'Once approved, it waits'} for the maintenance window: next window opens ${describeOpening(note.opensAt, now, note.timezone)}.`;
+      return `:calendar: ${approved ? 'Waits' : 'Once approved, it waits'} for the maintenance window: next window opens ${describeOpening(note.opensAt, now, note.timezone, pace)}.`;
     case 'open':
-      return `:large_green_circle: A maintenance window is open (closes ${describeOpening(note.closesAt, now, note.timezone)}): ${approved ? 'it runs now' : 'it starts as soon as it is approved'}.`;
+      return `:large_green_circle: A maintenance window is open (closes ${describeOpening(note.closesAt, now, note.timezone, pace)}): ${approved ? 'it runs now' : 'it starts as soon as it is approved'}.`;
     case 'outside':
       return `:warning: *--now*: runs outside the maintenance windows${approved ? '' : ', at once after approval'}.`;
     case 'never':
@@ -53,21 +56,22 @@ const windowText = (w: Window) => `${code(w.cron)} for ${esc(w.duration)} (${esc
 
 export type { WindowsClusterError, WindowsRow } from '../../app/overview.js';
 
-function rowLines(r: WindowsRow, now: number): string {
+function rowLines(r: WindowsRow, now: number, pace?: number): string {
   const name = code(`${r.ref.cluster}/${r.ref.nodegroup}`);
   if (r.windows.length === 0) return `• ${name} · no maintenance windows: upgrades start once approved`;
   const lines = [`• ${name} · ${r.windows.slice(0, 5).map(windowText).join(', ')}${r.windows.length > 5 ? `, and ${r.windows.length - 5} more` : ''}`];
-  if (r.open) lines.push(`      :large_green_circle: *open now*, closes ${describeOpening(r.open.closesAt, now, r.open.timezone)}`);
-  if (r.next.length) lines.push(`      next: ${r.next.map((s) => describeOpening(s.opensAt, now, s.timezone)).join(' · ')}`);
+  if (r.open) lines.push(`      :large_green_circle: *open now*, closes ${describeOpening(r.open.closesAt, now, r.open.timezone, pace)}`);
+  if (r.next.length) lines.push(`      next: ${r.next.map((s) => describeOpening(s.opensAt, now, s.timezone, pace)).join(' · ')}`);
   else if (!r.open) lines.push('      :warning: no opening ahead');
   return lines.join('\n');
 }
 
-export function windowsMessage(rows: WindowsRow[], now: number, errors: WindowsClusterError[] = []): Message {
+/** `pace`: the clock's, on a paced simulated world (describeOpening). */
+export function windowsMessage(rows: WindowsRow[], now: number, errors: WindowsClusterError[] = [], pace?: number): Message {
   const blocks: Block[] = [header('Maintenance windows')];
   if (rows.length === 0 && errors.length === 0) blocks.push(section('No node groups are configured.'));
   const { chunks, left } = packLines(
-    rows.map((r) => rowLines(r, now)),
+    rows.map((r) => rowLines(r, now, pace)),
     LIMITS.sectionText - 40,
     MAX_SECTIONS,
   );

@@ -32,7 +32,7 @@ function windowNote(deps: HandlerDeps, ref: GroupRef, nextAt: number, now: numbe
   const opening = nextOpening(windows, nextAt);
   return (
     `:calendar: That time is outside the maintenance windows of ${name(ref)}: once approved, each run waits for the next one` +
-    (opening ? ` (the first after it: ${describeOpening(opening.opensAt, now, openingZone(windows, opening.opensAt))}).` : ', and none opens ahead.')
+    (opening ? ` (the first after it: ${describeOpening(opening.opensAt, now, openingZone(windows, opening.opensAt), deps.app.clock.pace)}).` : ', and none opens ahead.')
   );
 }
 
@@ -55,11 +55,11 @@ export async function scheduleUpgradeCommand(deps: HandlerDeps, ctx: CommandCont
     await ephemeral(ctx.respond, scheduleNotAllowedMessage(deps.app.approvers.describe()), deps.log);
     return;
   }
-  await inChannel(ctx.respond, scheduleCreatedMessage(schedule, by.at, windowNote(deps, schedule.ref, schedule.nextAt!, by.at)), deps.log);
+  await inChannel(ctx.respond, scheduleCreatedMessage(schedule, by.at, windowNote(deps, schedule.ref, schedule.nextAt!, by.at), deps.app.clock.pace), deps.log);
 }
 
 export async function scheduleListCommand(deps: HandlerDeps, ctx: CommandContext): Promise<void> {
-  await ephemeral(ctx.respond, scheduleListMessage(await deps.app.listSchedules(), deps.app.clock.now()), deps.log);
+  await ephemeral(ctx.respond, scheduleListMessage(await deps.app.listSchedules(), deps.app.clock.now(), deps.app.clock.pace), deps.log);
 }
 
 export async function scheduleCancelCommand(deps: HandlerDeps, ctx: CommandContext, id: string): Promise<void> {

@@ -48,7 +48,7 @@ export async function showUpgrade(deps: HandlerDeps, client: ChatApi, channel: s
   switch (outcome.kind) {
     case 'dry-run': {
       const note: WindowNote | undefined = outcome.outside ? { kind: 'outside' } : windowNoteAt(outcome.windows, outcome.at);
-      await post(client, channel, planMessage({ kind: 'dry-run', plan: outcome.plan, requestedBy, ...(note ? { window: { note, now: outcome.at } } : {}) }));
+      await post(client, channel, planMessage({ kind: 'dry-run', plan: outcome.plan, requestedBy, ...(note ? { window: { note, now: outcome.at, pace: deps.app.clock.pace } } : {}) }));
       log.info('dry run posted', { toRelease: outcome.plan.toRelease });
       return undefined;
     }
@@ -71,7 +71,7 @@ export async function showUpgrade(deps: HandlerDeps, client: ChatApi, channel: s
       const { start, outside } = outcome;
       const when =
         start.kind === 'closed' && !outside
-          ? ` Once approved it waits for the next maintenance window: ${describeOpening(start.next.opensAt, outcome.at, start.timezone)}.`
+          ? ` Once approved it waits for the next maintenance window: ${describeOpening(start.next.opensAt, outcome.at, start.timezone, deps.app.clock.pace)}.`
           : outside
             ? ' Once approved it runs at once, outside the maintenance windows (--now).'
             : '';

@@ -8,5 +8,5 @@ export { OPENINGS_SHOWN } from '../../../app/overview.js';
 export async function windowsCommand(deps: HandlerDeps, ctx: CommandContext): Promise<void> {
   const now = deps.app.clock.now();
   const { rows, errors } = await deps.app.windows(now);
-  await ephemeral(ctx.respond, windowsMessage(rows, now, errors), deps.log);
+  await ephemeral(ctx.respond, windowsMessage(rows, now, errors, deps.app.clock.pace), deps.log);
 }
