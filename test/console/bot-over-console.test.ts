@@ -31,7 +31,7 @@ describe('the bot through the console', () => {
     const done = await waitForRun(b, (r) => r.id === run.id && ['succeeded', 'failed', 'aborted'].includes(r.status), 30_000, 'the end of the run');
     expect(done.outcome?.summary).toBeTruthy();
     expect(done.status).toBe('succeeded');
-    await b.slack.reporter.idle();
+    await b.slack.reporter.endShown(run.id);
 
     const after = await seen(b.console, APPROVER.id);
     const parent = after.messages.find((m) => m.ts === plan.ts)!;

@@ -60,10 +60,7 @@ beforeAll(async () => {
   await decideOn(2, 'mng_decide_skip');
   await decideOn(3, 'mng_decide_abort');
   run = await waitForRun(b, (x) => x.id === requested.id && x.status === 'aborted', 30_000, 'the abort');
-  // The store shows the end a moment before the engine publishes its event: wait for the summary
-  // itself in the thread, then for everything else the reporter still has to show.
-  await until('the summary', async () => (await seen(b.console, APPROVER.id)).messages.find((m) => m.thread_ts === plan.ts && /Upgrade of payments\/core aborted/.test(m.text)));
-  await b.slack.reporter.idle();
+  await b.slack.reporter.endShown(run.id);
   thread = (await seen(b.console, APPROVER.id)).messages.filter((m) => m.thread_ts === plan.ts);
 }, 120_000);
 

@@ -45,7 +45,7 @@ describe('Socket Mode', () => {
     expect(await act(bot.console, 'click', { user: APPROVER.id, ts: plan.ts, action_id: 'mng_approve' })).toEqual({ ok: true });
     const done = await waitForRun(bot, (r) => r.id === run.id && ['succeeded', 'failed', 'aborted'].includes(r.status), 30_000, 'the end of the run');
     expect(done.status).toBe('succeeded');
-    await bot.slack.reporter.idle();
+    await bot.slack.reporter.endShown(run.id);
 
     const after = await seen(bot.console, APPROVER.id);
     const parent = after.messages.find((m) => m.ts === plan.ts)!;
@@ -72,7 +72,7 @@ describe('Socket Mode', () => {
     const clicks = await Promise.all([1, 2].map(() => act(bot.console, 'click', { user: APPROVER.id, ts: plan.ts, action_id: 'mng_approve' })));
     expect(clicks).toEqual([{ ok: true }, { ok: true }]);
     await waitForRun(bot, (r) => r.id === run.id && r.status === 'succeeded', 30_000, 'success');
-    await bot.slack.reporter.idle();
+    await bot.slack.reporter.endShown(run.id);
     expect((await bot.runs()).length).toBe(1);
     expect((await bot.store.auditLog()).filter((a) => a.action === 'approve')).toHaveLength(1);
     const summaries = (await seen(bot.console, APPROVER.id)).messages.filter((m) => m.thread_ts === plan.ts && /Upgrade succeeded/.test(textOf(m)));
@@ -130,7 +130,7 @@ describe('Socket Mode', () => {
 
     const done = await waitForRun(bot, (r) => r.id === run.id && ['succeeded', 'failed', 'aborted'].includes(r.status), 60_000, 'the end of the run');
     expect(done.status).toBe('succeeded');
-    await bot.slack.reporter.idle();
+    await bot.slack.reporter.endShown(run.id);
     expect((await bot.runs()).length).toBe(1);
     expect((await bot.store.auditLog()).filter((a) => a.action === 'approve')).toHaveLength(1);
     const thread = (await seen(bot.console, APPROVER.id)).messages.filter((m) => m.thread_ts === plan.ts);

@@ -27,7 +27,7 @@ describe('Socket Mode, envelope by envelope', () => {
     expect(ephemeralText(h, responseUrl)).toMatch(/needs an approver/);
     expect((await h.click('mng_approve', run.id, 'UAPPROVER1', plan)).status).toBe(200);
     await waitForRun(h, (r) => r.id === run.id && r.status === 'succeeded', 30_000, 'success');
-    await h.slack.reporter.idle();
+    await h.slack.reporter.endShown(run.id);
 
     const parent = h.fake.message(CHANNEL, plan.ts)!;
     expect(textOf(parent)).toMatch(/Succeeded/);
@@ -63,7 +63,7 @@ describe('Socket Mode, envelope by envelope', () => {
     const clicks = await Promise.all(['UAPPROVER1', 'UAPPROVER1', 'UAPPROVER2', 'UAPPROVER2'].map((u) => h!.click('mng_approve', run.id, u, plan)));
     for (const c of clicks) expect(c.status).toBe(200);
     await waitForRun(h, (r) => r.status === 'succeeded', 30_000, 'success');
-    await h.slack.reporter.idle();
+    await h.slack.reporter.endShown(run.id);
     expect((await h.runs()).length).toBe(1);
     expect((await h.store.auditLog()).filter((a) => a.action === 'approve')).toHaveLength(1);
     expect(clicks.map((c) => ephemeralText(h!, c.responseUrl)).filter((t) => /already approved/.test(t))).toHaveLength(3);

@@ -41,7 +41,7 @@ describe('slash command → plan → approve → run → summary', () => {
     const click = await h.click('mng_approve', run.id, 'UAPPROVER1', plan);
     expect(click.status).toBe(200);
     const done = await waitForRun(h, (r) => r.id === run.id && r.status === 'succeeded', 30_000, 'success');
-    await h.slack.reporter.idle();
+    await h.slack.reporter.endShown(run.id);
 
     const parent = h.fake.message(CHANNEL, plan.ts)!;
     expect(textOf(parent)).toMatch(/Succeeded/);
@@ -200,7 +200,7 @@ describe('approvals', () => {
     ]);
     for (const c of clicks) expect(c.status).toBe(200);
     await waitForRun(h, (r) => r.status === 'succeeded', 30_000, 'success');
-    await h.slack.reporter.idle();
+    await h.slack.reporter.endShown(run.id);
     const runs = await h.runs();
     expect(runs.length).toBe(1);
     const approvals = (await h.store.auditLog()).filter((a) => a.action === 'approve');
@@ -231,7 +231,7 @@ describe('approvals', () => {
     await h.fake.waitFor(() => h!.fake.responses(cancel.responseUrl).length > 0, 5000, 'cancel');
     expect(ephemeralText(h, cancel.responseUrl)).toMatch(/Cancelling run/);
     await waitForRun(h, (r) => r.id === run.id && r.status === 'cancelled', 60_000, 'cancelled');
-    await h.slack.reporter.idle();
+    await h.slack.reporter.endShown(run.id);
     expect(textOf(h.fake.message(CHANNEL, plan.ts))).toMatch(/Cancelled/);
     expect(textOf(h.fake.thread(CHANNEL, plan.ts).at(-1))).toMatch(/cancelled/);
   });

@@ -93,6 +93,8 @@ export class ProgressReporter {
   private readonly work = new Workload();
   private readonly slots = new Map<string, Slot>();
   private readonly known = new Map<string, Coords>();
+  /** Who waits for a run's end to be shown (endShown). */
+  private readonly endWaiters = new Map<string, (() => void)[]>();
   private chain: Promise<void> = Promise.resolve();
   private unsubscribe?: () => void;
 
@@ -146,10 +148,32 @@ export class ProgressReporter {
     return this.work.drainedWithin(timeoutMs, 'progress reporter still busy');
   }
 
+  /**
+   * Resolves once the run's end is shown in Slack: summary posted, messages final. The store shows
+   * the end a moment before the engine publishes it, so idle() right after seeing it there may come
+   * before the reporter has anything to do.
+   */
+  endShown(runId: string, timeoutMs = 30_000): Promise<void> {
+    if (this.known.get(runId)?.finalShown) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the end of run ${runId} was not shown within ${timeoutMs} ms`)), timeoutMs);
+      const waiters = this.endWaiters.get(runId) ?? [];
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.endWaiters.set(runId, waiters);
+    });
+  }
+
   /** Records where a run shows; kept on the run when the engine can (setNotify). */
   setCoords(runId: string, patch: Partial<Coords> & { channel: string }): void {
     const merged: Coords = { ...this.known.get(runId), ...patch };
     this.known.set(runId, merged);
+    if (merged.finalShown) {
+      for (const resolve of this.endWaiters.get(runId) ?? []) resolve();
+      this.endWaiters.delete(runId);
+    }
     const slot = this.slots.get(runId);
     const hadPlan = !!slot?.coords?.planTs;
     if (slot) slot.coords = { ...slot.coords, ...merged };
