@@ -192,8 +192,17 @@ export class ClusterView {
   }
 
   private putPod(p: PodInfo): void {
+    const old = this.pods.get(p.uid);
+    const ended = p.phase === 'Succeeded' || p.phase === 'Failed';
+    // Most changes are a pod's own state on the same node (scheduled, started, Ready, leaving): its
+    // node's pods and room stay as they are, and its PDB is the one it had.
+    if (old && !ended && old.nodeName === p.nodeName) {
+      this.pods.set(p.uid, p);
+      this.pdbIndex.replace(old, p);
+      return;
+    }
     this.dropPod(p.uid);
-    if (p.phase === 'Succeeded' || p.phase === 'Failed') return;
+    if (ended) return;
     this.pods.set(p.uid, p);
     const key = p.nodeName ?? '';
     let set = this.podsByNode.get(key);

@@ -68,6 +68,20 @@ export class PdbIndex {
     c.longestGraceS = Math.max(c.longestGraceS, p.gracePeriodSeconds);
   }
 
+  /** A new version of a pod the index holds. */
+  replace(old: PodInfo, p: PodInfo): void {
+    const key = this.keyOfPod.get(old.uid);
+    if (key === undefined || old.namespace !== p.namespace || !sameLabels(old.labels, p.labels)) {
+      this.drop(old);
+      this.put(p);
+      return;
+    }
+    if (key === null) return;
+    const c = this.covered.get(key)!;
+    c.healthy += Number(healthy(p)) - Number(healthy(old));
+    c.longestGraceS = Math.max(c.longestGraceS, p.gracePeriodSeconds);
+  }
+
   drop(p: PodInfo): void {
     const key = this.keyOfPod.get(p.uid);
     this.keyOfPod.delete(p.uid);
@@ -98,3 +112,11 @@ export class PdbIndex {
 }
 
 const healthy = (p: PodInfo) => p.ready && !p.terminating;
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
