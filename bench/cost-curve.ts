@@ -1,10 +1,13 @@
 // What a simulated upgrade costs as the group grows: large-450 scaled to 50 … 2000 nodes, in memory and
 // on a data file. Each point runs in a fresh process, so that its peak RSS is its own.
 //
+// The points run compiled (tsc, as the image runs `node dist/main.js`), not under tsx: tsx's loader
+// thread and its transpiled sources alone add some 65 MB to a process's RSS, which is no cost of the group.
+//
 // `node --import tsx bench/cost-curve.ts --point NODES memory|file` runs one point and prints it as
 // JSON (profile it with `node --cpu-prof --import tsx bench/cost-curve.ts --point 2000 memory`).
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunStore } from '../src/engine/ports.js';
@@ -116,23 +119,43 @@ async function point(nodes: number, on: 'memory' | 'file'): Promise<CostPoint> {
   }
 }
 
-function pointInChild(nodes: number, on: 'memory' | 'file'): CostPoint {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/cost-curve.ts', '--point', String(nodes), on], { encoding: 'utf8', maxBuffer: 2 ** 26 });
+function pointInChild(script: string, nodes: number, on: 'memory' | 'file'): CostPoint {
+  const out = execFileSync(process.execPath, [script, '--point', String(nodes), on], { encoding: 'utf8', maxBuffer: 2 ** 26 });
   return JSON.parse(out.trim().split('\n').at(-1)!) as CostPoint;
+}
+
+/** src/ and bench/ compiled with the project's own compiler settings into a temporary directory. */
+async function compiled(): Promise<{ script: string; dir: string }> {
+  const repo = process.cwd();
+  const dir = await mkdtemp(join(tmpdir(), 'mngbot-compiled-'));
+  const tsconfig = join(dir, 'tsconfig.json');
+  await writeFile(
+    tsconfig,
+    JSON.stringify({ extends: join(repo, 'tsconfig.json'), compilerOptions: { noEmit: false, outDir: dir, rootDir: repo, typeRoots: [join(repo, 'node_modules/@types')] }, include: [join(repo, 'src'), join(repo, 'bench')] }),
+  );
+  execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { stdio: 'inherit' });
+  await copyFile(join(repo, 'package.json'), join(dir, 'package.json'));
+  await symlink(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return { script: join(dir, 'bench/cost-curve.js'), dir };
 }
 
 /** The curve, one line per size: wall time, ms per node, peak RSS, saves per node, bytes written and fsyncs. */
 export async function benchCostCurve(sizes = CURVE_NODES): Promise<Record<string, string>> {
   const figures: Record<string, string> = {};
   const wall: Record<string, number> = {};
-  for (const nodes of sizes) {
-    for (const on of ['memory', 'file'] as const) {
-      const p = pointInChild(nodes, on);
-      wall[`${nodes}:${on}`] = p.wallSeconds;
-      figures[`${String(nodes).padStart(4)} nodes, ${on.padEnd(6)}`] =
-        `${p.status}, ${p.wallSeconds} s (${p.cpuSeconds} s CPU), ${p.msPerNode} ms/node, ${p.peakRssMB} MB peak RSS, ${p.savesPerNode} saves/node` +
-        (on === 'file' ? `, ${p.writtenMB} MB written, ${p.fsyncs} fsyncs` : '');
+  const { script, dir } = await compiled();
+  try {
+    for (const nodes of sizes) {
+      for (const on of ['memory', 'file'] as const) {
+        const p = pointInChild(script, nodes, on);
+        wall[`${nodes}:${on}`] = p.wallSeconds;
+        figures[`${String(nodes).padStart(4)} nodes, ${on.padEnd(6)}`] =
+          `${p.status}, ${p.wallSeconds} s (${p.cpuSeconds} s CPU), ${p.msPerNode} ms/node, ${p.peakRssMB} MB peak RSS, ${p.savesPerNode} saves/node` +
+          (on === 'file' ? `, ${p.writtenMB} MB written, ${p.fsyncs} fsyncs` : '');
+      }
     }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
   if (wall['450:memory'] && wall['450:file']) figures['450 nodes, file / memory'] = `${round(wall['450:file'] / wall['450:memory'], 2)} (target ≤ 2)`;
   figures.targets = '2000 nodes ≤ 10 s and ≤ 400 MB; 450 nodes ≤ 3 s; ms/node roughly flat from 150 to 2000';
@@ -141,7 +164,7 @@ export async function benchCostCurve(sizes = CURVE_NODES): Promise<Record<string
 
 if (process.argv[2] === '--point') {
   process.stdout.write(`${JSON.stringify(await point(Number(process.argv[3]), process.argv[4] === 'file' ? 'file' : 'memory'))}\n`);
-} else if (process.argv[1]?.endsWith('cost-curve.ts')) {
+} else if (/cost-curve\.[jt]s$/.test(process.argv[1] ?? '')) {
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
   for (const [k, v] of Object.entries(await benchCostCurve(sizes.length ? sizes : CURVE_NODES))) console.log(`  ${k.padEnd(26)} ${v}`);
 }
