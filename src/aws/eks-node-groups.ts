@@ -24,6 +24,8 @@ import type {
   GroupInstance,
   GroupRef,
   ImageRelease,
+  ImageReleases,
+  PublishedRelease,
   NodeGroupInfo,
   NodeGroups,
   ScalingActivity,
@@ -32,7 +34,7 @@ import type {
 } from '../engine/ports.js';
 import { awsCall, awsErrorMessage, type ErrorOverrides } from './aws-errors.js';
 import { AwsClients, type AwsClientOptions, type AwsCredentialsProvider, type RegionClients } from './clients.js';
-import { amiFamily, identifyImage, resolveImageRelease } from './images.js';
+import { amiFamily, identifyImage, listImageReleases, resolveImageRelease } from './images.js';
 import { describeLaunchTemplateVersion, ensureImageVersion } from './launch-templates.js';
 import { asgLaunchTemplate, asgSummary, instanceImages } from './auto-scaling.js';
 
@@ -66,7 +68,7 @@ function groupName(ref: GroupRef): string {
   return `${ref.cluster}/${ref.nodegroup}`;
 }
 
-export class EksNodeGroups implements NodeGroups {
+export class EksNodeGroups implements NodeGroups, ImageReleases {
   private readonly clients: AwsClients;
   private readonly managedAsg = new Map<string, string>();
   /** What an image is never changes: identify each once. */
@@ -187,6 +189,13 @@ export class EksNodeGroups implements NodeGroups {
     const sm = selfManaged(c.config, ref.nodegroup);
     const amiType = sm ? sm.amiType : ((await this.eksNodegroup(ref, c)).amiType ?? 'CUSTOM');
     return resolveImageRelease(c.clients.ssm, { amiType, region: c.config.region }, version, releaseVersion, this.opts.ssmPrefix);
+  }
+
+  async listReleases(ref: GroupRef, version: string): Promise<PublishedRelease[]> {
+    const c = this.cluster(ref.cluster);
+    const sm = selfManaged(c.config, ref.nodegroup);
+    const amiType = sm ? sm.amiType : ((await this.eksNodegroup(ref, c)).amiType ?? 'CUSTOM');
+    return listImageReleases(c.clients.ssm, { amiType, region: c.config.region }, version, this.opts.ssmPrefix);
   }
 
   async ensureLaunchTemplateVersion(ref: GroupRef, imageId: string, token: string): Promise<string> {
