@@ -5,7 +5,7 @@ import type { WindowStart } from '../../schedule/window-gate.js';
 import { describeOpening } from '../../schedule/windows.js';
 import { code, esc, formatDuration, plural, STATUS_EMOJI, statusWord } from './format.js';
 import { actions, button, context, header, section, type Block, type Message } from './kit.js';
-import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
+import { assertWithinLimits, clip, LIMITS, MAX_LIST_SECTIONS, packLines } from './limits.js';
 
 export const ACTION_AMI_SCHEDULE = 'ami_schedule';
 
@@ -88,9 +88,9 @@ export function fleetStatusMessage(report: FleetReport): Message {
   const blocks: Block[] = [header('Fleet')];
   if (report.groups.length === 0 && report.errors.length === 0) blocks.push(section('No node groups are configured. Name them in the file MNG_CONFIG points at (clusters: …).'));
   const lines = [...report.errors.map((e) => `• *${esc(e.cluster)}* · :warning: ${esc(clip(e.error, 300))}`), ...report.groups.map((g) => statusLine(g, now))];
-  const { chunks, left } = packLines(lines, LIMITS.sectionText - 40, LIMITS.blocksPerMessage - 4);
+  const { chunks, left } = packLines(lines, LIMITS.sectionText - 40, MAX_LIST_SECTIONS);
   for (const ch of chunks) blocks.push(section(ch));
-  if (left) blocks.push(context(`…and ${left} more`));
+  if (left) blocks.push(context(`…and ${plural(left, 'more group')}`));
   const behind = report.groups.filter((g) => g.behind).length;
   blocks.push(context('One run in detail: `/mng status RUN-ID` · past runs: `/mng history` · windows: `/mng windows`'));
   const text = `${plural(report.groups.length, 'node group')}, ${behind} behind on their AMI`;
