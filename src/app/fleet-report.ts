@@ -83,9 +83,14 @@ async function groupRow(deps: FleetDeps, ref: GroupRef, now: number): Promise<Fl
     const g = await deps.nodeGroups.describeNodegroup(ref);
     row.version = g.version;
     row.releaseVersion = g.releaseVersion;
-    if (deps.releases) Object.assign(row, behindOf(g.releaseVersion, await deps.releases.listReleases(ref, g.version)));
   } catch (err) {
     row.error = errorMessage(err);
+    return row;
+  }
+  try {
+    if (deps.releases) Object.assign(row, behindOf(row.releaseVersion, await deps.releases.listReleases(ref, row.version)));
+  } catch (err) {
+    row.error = `cannot list the published AMI releases: ${errorMessage(err)}`;
   }
   return row;
 }

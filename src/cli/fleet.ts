@@ -31,13 +31,15 @@ function runText(r: RunSummary, now: number, label: string): string {
 
 function groupText(g: FleetGroup, now: number): string[] {
   const name = `${g.ref.cluster}/${g.ref.nodegroup}`;
-  if (g.error) return [`${name}  cannot be read: ${g.error}`];
+  if (g.error && g.version === undefined) return [`${name}  cannot be read: ${g.error}`];
   const age = g.releasedAt !== undefined ? ` (${days(now - g.releasedAt)} old)` : '';
-  const standing = g.behind
-    ? `${plural(g.behind.releases, 'release')} behind (${days(g.behind.days * DAY_MS)}), latest ${g.latest?.releaseVersion}`
-    : g.latest
-      ? 'latest release'
-      : 'release not among the published ones';
+  const standing = g.error
+    ? g.error
+    : g.behind
+      ? `${plural(g.behind.releases, 'release')} behind (${days(g.behind.days * DAY_MS)}), latest ${g.latest?.releaseVersion}`
+      : g.latest
+        ? 'latest release'
+        : 'release not among the published ones';
   const runs = [g.activeRun ? runText(g.activeRun, now, 'run') : '', g.lastRun ? runText(g.lastRun, now, 'last run') : g.activeRun ? '' : 'no run yet'].filter(Boolean);
   return [`${name}  Kubernetes ${g.version ?? '?'}  AMI ${g.releaseVersion ?? '?'}${age}`, `  ${standing}; ${windowText(g.window, now)}`, `  ${runs.join('; ')}`];
 }

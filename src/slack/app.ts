@@ -194,6 +194,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
 
   const handlerDeps: HandlerDeps = { app: deps.app, reporter, log: log.child({ component: 'slack' }) };
   const unsubscribe = deps.app.onScheduleFired((firing) => showScheduledUpgrade(handlerDeps, app.client as unknown as ChatApi, firing));
+  const watch = deps.app.amiWatchSettings;
+  if (watch && !watch.channel) log.warn('the AMI watch has no channel to post in: set amiWatch.channel in MNG_CONFIG (or name channels for a cluster), or turn it off with MNG_AMI_WATCH=off');
   const unsubscribeWatch = deps.app.onAmiWatch((finding) => postAmiWatch(app.client as unknown as ChatApi, finding, log.child({ component: 'ami-watch' })));
 
   const seen = new SeenDeliveries();

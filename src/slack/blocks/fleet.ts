@@ -71,9 +71,15 @@ export function amiWatchMessage(behind: readonly FleetGroup[], report: Pick<Flee
 
 function statusLine(g: FleetGroup, now: number): string {
   const head = `• ${code(name(g))}`;
-  if (g.error) return `${head} · :warning: ${esc(clip(g.error, 300))}`;
+  if (g.error && g.version === undefined) return `${head} · :warning: ${esc(clip(g.error, 300))}`;
   const age = g.releasedAt !== undefined ? ` (${days(now - g.releasedAt)} old)` : '';
-  const standing = g.behind ? `:arrow_up: ${behindWords(g)}` : g.latest ? ':white_check_mark: latest' : 'release not among the published ones';
+  const standing = g.error
+    ? `:warning: ${esc(clip(g.error, 300))}`
+    : g.behind
+      ? `:arrow_up: ${behindWords(g)}`
+      : g.latest
+        ? ':white_check_mark: latest'
+        : 'release not among the published ones';
   const parts = [
     `${head} · Kubernetes ${esc(g.version ?? '?')} · AMI ${code(g.releaseVersion ?? '?')}${age}`,
     `      ${standing} · ${windowWords(g.window, now)}`,
