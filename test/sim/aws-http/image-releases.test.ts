@@ -23,6 +23,9 @@ describe('EksNodeGroups.listReleases over the wire', () => {
       expect(expected.length).toBeGreaterThan(1);
       expect(await adapter.listReleases(ref, o.version)).toEqual(expected);
       expect(world.apiCalls().byMethod.GetParametersByPath).toBe(o.pages);
+      // Asked again (/mng status asks for every group): the listing is reused, SSM is not asked again.
+      expect(await adapter.listReleases(ref, o.version)).toEqual(expected);
+      expect(world.apiCalls().byMethod.GetParametersByPath).toBe(o.pages);
       // A version AWS publishes nothing for: no releases, rather than an error.
       expect(await adapter.listReleases(ref, '1.99')).toEqual([]);
       adapter.destroy();
