@@ -3,7 +3,8 @@
 // For CI pipelines, and for trying a plan before wiring Slack.
 import { readFileSync } from 'node:fs';
 import { DataFileError, DEFAULT_DATA_FILE } from './app/compose.js';
-import { parseFlags, resumeArgs, RESUME_FLAGS, STATUS_FLAGS, targetArgs, TARGET_FLAGS, upgradeArgs, UPGRADE_FLAGS } from './cli/args.js';
+import { FLEET_FLAGS, parseFlags, resumeArgs, RESUME_FLAGS, STATUS_FLAGS, targetArgs, TARGET_FLAGS, upgradeArgs, UPGRADE_FLAGS } from './cli/args.js';
+import { fleetCommand } from './cli/fleet.js';
 import { statusCommand } from './cli/status.js';
 import { UsageError } from './cli/usage-error.js';
 import { exitSoon, processIo, type CliIo } from './cli/io.js';
@@ -30,6 +31,7 @@ Commands:
              directory that records an unfinished run of the node group, continue that run
   resume     continue a run recorded in the data directory: mngbot resume RUN
   status     the runs the data directory records, or one with its latest events: mngbot status [RUN]
+  fleet      every node group: its AMI release, how far behind the latest, next window, last run
   sim        a whole simulated upgrade, as npm run sim (mngbot sim --help)
   help [COMMAND]
 
@@ -117,6 +119,21 @@ Options:
   --json                    machine-readable output on stdout
   -h, --help                this help`;
 
+export const FLEET_USAGE = `usage: mngbot fleet [--data-dir DIR] [--json] [--scenario FILE] [--context NAME] [--kubeconfig FILE]
+
+Every configured node group, as /mng status shows it in Slack: its Kubernetes version, its AMI release
+and how old it is, how many releases (and days) it is behind the latest for its version, its next
+maintenance window, and its last run (from the data directory, default $MNG_DATA_DIR, when there is
+one). Changes nothing.
+
+Options:
+  --data-dir DIR            the data directory the runs are recorded in
+  --json                    machine-readable output on stdout
+  --scenario FILE           MNG_WORLD=sim: the simulated world
+  --context NAME            MNG_WORLD=aws: the kubeconfig context of the cluster
+  --kubeconfig FILE         MNG_WORLD=aws: the kubeconfig file
+  -h, --help                this help`;
+
 export const RESUME_USAGE = `usage: mngbot resume RUN [--data-dir DIR] [--decide force|skip|abort] [--json] [--context NAME] [--kubeconfig FILE]
 
 Continues a run recorded in the data directory (--data-dir, default $MNG_DATA_DIR) from where it was,
@@ -137,7 +154,7 @@ export { UsageError } from './cli/usage-error.js';
 // ---------------------------------------------------------------------------------------------
 // Entry
 
-const HELP: Record<string, string> = { plan: PLAN_USAGE, upgrade: UPGRADE_USAGE, resume: RESUME_USAGE, status: STATUS_USAGE, sim: SIM_USAGE.replace('npm run sim --', 'mngbot sim') };
+const HELP: Record<string, string> = { plan: PLAN_USAGE, upgrade: UPGRADE_USAGE, resume: RESUME_USAGE, status: STATUS_USAGE, fleet: FLEET_USAGE, sim: SIM_USAGE.replace('npm run sim --', 'mngbot sim') };
 
 function packageVersion(): string {
   try {
@@ -167,7 +184,7 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
     if (topic === undefined) io.out(CLI_USAGE);
     else if (Object.hasOwn(HELP, topic)) io.out(HELP[topic]);
     else {
-      io.err(`mngbot help: there is no command "${topic}"; the commands are plan, upgrade, resume, status and sim`);
+      io.err(`mngbot help: there is no command "${topic}"; the commands are plan, upgrade, resume, status, fleet and sim`);
       return EXIT_USAGE;
     }
     return EXIT_OK;
@@ -192,8 +209,8 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
       throw err;
     }
   }
-  if (command !== 'plan' && command !== 'upgrade' && command !== 'resume' && command !== 'status') {
-    io.err(`mngbot: unknown command "${command}"; the commands are plan, upgrade, resume, status and sim (mngbot --help)`);
+  if (command !== 'plan' && command !== 'upgrade' && command !== 'resume' && command !== 'status' && command !== 'fleet') {
+    io.err(`mngbot: unknown command "${command}"; the commands are plan, upgrade, resume, status, fleet and sim (mngbot --help)`);
     return EXIT_USAGE;
   }
 
@@ -208,6 +225,15 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
       }
       json = flags.json === true;
       return await statusCommand(positional ? rest[0] : undefined, resumeArgs(flags), io);
+    }
+    if (command === 'fleet') {
+      const flags = parseFlags(command, rest, FLEET_FLAGS);
+      if (flags.help) {
+        io.out(HELP.fleet);
+        return EXIT_OK;
+      }
+      json = flags.json === true;
+      return await fleetCommand(resumeArgs(flags), io);
     }
     if (command === 'resume') {
       const positional = rest[0] !== undefined && !rest[0].startsWith('-');

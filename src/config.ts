@@ -3,6 +3,7 @@
 // The schemas, and the types they give, are in config/.
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_AMI_WATCH, type AmiWatchSettings } from './app/ami-watch.js';
 import type { GroupRef } from './engine/ports.js';
 import type { SelfPod } from './engine/step-context.js';
 import type { LogLevel } from './log.js';
@@ -40,6 +41,8 @@ export interface Config {
   configFile?: string;
   /** Where this mngbot runs (MNG_NODE_NAME, MNG_POD_NAMESPACE, MNG_POD_NAME from the downward API). */
   self?: SelfPod;
+  /** The daily AMI watch; absent: off. */
+  amiWatch?: AmiWatchSettings;
 }
 
 /** A configuration mistake; `key` is the environment variable or the file's key path. */
@@ -138,6 +141,25 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     allowSelfApproval: file.allowSelfApproval ?? false,
     logLevel: env.logLevel,
     ...(env.configFile ? { configFile: env.configFile } : {}),
+    ...amiWatchOf(env.amiWatch, file),
+  };
+}
+
+/**
+ * The AMI watch: on by default (daily at 09:00 UTC), off with amiWatch: false or MNG_AMI_WATCH=off;
+ * MNG_AMI_WATCH's cron wins over the file's. It posts in amiWatch.channel, else the first channel a
+ * cluster names.
+ */
+function amiWatchOf(envCron: string | undefined, file: FileConfig): { amiWatch?: AmiWatchSettings } {
+  if (envCron === 'off' || (file.amiWatch === false && envCron === undefined)) return {};
+  const own = file.amiWatch || {};
+  const channel = own.channel ?? file.clusters.find((c) => c.channels?.length)?.channels?.[0];
+  return {
+    amiWatch: {
+      cron: envCron ?? own.cron ?? DEFAULT_AMI_WATCH.cron,
+      timezone: own.timezone ?? DEFAULT_AMI_WATCH.timezone,
+      ...(channel ? { channel } : {}),
+    },
   };
 }
 

@@ -2,12 +2,14 @@
 // typed, call one of these, and word the outcome; nothing here knows how it is shown.
 import type { ApprovalPolicy, Engine } from '../engine/commands.js';
 import { UserError } from '../engine/errors.js';
-import type { AuditEntry, Clock, GroupRef, NodeGroups, RunStore } from '../engine/ports.js';
+import type { AuditEntry, Clock, GroupRef, ImageReleases, NodeGroups, RunStore } from '../engine/ports.js';
 import type { Actor, DecisionChoice, Plan, Run, UpgradeRequest } from '../engine/run.js';
 import type { Logger } from '../log.js';
 import type { Schedule, ScheduleStore } from '../schedule/schedules.js';
 import type { Window } from '../schedule/windows.js';
+import { AmiWatchTimer, type AmiWatchSettings } from './ami-watch.js';
 import type { UserGroupsApi } from './approvers.js';
+import { behindGroups, fleetReport, type FleetReport } from './fleet-report.js';
 import { fleetRows, windowsRows, type ClusterRow, type WindowsClusterError, type WindowsRow } from './overview.js';
 import { throttleRefusals } from './refusal-audit.js';
 import { requestUpgrade, type UpgradeAsk, type UpgradeOutcome } from './request-upgrade.js';
@@ -42,6 +44,18 @@ export interface ApplicationDeps {
   newScheduleId?: () => string;
   /** Real time for the refusal audit's rate limit; Date.now by default. */
   realNow?: () => number;
+  /** The published image releases, to tell how far each group is behind; absent: not compared. */
+  releases?: ImageReleases;
+  /** When the AMI watch looks at the fleet; absent: it does not. */
+  amiWatch?: AmiWatchSettings;
+}
+
+/** What the AMI watch found: the groups behind (at least one), in a report of the whole fleet. */
+export interface AmiWatchFinding {
+  report: FleetReport;
+  behind: FleetReport['groups'];
+  /** Where a chat front end posts it. */
+  channel?: string;
 }
 
 export class Application {
@@ -54,6 +68,8 @@ export class Application {
   readonly audit: (entry: AuditEntry) => Promise<void>;
   private readonly firingListeners = new Set<(f: ScheduleFiring) => void | Promise<void>>();
   private firing = false;
+  private readonly watchListeners = new Set<(f: AmiWatchFinding) => void | Promise<void>>();
+  private readonly watchTimer: AmiWatchTimer | undefined;
 
   constructor(private readonly deps: ApplicationDeps) {
     this.engine = deps.engine;
@@ -62,6 +78,7 @@ export class Application {
     this.clock = deps.clock;
     this.log = deps.log;
     this.audit = throttleRefusals((e) => deps.store.audit(e), { log: deps.log.child({ component: 'audit' }), ...(deps.realNow ? { now: deps.realNow } : {}) });
+    this.watchTimer = deps.amiWatch ? new AmiWatchTimer(deps.amiWatch) : undefined;
   }
 
   /** An actor for a person acting now. */
@@ -192,6 +209,71 @@ export class Application {
     } finally {
       this.firing = false;
     }
+  }
+
+  /** Every configured node group: its release and how far behind, its next window, its last run. */
+  fleetStatus(now = this.clock.now()): Promise<FleetReport> {
+    return fleetReport(
+      {
+        targets: this.targets,
+        nodeGroups: this.deps.nodeGroups,
+        ...(this.deps.releases ? { releases: this.deps.releases } : {}),
+        runsOf: (ref) => this.engine.list({ cluster: ref.cluster, nodegroup: ref.nodegroup }),
+        windowsOf: (ref) => this.windowsOf(ref),
+      },
+      now,
+    );
+  }
+
+  /** The AMI watch's settings, when it is on. */
+  get amiWatchSettings(): AmiWatchSettings | undefined {
+    return this.watchTimer?.settings;
+  }
+
+  /** Tells a front end what the AMI watch found (Slack posts one message for the fleet). */
+  onAmiWatch(listener: (f: AmiWatchFinding) => void | Promise<void>): () => void {
+    this.watchListeners.add(listener);
+    return () => this.watchListeners.delete(listener);
+  }
+
+  /**
+   * Looks at the fleet now: when groups are behind (and not already being upgraded), tells the
+   * listeners once for the whole fleet; when every group is current, nobody is told.
+   */
+  async amiWatch(now = this.clock.now()): Promise<AmiWatchFinding | undefined> {
+    const report = await this.fleetStatus(now);
+    const behind = behindGroups(report);
+    const unread = report.groups.filter((g) => g.error).map((g) => `${g.ref.cluster}/${g.ref.nodegroup}`);
+    if (unread.length || report.errors.length) this.log.warn('AMI watch could not read every node group', { groups: unread, clusters: report.errors.map((e) => e.cluster) });
+    this.log.info('AMI watch', { groups: report.groups.length, behind: behind.map((g) => `${g.ref.cluster}/${g.ref.nodegroup}`) });
+    if (behind.length === 0) return undefined;
+    const channel = this.watchTimer?.settings.channel;
+    const finding: AmiWatchFinding = { report, behind, ...(channel ? { channel } : {}) };
+    for (const listener of this.watchListeners) {
+      await Promise.resolve(listener(finding)).catch((err: unknown) => this.log.warn('an AMI watch listener failed', { error: String(err) }));
+    }
+    return finding;
+  }
+
+  /** The scheduler's tick: runs the AMI watch when its time has come. */
+  async amiWatchTick(now = this.clock.now()): Promise<AmiWatchFinding | undefined> {
+    if (!this.watchTimer?.due(now)) return undefined;
+    return this.amiWatch(now);
+  }
+
+  /**
+   * The AMI watch's "Schedule into next window": the group's upgrade to the latest release of its own
+   * Kubernetes version, asked for as a person would, so it waits for an approval and then for the
+   * group's next maintenance window (at once without windows).
+   */
+  async scheduleIntoWindow(ref: GroupRef, by: Actor, channel?: ChannelRef): Promise<UpgradeOutcome> {
+    const resolved = await this.resolve(ref, channel);
+    const { version } = await this.deps.nodeGroups.describeNodegroup(resolved);
+    return this.requestUpgrade({
+      choices: { cluster: resolved.cluster, nodegroup: resolved.nodegroup, version },
+      by,
+      ...(channel ? { channel, notify: { channel: channel.id } } : {}),
+    });
   }
 
   /** Requests nobody answered in time are closed. */

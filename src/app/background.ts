@@ -1,5 +1,6 @@
 // What runs without anyone asking: maintenance windows opening and closing (the engine starts or
-// pauses runs that wait for them), schedules coming due, and approval requests expiring. The same
+// pauses runs that wait for them), schedules coming due, the daily AMI watch, and approval requests
+// expiring. The same
 // with Slack, without it (the CLI, tests), and whatever front end shows the results.
 import { errorMessage } from '../engine/errors.js';
 import type { Logger } from '../log.js';
@@ -36,6 +37,7 @@ export async function startBackground(app: Application, o: BackgroundOptions): P
       },
       onTick: async (now) => {
         await app.fireDueSchedules(now);
+        await app.amiWatchTick(now);
       },
       onError: (err, ref) => log.error('scheduler', { ...ref, error: errorMessage(err) }),
     },

@@ -3,7 +3,7 @@
 // createSimDeps(scenario) for an in-process simulated world (tests, the benchmark, `npm run sim`).
 import { windowsFor, type ClusterConfig, type Config } from '../config.js';
 import { Engine, type ApprovalPolicy } from '../engine/commands.js';
-import type { Clock, Cluster, GroupRef, NodeGroups, RunStore, WindowGate } from '../engine/ports.js';
+import type { Clock, Cluster, GroupRef, ImageReleases, NodeGroups, RunStore, WindowGate } from '../engine/ports.js';
 import type { PlanTimings } from '../engine/estimate.js';
 import type { EngineSettings } from '../engine/step-context.js';
 import type { StoreHealth } from '../engine/store-guard.js';
@@ -20,6 +20,7 @@ import { LowdbRunStore } from '../store/lowdb-run-store.js';
 // What front ends may say about the data file without knowing the store.
 export { DataFileError, DEFAULT_DATA_FILE } from '../store/lowdb-run-store.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
+import type { AmiWatchSettings } from './ami-watch.js';
 import { Application, type Approvals } from './application.js';
 import { Approvers } from './approvers.js';
 import { Targets } from './targets.js';
@@ -75,6 +76,11 @@ function gatesFor(windowsOf: (ref: GroupRef) => readonly Window[]): (ref: GroupR
     }
     return gates.get(key);
   };
+}
+
+/** The world's published image releases, where its adapter can list them (EKS, the simulator). */
+export function releasesOf(nodeGroups: NodeGroups): ImageReleases | undefined {
+  return typeof (nodeGroups as Partial<ImageReleases>).listReleases === 'function' ? (nodeGroups as NodeGroups & ImageReleases) : undefined;
 }
 
 /** Whoever holds the credentials a command runs with: there is nobody else to ask. */
@@ -164,6 +170,8 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     clock: world.clock,
     log,
     ...(opts.newScheduleId ? { newScheduleId: opts.newScheduleId } : {}),
+    ...withReleases(world.nodeGroups),
+    ...(config.amiWatch ? { amiWatch: config.amiWatch } : {}),
   });
   return {
     app,
@@ -220,6 +228,13 @@ export interface CreateSimDepsOptions {
   log?: Logger;
   newId?: () => string;
   newScheduleId?: () => string;
+  /** The AMI watch; off by default. */
+  amiWatch?: AmiWatchSettings;
+}
+
+function withReleases(nodeGroups: NodeGroups): { releases?: ImageReleases } {
+  const releases = releasesOf(nodeGroups);
+  return releases ? { releases } : {};
 }
 
 /** An in-process simulated world with its engine and use cases; the scenario's cluster and node group are the configured ones. */
@@ -256,6 +271,8 @@ export function createSimDeps(scenario: Scenario, opts: CreateSimDepsOptions = {
     clock,
     log,
     ...(opts.newScheduleId ? { newScheduleId: opts.newScheduleId } : {}),
+    releases: world.nodeGroups,
+    ...(opts.amiWatch ? { amiWatch: opts.amiWatch } : {}),
   });
   return { app, engine, world, clock, store };
 }

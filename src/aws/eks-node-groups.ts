@@ -24,6 +24,8 @@ import type {
   GroupInstance,
   GroupRef,
   ImageRelease,
+  ImageReleases,
+  PublishedRelease,
   NodeGroupInfo,
   NodeGroups,
   ScalingActivity,
@@ -32,7 +34,7 @@ import type {
 } from '../engine/ports.js';
 import { awsCall, awsErrorMessage, type ErrorOverrides } from './aws-errors.js';
 import { AwsClients, type AwsClientOptions, type AwsCredentialsProvider, type RegionClients } from './clients.js';
-import { amiFamily, identifyImage, resolveImageRelease } from './images.js';
+import { amiFamily, identifyImage, listImageReleases, resolveImageRelease } from './images.js';
 import { describeLaunchTemplateVersion, ensureImageVersion } from './launch-templates.js';
 import { asgLaunchTemplate, asgSummary, instanceImages } from './auto-scaling.js';
 
@@ -66,9 +68,13 @@ function groupName(ref: GroupRef): string {
   return `${ref.cluster}/${ref.nodegroup}`;
 }
 
-export class EksNodeGroups implements NodeGroups {
+/** How long a listing of published AMI releases is reused. */
+const RELEASES_TTL_MS = 3_600_000;
+
+export class EksNodeGroups implements NodeGroups, ImageReleases {
   private readonly clients: AwsClients;
   private readonly managedAsg = new Map<string, string>();
+  private readonly releases = new Map<string, { at: number; list: Promise<PublishedRelease[]> }>();
   /** What an image is never changes: identify each once. */
   private readonly identified = new Map<string, ReturnType<typeof identifyImage>>();
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void;
@@ -187,6 +193,21 @@ export class EksNodeGroups implements NodeGroups {
     const sm = selfManaged(c.config, ref.nodegroup);
     const amiType = sm ? sm.amiType : ((await this.eksNodegroup(ref, c)).amiType ?? 'CUSTOM');
     return resolveImageRelease(c.clients.ssm, { amiType, region: c.config.region }, version, releaseVersion, this.opts.ssmPrefix);
+  }
+
+  async listReleases(ref: GroupRef, version: string): Promise<PublishedRelease[]> {
+    const c = this.cluster(ref.cluster);
+    const sm = selfManaged(c.config, ref.nodegroup);
+    const amiType = sm ? sm.amiType : ((await this.eksNodegroup(ref, c)).amiType ?? 'CUSTOM');
+    // A version's releases take many SSM pages and change every few weeks: groups of the same image
+    // family, region and version share one listing for an hour (/mng status asks for every group).
+    const key = `${c.config.region}|${amiType}|${version}`;
+    const cached = this.releases.get(key);
+    if (cached && Date.now() - cached.at < RELEASES_TTL_MS) return cached.list;
+    const list = listImageReleases(c.clients.ssm, { amiType, region: c.config.region }, version, this.opts.ssmPrefix);
+    this.releases.set(key, { at: Date.now(), list });
+    list.catch(() => this.releases.delete(key));
+    return list;
   }
 
   async ensureLaunchTemplateVersion(ref: GroupRef, imageId: string, token: string): Promise<string> {

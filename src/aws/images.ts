@@ -1,9 +1,9 @@
 // EKS-optimized images: which SSM public parameters name them, and what an image's name says about it.
 // Paths as documented in the EKS user guide ("Retrieve recommended Amazon Linux AMI IDs",
 // "Retrieve recommended Bottlerocket AMI IDs").
-import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetParametersByPathCommand, GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import type { AmiFamily, ImageRelease } from '../engine/ports.js';
+import type { AmiFamily, ImageRelease, PublishedRelease } from '../engine/ports.js';
 import { RetryableError, UserError } from '../engine/errors.js';
 import { awsCall } from './aws-errors.js';
 
@@ -208,4 +208,42 @@ export async function identifyImage(
   if (parsed?.family === 'BOTTLEROCKET') return { version, releaseVersion: parsed.release, settled };
   if (parsed) return { version, releaseVersion: configured.releaseVersion ?? `${version}-${parsed.release}`, settled };
   return { version, releaseVersion: configured.releaseVersion ?? '', settled };
+}
+
+/** Pages of GetParametersByPath read at most: 10 parameters each; a version's releases fit well within. */
+const MAX_RELEASE_PAGES = 200;
+
+/**
+ * Every published release of an amiType's images for a Kubernetes version, oldest first, dated by
+ * its SSM parameter's LastModifiedDate (when AWS published it). Empty for an amiType AWS publishes
+ * nothing for (custom AMIs, AL2 past 1.32).
+ */
+export async function listImageReleases(
+  ssm: SSMClient,
+  where: { amiType: string; region: string },
+  version: string,
+  prefix = DEFAULT_SSM_PREFIX,
+): Promise<PublishedRelease[]> {
+  const src = SOURCES[where.amiType];
+  const v = majorMinor(version);
+  minorOf(v);
+  if (!src || (src.family === 'AL2' && minorOf(v) > minorOf(AL2_LAST_VERSION))) return [];
+  const bottlerocket = src.family === 'BOTTLEROCKET';
+  const path = bottlerocket ? `${prefix}/bottlerocket/aws-k8s-${v}${src.brFlavor}/${src.brArch}` : `${prefix}/eks/optimized-ami/${v}/${src.alPath}`;
+  // Per-release parameters only: "recommended" and "latest" repeat the newest under another name.
+  const leaf = bottlerocket ? /\/(?!latest\/)[^/]+\/image_version$/ : /\/(?!recommended\/)[^/]+\/release_version$/;
+  const found = new Map<string, PublishedRelease>();
+  let token: string | undefined;
+  let pages = 0;
+  do {
+    const out = await awsCall({ service: 'SSM', operation: 'GetParametersByPath', resource: path }, () =>
+      ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: true, ...(token ? { NextToken: token } : {}) })),
+    );
+    for (const p of out.Parameters ?? []) {
+      if (!p.Name || !p.Value || !leaf.test(p.Name.slice(path.length))) continue;
+      found.set(p.Value, { releaseVersion: p.Value, publishedAt: p.LastModifiedDate?.getTime() ?? 0 });
+    }
+    token = out.NextToken;
+  } while (token && ++pages < MAX_RELEASE_PAGES);
+  return [...found.values()].sort((a, b) => a.publishedAt - b.publishedAt || a.releaseVersion.localeCompare(b.releaseVersion));
 }

@@ -27,6 +27,8 @@ export const RESUME_FLAGS: readonly OptionName[] = ['data-dir', 'decide', 'json'
 
 export const STATUS_FLAGS: readonly OptionName[] = ['data-dir', 'json', 'help'];
 
+export const FLEET_FLAGS: readonly OptionName[] = ['data-dir', 'json', 'context', 'kubeconfig', 'scenario', 'help'];
+
 export const UPGRADE_FLAGS: readonly OptionName[] = [...TARGET_FLAGS, 'now', 'yes', 'decide', 'data-dir', 'speed'];
 
 type Flags = RawOptions;

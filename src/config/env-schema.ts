@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SelfPod } from '../engine/step-context.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RUN_RETENTION_DAYS } from '../store/retention.js';
-import { USER_ID } from './file-schema.js';
+import { cronText, USER_ID } from './file-schema.js';
 import { expected, shown } from '../zod-issues.js';
 
 export const DEFAULT_PORT = 3000;
@@ -78,6 +78,8 @@ const settings = z
     'MNG_DATA_DIR': z.string().default(DEFAULT_DATA_DIR),
     'MNG_RUN_RETENTION_DAYS': wholeNumberText(1, 100_000).default(DEFAULT_RUN_RETENTION_DAYS),
     'MNG_AUDIT_RETENTION_DAYS': wholeNumberText(1, 100_000).default(DEFAULT_AUDIT_RETENTION_DAYS),
+    /** When the AMI watch looks (a cron, read in the file's amiWatch.timezone), or "off". */
+    'MNG_AMI_WATCH': z.union([z.literal('off'), cronText], expected('a cron like "0 9 * * *", or off')).optional(),
   })
   .superRefine((e, ctx) => {
     if ((e.MNG_POD_NAME === undefined) !== (e.MNG_POD_NAMESPACE === undefined)) {
@@ -107,6 +109,7 @@ const settings = z
       ...(self ? { self } : {}),
       dataDir: e.MNG_DATA_DIR,
       retention: { runDays: e.MNG_RUN_RETENTION_DAYS, auditDays: e.MNG_AUDIT_RETENTION_DAYS },
+      ...(e.MNG_AMI_WATCH ? { amiWatch: e.MNG_AMI_WATCH } : {}),
     };
   });
 

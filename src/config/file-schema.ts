@@ -21,7 +21,9 @@ import { NAME } from '../app/names.js';
 import { parseDurationMs, readDurationMs } from '../engine/duration.js';
 import { UserError } from '../engine/errors.js';
 import type { Strategy } from '../engine/run.js';
+import { parseCron } from '../schedule/cron.js';
 import { validateWindows, type Window } from '../schedule/windows.js';
+import { assertTimeZone } from '../schedule/zoned-time.js';
 import { expected, shown, strictObject } from '../zod-issues.js';
 
 /** A Slack user id, as the file's approvers and MNG_APPROVERS give them. */
@@ -158,6 +160,41 @@ const defaultsSchema = mapping({
   ...(approvalExpiry !== undefined ? { approvalExpiryMs: approvalExpiry } : {}),
 }));
 
+/** A five-field cron, checked as maintenance windows' are. */
+export const cronText = z.string(expected('a cron like "0 9 * * *"')).superRefine((text, ctx) => {
+  try {
+    parseCron(text);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.hint ? `${err.message} (${err.hint})` : err.message });
+  }
+});
+
+const timeZone = z.string(expected('an IANA time zone like "Europe/Berlin"')).superRefine((text, ctx) => {
+  try {
+    assertTimeZone(text, 'timezone');
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.hint ? `${err.message.replace(/^timezone: /, '')} (${err.hint})` : err.message.replace(/^timezone: /, '') });
+  }
+});
+
+/**
+ * The AMI watch: when it compares every node group's release with the latest (a cron in a zone, as
+ * windows are) and where it posts; false turns it off. MNG_AMI_WATCH overrides the cron, or "off".
+ */
+const amiWatchSchema = z.union(
+  [
+    z.literal(false),
+    mapping({
+      cron: cronText.optional(),
+      timezone: timeZone.optional(),
+      channel: matching(CHANNEL, 'a channel id like "C0123ABC" or a name like "#ops"').optional(),
+    }),
+  ],
+  expected('false, or { cron: "0 9 * * *", timezone: UTC, channel: "#ops" }'),
+);
+
 export const fileConfigSchema = z.preprocess(
   // An empty file is no settings.
   (raw) => raw ?? {},
@@ -177,6 +214,7 @@ export const fileConfigSchema = z.preprocess(
     }).default({ users: [], groups: [] }),
     defaults: defaultsSchema.default({}),
     allowSelfApproval: z.boolean(expected('true or false')).optional(),
+    amiWatch: amiWatchSchema.optional(),
   }),
 );
 export type FileConfig = z.output<typeof fileConfigSchema>;

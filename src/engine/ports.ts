@@ -63,6 +63,18 @@ export interface ImageRelease {
   imageId: string;
 }
 
+/** A release of an EKS-optimized image and when AWS published it. */
+export interface PublishedRelease {
+  releaseVersion: string;
+  publishedAt: number;
+}
+
+/** The releases AWS publishes (SSM public parameters): what the AMI watch compares node groups with. */
+export interface ImageReleases {
+  /** Every release for the group's image family and a Kubernetes "major.minor", oldest first; empty when none is published (custom AMIs). */
+  listReleases(ref: GroupRef, version: string): Promise<PublishedRelease[]>;
+}
+
 export interface UpdateInfo {
   id: string;
   /** EKS update status: InProgress, Successful, Failed, Cancelled. */

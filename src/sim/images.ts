@@ -1,13 +1,15 @@
 // The simulated catalog of EKS-optimized images: per family and Kubernetes minor (1.20 … 1.34),
 // two or three releases each. Image ids and kubelet build suffixes are stable hashes.
 import { UserError } from '../engine/errors.js';
-import type { AmiFamily, ImageRelease } from '../engine/ports.js';
+import type { AmiFamily, ImageRelease, PublishedRelease } from '../engine/ports.js';
 import { stableHex } from './rng.js';
 
 export interface CatalogImage extends ImageRelease {
   family: AmiFamily;
   /** status.nodeInfo.kubeletVersion of nodes that boot it, e.g. v1.29.3-eks-1a2b3c4. */
   kubeletVersion: string;
+  /** When AWS published it (its SSM parameters' LastModifiedDate): two days after the build its name carries. */
+  publishedAt: number;
 }
 
 export const FIRST_MINOR = 20;
@@ -34,6 +36,9 @@ const DAY_MS = 86_400_000;
 /** Kubernetes 1.20 reached EKS on 2021-05-18; later minors roughly every four months. */
 const EKS_1_20 = Date.UTC(2021, 4, 18);
 
+/** AMIs are built, tested, then published: the date in a release's name is a little before its publication. */
+const PUBLISH_DELAY_MS = 2 * DAY_MS;
+
 function yyyymmdd(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
 }
@@ -52,6 +57,7 @@ function build(family: AmiFamily, minor: number): CatalogImage[] {
       releaseVersion,
       imageId: `ami-0${stableHex(`${family}/${version}/${releaseVersion}`, 16)}`,
       kubeletVersion: `v${version}.${patch}-eks-${stableHex(releaseVersion, 7)}`,
+      publishedAt: date + PUBLISH_DELAY_MS,
     });
   }
   return out;
@@ -111,4 +117,9 @@ export function findImage(family: AmiFamily, version: string, releaseVersion?: s
 
 export function toImageRelease(img: CatalogImage): ImageRelease {
   return { version: img.version, releaseVersion: img.releaseVersion, imageId: img.imageId };
+}
+
+/** Every release of a family for a version, oldest first, with when each was published; empty for none (custom AMIs). */
+export function publishedReleases(family: AmiFamily, version: string): PublishedRelease[] {
+  return imagesFor(family, version).map((i) => ({ releaseVersion: i.releaseVersion, publishedAt: i.publishedAt }));
 }

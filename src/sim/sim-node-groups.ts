@@ -5,8 +5,10 @@ import type {
   GroupInstance,
   GroupRef,
   ImageRelease,
+  ImageReleases,
   NodeGroupInfo,
   NodeGroups,
+  PublishedRelease,
   ScalingActivity,
   Sizes,
   UpdateInfo,
@@ -15,7 +17,7 @@ import type { ApiMeter } from './api-meter.js';
 import type { AutoScalingGroup } from './auto-scaling-group.js';
 import type { SimClock } from './clock.js';
 import { EksUpdate, type ManagedGroupState } from './eks-update.js';
-import { amiFamilyOf, findImage, imageById, toImageRelease } from './images.js';
+import { amiFamilyOf, findImage, imageById, publishedReleases, toImageRelease } from './images.js';
 import type { KubeState } from './kube-state.js';
 import type { Rng } from './rng.js';
 import type { Scenario } from './scenario.js';
@@ -32,7 +34,7 @@ export interface NodeGroupsDeps {
   log?: (line: string) => void;
 }
 
-export class SimNodeGroups implements NodeGroups {
+export class SimNodeGroups implements NodeGroups, ImageReleases {
   private readonly updates = new Map<string, EksUpdate>();
 
   constructor(private readonly d: NodeGroupsDeps) {}
@@ -89,6 +91,11 @@ export class SimNodeGroups implements NodeGroups {
   async resolveImage(ref: GroupRef, version: string, releaseVersion?: string): Promise<ImageRelease> {
     this.call('resolveImage', ref);
     return toImageRelease(findImage(amiFamilyOf(this.d.scenario.nodegroup.amiType), version, releaseVersion));
+  }
+
+  async listReleases(ref: GroupRef, version: string): Promise<PublishedRelease[]> {
+    this.call('listReleases', ref);
+    return publishedReleases(amiFamilyOf(this.d.scenario.nodegroup.amiType), version);
   }
 
   async ensureLaunchTemplateVersion(ref: GroupRef, imageId: string, token: string): Promise<string> {

@@ -19,6 +19,9 @@ import { deliveryKey, SeenDeliveries } from './deliveries.js';
 import { ProgressReporter, type ChatApi, type EditRecord } from './progress.js';
 import { guardSlackRequests } from './request-guard.js';
 import { showScheduledUpgrade } from './scheduled-upgrade.js';
+import { postAmiWatch } from './ami-watch-post.js';
+import { ACTION_AMI_SCHEDULE } from './blocks/fleet.js';
+import { amiScheduleAction } from './listeners/actions/ami-schedule.js';
 
 export interface SlackAppDeps {
   settings: SlackSettings;
@@ -191,6 +194,9 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
 
   const handlerDeps: HandlerDeps = { app: deps.app, reporter, log: log.child({ component: 'slack' }) };
   const unsubscribe = deps.app.onScheduleFired((firing) => showScheduledUpgrade(handlerDeps, app.client as unknown as ChatApi, firing));
+  const watch = deps.app.amiWatchSettings;
+  if (watch && !watch.channel) log.warn('the AMI watch has no channel to post in: set amiWatch.channel in MNG_CONFIG (or name channels for a cluster), or turn it off with MNG_AMI_WATCH=off');
+  const unsubscribeWatch = deps.app.onAmiWatch((finding) => postAmiWatch(app.client as unknown as ChatApi, finding, log.child({ component: 'ami-watch' })));
 
   const seen = new SeenDeliveries();
   app.use(async (args) => {
@@ -206,6 +212,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   app.action(ACTION_APPROVE, (args) => approveAction(handlerDeps, args as unknown as ActionArgs));
   app.action(ACTION_REJECT, (args) => rejectAction(handlerDeps, args as unknown as ActionArgs));
   app.action(new RegExp(`^${ACTION_DECIDE_PREFIX}(force|skip|abort)$`), (args) => decideAction(handlerDeps, args as unknown as ActionArgs));
+  app.action(ACTION_AMI_SCHEDULE, (args) => amiScheduleAction(handlerDeps, args as unknown as ActionArgs));
   app.error(async (err) => {
     log.error('bolt error', { error: errorMessage(err) });
   });
@@ -251,6 +258,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     async stop() {
       ready = false;
       unsubscribe();
+      unsubscribeWatch();
       try {
         server?.closeAllConnections?.();
         await app.stop();

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { refusalWords } from '../../src/cli/words.js';
 import { cliMain } from '../../src/cli.js';
 import { engineRefusals } from '../engine/refusals.js';
+import { imagesFor } from '../../src/sim/images.js';
 
 const DIR = '__snapshots__/messages';
 const tmp = mkdtempSync(join(tmpdir(), 'mngbot-cli-messages-'));
@@ -38,6 +39,17 @@ describe('mngbot plan', () => {
     writeFileSync(file, JSON.stringify(scenario));
     const said = (await mngbot(['plan', '--to', '1.30', '--scenario', file])).replace(file, 'bare-pod.json');
     await expect(said).toMatchFileSnapshot(`${DIR}/plan-blocked.txt`);
+  });
+});
+
+describe('mngbot fleet', () => {
+  it('every group with its release, how far behind and its next window: current, then behind', async () => {
+    const scenario = JSON.parse(readFileSync('scenarios/demo.json', 'utf8'));
+    scenario.nodegroup.releaseVersion = imagesFor('AL2', '1.29')[0].releaseVersion;
+    const file = join(tmp, 'behind.json');
+    writeFileSync(file, JSON.stringify(scenario));
+    const behind = (await mngbot(['fleet', '--scenario', file])).replace(file, 'behind.json');
+    await expect(`${await mngbot(['fleet'])}\n${behind}`).toMatchFileSnapshot(`${DIR}/fleet.txt`);
   });
 });
 

@@ -2,6 +2,7 @@
 // transport 'socket', envelopes over Socket Mode into its SocketModeReceiver), a local fake Web API
 // answering (and recording) the app's calls, the engine on a simulated world.
 import { createHmac } from 'node:crypto';
+import type { AmiWatchSettings } from '../../src/app/ami-watch.js';
 import { Approvers } from '../../src/app/approvers.js';
 import { createSimDeps } from '../../src/app/compose.js';
 import { startBot } from '../../src/bot.js';
@@ -45,6 +46,8 @@ export interface HarnessOptions {
   clockPaused?: boolean;
   /** How Slack reaches the bot: signed HTTP requests (the default) or Socket Mode envelopes. */
   transport?: 'http' | 'socket';
+  /** The AMI watch (it looks when scheduler.tick passes its time); off by default. */
+  amiWatch?: AmiWatchSettings;
 }
 
 export interface Harness {
@@ -155,6 +158,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     windows: opts.windows ?? [],
     defaults: { approvalExpiryMs: opts.approvalExpiryMs ?? 7 * 24 * 3_600_000 },
     log,
+    ...(opts.amiWatch ? { amiWatch: opts.amiWatch } : {}),
   });
   const bot = await startBot({
     app,

@@ -10,7 +10,9 @@ import { listMessage } from '../../src/slack/blocks/list.js';
 import { planMessage } from '../../src/slack/blocks/plan.js';
 import { mrkdwn } from '../../src/slack/blocks/format.js';
 import { FULL_LIST_MAX, nodeLine, progressMessage } from '../../src/slack/blocks/progress.js';
-import { statusDetailMessage, statusListMessage } from '../../src/slack/blocks/status.js';
+import { statusDetailMessage } from '../../src/slack/blocks/status.js';
+import type { FleetGroup } from '../../src/app/fleet-report.js';
+import { amiWatchMessage, fleetStatusMessage } from '../../src/slack/blocks/fleet.js';
 import { blockedMessage, decodeDecision, encodeDecision, summaryMessage } from '../../src/slack/blocks/thread.js';
 import { ALL_USAGE } from '../../src/slack/grammar.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
@@ -174,9 +176,23 @@ describe('renderers: other messages at their extremes', () => {
     }));
     expectWithin(listMessage(clusters), 'list');
     expectWithin(listMessage([]), 'empty list');
-    const runs = Array.from({ length: 300 }, (_, i) => ({ ...structuredClone(finalRun), id: `r-${i}`, status: i % 2 ? ('running' as const) : ('succeeded' as const) }));
-    expectWithin(statusListMessage(runs, finalRun.finishedAt!), 'status list');
-    expectWithin(statusListMessage([], 0), 'no runs');
+    // /mng status is the fleet now (it was the list of runs, which /mng history shows).
+    const now = finalRun.finishedAt!;
+    const groups: FleetGroup[] = Array.from({ length: 1200 }, (_, i) => ({
+      ref: { cluster: `cluster-${i % 30}-${'c'.repeat(40)}`, nodegroup: `group-${i}-${'x'.repeat(40)}` },
+      version: '1.29',
+      releaseVersion: '1.29.1-20240516',
+      releasedAt: now - 90 * 86_400_000,
+      latest: { releaseVersion: '1.29.3-20240630', publishedAt: now - 45 * 86_400_000 },
+      behind: { releases: 1, days: 45 },
+      window: { kind: 'closed', next: { opensAt: now + 3_600_000, closesAt: now + 7_200_000 }, timezone: 'Europe/Berlin' },
+      lastRun: { id: `r-${i}`, status: 'failed', toRelease: '1.29.3-20240630', at: now - 86_400_000 },
+      ...(i % 7 === 0 ? { error: `AccessDenied ${'e'.repeat(2000)}` } : {}),
+    }));
+    const report = { at: now, groups, errors: [{ cluster: 'gone', error: 'x'.repeat(5000) }] };
+    expectWithin(fleetStatusMessage(report), 'fleet status');
+    expectWithin(fleetStatusMessage({ at: now, groups: [], errors: [] }), 'no groups');
+    expectWithin(amiWatchMessage(groups, report), 'AMI watch, every group behind');
     expectWithin(helpMessage(), 'help');
     expectWithin(usageMessage('x'.repeat(5000), 'e'.repeat(5000), ALL_USAGE), 'usage');
   });

@@ -19,6 +19,10 @@ import type { ProgressEvent } from '../../src/engine/events.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 import { engineRefusals } from '../engine/refusals.js';
 import { blockText } from './block-text.js';
+import { runUntil } from '../../src/sim/clock.js';
+import { imagesFor } from '../../src/sim/images.js';
+import { amiWatchMessage, fleetStatusMessage } from '../../src/slack/blocks/fleet.js';
+import { simFleet } from '../app/sim-fleet.js';
 
 const DIR = '__snapshots__/messages';
 
@@ -184,5 +188,35 @@ describe('a run whose launches keep failing', () => {
     const summary = summaryMessage(run);
     expect(blockText(summary)).not.toMatch(/[^.]\.\.(?!\.)/);
     await pin('summary-launches-failed', summary);
+  });
+});
+
+describe('the AMI watch and the fleet', () => {
+  it('the watch\'s message for two groups behind, and /mng status once one is upgraded and one requested', async () => {
+    const v130 = imagesFor('AL2', '1.30');
+    const v129 = imagesFor('AL2', '1.29');
+    const fleet = await simFleet(
+      [
+        { cluster: 'shop', nodegroup: 'web', version: '1.30', windows: [{ cron: '0 22 * * *', duration: '6h', timezone: 'UTC' }] },
+        { cluster: 'payments', nodegroup: 'core', version: '1.30', releaseVersion: v130[0].releaseVersion, windows: [{ cron: '0 2 * * SAT', duration: '4h', timezone: 'Europe/Berlin' }] },
+        { cluster: 'batch', nodegroup: 'spot', version: '1.29', releaseVersion: v129[0].releaseVersion },
+      ],
+      { amiWatch: { cron: '0 9 * * *', timezone: 'UTC', channel: 'C0FLEET' }, clockStartMs: Date.UTC(2026, 0, 1, 9, 0) },
+    );
+    const finding = await fleet.app.amiWatch();
+    await pin('ami-watch', amiWatchMessage(finding!.behind, finding!.report));
+
+    // batch/spot upgraded (no windows: at once), payments/core asked for and waiting for an approval.
+    const by = fleet.app.actor('UREQUESTER', 'C0FLEET');
+    const spot = await fleet.app.scheduleIntoWindow({ cluster: 'batch', nodegroup: 'spot' }, by, { id: 'C0FLEET' });
+    if (spot.kind !== 'requested') throw new Error(`expected a request, got ${spot.kind}`);
+    await fleet.app.approve(spot.run.id, fleet.app.actor('UAPPROVER1', 'C0FLEET'));
+    let ended = false;
+    // The store is in memory: looking at the run between the clock's jumps is all the waiting there is.
+    await runUntil(fleet.clock, () => ended, { quiesce: async () => void (ended = (await fleet.engine.get(spot.run.id))!.finishedAt !== undefined) });
+    expect((await fleet.engine.get(spot.run.id))!.status).toBe('succeeded');
+    await fleet.app.scheduleIntoWindow({ cluster: 'payments', nodegroup: 'core' }, by, { id: 'C0FLEET' });
+    await pin('fleet-status', fleetStatusMessage(await fleet.app.fleetStatus()));
+    await fleet.engine.stop();
   });
 });

@@ -82,6 +82,8 @@ export function publishedImage(img: CatalogImage, worldAmiType: string): Publish
 export interface ParameterValue {
   value: string;
   dataType: 'aws:ec2:image' | 'text';
+  /** The parameter's LastModifiedDate: when the release it names was published. */
+  publishedAt: number;
 }
 
 /** Amazon Linux paths (after the version) and the variant each names. */
@@ -112,9 +114,10 @@ export function imageParameter(name: string): ParameterValue | undefined {
         ? images[images.length - 1]
         : images.find((i) => amiName(i, variant) === selector);
     if (!img) return undefined;
-    if (leaf === 'image_id') return { value: img.imageId, dataType: 'aws:ec2:image' };
-    if (leaf === 'image_name') return { value: amiName(img, variant), dataType: 'text' };
-    return { value: img.releaseVersion, dataType: 'text' };
+    const publishedAt = img.publishedAt;
+    if (leaf === 'image_id') return { value: img.imageId, dataType: 'aws:ec2:image', publishedAt };
+    if (leaf === 'image_name') return { value: amiName(img, variant), dataType: 'text', publishedAt };
+    return { value: img.releaseVersion, dataType: 'text', publishedAt };
   }
   const br = BR_PARAMETER.exec(name);
   if (br) {
@@ -123,7 +126,49 @@ export function imageParameter(name: string): ParameterValue | undefined {
     // Bottlerocket's per-release parameters are named by the release without its build suffix.
     const img = selector === 'latest' ? images[images.length - 1] : images.find((i) => i.releaseVersion.split('-')[0] === selector);
     if (!img) return undefined;
-    return leaf === 'image_id' ? { value: img.imageId, dataType: 'aws:ec2:image' } : { value: img.releaseVersion, dataType: 'text' };
+    const publishedAt = img.publishedAt;
+    return leaf === 'image_id' ? { value: img.imageId, dataType: 'aws:ec2:image', publishedAt } : { value: img.releaseVersion, dataType: 'text', publishedAt };
   }
   return undefined;
+}
+
+/** The name of every public image parameter the catalog publishes, sorted (for GetParametersByPath). */
+let allNames: string[] | undefined;
+
+function parameterNames(): string[] {
+  if (allNames) return allNames;
+  const names: string[] = [];
+  for (let m = FIRST_MINOR; m <= LAST_MINOR; m++) {
+    const version = `1.${m}`;
+    for (const [path, variant] of Object.entries(AL_PATHS)) {
+      const base = `${PUBLIC_PREFIX}/eks/optimized-ami/${version}/${path}`;
+      const images = imagesFor(variant.family, version);
+      if (images.length === 0) continue;
+      for (const selector of ['recommended', ...images.map((i) => amiName(i, variant))]) {
+        for (const leaf of ['image_id', 'image_name', 'release_version']) names.push(`${base}/${selector}/${leaf}`);
+      }
+    }
+    const bottlerocket = imagesFor('BOTTLEROCKET', version);
+    for (const flavor of ['', '-nvidia', '-fips']) {
+      for (const arch of ['x86_64', 'arm64']) {
+        const base = `${PUBLIC_PREFIX}/bottlerocket/aws-k8s-${version}${flavor}/${arch}`;
+        for (const selector of bottlerocket.length ? ['latest', ...bottlerocket.map((i) => i.releaseVersion.split('-')[0])] : []) {
+          for (const leaf of ['image_id', 'image_version']) names.push(`${base}/${selector}/${leaf}`);
+        }
+      }
+    }
+  }
+  allNames = names.sort();
+  return allNames;
+}
+
+/** The parameters under a path (recursively or one level down), sorted by name, as GetParametersByPath lists them. */
+export function imageParametersUnder(path: string, recursive: boolean): { name: string; parameter: ParameterValue }[] {
+  const prefix = path.endsWith('/') ? path : `${path}/`;
+  return parameterNames()
+    .filter((n) => n.startsWith(prefix) && (recursive || !n.slice(prefix.length).includes('/')))
+    .flatMap((name) => {
+      const parameter = imageParameter(name);
+      return parameter ? [{ name, parameter }] : [];
+    });
 }

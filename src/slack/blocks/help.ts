@@ -19,7 +19,7 @@ const TOPICS: Record<HelpTopic, string> = {
     `Approvers make schedules: at most ${SCHEDULE_LIMITS.perNodeGroup} per node group and ${SCHEDULE_LIMITS.total} in all, each firing at most once an hour ` +
     `(one minute in its cron, e.g. \`${VALID_SCHEDULE_EXAMPLE.at}\`, ${VALID_SCHEDULE_EXAMPLE.meaning}). The person who scheduled it and approvers may cancel it.`,
   windows: `\`${USAGE.windows}\`\nEach node group's maintenance windows and their next openings. Upgrades of a group with windows run only inside them.`,
-  status: `\`${USAGE.status}\`\nThe running and recent upgrades, or one in detail.`,
+  status: `\`${USAGE.status}\`\nThe fleet: every node group, its AMI release and how old it is, how far behind the latest, its next window and last run. With a run id, that run in detail.`,
   cancel: `\`${USAGE.cancel}\`\nStops the run at its next safe point and puts back what it changed (approvers and the requester).`,
   history: `\`${USAGE.history}\`\nPast upgrades, newest first: who asked, who decided, how they ended.`,
   audit: `\`${USAGE.audit}\`\nThe last N entries of the audit log: who asked, approved, rejected, forced, cancelled, when and where (approvers only).`,

@@ -6,7 +6,8 @@ import type { Vocabulary } from '../../engine/outcomes.js';
 export const SLACK_WORDS: Vocabulary = {
   option: (name) => `--${name}`,
   strategy: (strategy) => `--strategy ${strategy}`,
-  status: (runId) => (runId ? `/mng status ${runId}` : '/mng status'),
+  // Without a run, /mng status shows the fleet; the runs there are, /mng history.
+  status: (runId) => (runId ? `/mng status ${runId}` : '/mng history'),
   upgrade: () => '/mng upgrade',
 };
 
