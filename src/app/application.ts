@@ -134,7 +134,7 @@ export class Application {
    * only; a run still under way is cancelled first. The rollback is a new run awaiting approval.
    */
   rollback(runId: string, by: Actor, opts: Omit<RollbackAsk, 'runId' | 'by'> = {}): Promise<RollbackOutcome> {
-    const deps = { engine: this.engine, targets: this.targets, isApprover: (u: string) => this.approvers.isApprover(u), audit: this.audit, log: this.log };
+    const deps = { engine: this.engine, targets: this.targets, isApprover: (u: string) => this.approvers.isApprover(u), audit: this.audit, windowsOf: (ref: GroupRef) => this.windowsOf(ref), log: this.log };
     return requestRollback(deps, { ...opts, runId, by });
   }
 

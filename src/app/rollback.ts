@@ -5,7 +5,8 @@
 import { PlanRefusedError, type Engine } from '../engine/commands.js';
 import { Refusal } from '../engine/errors.js';
 import type { RollbackRefusal } from '../engine/outcomes.js';
-import type { AuditEntry } from '../engine/ports.js';
+import type { AuditEntry, GroupRef } from '../engine/ports.js';
+import type { Window } from '../schedule/windows.js';
 import { isActive, isTerminal, type Actor, type Plan, type Run, type UpgradeRequest } from '../engine/run.js';
 import type { Logger } from '../log.js';
 import type { ChannelRef, Targets } from './targets.js';
@@ -31,6 +32,7 @@ export interface RollbackDeps {
   targets: Targets;
   isApprover(user: string): boolean | Promise<boolean>;
   audit(entry: AuditEntry): Promise<void>;
+  windowsOf(ref: GroupRef): readonly Window[];
   log: Logger;
 }
 
@@ -73,13 +75,16 @@ export async function requestRollback(deps: RollbackDeps, ask: RollbackAsk): Pro
     rollback: {
       runId,
       imageId: plan.fromImageId,
+      from: { version: plan.toVersion, release: plan.toRelease },
       ...(run.strategy === 'rolling' && run.original ? { launchTemplateVersion: run.original.launchTemplateVersion } : {}),
       ...(stopped ? { stopped } : {}),
     },
   };
   let rollback: Run;
   try {
-    rollback = await engine.requestUpgrade(request, by, { ...(ask.notify ? { notify: ask.notify } : {}), outsideWindows: true });
+    // Undoing a change should not wait days for a window, nor stop half done when one closes.
+    const outsideWindows = deps.windowsOf(ref).length > 0;
+    rollback = await engine.requestUpgrade(request, by, { ...(ask.notify ? { notify: ask.notify } : {}), ...(outsideWindows ? { outsideWindows } : {}) });
   } catch (err) {
     if (err instanceof Refusal && err.outcome.code === 'nothing-to-do' && err.outcome.fields.release !== undefined) {
       throw refuse({ runId, reason: 'nothing-to-roll-back', nodegroup: ref.nodegroup, release: plan.fromRelease, ...(stopped ? { stopped: true } : {}) });

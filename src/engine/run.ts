@@ -42,6 +42,8 @@ export interface RollbackOf {
   runId: string;
   /** The image the group ran before that run (its plan's fromImageId). */
   imageId: string;
+  /** What that run put the nodes on (its plan's toVersion and toRelease): what they go back from. */
+  from: { version: string; release: string };
   /** Rolling: the launch-template version the group used before that run; the rollback points the group back at it. */
   launchTemplateVersion?: string;
   /** The run was still under way when the rollback was asked: who stopped it (cancelled) first, and when. */

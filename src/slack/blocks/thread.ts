@@ -5,6 +5,7 @@ import type { Blocker, DecisionChoice, Run } from '../../engine/run.js';
 import { code, esc, formatDuration, mentions, mrkdwn, plural, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
+import { rollbackActions } from './rollback.js';
 import { summaryWords } from './words.js';
 
 export const ACTION_DECIDE_PREFIX = 'mng_decide_';
@@ -157,5 +158,6 @@ export function summaryMessage(run: Run): Message {
     for (const ch of chunks) blocks.push(section(ch));
     if (left) blocks.push(context(`…and ${left} more.`));
   }
+  blocks.push(...rollbackActions(run));
   return assertWithinLimits({ text: `Upgrade of ${run.ref.cluster}/${run.ref.nodegroup} ${statusWord(run.status)}`, blocks });
 }
