@@ -1,5 +1,6 @@
 // Roll back in Slack: what a rollback's plan says it does, and the button that asks for one (on a
 // finished run's summary; the health gate's pause message carries the same action).
+import { pick } from '../../engine/plural.js';
 import type { Plan, Run } from '../../engine/run.js';
 import { code, esc, plural, who } from './format.js';
 import { actions, button, context, section, type Block } from './kit.js';
@@ -14,7 +15,7 @@ export function rollbackBlocks(plan: Plan): Block[] {
   if (!rb) return [];
   const how = rb.launchTemplateVersion !== undefined ? `launch template version ${esc(rb.launchTemplateVersion)}, as before that run` : 'EKS (UpdateNodegroupVersion with that release)';
   const lines = [
-    `:rewind: *Rollback of run ${code(rb.runId)}*: the ${plural(plan.nodes.length, 'node')} it put on ${esc(rb.from.release)} ${plan.nodes.length === 1 ? 'goes' : 'go'} back to *${esc(plan.toRelease)}* through ${how}, ` +
+    `:rewind: *Rollback of run ${code(rb.runId)}*: the ${plural(plan.nodes.length, 'node')} it put on ${esc(rb.from.release)} ${pick(plan.nodes.length, 'goes', 'go')} back to *${esc(plan.toRelease)}* through ${how}, ` +
       'with the same care as an upgrade: PodDisruptionBudgets, surge and taints.',
   ];
   if (rb.stopped) {
