@@ -39,6 +39,11 @@ describe('the Roll back button', () => {
     await h.click('mng_approve', rollback.id, 'UAPPROVER2', rollbackPlan);
     const done = await waitForRun(h, (r) => r.id === rollback.id && r.status === 'succeeded', 30_000, 'the rollback');
     expect(done.approvedBy?.user).toBe('UAPPROVER2');
+    await h.slack.reporter.idle();
+    const rollbackSummary = h.fake.thread(CHANNEL, rollbackPlan.ts).at(-1)!;
+    expect(textOf(rollbackSummary)).toMatch(/Rollback succeeded/);
+    // Undoing a rollback is an upgrade, asked for as one: no button under its summary.
+    expect(rollbackSummary.blocks!.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
     const live = h.world.instances().filter((i) => i.lifecycleState === 'InService');
     expect(live.filter((i) => i.imageId !== run.plan.fromImageId)).toEqual([]);
     expect(ledgerProblems(h.world.ledger())).toEqual([]);

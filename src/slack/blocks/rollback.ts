@@ -24,9 +24,12 @@ export function rollbackBlocks(plan: Plan): Block[] {
   return [section(clip(lines.join('\n'), LIMITS.sectionText)), context('Once approved it starts at once: a rollback does not wait for a maintenance window.')];
 }
 
-/** Whether a run left nodes on its new image that a rollback would put back. */
+/**
+ * Whether a run left nodes on its new image that a rollback would put back. Not offered under a
+ * rollback's own summary: undoing it is an upgrade, asked for as one.
+ */
 export function canRollBack(run: Run): boolean {
-  return run.nodes.some((n) => n.role === 'old' && n.state === 'terminated') && run.original !== undefined && run.plan.fromRelease !== '';
+  return !run.plan.rollback && run.nodes.some((n) => n.role === 'old' && n.state === 'terminated') && run.original !== undefined && run.plan.fromRelease !== '';
 }
 
 /** The Roll back button under a finished run's summary (approvers only: the use case checks). */

@@ -136,7 +136,7 @@ export function summaryMessage(run: Run): Message {
   const replaced = old.filter((n) => n.state === 'terminated').length;
   const took = run.startedAt && run.finishedAt ? formatDuration(run.finishedAt - run.startedAt) : undefined;
   const blocks: Block[] = [
-    section(clip(`${STATUS_EMOJI[run.status]} *Upgrade ${statusWord(run.status)}*: ${mrkdwn(run.outcome ? summaryWords(run.outcome) : statusWord(run.status))}`, SECTION_MAX)),
+    section(clip(`${STATUS_EMOJI[run.status]} *${run.plan.rollback ? 'Rollback' : 'Upgrade'} ${statusWord(run.status)}*: ${mrkdwn(run.outcome ? summaryWords(run.outcome) : statusWord(run.status))}`, SECTION_MAX)),
     {
       type: 'section',
       fields: [
@@ -159,5 +159,5 @@ export function summaryMessage(run: Run): Message {
     if (left) blocks.push(context(`…and ${left} more.`));
   }
   blocks.push(...rollbackActions(run));
-  return assertWithinLimits({ text: `Upgrade of ${run.ref.cluster}/${run.ref.nodegroup} ${statusWord(run.status)}`, blocks });
+  return assertWithinLimits({ text: `${run.plan.rollback ? 'Rollback' : 'Upgrade'} of ${run.ref.cluster}/${run.ref.nodegroup} ${statusWord(run.status)}`, blocks });
 }
