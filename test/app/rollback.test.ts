@@ -76,6 +76,12 @@ function assertBackOn(d: SimDeps, imageId: string, before: { sizes: object; ltVe
   expect(world.nodes().filter((n) => n.unschedulable || n.taints.length > 0).map((n) => n.name)).toEqual([]);
 }
 
+async function refusal(p: Promise<unknown>): Promise<UserError> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(UserError);
+  return err as UserError;
+}
+
 describe('roll back', () => {
   it('rolling: every node goes back to the old release on the launch-template version from before, the ledger clean', async () => {
     const d = world(await loadScenario('scenarios/demo.json'));
@@ -93,6 +99,18 @@ describe('roll back', () => {
     assertBackOn(d, upgrade.plan.fromImageId, before);
     const audit = await d.store.auditLog(50);
     expect(audit).toContainEqual(expect.objectContaining({ action: 'rollback', user: APPROVER, runId: rollback.id, detail: expect.stringContaining(`roll back run ${upgrade.id}`) }));
+
+    // The upgrade again: the rollback is newer, and undoing the upgrade twice would undo it too.
+    const newer = await refusal(d.app.rollback(upgrade.id, d.app.actor(APPROVER)));
+    expect(newer).toBeInstanceOf(Refusal);
+    expect(newer.message).toBe(`run ${rollback.id} (succeeded) changed workers after run ${upgrade.id}: rolling back ${upgrade.id} would undo it too`);
+    expect(newer.hint).toBe(`roll back run ${rollback.id} instead, or ask for the release you want with a new upgrade request`);
+    // A run whose previous release nobody recorded cannot say what to go back to.
+    const stored = (await d.store.get(rollback.id))!;
+    stored.plan.fromRelease = '';
+    await d.store.save(stored);
+    const unknown = await refusal(d.app.rollback(rollback.id, d.app.actor(APPROVER)));
+    expect(unknown.message).toBe(`mngbot does not know which release workers had before run ${rollback.id}, so it cannot roll it back`);
     await d.engine.stop();
   });
 
@@ -147,13 +165,7 @@ describe('roll back', () => {
   });
 });
 
-describe('roll back refuses, saying why and what to do', () => {
-  const refusal = async (p: Promise<unknown>) => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(UserError);
-    return err as UserError;
-  };
-
+describe('roll back refuses, saying why and what to do (the rolling test above: a newer run, a release not recorded)', () => {
   it('an unknown run, someone who is not an approver (audited), a run that changed nothing', async () => {
     const d = world(await loadScenario('scenarios/demo.json'));
     expect((await refusal(d.app.rollback('r-nope', d.app.actor(APPROVER)))).message).toBe('there is no run r-nope');
@@ -180,23 +192,6 @@ describe('roll back refuses, saying why and what to do', () => {
     );
     expect((await d.store.get(blocked.id))!.status).toBe('cancelled');
     assertBackOn(d, blocked.plan.fromImageId, before);
-    await d.engine.stop();
-  });
-
-  it('a newer run since, a previous release nobody recorded', async () => {
-    const d = world(await loadScenario('scenarios/demo.json'));
-    const upgrade = await upgraded(d, '1.30');
-    const rollback = await rolledBack(d, upgrade);
-    const newer = await refusal(d.app.rollback(upgrade.id, d.app.actor(APPROVER)));
-    expect(newer).toBeInstanceOf(Refusal);
-    expect(newer.message).toBe(`run ${rollback.id} (succeeded) changed workers after run ${upgrade.id}: rolling back ${upgrade.id} would undo it too`);
-    expect(newer.hint).toBe(`roll back run ${rollback.id} instead, or ask for the release you want with a new upgrade request`);
-
-    const stored = (await d.store.get(rollback.id))!;
-    stored.plan.fromRelease = '';
-    await d.store.save(stored);
-    const unknown = await refusal(d.app.rollback(rollback.id, d.app.actor(APPROVER)));
-    expect(unknown.message).toBe(`mngbot does not know which release workers had before run ${rollback.id}, so it cannot roll it back`);
     await d.engine.stop();
   });
 
