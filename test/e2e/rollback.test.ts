@@ -48,5 +48,10 @@ describe('the Roll back button', () => {
     expect(live.filter((i) => i.imageId !== run.plan.fromImageId)).toEqual([]);
     expect(ledgerProblems(h.world.ledger())).toEqual([]);
     expect(await h.store.auditLog()).toContainEqual(expect.objectContaining({ action: 'rollback', user: 'UAPPROVER1', runId: rollback.id }));
+
+    // /mng rollback says the same as the button: the upgrade again would undo the rollback too.
+    const again = await h.command(`rollback ${run.id}`, 'UAPPROVER1');
+    await h.fake.waitFor(() => h!.fake.responses(again.responseUrl).length > 0, 5000, 'the refusal');
+    expect(ephemeralText(h, again.responseUrl)).toContain(`run ${rollback.id} (succeeded) changed workers after run ${run.id}`);
   });
 });
