@@ -57,9 +57,17 @@ export async function requestRollback(deps: RollbackDeps, ask: RollbackAsk): Pro
     if (run.strategy === 'eks' && run.eks?.requestedAt) throw refuse({ runId, reason: 'eks-update-running', ...(run.eks.updateId ? { updateId: run.eks.updateId } : {}) });
     await ask.onStopping?.(run);
     const ending = runEnded(engine, runId);
-    if (!run.cleanupReason && !run.requests.cancel) await engine.cancel(runId, by);
+    try {
+      if (!run.cleanupReason && !run.requests.cancel) await engine.cancel(runId, by);
+    } catch (err) {
+      // It ended by itself meanwhile: `ending` has seen it. Anything else: nothing to wait for.
+      if (!(err instanceof Refusal && err.outcome.code === 'run-ended')) {
+        ending.stop();
+        throw err;
+      }
+    }
     log.info('stopping a run to roll it back', { runId, user: by.user });
-    run = await ending;
+    run = await ending.run;
     stopped = by;
   }
 
@@ -117,9 +125,10 @@ async function checkRollbackable(deps: RollbackDeps, run: Run): Promise<void> {
   if (newer) throw refuse({ runId, reason: 'newer-run', nodegroup, newerRunId: newer.id, newerStatus: newer.status });
 }
 
-/** Resolves with the run once it has ended (its final status is stored before the event is sent). */
-function runEnded(engine: RollbackDeps['engine'], runId: string): Promise<Run> {
-  return new Promise<Run>((resolve, reject) => {
+/** The run once it has ended (its final status is stored before the event is sent); stop() stops waiting. */
+function runEnded(engine: RollbackDeps['engine'], runId: string): { run: Promise<Run>; stop(): void } {
+  let off = () => {};
+  const run = new Promise<Run>((resolve, reject) => {
     let settled = false;
     const look = () => {
       engine.get(runId).then(
@@ -137,9 +146,10 @@ function runEnded(engine: RollbackDeps['engine'], runId: string): Promise<Run> {
         },
       );
     };
-    const off = engine.onEvent((e) => {
+    off = engine.onEvent((e) => {
       if (e.runId === runId && e.kind === 'status') look();
     });
     look();
   });
+  return { run, stop: () => off() };
 }
