@@ -29,7 +29,9 @@ export function rollbackBlocks(plan: Plan): Block[] {
  * rollback's own summary: undoing it is an upgrade, asked for as one.
  */
 export function canRollBack(run: Run): boolean {
-  return !run.plan.rollback && run.nodes.some((n) => n.role === 'old' && n.state === 'terminated') && run.original !== undefined && run.plan.fromRelease !== '';
+  // A run history has compacted keeps no terminated node records: one that succeeded replaced nodes all the same.
+  const replaced = run.status === 'succeeded' || run.nodes.some((n) => n.role === 'old' && n.state === 'terminated');
+  return !run.plan.rollback && replaced && run.original !== undefined && run.plan.fromRelease !== '';
 }
 
 /** The Roll back button under a finished run's summary (approvers only: the use case checks). */
