@@ -6,6 +6,7 @@ import { DataFileError, DEFAULT_DATA_FILE } from './app/compose.js';
 import { FLEET_FLAGS, parseFlags, resumeArgs, RESUME_FLAGS, STATUS_FLAGS, targetArgs, TARGET_FLAGS, upgradeArgs, UPGRADE_FLAGS } from './cli/args.js';
 import { fleetCommand } from './cli/fleet.js';
 import { statusCommand } from './cli/status.js';
+import { ROLLBACK_FLAGS, rollbackCommand } from './cli/rollback.js';
 import { UsageError } from './cli/usage-error.js';
 import { exitSoon, processIo, type CliIo } from './cli/io.js';
 import { DEFAULT_SCENARIO } from './cli/session.js';
@@ -30,6 +31,7 @@ Commands:
   upgrade    show the plan, ask, then upgrade, printing progress and a report; with a data
              directory that records an unfinished run of the node group, continue that run
   resume     continue a run recorded in the data directory: mngbot resume RUN
+  rollback   put the nodes a recorded run replaced back on the release before it: mngbot rollback RUN
   status     the runs the data directory records, or one with its latest events: mngbot status [RUN]
   fleet      every node group: its AMI release, how far behind the latest, next window, last run
   sim        a whole simulated upgrade, as npm run sim (mngbot sim --help)
@@ -134,6 +136,24 @@ Options:
   --kubeconfig FILE         MNG_WORLD=aws: the kubeconfig file
   -h, --help                this help`;
 
+export const ROLLBACK_USAGE = `usage: mngbot rollback RUN [--data-dir DIR] [--yes] [--decide force|skip|abort] [--json] [--context NAME] [--kubeconfig FILE]
+
+Puts the nodes a run recorded in the data directory (--data-dir, default $MNG_DATA_DIR) replaced back
+on the AMI release it replaced (and, for a self-managed group, the launch-template version it used
+before): a new run, planned and shown like an upgrade, that asks "Proceed? [y/N]" and then runs with
+the same care (PodDisruptionBudgets, surge, taints), printing progress and the report. A run still
+under way is cancelled first. A managed group goes back through EKS (UpdateNodegroupVersion with the
+previous release), which cannot go back across a Kubernetes minor version.
+
+Options:
+  --data-dir DIR            the data directory the run is recorded in
+  -y, --yes                 do not ask; needed when stdin is not a terminal (CI)
+  --decide CHOICE           force, skip or abort: the answer when a drain is blocked
+  --json                    machine-readable output on stdout
+  --context NAME            MNG_WORLD=aws: the kubeconfig context of the cluster
+  --kubeconfig FILE         MNG_WORLD=aws: the kubeconfig file
+  -h, --help                this help`;
+
 export const RESUME_USAGE = `usage: mngbot resume RUN [--data-dir DIR] [--decide force|skip|abort] [--json] [--context NAME] [--kubeconfig FILE]
 
 Continues a run recorded in the data directory (--data-dir, default $MNG_DATA_DIR) from where it was,
@@ -154,7 +174,7 @@ export { UsageError } from './cli/usage-error.js';
 // ---------------------------------------------------------------------------------------------
 // Entry
 
-const HELP: Record<string, string> = { plan: PLAN_USAGE, upgrade: UPGRADE_USAGE, resume: RESUME_USAGE, status: STATUS_USAGE, fleet: FLEET_USAGE, sim: SIM_USAGE.replace('npm run sim --', 'mngbot sim') };
+const HELP: Record<string, string> = { plan: PLAN_USAGE, upgrade: UPGRADE_USAGE, resume: RESUME_USAGE, rollback: ROLLBACK_USAGE, status: STATUS_USAGE, fleet: FLEET_USAGE, sim: SIM_USAGE.replace('npm run sim --', 'mngbot sim') };
 
 function packageVersion(): string {
   try {
@@ -184,7 +204,7 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
     if (topic === undefined) io.out(CLI_USAGE);
     else if (Object.hasOwn(HELP, topic)) io.out(HELP[topic]);
     else {
-      io.err(`mngbot help: there is no command "${topic}"; the commands are plan, upgrade, resume, status, fleet and sim`);
+      io.err(`mngbot help: there is no command "${topic}"; the commands are plan, upgrade, resume, rollback, status, fleet and sim`);
       return EXIT_USAGE;
     }
     return EXIT_OK;
@@ -209,8 +229,8 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
       throw err;
     }
   }
-  if (command !== 'plan' && command !== 'upgrade' && command !== 'resume' && command !== 'status' && command !== 'fleet') {
-    io.err(`mngbot: unknown command "${command}"; the commands are plan, upgrade, resume, status, fleet and sim (mngbot --help)`);
+  if (command !== 'plan' && command !== 'upgrade' && command !== 'resume' && command !== 'rollback' && command !== 'status' && command !== 'fleet') {
+    io.err(`mngbot: unknown command "${command}"; the commands are plan, upgrade, resume, rollback, status, fleet and sim (mngbot --help)`);
     return EXIT_USAGE;
   }
 
@@ -234,6 +254,17 @@ export async function cliMain(argv: string[], io: CliIo = processIo()): Promise<
       }
       json = flags.json === true;
       return await fleetCommand(resumeArgs(flags), io);
+    }
+    if (command === 'rollback') {
+      const positional = rest[0] !== undefined && !rest[0].startsWith('-');
+      const flags = parseFlags(command, positional ? rest.slice(1) : rest, ROLLBACK_FLAGS);
+      if (flags.help) {
+        io.out(HELP.rollback);
+        return EXIT_OK;
+      }
+      json = flags.json === true;
+      if (!positional) throw new UsageError('which run? mngbot rollback RUN, e.g. mngbot rollback r-1a2b3c4d');
+      return await rollbackCommand(rest[0], { ...resumeArgs(flags), yes: flags.yes === true }, io);
     }
     if (command === 'resume') {
       const positional = rest[0] !== undefined && !rest[0].startsWith('-');

@@ -13,6 +13,7 @@ import { behindGroups, fleetReport, type FleetReport } from './fleet-report.js';
 import { fleetRows, windowsRows, type ClusterRow, type WindowsClusterError, type WindowsRow } from './overview.js';
 import { throttleRefusals } from './refusal-audit.js';
 import { requestUpgrade, type UpgradeAsk, type UpgradeOutcome } from './request-upgrade.js';
+import { requestRollback, type RollbackAsk, type RollbackOutcome } from './rollback.js';
 import { cancelSchedule, createSchedule, fireDueSchedules, listSchedules, type ScheduleAsk, type ScheduleDeps, type ScheduleFiring } from './schedule-upgrades.js';
 import type { ChannelRef, Targets } from './targets.js';
 
@@ -143,6 +144,15 @@ export class Application {
     const after = await this.engine.cancel(runId, by);
     this.log.info('cancel requested', { runId, user: by.user, status: after.status });
     return after;
+  }
+
+  /**
+   * Asks to put the nodes a run replaced back on the release before it (app/rollback.ts): approvers
+   * only; a run still under way is cancelled first. The rollback is a new run awaiting approval.
+   */
+  rollback(runId: string, by: Actor, opts: Omit<RollbackAsk, 'runId' | 'by'> = {}): Promise<RollbackOutcome> {
+    const deps = { engine: this.engine, targets: this.targets, isApprover: (u: string) => this.approvers.isApprover(u), audit: this.audit, windowsOf: (ref: GroupRef) => this.windowsOf(ref), log: this.log };
+    return requestRollback(deps, { ...opts, runId, by });
   }
 
   /** Runs newest first, optionally of one cluster or node group. */

@@ -6,6 +6,7 @@ import type { Sizes } from '../engine/ports.js';
 import type { Finding, Plan, Run, UpgradeRequest } from '../engine/run.js';
 import type { RunReport } from '../app/run-report.js';
 import { PlanRefusedError } from '../engine/commands.js';
+import { rollbackLines } from './rollback-lines.js';
 import { findingWords, likeEksWords, refusalWords, surgeReasonWords } from './words.js';
 
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -20,7 +21,9 @@ export function planText(plan: Plan): string {
   const byAz = new Map<string, number>();
   for (const n of plan.nodes) byAz.set(n.az, (byAz.get(n.az) ?? 0) + 1);
   const lines = [
-    `Upgrade ${cluster}/${nodegroup}: ${plan.fromVersion} → ${plan.toVersion} (AMI release ${plan.fromRelease} → ${plan.toRelease})`,
+    plan.rollback
+      ? `Roll back ${cluster}/${nodegroup}: ${plan.rollback.from.release} → ${plan.toRelease} (run ${plan.rollback.runId}; version ${plan.fromVersion} → ${plan.toVersion})`
+      : `Upgrade ${cluster}/${nodegroup}: ${plan.fromVersion} → ${plan.toVersion} (AMI release ${plan.fromRelease} → ${plan.toRelease})`,
     `  cluster          ${cluster}, control plane ${plan.clusterVersion}`,
     `  node group       ${nodegroup}, ${plan.managed ? 'EKS managed' : 'self-managed'}, ${plan.amiType}, min/max/desired ${sizesText(plan.sizes)}`,
     `  strategy         ${plan.strategy === 'eks' ? 'eks (EKS replaces the nodes, mngbot watches)' : 'rolling (mngbot replaces the nodes)'}`,
@@ -29,6 +32,7 @@ export function planText(plan: Plan): string {
     `  drain timeout    ${formatDuration(plan.drainTimeoutMs)}${plan.force ? ', then force (--force)' : ', then ask'}`,
     `  estimated        about ${formatDuration(plan.estimatedMs)}${estimateNote(plan, formatDuration)}`,
     '',
+    ...rollbackLines(plan),
     ...likeEksLines(plan),
     `Nodes to replace: ${plan.nodes.length} (${plural(pods, 'pod')} to move${byAz.size ? `; ${[...byAz].map(([az, n]) => `${az} ${n}`).join(', ')}` : ''})`,
   ];

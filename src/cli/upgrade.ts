@@ -155,7 +155,7 @@ export async function resumeCommand(runId: string, args: Partial<UpgradeArgs>, i
 }
 
 /** Approves (or picks up again) the run, follows it to its end, answers blocked drains, prints the report. */
-async function follow(s: Session, run: Run, args: Pick<UpgradeArgs, 'decide' | 'json' | 'yes'>, io: CliIo, how: 'approve' | 'resume'): Promise<number> {
+export async function follow(s: Session, run: Run, args: Pick<UpgradeArgs, 'decide' | 'json' | 'yes'>, io: CliIo, how: 'approve' | 'resume'): Promise<number> {
   const { engine, driver } = s;
   const actor = (): Actor => ({ user: s.user, at: s.world.clock.now() });
   const before = how === 'resume' ? (run.original?.sizes ?? run.plan.sizes) : s.world.sim?.groupSizes();

@@ -119,11 +119,16 @@ export class Engine {
       controlPlane: cluster.version,
       nodegroup: group.version,
       names: { cluster: cluster.name, nodegroup: group.name },
+      ...(request.rollback && !group.managed ? { allowOlder: true } : {}),
     });
     const k8s = this.opts.clusterFor(request.ref.cluster);
+    const { rollback } = request;
     const [instances, image, nodes, pods, pdbs] = await Promise.all([
       call(() => nodeGroups.listInstances(request.ref)),
-      call(() => nodeGroups.resolveImage(request.ref, target.version, request.releaseVersion)),
+      // A rollback goes back to the very image the group ran, whether or not SSM still names it.
+      rollback && request.releaseVersion
+        ? { version: target.version, releaseVersion: request.releaseVersion, imageId: rollback.imageId }
+        : call(() => nodeGroups.resolveImage(request.ref, target.version, request.releaseVersion)),
       call(() => k8s.listNodes()),
       call(() => k8s.listPods()),
       call(() => k8s.listPdbs()),

@@ -1,6 +1,6 @@
 // The English of every finding and refusal, in one place, with the words a person types left to the
 // front end's Vocabulary: Slack and the CLI say the same sentences, each naming its own commands.
-import type { Finding, FindingFacts, Named, NextStepFacts, RefusalFacts, Vocabulary } from './outcomes.js';
+import type { Finding, FindingFacts, Named, NextStepFacts, RefusalFacts, RollbackRefusal, Vocabulary } from './outcomes.js';
 import { formatDuration } from './duration.js';
 import { pick, plural } from './plural.js';
 import type { Plan } from './run.js';
@@ -223,11 +223,40 @@ const REFUSAL_TEXT: RefusalWordsFor = {
         ? `nothing to do: ${nodegroup} has no running instances to replace`
         : `nothing to do: every node of ${nodegroup} already runs ${release}`,
   }),
+  'rollback-refused': (f, v) => rollbackRefusalText(f, v),
   'store-unavailable': ({ cause }) => ({
     message: `mngbot cannot save its state right now (${cause}); nothing was changed`,
     hint: 'upgrades in flight are paused and retry on their own; free the data volume or fix the store, then try again',
   }),
 };
+
+function rollbackRefusalText(f: RollbackRefusal, v: Vocabulary): RefusalWords {
+  switch (f.reason) {
+    case 'changed-nothing':
+      return { message: `run ${f.runId} changed nothing (${f.status.replace(/-/g, ' ')}), so there is nothing to roll back`, hint: `see ${v.status()} for the runs that replaced nodes` };
+    case 'previous-unknown':
+      return {
+        message: `mngbot does not know which ${f.missing} ${f.nodegroup} had before run ${f.runId}, so it cannot roll it back`,
+        hint: `ask for the release you want with ${v.upgrade()}`,
+      };
+    case 'newer-run':
+      return {
+        message: `run ${f.newerRunId} (${f.newerStatus.replace(/-/g, ' ')}) changed ${f.nodegroup} after run ${f.runId}: rolling back ${f.runId} would undo it too`,
+        hint: `roll back run ${f.newerRunId} instead, or ask for the release you want with ${v.upgrade()}`,
+      };
+    case 'nothing-to-roll-back':
+      return {
+        message:
+          `every node of ${f.nodegroup} already runs ${f.release}, the release before run ${f.runId}: nothing to roll back` +
+          (f.stopped ? `. Run ${f.runId} was cancelled first: it put back what it had changed` : ''),
+      };
+    case 'eks-update-running':
+      return {
+        message: `run ${f.runId} cannot be rolled back yet: EKS is updating the group${f.updateId ? ` (update ${f.updateId})` : ''} and has no way to stop an update once it has started`,
+        hint: `follow it with ${v.status(f.runId)}; roll it back once it has ended`,
+      };
+  }
+}
 
 export function nextStepText(n: NextStepFacts, v: Vocabulary): string {
   switch (n.code) {

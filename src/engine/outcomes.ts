@@ -98,7 +98,19 @@ export type RefusalFacts =
   | { code: 'bad-drain-timeout'; fields: { gotMs: number } }
   /** `release` absent: the group has no running instance at all. */
   | { code: 'nothing-to-do'; fields: { nodegroup: string; release?: string } }
-  | { code: 'store-unavailable'; fields: { cause: string } };
+  | { code: 'store-unavailable'; fields: { cause: string } }
+  | { code: 'rollback-refused'; fields: RollbackRefusal };
+
+/** Why a run cannot be rolled back (app/rollback.ts). */
+export type RollbackRefusal =
+  | { runId: string; reason: 'changed-nothing'; status: RunStatus }
+  /** What the group ran before the run was not recorded (a custom image with no release, a run that never recorded the group). */
+  | { runId: string; reason: 'previous-unknown'; nodegroup: string; missing: 'release' | 'image' | 'launch-template version' }
+  | { runId: string; reason: 'newer-run'; nodegroup: string; newerRunId: string; newerStatus: RunStatus }
+  /** `stopped`: the run was under way, and was cancelled for the rollback before this was found. */
+  | { runId: string; reason: 'nothing-to-roll-back'; nodegroup: string; release: string; stopped?: boolean }
+  /** EKS is updating the group for the run: nothing can stop it, so it cannot be stopped for a rollback either. */
+  | { runId: string; reason: 'eks-update-running'; updateId?: string };
 
 export type RefusalCode = RefusalFacts['code'];
 

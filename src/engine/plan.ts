@@ -77,6 +77,7 @@ export function makePlan(input: PlanInput): Plan {
     controlPlane: cluster.version,
     nodegroup: group.version,
     names: { cluster: cluster.name, nodegroup: group.name },
+    ...(request.rollback && !group.managed ? { allowOlder: true } : {}),
   });
   const imageVersion = parseVersion(image.version);
   if (imageVersion.text !== target.version) {
@@ -142,6 +143,7 @@ export function makePlan(input: PlanInput): Plan {
     nodes,
     findings,
     ...planEstimate(input, nodes, { strategy, maxUnavailable, surge, deregistrationWaitMs }),
+    ...(request.rollback ? { rollback: { ...request.rollback } } : {}),
     createdAt: input.now,
   };
 }

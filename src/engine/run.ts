@@ -32,6 +32,22 @@ export interface UpgradeRequest {
   /** After cordon, before terminate: how long load balancers get to deregister the node (0: none). */
   deregistrationWaitMs?: number;
   force?: boolean;
+  /** A rollback: the nodes go back to what this names (app/rollback.ts builds it from the run rolled back). */
+  rollback?: RollbackOf;
+}
+
+/** What a rollback puts back: the image and launch-template version the group had before a run. */
+export interface RollbackOf {
+  /** The run whose replaced nodes go back. */
+  runId: string;
+  /** The image the group ran before that run (its plan's fromImageId). */
+  imageId: string;
+  /** What that run put the nodes on (its plan's toVersion and toRelease): what they go back from. */
+  from: { version: string; release: string };
+  /** Rolling: the launch-template version the group used before that run; the rollback points the group back at it. */
+  launchTemplateVersion?: string;
+  /** The run was still under way when the rollback was asked: who stopped it (cancelled) first, and when. */
+  stopped?: Actor;
 }
 
 export interface Plan {
@@ -68,6 +84,8 @@ export interface Plan {
   estimateFrom?: EstimateBasis;
   /** Shortest and longest it may take, when the estimate's timings are assumed rather than known. */
   estimateRangeMs?: [number, number];
+  /** This plan rolls a run back: to its previous release (and, rolling, its launch-template version). */
+  rollback?: RollbackOf;
   createdAt: number;
 }
 

@@ -114,6 +114,11 @@ export interface TargetCheckInput {
   known?: readonly string[];
   /** Names for the messages. */
   names?: { cluster?: string; nodegroup?: string };
+  /**
+   * A self-managed group rolled back to the version it ran before: new nodes boot the older kubelet,
+   * which the skew policy allows; EKS has no such way back for a managed group.
+   */
+  allowOlder?: boolean;
 }
 
 export interface TargetCheck {
@@ -159,7 +164,7 @@ export function checkTarget(input: TargetCheckInput): TargetCheck {
       todo,
     );
   }
-  if (compareMinor(t, now) < 0) {
+  if (compareMinor(t, now) < 0 && !input.allowOlder) {
     const todo = `create a new node group at ${t.text} instead and move the workloads to it`;
     throw new UserError(
       `${t.text} is older than ${ng}'s ${now.text}: node groups cannot be downgraded; ${todo}`,

@@ -13,6 +13,8 @@ import { ACTION_DECIDE_PREFIX } from './blocks/thread.js';
 import { approveAction } from './listeners/actions/approve.js';
 import { decideAction } from './listeners/actions/decide.js';
 import { rejectAction } from './listeners/actions/reject.js';
+import { rollbackAction } from './listeners/actions/rollback.js';
+import { ACTION_ROLLBACK } from './blocks/rollback.js';
 import { mngCommand } from './listeners/commands/mng.js';
 import type { ActionArgs, CommandArgs, HandlerDeps } from './listeners/deps.js';
 import { deliveryKey, SeenDeliveries } from './deliveries.js';
@@ -213,6 +215,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   app.action(ACTION_REJECT, (args) => rejectAction(handlerDeps, args as unknown as ActionArgs));
   app.action(new RegExp(`^${ACTION_DECIDE_PREFIX}(force|skip|abort)$`), (args) => decideAction(handlerDeps, args as unknown as ActionArgs));
   app.action(ACTION_AMI_SCHEDULE, (args) => amiScheduleAction(handlerDeps, args as unknown as ActionArgs));
+  app.action(ACTION_ROLLBACK, (args) => rollbackAction(handlerDeps, args as unknown as ActionArgs));
   app.error(async (err) => {
     log.error('bolt error', { error: errorMessage(err) });
   });

@@ -41,14 +41,16 @@ export interface ScheduleUpgradeOptions extends Omit<UpgradeSettings, 'releaseVe
   timezone?: string;
 }
 
-export type HelpTopic = 'upgrade' | 'status' | 'cancel' | 'list' | 'schedule' | 'windows' | 'history' | 'audit';
-const HELP_TOPICS: readonly HelpTopic[] = ['upgrade', 'status', 'cancel', 'list', 'schedule', 'windows', 'history', 'audit'];
+export type HelpTopic = 'upgrade' | 'status' | 'cancel' | 'rollback' | 'list' | 'schedule' | 'windows' | 'history' | 'audit';
+const HELP_TOPICS: readonly HelpTopic[] = ['upgrade', 'status', 'cancel', 'rollback', 'list', 'schedule', 'windows', 'history', 'audit'];
 
 export type MngCommand =
   | { kind: 'help'; topic?: HelpTopic }
   | { kind: 'list' }
   | { kind: 'status'; runId?: string }
   | { kind: 'cancel'; runId: string }
+  /** Put the nodes a run replaced back on the release before it (a new run, to be approved). */
+  | { kind: 'rollback'; runId: string }
   | { kind: 'upgrade'; options: UpgradeOptions }
   /** Past runs, newest first; of one node group when named (cluster too when given as CLUSTER/NODEGROUP). */
   | { kind: 'history'; cluster?: string; nodegroup?: string }
@@ -64,7 +66,7 @@ export type ParseResult =
   | { ok: false; input: string; error: string; usage: string };
 
 export const USAGE = {
-  help: '/mng help [upgrade|schedule|windows|status|cancel|list|history|audit]',
+  help: '/mng help [upgrade|schedule|windows|status|cancel|rollback|list|history|audit]',
   list: '/mng list',
   upgrade:
     '/mng upgrade nodegroup <version> [--cluster C] [--nodegroup N] [--release-version R] [--max-unavailable K] [--surge S] ' +
@@ -72,6 +74,7 @@ export const USAGE = {
   upgradeEksctl: '/mng upgrade nodegroup --name=N --cluster=C --kubernetes-version=1.30',
   status: '/mng status [RUN-ID]',
   cancel: '/mng cancel RUN-ID',
+  rollback: '/mng rollback RUN-ID',
   scheduleUpgrade:
     '/mng schedule upgrade nodegroup [<version>] --at "0 2 * * SAT"|2025-04-12T02:00 [--timezone Europe/Berlin] [--cluster C] [--nodegroup N] ' +
     '[--max-unavailable K] [--surge S] [--strategy rolling|eks] [--drain-timeout 20m] [--force]',
@@ -91,6 +94,7 @@ export const ALL_USAGE = [
   USAGE.upgradeEksctl,
   USAGE.status,
   USAGE.cancel,
+  USAGE.rollback,
   USAGE.scheduleUpgrade,
   USAGE.scheduleList,
   USAGE.scheduleCancel,
@@ -232,6 +236,11 @@ function parseTokens(tokens: string[]): MngCommand {
     case 'cancel': {
       if (rest.length !== 1) throw new UsageError(rest.length === 0 ? '"cancel" needs the id of the run to cancel' : `"cancel" takes one run id, got ${quote(rest.join(' '))}`, USAGE.cancel);
       return { kind: 'cancel', runId: runId(rest[0], USAGE.cancel) };
+    }
+    case 'rollback':
+    case 'roll-back': {
+      if (rest.length !== 1) throw new UsageError(rest.length === 0 ? '"rollback" needs the id of the run to roll back' : `"rollback" takes one run id, got ${quote(rest.join(' '))}`, USAGE.rollback);
+      return { kind: 'rollback', runId: runId(rest[0], USAGE.rollback) };
     }
     case 'upgrade':
       return { kind: 'upgrade', options: parseUpgrade(rest) };

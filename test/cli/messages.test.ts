@@ -8,6 +8,11 @@ import { refusalWords } from '../../src/cli/words.js';
 import { cliMain } from '../../src/cli.js';
 import { engineRefusals } from '../engine/refusals.js';
 import { imagesFor } from '../../src/sim/images.js';
+import { createSimDeps } from '../../src/app/compose.js';
+import { simulate } from '../../src/app/simulate.js';
+import { planText } from '../../src/cli/output.js';
+import { loadScenario } from '../../src/sim/scenario.js';
+import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 
 const DIR = '__snapshots__/messages';
 const tmp = mkdtempSync(join(tmpdir(), 'mngbot-cli-messages-'));
@@ -88,5 +93,25 @@ describe('the CLI contract (README: exit codes, --json, option ranges)', () => {
     const lines = said.split('\n');
     const report = [lines[0], ...lines.slice(lines.findIndex((l) => l.startsWith('status ')))].join('\n').replace(/API calls: .*/, 'API calls: …');
     await expect(report).toMatchFileSnapshot(`${DIR}/nothing-replaced.txt`);
+  });
+});
+
+describe('mngbot rollback', () => {
+  it('the plan of a rollback names the run, the nodes and the release they go back to', { timeout: 60_000 }, async () => {
+    const scenario = await loadScenario('scenarios/demo.json');
+    const store = new MemoryRunStore();
+    const { run, world } = await simulate({ scenario, store });
+    const { app, engine } = createSimDeps(scenario, { world, store, newId: () => 'r-snaprb01' });
+    const outcome = await app.rollback(run.id, { user: 'cli:ops', at: world.clock.now() });
+    await engine.stop();
+    if (outcome.kind !== 'requested') throw new Error(outcome.kind);
+    const stopped = structuredClone(outcome.run.plan);
+    stopped.rollback!.stopped = { user: 'cli:ops', at: world.clock.now() };
+    await expect(`${planText(outcome.run.plan)}\n\n--- had run ${run.id} still been under way:\n${planText(stopped)}\n`).toMatchFileSnapshot(`${DIR}/plan-rollback.txt`);
+  });
+
+  it('no run named, an unknown run', async () => {
+    const said = (await mngbot(['rollback', '--data-dir', tmp])) + '\n' + (await mngbot(['rollback', 'r-nope', '--data-dir', tmp, '--yes']));
+    await expect(said.replaceAll(tmp, 'DATA')).toMatchFileSnapshot(`${DIR}/rollback-refused.txt`);
   });
 });

@@ -36,6 +36,12 @@ describe('grammar: documented forms', () => {
     expect(ok('cancel r-1a2b3c4d')).toEqual({ kind: 'cancel', runId: 'r-1a2b3c4d' });
   });
 
+  it('rollback RUN-ID', () => {
+    expect(ok('rollback r-1a2b3c4d')).toEqual({ kind: 'rollback', runId: 'r-1a2b3c4d' });
+    expect(ok('roll-back r-1a2b3c4d')).toEqual({ kind: 'rollback', runId: 'r-1a2b3c4d' });
+    expect(ok('help rollback')).toEqual({ kind: 'help', topic: 'rollback' });
+  });
+
   it('upgrade nodegroup <version> alone', () => {
     expect(ok('upgrade nodegroup 1.30')).toEqual({ kind: 'upgrade', options: { version: '1.30', force: false, dryRun: false } });
     expect(ok('upgrade nodegroup v1.30')).toMatchObject({ options: { version: 'v1.30' } });
@@ -225,6 +231,9 @@ describe('grammar: refusals quote the input, say what is wrong, show the usage',
     ['status <script>', /not a run id/, USAGE.status],
     ['cancel', /needs the id/, USAGE.cancel],
     ['cancel r-1 r-2', /one run id/, USAGE.cancel],
+    ['rollback', /needs the id of the run to roll back/, USAGE.rollback],
+    ['rollback r-1 r-2', /one run id/, USAGE.rollback],
+    ['rollback <script>', /not a run id/, USAGE.rollback],
     ['list everything', /takes nothing/, USAGE.list],
     ['help me', /no help on/, USAGE.help],
   ];

@@ -23,6 +23,8 @@ import { runUntil } from '../../src/sim/clock.js';
 import { imagesFor } from '../../src/sim/images.js';
 import { amiWatchMessage, fleetStatusMessage } from '../../src/slack/blocks/fleet.js';
 import { simFleet } from '../app/sim-fleet.js';
+import { createSimDeps } from '../../src/app/compose.js';
+import { Refusal } from '../../src/engine/errors.js';
 
 const DIR = '__snapshots__/messages';
 
@@ -218,5 +220,35 @@ describe('the AMI watch and the fleet', () => {
     await fleet.app.scheduleIntoWindow({ cluster: 'payments', nodegroup: 'core' }, by, { id: 'C0FLEET' });
     await pin('fleet-status', fleetStatusMessage(await fleet.app.fleetStatus()));
     await fleet.engine.stop();
+  });
+});
+
+describe('a rollback', () => {
+  it('its plan names the run it rolls back, the nodes that go back and the release; a run stopped for it is said', { timeout: 60_000 }, async () => {
+    const scenario = await loadScenario('scenarios/demo.json');
+    const store = new MemoryRunStore();
+    const { run, world } = await simulate({ scenario, store });
+    const { app, engine } = createSimDeps(scenario, { world, store, newId: () => 'r-snaprb01' });
+    const outcome = await app.rollback(run.id, { user: 'UAPPROVER', at: world.clock.now() });
+    await engine.stop();
+    if (outcome.kind !== 'requested') throw new Error(outcome.kind);
+    const now = world.clock.now();
+    await pin('plan-rollback', planMessage({ kind: 'run', run: outcome.run, now }));
+    // The same plan had the run still been under way: it was cancelled first.
+    const stopped = structuredClone(outcome.run);
+    stopped.plan.rollback!.stopped = { user: 'UAPPROVER', at: now };
+    await expect(blockText(planMessage({ kind: 'run', run: stopped, now }))).toMatchFileSnapshot(`${DIR}/plan-rollback-stopped.txt`);
+  });
+
+  it('why a run cannot be rolled back, as the ephemeral reply says it', () => {
+    const refusals = [
+      { runId: 'r-1', reason: 'changed-nothing', status: 'rejected' },
+      { runId: 'r-1', reason: 'previous-unknown', nodegroup: 'workers', missing: 'release' },
+      { runId: 'r-1', reason: 'newer-run', nodegroup: 'workers', newerRunId: 'r-2', newerStatus: 'succeeded' },
+      { runId: 'r-1', reason: 'nothing-to-roll-back', nodegroup: 'workers', release: '1.29.3-20240630', stopped: true },
+      { runId: 'r-1', reason: 'eks-update-running', updateId: 'u-1' },
+    ] as const;
+    const text = refusals.map((fields) => `## ${fields.reason}\n\n${blockText(refusalMessage(new Refusal({ code: 'rollback-refused', fields })))}`).join('\n');
+    return expect(text).toMatchFileSnapshot(`${DIR}/rollback-refusals.txt`);
   });
 });

@@ -17,6 +17,8 @@ export async function cleanup(ctx: StepContext): Promise<StepResult> {
   const reason = run.cleanupReason!;
   delete run.requests.decision;
   delete run.requests.cancel;
+  // A pause holds back new drains; the cleanup's own (surplus nodes) must go on, or a paused run never ends.
+  delete run.requests.pause;
   for (const rec of run.nodes) {
     if (rec.role !== 'old' || !UNTOUCHED_AFTER_CLEANUP.has(rec.state)) continue;
     await restoreNode(ctx, rec.name, rec.wasCordoned);

@@ -17,7 +17,8 @@ export async function recordOriginal(ctx: StepContext): Promise<StepResult> {
 export async function pointAtTargetImage(ctx: StepContext): Promise<StepResult> {
   const { run, nodeGroups } = ctx;
   const { plan } = run;
-  const version = await nodeGroups.ensureLaunchTemplateVersion(run.ref, plan.toImageId, run.id);
+  // A rollback points the group back at the version it used before, user data and all, rather than a copy.
+  const version = plan.rollback?.launchTemplateVersion ?? (await nodeGroups.ensureLaunchTemplateVersion(run.ref, plan.toImageId, run.id));
   run.target = { launchTemplateVersion: version, imageId: plan.toImageId, releaseVersion: plan.toRelease, version: plan.toVersion };
   const g = await nodeGroups.describeNodegroup(run.ref);
   if (g.launchTemplate.version !== version) await nodeGroups.useLaunchTemplateVersion(run.ref, version);

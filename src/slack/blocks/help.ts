@@ -21,6 +21,9 @@ const TOPICS: Record<HelpTopic, string> = {
   windows: `\`${USAGE.windows}\`\nEach node group's maintenance windows and their next openings. Upgrades of a group with windows run only inside them.`,
   status: `\`${USAGE.status}\`\nThe fleet: every node group, its AMI release and how old it is, how far behind the latest, its next window and last run. With a run id, that run in detail.`,
   cancel: `\`${USAGE.cancel}\`\nStops the run at its next safe point and puts back what it changed (approvers and the requester).`,
+  rollback:
+    `\`${USAGE.rollback}\`\nPuts the nodes a run replaced back on the AMI release (and launch-template version) from before it: a new run, posted here for an approver, ` +
+    'with the same care as an upgrade. A run still under way is cancelled first. The summary of a finished run has a *Roll back* button (approvers only).',
   history: `\`${USAGE.history}\`\nPast upgrades, newest first: who asked, who decided, how they ended.`,
   audit: `\`${USAGE.audit}\`\nThe last N entries of the audit log: who asked, approved, rejected, forced, cancelled, when and where (approvers only).`,
 };
@@ -36,8 +39,9 @@ export function helpMessage(topic?: HelpTopic): Message {
         section(TOPICS.windows),
         section(TOPICS.status),
         section(TOPICS.cancel),
+        section(TOPICS.rollback),
         section(`${TOPICS.history}\n\n${TOPICS.audit}`),
-        context('Only configured approvers can approve, reject, decide on a blocked drain, schedule upgrades or read the audit log.'),
+        context('Only configured approvers can approve, reject, decide on a blocked drain, roll back, schedule upgrades or read the audit log.'),
       ];
   return assertWithinLimits({ text: 'mngbot help', blocks });
 }

@@ -12,7 +12,7 @@ export const HISTORY_MAX = 50;
 export function historyLine(run: Run, pace?: number): string {
   const decided = run.decidedBy ? ` · ${run.decidedBy.decision} by ${who(run.decidedBy.user)}` : '';
   const took = run.startedAt && run.finishedAt ? ` · took ${formatDuration(run.finishedAt - run.startedAt)}` : '';
-  const flags = [run.plan.force ? 'forced' : '', run.outsideWindows ? 'outside the windows (--now)' : ''].filter(Boolean);
+  const flags = [run.plan.rollback ? `rollback of ${code(run.plan.rollback.runId)}` : '', run.plan.force ? 'forced' : '', run.outsideWindows ? `outside the windows${run.plan.rollback ? '' : ' (--now)'}` : ''].filter(Boolean);
   const summary = run.outcome?.summary ? `\n      _${mrkdwn(clip(summaryWords(run.outcome), 200))}_` : '';
   return (
     `${STATUS_EMOJI[run.status]} ${code(run.id)} ${esc(run.ref.cluster)}/${esc(run.ref.nodegroup)} ` +

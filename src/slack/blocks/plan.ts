@@ -10,6 +10,7 @@ import { estimateNote } from '../../engine/estimate.js';
 import { code, esc, formatDuration, mrkdwn, plural, roughly, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, fields, header, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
+import { rollbackBlocks } from './rollback.js';
 import { runWindowNote, windowNoteText, type WindowNote } from './windows.js';
 import { findingWords, likeEksWords, refusalWords, summaryWords, surgeReasonWords } from './words.js';
 
@@ -43,7 +44,8 @@ export function planMessage(view: PlanView): Message {
   const plan = view.kind === 'run' ? view.run.plan : view.plan;
   const { cluster, nodegroup } = plan.ref;
   const title = `${cluster}/${nodegroup}: ${plan.fromVersion} → ${plan.toVersion}`;
-  const blocks: Block[] = [header(clip(`Upgrade ${title}`, LIMITS.headerText))];
+  const heading = plan.rollback ? `Roll back ${cluster}/${nodegroup}: ${plan.rollback.from.release} → ${plan.toRelease}` : `Upgrade ${title}`;
+  const blocks: Block[] = [header(clip(heading, LIMITS.headerText))];
 
   blocks.push(
     fields(
@@ -60,6 +62,7 @@ export function planMessage(view: PlanView): Message {
     ),
   );
   blocks.push(context(clip(`Surge: ${esc(surgeReasonWords(plan.surgeReason))}`, LIMITS.contextText)));
+  blocks.push(...rollbackBlocks(plan));
   const likeEks = likeEksWords(plan);
   if (likeEks) blocks.push(section(clip(`${esc(likeEks.same)}\n${esc(likeEks.different)}`, SECTION_MAX)));
 
@@ -67,7 +70,9 @@ export function planMessage(view: PlanView): Message {
   blocks.push(...findingBlocks(plan.findings));
   blocks.push(...outcomeBlocks(view));
 
-  const text = `Upgrade ${title} (${plan.toRelease}): ${fallbackState(view)}`;
+  const text = plan.rollback
+    ? `Roll back run ${plan.rollback.runId}: ${cluster}/${nodegroup} back to ${plan.toRelease}: ${fallbackState(view)}`
+    : `Upgrade ${title} (${plan.toRelease}): ${fallbackState(view)}`;
   return assertWithinLimits({ text: clip(text, 3000), blocks });
 }
 
@@ -128,7 +133,8 @@ function outcomeBlocks(view: PlanView): Block[] {
   }
   const { run, now } = view;
   const by = `Run ${code(run.id)} · requested by ${who(run.requestedBy.user)}`;
-  const note = runWindowNote(run, view.windows, now);
+  // A rollback says itself that it does not wait for windows (rollbackBlocks).
+  const note = run.plan.rollback ? undefined : runWindowNote(run, view.windows, now);
   switch (run.status) {
     case 'awaiting-approval': {
       // A paced world's clock runs faster than the reader's: its 3 h are their 30 min.
@@ -163,7 +169,7 @@ function outcomeBlocks(view: PlanView): Block[] {
     default:
       break;
   }
-  const approved = `${run.approvedBy ? ` · approved by ${who(run.approvedBy.user)}` : ''}${run.outsideWindows ? ' · outside the maintenance windows (--now)' : ''}`;
+  const approved = `${run.approvedBy ? ` · approved by ${who(run.approvedBy.user)}` : ''}${run.outsideWindows ? ` · outside the maintenance windows${run.plan.rollback ? '' : ' (--now)'}` : ''}`;
   if (isTerminal(run.status)) {
     const summary = run.outcome ? summaryWords(run.outcome) : statusWord(run.status);
     const changes = run.outcome?.changes ?? [];

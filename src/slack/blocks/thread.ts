@@ -5,6 +5,7 @@ import type { Blocker, DecisionChoice, Run } from '../../engine/run.js';
 import { code, esc, formatDuration, mentions, mrkdwn, plural, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
+import { rollbackActions } from './rollback.js';
 import { summaryWords } from './words.js';
 
 export const ACTION_DECIDE_PREFIX = 'mng_decide_';
@@ -135,7 +136,7 @@ export function summaryMessage(run: Run): Message {
   const replaced = old.filter((n) => n.state === 'terminated').length;
   const took = run.startedAt && run.finishedAt ? formatDuration(run.finishedAt - run.startedAt) : undefined;
   const blocks: Block[] = [
-    section(clip(`${STATUS_EMOJI[run.status]} *Upgrade ${statusWord(run.status)}*: ${mrkdwn(run.outcome ? summaryWords(run.outcome) : statusWord(run.status))}`, SECTION_MAX)),
+    section(clip(`${STATUS_EMOJI[run.status]} *${run.plan.rollback ? 'Rollback' : 'Upgrade'} ${statusWord(run.status)}*: ${mrkdwn(run.outcome ? summaryWords(run.outcome) : statusWord(run.status))}`, SECTION_MAX)),
     {
       type: 'section',
       fields: [
@@ -157,5 +158,6 @@ export function summaryMessage(run: Run): Message {
     for (const ch of chunks) blocks.push(section(ch));
     if (left) blocks.push(context(`…and ${left} more.`));
   }
-  return assertWithinLimits({ text: `Upgrade of ${run.ref.cluster}/${run.ref.nodegroup} ${statusWord(run.status)}`, blocks });
+  blocks.push(...rollbackActions(run));
+  return assertWithinLimits({ text: `${run.plan.rollback ? 'Rollback' : 'Upgrade'} of ${run.ref.cluster}/${run.ref.nodegroup} ${statusWord(run.status)}`, blocks });
 }

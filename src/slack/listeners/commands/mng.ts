@@ -9,6 +9,7 @@ import { cancelCommand } from './cancel.js';
 import { helpCommand } from './help.js';
 import { historyCommand } from './history.js';
 import { listCommand } from './list.js';
+import { rollbackCommand } from './rollback.js';
 import { scheduleCancelCommand, scheduleListCommand, scheduleUpgradeCommand } from './schedule.js';
 import { statusCommand } from './status.js';
 import { upgradeCommand } from './upgrade.js';
@@ -41,6 +42,8 @@ export async function mngCommand(deps: HandlerDeps, args: CommandArgs): Promise<
         return await statusCommand(deps, ctx, c.runId);
       case 'cancel':
         return await cancelCommand(deps, ctx, c.runId);
+      case 'rollback':
+        return await rollbackCommand(deps, ctx, c.runId);
       case 'upgrade':
         return await upgradeCommand(deps, ctx, c.options);
       case 'history':
