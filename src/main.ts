@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, missingSlackSettings, TRUTHY, type Config } fr
 import { startDemo, type Demo } from './demo/demo.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import { createLogger, type Logger } from './log.js';
+import { collectProcessMetrics } from './metrics/registry.js';
 import { guardProcess } from './process-guards.js';
 import { DataFileError } from './store/lowdb-run-store.js';
 
@@ -18,6 +19,7 @@ function fail(message: string, code = 2): never {
 }
 
 async function start(config: Config, log: Logger): Promise<() => Promise<void>> {
+  collectProcessMetrics();
   const deps = await createDeps(config, { log });
   const bot = await startBot({ app: deps.app, slack: config.slack, log, health: deps.health }).catch(async (err: unknown) => {
     await deps.close();
