@@ -80,9 +80,9 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
     expect([...granted].sort()).toEqual(
       [
         'core/nodes:get', 'core/nodes:list', 'core/nodes:watch', 'core/nodes:patch',
-        'core/pods:get', 'core/pods:list', 'core/pods:watch', 'core/pods:delete',
+        'core/pods:list', 'core/pods:watch', 'core/pods:delete',
         'core/pods/eviction:create',
-        'policy/poddisruptionbudgets:get', 'policy/poddisruptionbudgets:list', 'policy/poddisruptionbudgets:watch',
+        'policy/poddisruptionbudgets:list',
         'core/events:create',
       ].sort(),
     );
