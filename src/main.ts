@@ -3,6 +3,7 @@
 import { createDeps } from './app/compose.js';
 import { startBot } from './bot.js';
 import { ConfigError, loadConfig, missingSlackSettings, TRUTHY, type Config } from './config.js';
+import { SECRET_FILES } from './config/secret-files.js';
 import { startDemo, type Demo } from './demo/demo.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import { createLogger, type Logger } from './log.js';
@@ -42,7 +43,7 @@ async function start(config: Config, log: Logger): Promise<() => Promise<void>> 
 
 /** Nothing configured at all: the demo. */
 function unconfigured(env: NodeJS.ProcessEnv): boolean {
-  return !['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'MNG_CONFIG', 'MNG_WORLD'].some((k) => env[k]);
+  return !['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', ...Object.values(SECRET_FILES), 'MNG_CONFIG', 'MNG_WORLD'].some((k) => env[k]);
 }
 
 async function demo(log: Logger): Promise<() => Promise<void>> {

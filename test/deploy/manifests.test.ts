@@ -1,7 +1,7 @@
 // The deployment files: what `kubectl kustomize manifests/` renders, the IAM policy against the AWS
 // calls in src/, the Slack app manifest and the Dockerfile.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -350,7 +350,7 @@ describe('Dockerfile', () => {
     expect(instr('EXPOSE')).toContain('EXPOSE 3000');
     expect(text).toMatch(/NODE_ENV=production/);
     expect(instr('WORKDIR')).toContain('WORKDIR /app');
-    expect(JSON.parse(instr('CMD').at(-1)!.slice(4))).toEqual(['node', '--import', 'tsx', 'src/main.ts']);
+    expect(JSON.parse(instr('CMD').at(-1)!.slice(4))).toEqual(['node', 'dist/main.js']);
   });
 
   it('has a HEALTHCHECK that passes on 200 from /healthz and fails otherwise', async () => {
@@ -379,6 +379,37 @@ describe('Dockerfile', () => {
     } finally {
       server.close();
     }
+  });
+
+  it("starts as its own example says: the image's environment and the example's make a configuration", async () => {
+    // ENV instructions (continued lines joined) and `docker run … -e K=V … mngbot` in the header comment.
+    const env: Record<string, string> = {};
+    for (const line of instr('ENV')) for (const [, k, v] of line.slice(4).matchAll(/(\w+)=(\S+)/g)) env[k] = v;
+    const example = /^#\s+docker run (.*) mngbot$/m.exec(text);
+    expect(example, 'the docker run example').not.toBeNull();
+    for (const [, k, v] of example![1].matchAll(/-e (\w+)=(\S+)/g)) env[k] = v === '…' ? { SLACK_BOT_TOKEN: 'xoxb-example', SLACK_APP_TOKEN: 'xapp-example' }[k] ?? 'example' : v;
+    const { loadConfig, missingSlackSettings } = await import('../../src/config.js');
+    const config = await loadConfig({ env });
+    expect(config.world).toMatchObject({ kind: 'sim' });
+    expect(missingSlackSettings(config.slack)).toEqual([]);
+    // The scenario it names is in the image: scenarios/ is copied to /app/scenarios.
+    const scenario = (config.world as { scenario: string }).scenario;
+    expect(scenario.startsWith('/app/')).toBe(true);
+    expect(existsSync(join(ROOT, scenario.slice('/app/'.length))), scenario).toBe(true);
+    expect(instr('COPY')).toContain('COPY scenarios ./scenarios');
+  });
+
+  it('carries the CLI, compiled, and no TypeScript tooling', () => {
+    expect(instr('COPY')).toContain('COPY bin ./bin');
+    expect(text).toMatch(/ln -s \/app\/bin\/mngbot\.js \/usr\/local\/bin\/mngbot/);
+    // The final stage copies dist/ from the build stage, never src/.
+    const final = text.slice(text.lastIndexOf('\nFROM '));
+    expect(final).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+    expect(final).not.toMatch(/COPY (\.|src)\b/);
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; scripts: Record<string, string> };
+    for (const tool of ['tsx', 'typescript', 'vitest']) expect(pkg.dependencies[tool], `${tool} is not a production dependency`).toBeUndefined();
+    expect(pkg.scripts.build).toMatch(/tsc -p tsconfig\.build\.json/);
+    expect(pkg.scripts.start).toBe('tsx src/main.ts');
   });
 
   it('is fed only what the app runs (.dockerignore)', () => {
