@@ -4,7 +4,7 @@ import { createDeps } from './app/compose.js';
 import { startBot } from './bot.js';
 import { ConfigError, loadConfig, missingSlackSettings, TRUTHY, type Config } from './config.js';
 import { SECRET_FILES } from './config/secret-files.js';
-import { startDemo, type Demo } from './demo/demo.js';
+import type { Demo } from './demo/demo.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import { createLogger, type Logger } from './log.js';
 import { collectProcessMetrics } from './metrics/registry.js';
@@ -47,6 +47,8 @@ function unconfigured(env: NodeJS.ProcessEnv): boolean {
 }
 
 async function demo(log: Logger): Promise<() => Promise<void>> {
+  // Loaded only for the demo: a configured bot (the image) starts without the console and its WebSocket server.
+  const { startDemo } = await import('./demo/demo.js');
   const wanted = process.env.PORT ? Number(process.env.PORT) : DEMO_CONSOLE_PORT;
   const dataDir = process.env.MNG_DATA_DIR?.trim() || undefined;
   // SLACK_SOCKET_MODE=true npm start: the same demo with the bot in Socket Mode.

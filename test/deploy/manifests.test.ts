@@ -49,6 +49,7 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
         'ConfigMap/mngbot-env',
         'Deployment/mngbot',
         'Namespace/mngbot',
+        'NetworkPolicy/mngbot',
         'PersistentVolumeClaim/mngbot-data',
         'PodDisruptionBudget/mngbot',
         'Service/mngbot',
@@ -91,7 +92,7 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
     expect(binding.subjects).toContainEqual({ kind: 'ServiceAccount', name: 'mngbot', namespace: 'mngbot' });
   });
 
-  it('runs one non-root bot with a read-only root filesystem, probed on /healthz', () => {
+  it('runs one non-root bot with a read-only root filesystem, probed on /livez and /readyz', () => {
     const dep = one('Deployment', 'mngbot');
     expect(dep.spec.replicas).toBe(1);
     expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
@@ -116,21 +117,19 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
     expect(c.resources.requests).toHaveProperty('cpu');
     expect(c.resources.requests).toHaveProperty('memory');
     expect(c.resources.limits).toHaveProperty('memory');
-    // kustomize's images: rewrote the bare name.
-    expect(c.image).toMatch(/\/mngbot:[\w.-]+$/);
+    // kustomize's images: rewrote the bare name, pinned by digest.
+    expect(c.image).toMatch(/\/mngbot@sha256:[0-9a-f]{64}$/);
 
     const http = (c.ports as Obj[]).find((p) => p.name === 'http');
     expect(http?.containerPort).toBe(3000);
-    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c.livenessProbe.httpGet.path).toBe('/livez');
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     for (const probe of [c.livenessProbe, c.readinessProbe]) expect([http?.name, http?.containerPort]).toContain(probe.httpGet.port);
 
     const env = Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value]));
     expect(env.MNG_DATA_DIR).toBe('/data');
     expect(env.MNG_CONFIG).toBe('/etc/mngbot/config.yaml');
-    expect(c.envFrom).toEqual(
-      expect.arrayContaining([{ secretRef: { name: 'mngbot-slack' } }, { configMapRef: { name: 'mngbot-env' } }]),
-    );
+    expect(c.envFrom).toEqual([{ configMapRef: { name: 'mngbot-env' } }]);
 
     // Where it runs, from the downward API: the engine replaces its own node last and moves itself.
     const fieldOf = (name: string) => (c.env as Obj[]).find((e) => e.name === name)?.valueFrom?.fieldRef?.fieldPath;
@@ -154,6 +153,40 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
       key: 'config.yaml',
       path: 'config.yaml',
     });
+  });
+
+  it("keeps Slack's secrets out of the environment: files from the mounted Secret", () => {
+    const c = one('Deployment', 'mngbot').spec.template.spec;
+    const container = c.containers[0];
+    const env = Object.fromEntries((container.env as Obj[]).map((e) => [e.name, e.value]));
+    expect(env.SLACK_BOT_TOKEN_FILE).toBe('/var/run/secrets/mngbot/SLACK_BOT_TOKEN');
+    expect(env.SLACK_APP_TOKEN_FILE).toBe('/var/run/secrets/mngbot/SLACK_APP_TOKEN');
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']) expect(env).not.toHaveProperty(name);
+    const mount = (container.volumeMounts as Obj[]).find((m) => m.mountPath === '/var/run/secrets/mngbot');
+    expect(mount?.readOnly).toBe(true);
+    const volume = (c.volumes as Obj[]).find((v) => v.name === mount!.name);
+    expect(volume?.secret).toMatchObject({ secretName: 'mngbot-slack', defaultMode: 0o440 });
+    const read = readFileSync(join('src', 'config', 'secret-files.ts'), 'utf8');
+    for (const key of Object.keys(env).filter((k) => k.endsWith('_FILE'))) expect(read, `${key} is not read by config.ts`).toContain(`'${key}'`);
+  });
+
+  it('mounts the Kubernetes API token only in the bot, on purpose', () => {
+    expect(one('ServiceAccount', 'mngbot').automountServiceAccountToken).toBe(false);
+    expect(one('Deployment', 'mngbot').spec.template.spec.automountServiceAccountToken).toBe(true);
+  });
+
+  it('lets the bot reach only DNS and HTTPS, and be reached only on its http port', () => {
+    const np = one('NetworkPolicy', 'mngbot');
+    expect(np.spec.podSelector.matchLabels).toEqual(one('Deployment', 'mngbot').spec.template.metadata.labels);
+    expect([...np.spec.policyTypes].sort()).toEqual(['Egress', 'Ingress']);
+    const egressPorts = (np.spec.egress as Obj[]).flatMap((r) => r.ports as Obj[]).map((p) => `${p.protocol}/${p.port}`);
+    expect(egressPorts.sort()).toEqual(['TCP/443', 'TCP/53', 'UDP/53']);
+    const dns = (np.spec.egress as Obj[]).find((r) => (r.ports as Obj[]).some((p) => p.port === 53))!;
+    expect(dns.to[0].podSelector.matchLabels).toEqual({ 'k8s-app': 'kube-dns' });
+    for (const rule of np.spec.ingress as Obj[]) {
+      expect(rule.from, 'no ingress from anywhere').toBeDefined();
+      expect(rule.ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
+    }
   });
 
   it('keeps other drains off the bot with a PodDisruptionBudget', () => {
@@ -295,6 +328,12 @@ describe('iam-policy.json', () => {
     }
   });
 
+  it('assumes only the target roles it names, by account', () => {
+    const assume = allows.filter((s) => list(s.Action).includes('sts:AssumeRole'));
+    expect(assume.length).toBeGreaterThan(0);
+    for (const arn of assume.flatMap((s) => list(s.Resource))) expect(arn).toMatch(/^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/);
+  });
+
   it('reads only the public EKS and Bottlerocket image parameters', () => {
     const ssm = allows.filter((s) => list(s.Action).some((a) => a.startsWith('ssm:')));
     expect(ssm.flatMap((s) => list(s.Resource)).sort()).toEqual([
@@ -307,18 +346,41 @@ describe('iam-policy.json', () => {
 describe('slack-app.yaml', () => {
   const manifest = parse(read('manifests', 'slack-app.yaml'));
 
-  it('declares /mng, the four bot scopes and interactivity, in Socket Mode', () => {
+  it('declares /mng, the bot scopes it uses and interactivity, in Socket Mode', () => {
     expect(manifest.display_information.name).toBe('mngbot');
     expect(manifest.features.bot_user.display_name).toBe('mngbot');
     expect(manifest.features.slash_commands).toContainEqual(
       expect.objectContaining({ command: '/mng', usage_hint: 'upgrade nodegroup 1.30 | list | status | help' }),
     );
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
-      ['chat:write', 'commands', 'usergroups:read', 'users:read'].sort(),
+      // users:read is not asked for: nothing calls users.*; the history scopes are for conversations.replies.
+      ['channels:history', 'chat:write', 'commands', 'groups:history', 'usergroups:read'].sort(),
     );
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.socket_mode_enabled).toBe(true);
     expect(manifest.settings.org_deploy_enabled).toBe(false);
+  });
+});
+
+describe('slack-app.yaml against the code', () => {
+  // Each Web API method src/ calls, and the bot scopes it needs (api.slack.com/methods).
+  const SCOPES: Record<string, string[]> = {
+    'chat.postMessage': ['chat:write'],
+    'chat.update': ['chat:write'],
+    'chat.getPermalink': [],
+    'conversations.replies': ['channels:history', 'groups:history'],
+    'usergroups.users.list': ['usergroups:read'],
+  };
+
+  it('asks for exactly the scopes of the methods the bot calls, and commands for /mng', () => {
+    const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const methods = new Set<string>();
+    for (const f of files) for (const m of read('src', f).matchAll(/\bclient\.((?:chat|conversations|users|usergroups|views|reactions|files|team|im)\.[\w.]+)\(/g)) methods.add(m[1]);
+    expect(methods.size).toBeGreaterThan(3);
+    const unknown = [...methods].filter((m) => !(m in SCOPES));
+    expect(unknown, 'Web API methods this test does not know the scopes of: add them above').toEqual([]);
+    const needed = new Set(['commands', ...[...methods].flatMap((m) => SCOPES[m])]);
+    expect([...parse(read('manifests', 'slack-app.yaml')).oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
   });
 });
 
