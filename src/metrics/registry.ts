@@ -10,7 +10,7 @@ const NODE_BUCKETS_S = [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
 const CALL_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export const metrics = {
-  runs: new Gauge({ name: 'mngbot_runs', help: 'Runs in the store, by status', labelNames: ['status'] as const, registers: [registry] }),
+  runs: new Gauge({ name: 'mngbot_runs', help: 'Runs not yet ended (awaiting approval, scheduled, running, paused, waiting for a decision), by status', labelNames: ['status'] as const, registers: [registry] }),
   runTransitions: new Counter({
     name: 'mngbot_run_status_changes_total',
     help: 'Runs that entered a status, counted when the bot saved the change',

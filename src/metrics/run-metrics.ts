@@ -1,43 +1,32 @@
 // Runs and nodes as Prometheus sees them, from the events the engine publishes once a change is saved:
-// nothing here reads the store on the engine's path. The runs-by-status gauge is counted from the
-// store when /metrics is scraped, so it is right after a restart too.
+// nothing here reads the store on the engine's path. The gauge of runs not yet ended is counted from
+// the store when /metrics is scraped, so it is right after a restart too; ended runs are counted by
+// mngbot_run_status_changes_total (counting them in the store would read its whole history each scrape).
 import type { ProgressEvent } from '../engine/events.js';
 import type { Run, RunStatus } from '../engine/run.js';
 import { metrics } from './registry.js';
 
 interface EventSource {
   onEvent(listener: (event: ProgressEvent) => void): () => void;
-  list(): Promise<Run[]>;
+  list(filter: { statuses: readonly RunStatus[] }): Promise<Run[]>;
 }
 
-const STATUSES: readonly RunStatus[] = [
-  'awaiting-approval',
-  'scheduled',
-  'running',
-  'paused',
-  'needs-decision',
-  'succeeded',
-  'nothing-replaced',
-  'failed',
-  'cancelled',
-  'aborted',
-  'rejected',
-  'expired',
-];
+/** The statuses of runs not yet ended: what mngbot_runs counts. */
+const OPEN: readonly RunStatus[] = ['awaiting-approval', 'scheduled', 'running', 'paused', 'needs-decision'];
 
 let listRuns: (() => Promise<Run[]>) | undefined;
 
 /** Refreshes mngbot_runs from the store of the engine meterRuns was given last (one per process). */
 export async function countRuns(): Promise<void> {
   if (!listRuns) return;
-  const counts = new Map<RunStatus, number>(STATUSES.map((s) => [s, 0]));
+  const counts = new Map<RunStatus, number>(OPEN.map((s) => [s, 0]));
   for (const run of await listRuns()) counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
   for (const [status, n] of counts) metrics.runs.set({ status }, n);
 }
 
 /** Counts what the engine's events say; returns the unsubscribe function. */
 export function meterRuns(engine: EventSource): () => void {
-  listRuns = () => engine.list();
+  listRuns = () => engine.list({ statuses: OPEN });
   /** When each old node of a run in flight was first seen leaving (tainted, or evicting under EKS). */
   const started = new Map<string, number>();
   /** Instances that never became nodes: removed without a drain, not replacements. */

@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
 const count = async (c: typeof metrics.awsCalls | typeof metrics.awsErrors, labels: Record<string, string>) =>
-  (await c.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0);
+  (await c.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x)).reduce((a, v) => a + v.value, 0);
 
 it('counts calls by service and operation, and failed calls by error code', async () => {
   const ng = new EksNodeGroups({ endpoint, credentials: CREDENTIALS, maxAttempts: 2, clusters: { prod: { region: REGION, selfManaged: { workers: { asgName: 'workers-asg', amiType: 'CUSTOM' } } } } });

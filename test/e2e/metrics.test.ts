@@ -39,7 +39,6 @@ it('shows runs, nodes, drains, Slack calls, store saves and leadership while a r
   await waitForRun(h, (r) => r.id === run.id && r.status === 'running', 10_000, 'running');
   const during = await scrape();
   expect(sample(during, 'mngbot_runs', { status: 'running' })).toBe(1);
-  expect(sample(during, 'mngbot_runs', { status: 'succeeded' })).toBe(0);
   expect(sample(during, 'mngbot_run_status_changes_total', { status: 'running' })).toBe(1);
   expect(sample(during, 'mngbot_leader')).toBe(1);
   expect(sample(during, 'mngbot_slack_api_calls_total', { method: 'chat.postMessage' })).toBeGreaterThanOrEqual(1);
@@ -50,7 +49,7 @@ it('shows runs, nodes, drains, Slack calls, store saves and leadership while a r
   await h.slack.reporter.idle();
   const after = await scrape();
   expect(sample(after, 'mngbot_runs', { status: 'running' })).toBe(0);
-  expect(sample(after, 'mngbot_runs', { status: 'succeeded' })).toBe(1);
+  expect(sample(after, 'mngbot_run_status_changes_total', { status: 'succeeded' })).toBe(1);
   expect(sample(after, 'mngbot_nodes_replaced_total')).toBe(9);
   expect(sample(after, 'mngbot_drain_duration_seconds_count')).toBe(9);
   expect(sample(after, 'mngbot_node_replacement_duration_seconds_count')).toBe(9);
