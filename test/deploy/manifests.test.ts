@@ -461,6 +461,23 @@ describe('Dockerfile', () => {
     expect(instr('COPY')).toContain('COPY scenarios ./scenarios');
   });
 
+  it('runs on production dependencies alone: every package src/ imports is one', () => {
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    const imported = new Set<string>();
+    for (const f of files) {
+      // Type-only imports vanish in the build; everything else is loaded at run time.
+      const code = read('src', f).replace(/^\s*(?:import|export) type [^;]+;/gm, '');
+      for (const m of code.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+        const spec = m[1] ?? m[2];
+        if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+        imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+      }
+    }
+    expect(imported.size).toBeGreaterThan(5);
+    expect([...imported].filter((p) => !(p in pkg.dependencies)), 'imported by src/ but not a production dependency').toEqual([]);
+  });
+
   it('carries the CLI, compiled, and no TypeScript tooling', () => {
     expect(instr('COPY')).toContain('COPY bin ./bin');
     expect(text).toMatch(/ln -s \/app\/bin\/mngbot\.js \/usr\/local\/bin\/mngbot/);
