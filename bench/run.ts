@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   const { benchLowdbStore } = await import('./lowdb-store.js');
   figures.lowdbStore = await benchLowdbStore();
   figures.windows = await benchWindows();
+  figures.compiledStart = await (await import('./compiled-start.js')).benchCompiledStart();
   figures.costCurve = await (await import('./cost-curve.js')).benchCostCurve();
   try {
     const slack = await import('./slack-progress.js');

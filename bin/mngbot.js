@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// The mngbot command: runs src/cli.ts through tsx (a production dependency), so there is no build step.
-import { register } from 'tsx/esm/api';
+// The mngbot command. In a clone: src/cli.ts through tsx (a development dependency), so a stale
+// dist/ never answers for the sources. In the image, which has no src/: the compiled dist/cli.js.
+import { existsSync } from 'node:fs';
 
-register();
-const { runAndExit } = await import('../src/cli.ts');
-await runAndExit(process.argv.slice(2));
+let cli;
+if (existsSync(new URL('../src/cli.ts', import.meta.url))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../src/cli.ts');
+} else {
+  cli = await import('../dist/cli.js');
+}
+await cli.runAndExit(process.argv.slice(2));

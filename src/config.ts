@@ -10,6 +10,7 @@ import type { LogLevel } from './log.js';
 import type { Window } from './schedule/windows.js';
 import { envSchema, type EnvSettings, type SlackSettings, type WorldConfig } from './config/env-schema.js';
 import { fileConfigSchema, type ClusterConfig, type FileConfig, type FileDefaults } from './config/file-schema.js';
+import { SecretFileError, withSecretFiles } from './config/secret-files.js';
 import { firstIssue, keyPath } from './zod-issues.js';
 
 export { DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_SIM_SPEED, TRUTHY, type SlackSettings, type WorldConfig } from './config/env-schema.js';
@@ -114,8 +115,15 @@ function parseEnv(env: Env): EnvSettings {
 
 /** Reads and validates the whole configuration. Throws ConfigError naming the key. */
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
-  const env = parseEnv(opts.env ?? process.env);
   const readText = opts.readText ?? ((p: string) => readFile(p, 'utf8'));
+  let raw: Env;
+  try {
+    raw = await withSecretFiles(opts.env ?? process.env, readText);
+  } catch (err) {
+    if (err instanceof SecretFileError) throw new ConfigError(err.key, err.message);
+    throw err;
+  }
+  const env = parseEnv(raw);
 
   let file: FileConfig = parseConfigObject(undefined);
   if (env.configFile) {

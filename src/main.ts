@@ -3,9 +3,11 @@
 import { createDeps } from './app/compose.js';
 import { startBot } from './bot.js';
 import { ConfigError, loadConfig, missingSlackSettings, TRUTHY, type Config } from './config.js';
-import { startDemo, type Demo } from './demo/demo.js';
+import { SECRET_FILES } from './config/secret-files.js';
+import type { Demo } from './demo/demo.js';
 import { errorMessage, UserError } from './engine/errors.js';
 import { createLogger, type Logger } from './log.js';
+import { collectProcessMetrics } from './metrics/registry.js';
 import { guardProcess } from './process-guards.js';
 import { DataFileError } from './store/lowdb-run-store.js';
 
@@ -18,6 +20,7 @@ function fail(message: string, code = 2): never {
 }
 
 async function start(config: Config, log: Logger): Promise<() => Promise<void>> {
+  collectProcessMetrics();
   const deps = await createDeps(config, { log });
   const bot = await startBot({ app: deps.app, slack: config.slack, log, health: deps.health }).catch(async (err: unknown) => {
     await deps.close();
@@ -40,10 +43,12 @@ async function start(config: Config, log: Logger): Promise<() => Promise<void>> 
 
 /** Nothing configured at all: the demo. */
 function unconfigured(env: NodeJS.ProcessEnv): boolean {
-  return !['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'MNG_CONFIG', 'MNG_WORLD'].some((k) => env[k]);
+  return !['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', ...Object.values(SECRET_FILES), 'MNG_CONFIG', 'MNG_WORLD'].some((k) => env[k]);
 }
 
 async function demo(log: Logger): Promise<() => Promise<void>> {
+  // Loaded only for the demo: a configured bot (the image) starts without the console and its WebSocket server.
+  const { startDemo } = await import('./demo/demo.js');
   const wanted = process.env.PORT ? Number(process.env.PORT) : DEMO_CONSOLE_PORT;
   const dataDir = process.env.MNG_DATA_DIR?.trim() || undefined;
   // SLACK_SOCKET_MODE=true npm start: the same demo with the bot in Socket Mode.

@@ -16,6 +16,8 @@ import { VirtualClock, type SimClock } from '../sim/clock.js';
 import type { Scenario } from '../sim/scenario.js';
 import { createWorld, type SimWorld } from '../sim/world.js';
 import { LowdbRunStore } from '../store/lowdb-run-store.js';
+import { meteredStore } from '../metrics/metered-store.js';
+import { meterRuns } from '../metrics/run-metrics.js';
 
 // What front ends may say about the data file without knowing the store.
 export { DataFileError, DEFAULT_DATA_FILE } from '../store/lowdb-run-store.js';
@@ -23,6 +25,7 @@ import { MemoryRunStore } from '../store/memory-run-store.js';
 import type { AmiWatchSettings } from './ami-watch.js';
 import { Application, type Approvals } from './application.js';
 import { Approvers } from './approvers.js';
+import { recordNodeEvents } from './node-events.js';
 import { Targets } from './targets.js';
 
 export type AppStore = RunStore & ScheduleStore & { health?(): StoreHealth };
@@ -50,10 +53,10 @@ export function scenarioTimings(scenario: Scenario): PlanTimings {
 
 /** Every Engine in mngbot is made here: by the two compositions below, and by tests that put the engine on adapters of their own (moto, the wire). */
 export function buildEngine(p: EngineParts): Engine {
-  return new Engine({
+  const engine = new Engine({
     nodeGroups: p.nodeGroups,
     clusterFor: (c) => p.clusterFor(c),
-    store: p.store,
+    store: meteredStore(p.store),
     clock: p.clock,
     policy: p.policy,
     ...(p.defaults ? { defaults: p.defaults } : {}),
@@ -63,6 +66,9 @@ export function buildEngine(p: EngineParts): Engine {
     ...(p.newId ? { newId: p.newId } : {}),
     ...(p.timings ? { timings: p.timings } : {}),
   });
+  meterRuns(engine);
+  recordNodeEvents(engine, (c) => p.clusterFor(c), p.log);
+  return engine;
 }
 
 /** Each node group's windows as a gate the engine can ask, made once per group. */

@@ -5,6 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { meterAwsClient } from '../metrics/aws-middleware.js';
 import { awsCall } from './aws-errors.js';
 
 export interface AwsCredentials {
@@ -94,10 +95,10 @@ export class AwsClients {
     return {
       region,
       roleArn,
-      eks: new EKSClient(config),
-      asg: new AutoScalingClient(config),
-      ec2: new EC2Client(config),
-      ssm: new SSMClient(config),
+      eks: meterAwsClient(new EKSClient(config)),
+      asg: meterAwsClient(new AutoScalingClient(config)),
+      ec2: meterAwsClient(new EC2Client(config)),
+      ssm: meterAwsClient(new SSMClient(config)),
       credentials,
     };
   }
@@ -108,7 +109,7 @@ export class AwsClients {
     base: AwsCredentialsProvider,
     externalId?: string,
   ): AwsCredentialsProvider {
-    const sts = new STSClient({ ...this.baseConfig(region), credentials: base });
+    const sts = meterAwsClient(new STSClient({ ...this.baseConfig(region), credentials: base }));
     let cached: AwsCredentials | undefined;
     let pending: Promise<AwsCredentials> | undefined;
     const fetch = async (): Promise<AwsCredentials> => {

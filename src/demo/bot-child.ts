@@ -4,10 +4,8 @@
 // It can be killed (SIGKILL) and started again, to see it pick a run up where it was.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { entryArgs } from './entry-args.js';
 import { stopChild, type WorldChild } from './world-child.js';
-
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 export interface BotChildOptions {
   world: WorldChild;
@@ -70,7 +68,7 @@ export class BotChild {
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.child) return;
     const { world } = this.o;
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    const child = spawn(process.execPath, entryArgs('main'), {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         PATH: process.env.PATH ?? '',

@@ -3,9 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { entryArgs } from './entry-args.js';
 
-const WORLD_CLI = fileURLToPath(new URL('../world-cli.ts', import.meta.url));
 const READY_LINE = /^world: aws (http:\/\/127\.0\.0\.1:\d+) kube (http:\/\/127\.0\.0\.1:\d+)$/m;
 
 export interface WorldChild {
@@ -22,7 +21,7 @@ export async function startWorldChild(o: { scenario: string; speed: number; dir:
   const kubeconfig = join(o.dir, 'kubeconfig');
   const config = join(o.dir, 'world-config.yaml');
   const args = ['--scenario', o.scenario, '--speed', String(o.speed), '--kubeconfig', kubeconfig, '--config', config, ...(o.seed !== undefined ? ['--seed', String(o.seed)] : [])];
-  const child = spawn(process.execPath, ['--import', 'tsx', WORLD_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...entryArgs('world-cli'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr?.pipe(createWriteStream(join(o.dir, 'world.log'), { flags: 'a' }));
   const [aws, kube] = await readyLine(child, o.timeoutMs ?? 60_000);
   return { aws, kube, kubeconfig, config, stop: () => stopChild(child, 'SIGTERM') };

@@ -220,6 +220,19 @@ export interface NodePatch {
   labels?: Record<string, string | null>;
 }
 
+/** What mngbot did to a node, as a Kubernetes Event on it (kubectl describe node, kubectl get events). */
+export interface NodeNote {
+  node: string;
+  /** CamelCase, e.g. MngbotTainted, MngbotEvictionBlocked. */
+  reason: string;
+  /** A sentence a person reads, naming the run. */
+  message: string;
+  type: 'Normal' | 'Warning';
+  runId: string;
+  /** Clock time, ms. */
+  at: number;
+}
+
 /** The Kubernetes cluster the node group serves. */
 export interface Cluster {
   listNodes(): Promise<NodeInfo[]>;
@@ -236,6 +249,11 @@ export interface Cluster {
   evict(pod: { namespace: string; name: string }): Promise<EvictionResult>;
   /** Deletes the pod regardless of PodDisruptionBudgets (forced drains only). */
   deletePod(pod: { namespace: string; name: string }): Promise<void>;
+  /**
+   * Records an Event on the node. Returns at once: the adapter sends it in the background, and a
+   * failure is logged, never thrown (Events tell the story; they never hold a run up).
+   */
+  recordEvent?(note: NodeNote): void;
 }
 
 /** A node group's maintenance windows, as the engine needs them. */

@@ -14,18 +14,21 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { UserError } from '../engine/errors.js';
+import { countKubeCall, countKubeError, kubeRequest, type KubeRequest } from '../metrics/kube-requests.js';
 import type {
   Cluster,
   ClusterEvent,
   ClusterWatch,
   EvictionResult,
   NodeInfo,
+  NodeNote,
   NodePatch,
   PdbInfo,
   PodInfo,
   Taint,
 } from '../engine/ports.js';
 import { ResumableClusterWatch, type Listed } from './cluster-watch.js';
+import { KubeEventSink } from './kube-event-sink.js';
 import { codeOf, kubeError, statusOf } from './kube-errors.js';
 import { toNodeInfo, toPdbInfo, toPodInfo, toTaint } from './to-engine.js';
 
@@ -42,6 +45,8 @@ export interface KubeClusterOptions {
    */
   watchIdleTimeoutMs?: number;
   log?: { warn(msg: string, fields?: Record<string, unknown>): void };
+  /** reportingInstance of the Events it records (the pod's name). */
+  eventsInstance?: string;
 }
 
 /** A Status-like body the 429 of an eviction carries. */
@@ -57,6 +62,22 @@ function timeoutMiddleware(ms: number): ObservableMiddleware {
   };
 }
 
+/** Counts the request and its error status: made per request, as it carries the request to its answer. */
+function metricsMiddleware(): ObservableMiddleware {
+  let req: KubeRequest | undefined;
+  return {
+    pre: (ctx) => {
+      req = kubeRequest(ctx.getHttpMethod(), ctx.getUrl());
+      countKubeCall(req);
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (res) => {
+      if (req && res.httpStatusCode >= 400) countKubeError(req, res.httpStatusCode);
+      return new Observable(Promise.resolve(res));
+    },
+  };
+}
+
 /** metav1.Time: RFC 3339 to the second. */
 const kubeTime = (t: Date | string) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -67,6 +88,7 @@ export class KubeCluster implements Cluster {
   private readonly requestTimeoutMs: number;
   private readonly patchAttempts: number;
   private readonly pageSize: number;
+  private readonly events: KubeEventSink;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -81,6 +103,19 @@ export class KubeCluster implements Cluster {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.patchAttempts = opts.patchAttempts ?? 5;
     this.pageSize = opts.pageSize ?? 500;
+    this.events = new KubeEventSink((body) => this.core.createNamespacedEvent({ namespace: 'default', body }, this.options()), {
+      ...(opts.log ? { log: opts.log } : {}),
+      ...(opts.eventsInstance ? { instance: opts.eventsInstance } : {}),
+    });
+  }
+
+  recordEvent(note: NodeNote): void {
+    this.events.push(note);
+  }
+
+  /** Resolves once every Event recorded so far was sent (or dropped). */
+  eventsSent(): Promise<void> {
+    return this.events.flushed();
   }
 
   async listNodes(): Promise<NodeInfo[]> {
@@ -105,7 +140,10 @@ export class KubeCluster implements Cluster {
       {
         listNodes: () => this.nodeList(),
         listPods: () => this.podList(),
-        watch: (path, params, onEvt, done) => this.watcher.watch(path, params, onEvt, done),
+        watch: (path, params, onEvt, done) => {
+          countKubeCall(kubeRequest('GET', `${path}?watch=true`));
+          return this.watcher.watch(path, params, onEvt, done);
+        },
         toNode: (raw) => toNodeInfo(raw as V1Node),
         toPod: (raw) => toPodInfo(raw as V1Pod),
         isFatal: (err) => {
@@ -191,7 +229,7 @@ export class KubeCluster implements Cluster {
   // ---- internals ----
 
   private options(contentType?: string): ConfigurationOptions {
-    const middleware = [timeoutMiddleware(this.requestTimeoutMs)];
+    const middleware = [timeoutMiddleware(this.requestTimeoutMs), metricsMiddleware()];
     if (contentType) middleware.push(setHeaderMiddleware('Content-Type', contentType));
     return { middleware, middlewareMergeStrategy: 'append' };
   }

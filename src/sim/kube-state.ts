@@ -1,5 +1,6 @@
 // The simulated Kubernetes control plane: nodes, pods, the workload controllers (ReplicaSet,
 // StatefulSet, DaemonSet), the scheduler, PodDisruptionBudgets and the Eviction API.
+import { KubeEvents } from './kube-events.js';
 import { UserError } from '../engine/errors.js';
 import type { ClusterEvent, EvictionResult, NodeInfo, NodePatch, PdbInfo, PodInfo } from '../engine/ports.js';
 import type { SimClock } from './clock.js';
@@ -41,6 +42,8 @@ export class KubeState {
   readonly pods = new Map<string, PodRec>();
   readonly workloads: WorkloadRec[];
   readonly hub: WatchHub;
+  /** Events recorded on nodes (mngbot's taints, drains, terminations): served by kube-http, read by kubectl. */
+  readonly events = new KubeEvents();
   private readonly scheduler = new Scheduler();
   private nodeSeq = 0;
   /** While building the world: pods run at once, no timers. */

@@ -5,6 +5,7 @@ import type {
   ClusterWatch,
   EvictionResult,
   NodeInfo,
+  NodeNote,
   NodePatch,
   PdbInfo,
   PodInfo,
@@ -52,6 +53,11 @@ export class SimCluster implements Cluster {
   async deletePod(pod: { namespace: string; name: string }): Promise<void> {
     this.meter.call('kube', 'deletePod');
     this.kube.deletePod(pod.namespace, pod.name);
+  }
+
+  /** Not metered: an Event is a note beside the work, and the world's API counts are the work's. */
+  recordEvent(note: NodeNote): void {
+    this.kube.events.record(note);
   }
 
   /** The control plane behind the port, for the HTTP API (src/sim/kube-http) to serve. */

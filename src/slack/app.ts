@@ -1,4 +1,4 @@
-// The Bolt app: HTTP (POST /slack/events, GET /healthz) or Socket Mode, the /mng command, the
+// The Bolt app: HTTP (POST /slack/events, GET /livez, /readyz, /healthz, /metrics) or Socket Mode, the /mng command, the
 // buttons, the progress reporter and the approval-expiry timer. Nothing here knows which world
 // (simulator or AWS) is behind the engine.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,6 +8,9 @@ import type { Application } from '../app/application.js';
 import type { SlackSettings } from '../config.js';
 import { errorMessage } from '../engine/errors.js';
 import type { Logger } from '../log.js';
+import { registry } from '../metrics/registry.js';
+import { countRuns } from '../metrics/run-metrics.js';
+import { meteredFetch } from '../metrics/slack-fetch.js';
 import { ACTION_APPROVE, ACTION_REJECT } from './blocks/plan.js';
 import { ACTION_DECIDE_PREFIX } from './blocks/thread.js';
 import { approveAction } from './listeners/actions/approve.js';
@@ -82,7 +85,8 @@ export function boltLogger(log: Logger): BoltLogger {
 export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const { settings, log } = deps;
   if (!settings.botToken) throw new Error('createSlackApp: SLACK_BOT_TOKEN is required');
-  const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
+  // Every Web API client made from these options counts its calls and 429s (mngbot_slack_*).
+  const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), fetch: meteredFetch() };
   let ready = false;
   let server: Server | undefined;
   let probes: Server | undefined;
@@ -104,10 +108,40 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       res.end(JSON.stringify(found.length ? { ok: false, problems: found } : { ok: true }));
     },
   });
-  // Liveness: a store that cannot save turns it 503, so Kubernetes restarts the pod (which reloads the
-  // last saved state). Readiness also waits for Slack's connection in Socket Mode.
+  // /healthz (kept for existing checks, the image's HEALTHCHECK among them): started, and the store can
+  // save. Readiness also waits for Slack's connection in Socket Mode.
   const health = probe('/healthz', false);
   const readiness = probe('/readyz', true);
+  // Liveness: only that the process answers. A store that cannot save or a lost Slack connection is
+  // not cured by a restart (the bot retries both itself), so it takes the pod out of readiness instead.
+  const liveness = {
+    path: '/livez',
+    method: ['GET'],
+    handler: (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    },
+  };
+  const metricsRoute = {
+    path: '/metrics',
+    method: ['GET'],
+    handler: (_req: IncomingMessage, res: ServerResponse) => {
+      countRuns()
+        .catch((err: unknown) => log.warn('could not count runs for /metrics', { error: errorMessage(err) }))
+        .then(() => registry.metrics())
+        .then(
+          (text) => {
+            res.writeHead(200, { 'content-type': registry.contentType });
+            res.end(text);
+          },
+          (err: unknown) => {
+            res.writeHead(500, { 'content-type': 'text/plain' });
+            res.end(`metrics: ${errorMessage(err)}`);
+          },
+        );
+    },
+  };
+  const routes = [health, readiness, liveness, metricsRoute];
 
   const logger = boltLogger(log.child({ component: 'bolt' }));
   let receiver: SocketModeReceiver | HTTPReceiver;
@@ -123,7 +157,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     // The probes get a server of ours, on the host asked for (Bolt's listens on every interface).
     probes = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-      const route = [health, readiness].find((r) => r.path === path && req.method === 'GET');
+      const route = routes.find((r) => r.path === path && req.method === 'GET');
       if (route) return route.handler(req, res);
       res.writeHead(404).end();
     });
@@ -132,7 +166,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     const http = new HTTPReceiver({
       signingSecret: settings.signingSecret ?? '',
       endpoints: EVENTS_PATH,
-      customRoutes: [health, readiness],
+      customRoutes: routes,
       logger,
     });
     http.requestListener = guardSlackRequests(http.requestListener, {

@@ -1,7 +1,7 @@
 // The deployment files: what `kubectl kustomize manifests/` renders, the IAM policy against the AWS
 // calls in src/, the Slack app manifest and the Dockerfile.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -49,6 +49,7 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
         'ConfigMap/mngbot-env',
         'Deployment/mngbot',
         'Namespace/mngbot',
+        'NetworkPolicy/mngbot',
         'PersistentVolumeClaim/mngbot-data',
         'PodDisruptionBudget/mngbot',
         'Service/mngbot',
@@ -80,9 +81,9 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
     expect([...granted].sort()).toEqual(
       [
         'core/nodes:get', 'core/nodes:list', 'core/nodes:watch', 'core/nodes:patch',
-        'core/pods:get', 'core/pods:list', 'core/pods:watch', 'core/pods:delete',
+        'core/pods:list', 'core/pods:watch', 'core/pods:delete',
         'core/pods/eviction:create',
-        'policy/poddisruptionbudgets:get', 'policy/poddisruptionbudgets:list', 'policy/poddisruptionbudgets:watch',
+        'policy/poddisruptionbudgets:list',
         'core/events:create',
       ].sort(),
     );
@@ -91,7 +92,7 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
     expect(binding.subjects).toContainEqual({ kind: 'ServiceAccount', name: 'mngbot', namespace: 'mngbot' });
   });
 
-  it('runs one non-root bot with a read-only root filesystem, probed on /healthz', () => {
+  it('runs one non-root bot with a read-only root filesystem, probed on /livez and /readyz', () => {
     const dep = one('Deployment', 'mngbot');
     expect(dep.spec.replicas).toBe(1);
     expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
@@ -116,21 +117,19 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
     expect(c.resources.requests).toHaveProperty('cpu');
     expect(c.resources.requests).toHaveProperty('memory');
     expect(c.resources.limits).toHaveProperty('memory');
-    // kustomize's images: rewrote the bare name.
-    expect(c.image).toMatch(/\/mngbot:[\w.-]+$/);
+    // kustomize's images: rewrote the bare name, pinned by digest.
+    expect(c.image).toMatch(/\/mngbot@sha256:[0-9a-f]{64}$/);
 
     const http = (c.ports as Obj[]).find((p) => p.name === 'http');
     expect(http?.containerPort).toBe(3000);
-    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c.livenessProbe.httpGet.path).toBe('/livez');
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     for (const probe of [c.livenessProbe, c.readinessProbe]) expect([http?.name, http?.containerPort]).toContain(probe.httpGet.port);
 
     const env = Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value]));
     expect(env.MNG_DATA_DIR).toBe('/data');
     expect(env.MNG_CONFIG).toBe('/etc/mngbot/config.yaml');
-    expect(c.envFrom).toEqual(
-      expect.arrayContaining([{ secretRef: { name: 'mngbot-slack' } }, { configMapRef: { name: 'mngbot-env' } }]),
-    );
+    expect(c.envFrom).toEqual([{ configMapRef: { name: 'mngbot-env' } }]);
 
     // Where it runs, from the downward API: the engine replaces its own node last and moves itself.
     const fieldOf = (name: string) => (c.env as Obj[]).find((e) => e.name === name)?.valueFrom?.fieldRef?.fieldPath;
@@ -154,6 +153,40 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
       key: 'config.yaml',
       path: 'config.yaml',
     });
+  });
+
+  it("keeps Slack's secrets out of the environment: files from the mounted Secret", () => {
+    const c = one('Deployment', 'mngbot').spec.template.spec;
+    const container = c.containers[0];
+    const env = Object.fromEntries((container.env as Obj[]).map((e) => [e.name, e.value]));
+    expect(env.SLACK_BOT_TOKEN_FILE).toBe('/var/run/secrets/mngbot/SLACK_BOT_TOKEN');
+    expect(env.SLACK_APP_TOKEN_FILE).toBe('/var/run/secrets/mngbot/SLACK_APP_TOKEN');
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']) expect(env).not.toHaveProperty(name);
+    const mount = (container.volumeMounts as Obj[]).find((m) => m.mountPath === '/var/run/secrets/mngbot');
+    expect(mount?.readOnly).toBe(true);
+    const volume = (c.volumes as Obj[]).find((v) => v.name === mount!.name);
+    expect(volume?.secret).toMatchObject({ secretName: 'mngbot-slack', defaultMode: 0o440 });
+    const read = readFileSync(join('src', 'config', 'secret-files.ts'), 'utf8');
+    for (const key of Object.keys(env).filter((k) => k.endsWith('_FILE'))) expect(read, `${key} is not read by config.ts`).toContain(`'${key}'`);
+  });
+
+  it('mounts the Kubernetes API token only in the bot, on purpose', () => {
+    expect(one('ServiceAccount', 'mngbot').automountServiceAccountToken).toBe(false);
+    expect(one('Deployment', 'mngbot').spec.template.spec.automountServiceAccountToken).toBe(true);
+  });
+
+  it('lets the bot reach only DNS and HTTPS, and be reached only on its http port', () => {
+    const np = one('NetworkPolicy', 'mngbot');
+    expect(np.spec.podSelector.matchLabels).toEqual(one('Deployment', 'mngbot').spec.template.metadata.labels);
+    expect([...np.spec.policyTypes].sort()).toEqual(['Egress', 'Ingress']);
+    const egressPorts = (np.spec.egress as Obj[]).flatMap((r) => r.ports as Obj[]).map((p) => `${p.protocol}/${p.port}`);
+    expect(egressPorts.sort()).toEqual(['TCP/443', 'TCP/53', 'UDP/53']);
+    const dns = (np.spec.egress as Obj[]).find((r) => (r.ports as Obj[]).some((p) => p.port === 53))!;
+    expect(dns.to[0].podSelector.matchLabels).toEqual({ 'k8s-app': 'kube-dns' });
+    for (const rule of np.spec.ingress as Obj[]) {
+      expect(rule.from, 'no ingress from anywhere').toBeDefined();
+      expect(rule.ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
+    }
   });
 
   it('keeps other drains off the bot with a PodDisruptionBudget', () => {
@@ -295,6 +328,12 @@ describe('iam-policy.json', () => {
     }
   });
 
+  it('assumes only the target roles it names, by account', () => {
+    const assume = allows.filter((s) => list(s.Action).includes('sts:AssumeRole'));
+    expect(assume.length).toBeGreaterThan(0);
+    for (const arn of assume.flatMap((s) => list(s.Resource))) expect(arn).toMatch(/^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/);
+  });
+
   it('reads only the public EKS and Bottlerocket image parameters', () => {
     const ssm = allows.filter((s) => list(s.Action).some((a) => a.startsWith('ssm:')));
     expect(ssm.flatMap((s) => list(s.Resource)).sort()).toEqual([
@@ -307,18 +346,41 @@ describe('iam-policy.json', () => {
 describe('slack-app.yaml', () => {
   const manifest = parse(read('manifests', 'slack-app.yaml'));
 
-  it('declares /mng, the four bot scopes and interactivity, in Socket Mode', () => {
+  it('declares /mng, the bot scopes it uses and interactivity, in Socket Mode', () => {
     expect(manifest.display_information.name).toBe('mngbot');
     expect(manifest.features.bot_user.display_name).toBe('mngbot');
     expect(manifest.features.slash_commands).toContainEqual(
       expect.objectContaining({ command: '/mng', usage_hint: 'upgrade nodegroup 1.30 | list | status | help' }),
     );
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
-      ['chat:write', 'commands', 'usergroups:read', 'users:read'].sort(),
+      // users:read is not asked for: nothing calls users.*; the history scopes are for conversations.replies.
+      ['channels:history', 'chat:write', 'commands', 'groups:history', 'usergroups:read'].sort(),
     );
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.socket_mode_enabled).toBe(true);
     expect(manifest.settings.org_deploy_enabled).toBe(false);
+  });
+});
+
+describe('slack-app.yaml against the code', () => {
+  // Each Web API method src/ calls, and the bot scopes it needs (api.slack.com/methods).
+  const SCOPES: Record<string, string[]> = {
+    'chat.postMessage': ['chat:write'],
+    'chat.update': ['chat:write'],
+    'chat.getPermalink': [],
+    'conversations.replies': ['channels:history', 'groups:history'],
+    'usergroups.users.list': ['usergroups:read'],
+  };
+
+  it('asks for exactly the scopes of the methods the bot calls, and commands for /mng', () => {
+    const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const methods = new Set<string>();
+    for (const f of files) for (const m of read('src', f).matchAll(/\bclient\.((?:chat|conversations|users|usergroups|views|reactions|files|team|im)\.[\w.]+)\(/g)) methods.add(m[1]);
+    expect(methods.size).toBeGreaterThan(3);
+    const unknown = [...methods].filter((m) => !(m in SCOPES));
+    expect(unknown, 'Web API methods this test does not know the scopes of: add them above').toEqual([]);
+    const needed = new Set(['commands', ...[...methods].flatMap((m) => SCOPES[m])]);
+    expect([...parse(read('manifests', 'slack-app.yaml')).oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
   });
 });
 
@@ -350,7 +412,7 @@ describe('Dockerfile', () => {
     expect(instr('EXPOSE')).toContain('EXPOSE 3000');
     expect(text).toMatch(/NODE_ENV=production/);
     expect(instr('WORKDIR')).toContain('WORKDIR /app');
-    expect(JSON.parse(instr('CMD').at(-1)!.slice(4))).toEqual(['node', '--import', 'tsx', 'src/main.ts']);
+    expect(JSON.parse(instr('CMD').at(-1)!.slice(4))).toEqual(['node', 'dist/main.js']);
   });
 
   it('has a HEALTHCHECK that passes on 200 from /healthz and fails otherwise', async () => {
@@ -379,6 +441,54 @@ describe('Dockerfile', () => {
     } finally {
       server.close();
     }
+  });
+
+  it("starts as its own example says: the image's environment and the example's make a configuration", async () => {
+    // ENV instructions (continued lines joined) and `docker run … -e K=V … mngbot` in the header comment.
+    const env: Record<string, string> = {};
+    for (const line of instr('ENV')) for (const [, k, v] of line.slice(4).matchAll(/(\w+)=(\S+)/g)) env[k] = v;
+    const example = /^#\s+docker run (.*) mngbot$/m.exec(text);
+    expect(example, 'the docker run example').not.toBeNull();
+    for (const [, k, v] of example![1].matchAll(/-e (\w+)=(\S+)/g)) env[k] = v === '…' ? { SLACK_BOT_TOKEN: 'xoxb-example', SLACK_APP_TOKEN: 'xapp-example' }[k] ?? 'example' : v;
+    const { loadConfig, missingSlackSettings } = await import('../../src/config.js');
+    const config = await loadConfig({ env });
+    expect(config.world).toMatchObject({ kind: 'sim' });
+    expect(missingSlackSettings(config.slack)).toEqual([]);
+    // The scenario it names is in the image: scenarios/ is copied to /app/scenarios.
+    const scenario = (config.world as { scenario: string }).scenario;
+    expect(scenario.startsWith('/app/')).toBe(true);
+    expect(existsSync(join(ROOT, scenario.slice('/app/'.length))), scenario).toBe(true);
+    expect(instr('COPY')).toContain('COPY scenarios ./scenarios');
+  });
+
+  it('runs on production dependencies alone: every package src/ imports is one', () => {
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    const imported = new Set<string>();
+    for (const f of files) {
+      // Type-only imports vanish in the build; everything else is loaded at run time.
+      const code = read('src', f).replace(/^\s*(?:import|export) type [^;]+;/gm, '');
+      for (const m of code.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+        const spec = m[1] ?? m[2];
+        if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+        imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+      }
+    }
+    expect(imported.size).toBeGreaterThan(5);
+    expect([...imported].filter((p) => !(p in pkg.dependencies)), 'imported by src/ but not a production dependency').toEqual([]);
+  });
+
+  it('carries the CLI, compiled, and no TypeScript tooling', () => {
+    expect(instr('COPY')).toContain('COPY bin ./bin');
+    expect(text).toMatch(/ln -s \/app\/bin\/mngbot\.js \/usr\/local\/bin\/mngbot/);
+    // The final stage copies dist/ from the build stage, never src/.
+    const final = text.slice(text.lastIndexOf('\nFROM '));
+    expect(final).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+    expect(final).not.toMatch(/COPY (\.|src)\b/);
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; scripts: Record<string, string> };
+    for (const tool of ['tsx', 'typescript', 'vitest']) expect(pkg.dependencies[tool], `${tool} is not a production dependency`).toBeUndefined();
+    expect(pkg.scripts.build).toMatch(/tsc -p tsconfig\.build\.json/);
+    expect(pkg.scripts.start).toBe('tsx src/main.ts');
   });
 
   it('is fed only what the app runs (.dockerignore)', () => {

@@ -30,6 +30,7 @@ export function coreResources(): Record<string, unknown> {
     kind: 'APIResourceList',
     groupVersion: 'v1',
     resources: [
+      { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['create', 'get', 'list', 'watch'], shortNames: ['ev'] },
       { name: 'nodes', singularName: 'node', namespaced: false, kind: 'Node', verbs: rw, shortNames: ['no'] },
       { name: 'nodes/status', singularName: '', namespaced: false, kind: 'Node', verbs: ['get'] },
       { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: rw, shortNames: ['po'], categories: ['all'] },

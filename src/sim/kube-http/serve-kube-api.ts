@@ -7,6 +7,7 @@ import { errorMessage, RetryableError } from '../../engine/errors.js';
 import type { NodePatch, Taint } from '../../engine/ports.js';
 import type { SimWorld } from '../world.js';
 import { apiGroups, appsGroup, appsResources, apiVersions, coreResources, policyGroup, policyResources, versionInfo } from './discovery.js';
+import { eventsApi } from './events-api.js';
 import { daemonSetObject, pdbObject, type KubeObject } from './kube-objects.js';
 import { applyPatch, PatchError, patchTypeOf } from './patch.js';
 import { ResourceStore, type Change, type Resource } from './resource-store.js';
@@ -89,6 +90,11 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
   const watches = new Set<ServerResponse>();
   const meterRead = opts.meter === false ? () => {} : (method: string) => sim.meterCall(method);
   let watchesServed = 0;
+  const events = eventsApi(state.events, {
+    now: () => clock.now(),
+    ...(opts.authorize ? { authorize: opts.authorize } : {}),
+    forbidden: (r) => `events${r.name ? ` "${r.name}"` : ''} is forbidden: User "system:serviceaccount:mngbot:mngbot" cannot ${r.verb} resource "events" in API group "" ${r.namespace !== undefined ? `in the namespace "${r.namespace}"` : 'at the cluster scope'}`,
+  });
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -139,6 +145,7 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
       namespace = rest[1];
       rest = rest.slice(2);
     }
+    if (group === '' && (await events.handle(req, res, { ...(namespace !== undefined ? { namespace } : {}), rest, query: q }))) return;
     const [resource, name, sub, ...extra] = rest;
     const known = (RESOURCES[group] ?? []).includes(resource);
     if (!known || extra.length > 0 || (resource === 'nodes' && namespace !== undefined)) {
@@ -460,6 +467,7 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
     },
     close() {
       store.close();
+      events.close();
       for (const res of [...watches]) res.destroy();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
