@@ -136,6 +136,11 @@ export class ClusterView {
     return this.room - (this.podsByNode.get('')?.size ?? 0);
   }
 
+  /** What the node adds to schedulableRoom() now: its free pod slots, if it takes pods. */
+  roomOn(name: string): number {
+    return this.roomOf.get(name) ?? 0;
+  }
+
   /** Works out again what the node adds to schedulableRoom(). */
   private recountRoom(name: string | undefined): void {
     if (!name) return;

@@ -42,7 +42,13 @@ export type FindingFacts =
   | { code: 'same-version'; fields: { nodegroup: string; version: string; fromRelease: string; toRelease: string } }
   | { code: 'patch-ignored'; fields: { requested: string; asked: string; release: string } }
   | { code: 'instance-not-joined'; fields: { nodegroup: string; instances: Named } }
-  | { code: 'mngbot-on-node'; fields: { pod?: string; node: string; az: string } };
+  | { code: 'mngbot-on-node'; fields: { pod?: string; node: string; az: string } }
+  /** Update strategy MINIMAL: the trade (no surge; capacity dips while nodes are replaced). */
+  | { code: 'minimal-capacity-dip'; fields: { nodegroup: string; maxUnavailable: number; nodes: number; desired: number } }
+  /** MINIMAL refused: budgets that never allow an eviction. */
+  | { code: 'minimal-pdb-blocks'; fields: { budgets: { pdb: string; pods: Named }[]; total: number } }
+  /** MINIMAL refused: the pods of the nodes drained at once do not fit on the nodes that stay. */
+  | { code: 'minimal-no-room'; fields: { need: number; room: number; nodes: Named; maxUnavailable: number } };
 
 export type FindingCode = FindingFacts['code'];
 
@@ -94,6 +100,7 @@ export type RefusalFacts =
   | { code: 'unknown-strategy'; fields: { requested: string } }
   | { code: 'surge-with-eks'; fields: { eksSurgeReason: string } }
   | { code: 'bad-surge'; fields: { got: number } }
+  | { code: 'surge-with-minimal'; fields: { surge: number } }
   | { code: 'bad-max-unavailable'; fields: { source: 'request' | 'default' | 'group' | 'built-in'; nodegroup: string; got: number | string } }
   | { code: 'bad-drain-timeout'; fields: { gotMs: number } }
   /** `release` absent: the group has no running instance at all. */
@@ -108,7 +115,7 @@ export type NextStepFacts = { code: 'eks-eviction-retry'; fields: { minutes: num
 /** A front end's words for what a person types. */
 export interface Vocabulary {
   /** An option of an upgrade request, as a person types it there. */
-  option(name: 'force' | 'surge' | 'max-unavailable' | 'now' | 'deregistration-wait'): string;
+  option(name: 'force' | 'surge' | 'max-unavailable' | 'now' | 'deregistration-wait' | 'update-strategy'): string;
   /** How to ask for a strategy. */
   strategy(strategy: Strategy): string;
   /** The command that shows one run, or every run. */

@@ -68,13 +68,13 @@ export const USAGE = {
   list: '/mng list',
   upgrade:
     '/mng upgrade nodegroup <version> [--cluster C] [--nodegroup N] [--release-version R] [--max-unavailable K] [--surge S] ' +
-    '[--strategy rolling|eks] [--drain-timeout 20m] [--deregistration-wait 60s] [--force] [--now] [--dry-run]',
+    '[--strategy rolling|eks] [--update-strategy default|minimal] [--drain-timeout 20m] [--deregistration-wait 60s] [--force] [--now] [--dry-run]',
   upgradeEksctl: '/mng upgrade nodegroup --name=N --cluster=C --kubernetes-version=1.30',
   status: '/mng status [RUN-ID]',
   cancel: '/mng cancel RUN-ID',
   scheduleUpgrade:
     '/mng schedule upgrade nodegroup [<version>] --at "0 2 * * SAT"|2025-04-12T02:00 [--timezone Europe/Berlin] [--cluster C] [--nodegroup N] ' +
-    '[--max-unavailable K] [--surge S] [--strategy rolling|eks] [--drain-timeout 20m] [--force]',
+    '[--max-unavailable K] [--surge S] [--strategy rolling|eks] [--update-strategy default|minimal] [--drain-timeout 20m] [--force]',
   scheduleList: '/mng schedule list',
   scheduleCancel: '/mng schedule cancel SCHEDULE-ID',
   windows: '/mng windows',
@@ -121,6 +121,7 @@ const SPELLINGS: Record<string, OptionKey> = {
   'max-unavailable': 'max-unavailable',
   surge: 'surge',
   strategy: 'strategy',
+  'update-strategy': 'update-strategy',
   'drain-timeout': 'drain-timeout',
   'deregistration-wait': 'deregistration-wait',
   force: 'force',
@@ -142,6 +143,7 @@ const UPGRADE_KEYS: ReadonlySet<OptionKey> = new Set<OptionKey>([
   'max-unavailable',
   'surge',
   'strategy',
+  'update-strategy',
   'drain-timeout',
   'deregistration-wait',
   'force',
@@ -155,6 +157,7 @@ const SCHEDULE_KEYS: ReadonlySet<OptionKey> = new Set<OptionKey>([
   'max-unavailable',
   'surge',
   'strategy',
+  'update-strategy',
   'drain-timeout',
   'force',
   'at',

@@ -1,0 +1,89 @@
+// Update strategy MINIMAL on the simulator: terminate first, no surge. The world's own records say
+// whether the group ever grew and whether a PodDisruptionBudget was broken; the plan refuses what
+// could not drain.
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { simulate, type SimResult } from '../../src/app/simulate.js';
+import { PlanRefusedError } from '../../src/engine/commands.js';
+import type { ProgressEvent } from '../../src/engine/events.js';
+import { parseScenario, type Scenario } from '../../src/sim/scenario.js';
+import { assertCleanRun } from './clean-run.js';
+
+/** No surge, by the world's account: the group's max and desired never went above what they were. */
+function assertNoSurge({ world, report }: SimResult, label: string): void {
+  expect(world.peakSizes(), `${label}: the group grew`).toEqual({ max: report.asg.before.max, desired: report.asg.before.desired });
+}
+
+/**
+ * The trade MINIMAL makes, and no more: old nodes out of service (drain begun) less replacements Ready
+ * never exceeds maxUnavailable.
+ */
+function mostShort(events: ProgressEvent[]): number {
+  let short = 0;
+  let most = 0;
+  for (const e of events) {
+    if (e.kind === 'node' && e.state === 'evicting') short++;
+    if (e.kind === 'new-node' && e.state === 'ready') short--;
+    most = Math.max(most, short);
+  }
+  return most;
+}
+
+/** The demo world, changed as JSON and read again (so the scenario's defaults fill what a change leaves out). */
+async function demo(change: (s: Record<string, any>) => void = () => {}): Promise<Scenario> {
+  const s = JSON.parse(await readFile('scenarios/demo.json', 'utf8'));
+  change(s);
+  return parseScenario(s, 'demo.json, changed');
+}
+
+async function refusal(run: Promise<unknown>): Promise<PlanRefusedError> {
+  const err = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(PlanRefusedError);
+  return err as PlanRefusedError;
+}
+
+describe('update strategy MINIMAL (rolling)', () => {
+  it('replaces every node with no surge, no PDB violation, and at most maxUnavailable nodes short', async () => {
+    const result = await simulate({ scenario: await demo(), updateStrategy: 'minimal' });
+    assertCleanRun(result, 'demo, minimal');
+    assertNoSurge(result, 'demo, minimal');
+    expect(result.run.plan).toMatchObject({ surge: 0, updateStrategy: 'minimal', maxUnavailable: 1 });
+    expect(result.run.plan.findings.map((f) => f.code)).toContain('minimal-capacity-dip');
+    expect(mostShort(result.events)).toBe(1);
+  });
+
+  it('drains two at a time with --max-unavailable 2, still never growing the group', async () => {
+    const result = await simulate({ scenario: await demo(), updateStrategy: 'minimal', maxUnavailable: 2 });
+    assertCleanRun(result, 'demo, minimal, max-unavailable 2');
+    assertNoSurge(result, 'demo, minimal, max-unavailable 2');
+    expect(mostShort(result.events)).toBe(2);
+  });
+
+  it('is refused where a PDB never allows an eviction (minAvailable = replicas)', async () => {
+    const scenario = await demo((s) => {
+      s.workloads.push({ name: 'gpu-job', namespace: 'ml', kind: 'Deployment', replicas: 2, pdb: { minAvailable: 2 } });
+    });
+    const err = await refusal(simulate({ scenario, updateStrategy: 'minimal' }));
+    const blocking = err.plan.findings.filter((f) => f.severity === 'block');
+    expect(blocking.map((f) => f.code)).toEqual(['minimal-pdb-blocks']);
+    expect(blocking[0].message).toContain('ml/gpu-job');
+  });
+
+  it('is refused where the pods of a drained node do not fit on the nodes that stay', async () => {
+    // Nine nodes of 4 pod slots: 34 pods leave 2 slots free, fewer than the busiest node holds.
+    const scenario = await demo((s) => {
+      s.nodegroup.podsPerNode = 4;
+    });
+    const err = await refusal(simulate({ scenario, updateStrategy: 'minimal' }));
+    const blocking = err.plan.findings.filter((f) => f.severity === 'block');
+    expect(blocking.map((f) => f.code)).toEqual(['minimal-no-room']);
+    expect(blocking[0].message).toMatch(/busiest node drained at once .* to move and the other nodes have \d+ free pod slots?/);
+  });
+
+  it('is refused with --surge: the two contradict each other', async () => {
+    await expect(simulate({ scenario: await demo(), updateStrategy: 'minimal', surge: 2 })).rejects.toThrow(/MINIMAL launches no surge/);
+  });
+});
