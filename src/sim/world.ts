@@ -146,6 +146,7 @@ export function createWorld(scenario: Scenario, opts: WorldOptions): SimWorld {
     version: image.version,
     releaseVersion: image.releaseVersion,
     imageId: image.imageId,
+    updateStrategy: 'DEFAULT',
   };
   const meter = new ApiMeter(scenario, new Rng(deriveSeed(seed, 'faults')));
   const nodeGroups = new SimNodeGroups({ scenario, clock, rng, asg, kube, meter, group, log });

@@ -87,3 +87,63 @@ describe('update strategy MINIMAL (rolling)', () => {
     await expect(simulate({ scenario: await demo(), updateStrategy: 'minimal', surge: 2 })).rejects.toThrow(/MINIMAL launches no surge/);
   });
 });
+
+describe('update strategy MINIMAL (eks)', () => {
+  async function managed(change: (s: Record<string, any>) => void = () => {}): Promise<Scenario> {
+    const s = JSON.parse(await readFile('scenarios/eks-workshop.json', 'utf8'));
+    change(s);
+    return parseScenario(s, 'eks-workshop.json, changed');
+  }
+
+  it('sets the group to MINIMAL for the run, EKS replaces every node with no surge, and the strategy is put back', async () => {
+    let world: SimResult['world'] | undefined;
+    const strategies: string[] = [];
+    const result = await simulate({
+      scenario: await managed(),
+      updateStrategy: 'minimal',
+      onWorld: (w) => {
+        world = w;
+      },
+      onEvent: () => {
+        const s = world!.aws.managedGroup.updateStrategy;
+        if (strategies.at(-1) !== s) strategies.push(s);
+      },
+    });
+    const { report, run } = result;
+    expect(report.status, run.outcome?.summary).toBe('succeeded');
+    expect(report.strategy).toBe('eks');
+    expect(report.pdbViolations).toBe(0);
+    expect(report.podsLost).toBe(0);
+    expect(report.leftTainted + report.leftCordoned).toBe(0);
+    expect(report.nodes.replaced).toBe(report.nodes.old);
+    expect(result.world.instances().every((i) => i.imageId === run.plan.toImageId)).toBe(true);
+    assertNoSurge(result, 'eks-workshop, minimal');
+    expect(mostShort(result.events)).toBeLessThanOrEqual(run.eks!.maxUnavailable!);
+    // DEFAULT before, MINIMAL while EKS updated, DEFAULT again after.
+    expect(strategies).toEqual(['DEFAULT', 'MINIMAL', 'DEFAULT']);
+    expect(result.world.aws.managedGroup.updateStrategy).toBe('DEFAULT');
+    expect(run.eks!.updateStrategy).toMatchObject({ original: 'DEFAULT' });
+    expect(run.eks!.updateStrategy!.restoredAt).toBeGreaterThan(run.eks!.updateStrategy!.setAt!);
+  });
+
+  it('puts the strategy back when EKS fails the update', async () => {
+    // A pod that never leaves: EKS gives up after its 15 minutes (PodEvictionFailure) and the run fails.
+    const scenario = await managed((s) => {
+      s.faults.push({ kind: 'stuckPod', workload: 'ecsdemo-nodejs' });
+    });
+    const result = await simulate({ scenario, updateStrategy: 'minimal' });
+    expect(result.report.status).toBe('failed');
+    expect(result.world.eksUpdates().map((u) => u.status)).toEqual(['Failed']);
+    expect(result.world.aws.managedGroup.updateStrategy).toBe('DEFAULT');
+    expect(result.run.eks!.updateStrategy!.restoredAt).toBeDefined();
+    assertNoSurge(result, 'eks-workshop, minimal, stuck pod');
+  });
+
+  it('is refused where a PDB never allows an eviction', async () => {
+    const scenario = await managed((s) => {
+      s.workloads.push({ name: 'gpu-job', namespace: 'ml', kind: 'Deployment', replicas: 2, pdb: { maxUnavailable: 0 } });
+    });
+    const err = await refusal(simulate({ scenario, updateStrategy: 'minimal' }));
+    expect(err.plan.findings.filter((f) => f.severity === 'block').map((f) => f.code)).toEqual(['minimal-pdb-blocks']);
+  });
+});
