@@ -91,7 +91,7 @@ export type RefusalFacts =
   | { code: 'already-decided'; fields: { runId: string; decision: string; by?: string } }
   | { code: 'request-expired'; fields: { runId: string } }
   /** `action` is what was asked (approve, reject, force, skip, abort). */
-  | { code: 'not-approver'; fields: { action: string; of: 'upgrades' | 'a blocked drain' } }
+  | { code: 'not-approver'; fields: { action: string; of: 'upgrades' | 'a blocked drain' | 'a run' } }
   | { code: 'self-approval'; fields: { runId: string } }
   | { code: 'no-decision-waiting'; fields: { runId: string; node: string; status: RunStatus } }
   | { code: 'already-chosen'; fields: { node: string; by: string; choice: string } }

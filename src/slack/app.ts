@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { ACTION_APPROVE, ACTION_REJECT } from './blocks/plan.js';
 import { ACTION_DECIDE_PREFIX } from './blocks/thread.js';
 import { approveAction } from './listeners/actions/approve.js';
+import { CONTROL_ACTION_IDS, controlAction } from './listeners/actions/control.js';
 import { decideAction } from './listeners/actions/decide.js';
 import { rejectAction } from './listeners/actions/reject.js';
 import { mngCommand } from './listeners/commands/mng.js';
@@ -206,6 +207,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   app.action(ACTION_APPROVE, (args) => approveAction(handlerDeps, args as unknown as ActionArgs));
   app.action(ACTION_REJECT, (args) => rejectAction(handlerDeps, args as unknown as ActionArgs));
   app.action(new RegExp(`^${ACTION_DECIDE_PREFIX}(force|skip|abort)$`), (args) => decideAction(handlerDeps, args as unknown as ActionArgs));
+  app.action(CONTROL_ACTION_IDS, (args) => controlAction(handlerDeps, args as unknown as ActionArgs));
   app.error(async (err) => {
     log.error('bolt error', { error: errorMessage(err) });
   });

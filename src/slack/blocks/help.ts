@@ -21,6 +21,8 @@ const TOPICS: Record<HelpTopic, string> = {
   windows: `\`${USAGE.windows}\`\nEach node group's maintenance windows and their next openings. Upgrades of a group with windows run only inside them.`,
   status: `\`${USAGE.status}\`\nThe running and recent upgrades, or one in detail.`,
   cancel: `\`${USAGE.cancel}\`\nStops the run at its next safe point and puts back what it changed (approvers and the requester).`,
+  pause: `\`${USAGE.pause}\`\nPauses a run: the nodes in flight finish, no new node starts (approvers only; also a button on the progress message).`,
+  resume: `\`${USAGE.resume}\`\nResumes a paused run; one its maintenance window paused carries on outside the window (approvers only).`,
   history: `\`${USAGE.history}\`\nPast upgrades, newest first: who asked, who decided, how they ended.`,
   audit: `\`${USAGE.audit}\`\nThe last N entries of the audit log: who asked, approved, rejected, forced, cancelled, when and where (approvers only).`,
 };
@@ -35,7 +37,7 @@ export function helpMessage(topic?: HelpTopic): Message {
         section(TOPICS.schedule),
         section(TOPICS.windows),
         section(TOPICS.status),
-        section(TOPICS.cancel),
+        section(`${TOPICS.cancel}\n\n${TOPICS.pause}\n\n${TOPICS.resume}`),
         section(`${TOPICS.history}\n\n${TOPICS.audit}`),
         context('Only configured approvers can approve, reject, decide on a blocked drain, schedule upgrades or read the audit log.'),
       ];
