@@ -2,7 +2,8 @@
 // once it has ended. The engine and the app decide on each click; these only offer what would work.
 import { eksRefusal } from '../../engine/steps/eks-requests.js';
 import { isTerminal, type Run } from '../../engine/run.js';
-import { actions, button, context, type Block, type Button } from './kit.js';
+import { who } from './format.js';
+import { actions, button, context, section, type Block, type Button } from './kit.js';
 
 export const ACTION_PAUSE = 'mng_pause';
 export const ACTION_RESUME = 'mng_resume';
@@ -43,6 +44,7 @@ export function controlButtons(run: Run): Button[] {
 export function controlBlocks(run: Run): Block[] {
   const buttons = controlButtons(run);
   if (buttons.length === 0) return [];
+  const paused = pausedLine(run);
   const what = [
     buttons.some((b) => b.action_id === ACTION_PAUSE) ? 'Pause: nodes in flight finish, no new node starts' : '',
     buttons.some((b) => b.action_id === ACTION_RESUME)
@@ -52,5 +54,15 @@ export function controlBlocks(run: Run): Block[] {
       : '',
     buttons.some((b) => b.action_id === ACTION_CANCEL) ? 'Cancel: stop and put back what it changed' : '',
   ].filter(Boolean);
-  return [actions(controlsBlockId(run.id), ...buttons), context(`${what.join(' · ')} · approvers only`)];
+  return [...(paused ? [section(paused)] : []), actions(controlsBlockId(run.id), ...buttons), context(`${what.join(' · ')} · approvers only`)];
+}
+
+/** Who paused it and what that means, while it is paused or about to be. */
+function pausedLine(run: Run): string | undefined {
+  const by = run.requests.pause;
+  if (by && run.status === 'running') return `:hourglass_flowing_sand: *Pausing*, as ${who(by.user)} asked: the nodes in flight finish, no new node starts.`;
+  if (run.status !== 'paused') return undefined;
+  if (by) return `:double_vertical_bar: *Paused* by ${who(by.user)}: the nodes in flight finish, no new node starts.`;
+  if (run.windowPause) return ':double_vertical_bar: *Paused*: the maintenance window closed; the nodes in flight finish, and the run carries on when the next window opens.';
+  return ':double_vertical_bar: *Paused*: the nodes in flight finish, no new node starts.';
 }
