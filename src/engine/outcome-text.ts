@@ -26,7 +26,7 @@ export function wordsIn(v: Vocabulary) {
   };
 }
 
-export type LikeEksFacts = Pick<Plan, 'strategy' | 'deregistrationWaitMs'>;
+export type LikeEksFacts = Pick<Plan, 'strategy' | 'deregistrationWaitMs' | 'updateStrategy'>;
 
 /**
  * What a rolling upgrade does as EKS does for a managed node group, and what differently; undefined
@@ -39,6 +39,18 @@ export function likeEksText(plan: LikeEksFacts, v: Vocabulary): { same: string; 
     waitMs > 0
       ? `cordons it, waits ${waitMs <= 120_000 && waitMs % 1000 === 0 ? `${waitMs / 1000}s` : formatDuration(waitMs)} for load balancers to deregister it (EKS: 60s), and terminates it`
       : `cordons it and terminates it at once (${v.option('deregistration-wait')} 0: load balancers get no time to deregister it; EKS waits 60s)`;
+  if (plan.updateStrategy === 'minimal') {
+    return {
+      same:
+        'Like EKS with update strategy MINIMAL, mngbot launches no new node first: in turn, each old node is tainted eks.amazonaws.com/nodegroup=unschedulable:NoSchedule and labelled' +
+        ' node.kubernetes.io/exclude-from-external-load-balancers=true, its pods are evicted through the Eviction API (PodDisruptionBudgets respected)' +
+        ` onto the nodes that stay; mngbot ${wait}, and the group launches its replacement.`,
+      different:
+        'Unlike EKS: the old nodes waiting their turn stay schedulable, and a node counts against maxUnavailable until its replacement is Ready;' +
+        ' a drain still blocked after the drain timeout asks for a decision (force, skip or abort) instead of failing the update;' +
+        " a run that does not finish takes the taint, label and cordon off the nodes it leaves and puts the group's launch template back.",
+    };
+  }
   return {
     same:
       'Like EKS, for each old node mngbot taints it eks.amazonaws.com/nodegroup=unschedulable:NoSchedule and labels it' +
@@ -149,8 +161,8 @@ const FINDING_TEXT: FindingWords = {
     );
   },
   'minimal-no-room': ({ need, room, nodes, maxUnavailable }, v) =>
-    `update strategy MINIMAL cannot drain: the ${plural(nodes.total, 'busiest node')} drained at once (${namedList(nodes)}) ` +
-    `${pick(need, 'has', 'have')} ${plural(need, 'pod')} to move and the other nodes have ${plural(room, 'free pod slot')}; ` +
+    `update strategy MINIMAL cannot drain: ${nodes.total === 1 ? 'the busiest node' : `the ${nodes.total} busiest nodes`}, drained at once (${namedList(nodes)}), ` +
+    `${pick(nodes.total, 'has', 'have')} ${plural(need, 'pod')} to move and the other nodes have ${plural(room, 'free pod slot')}; ` +
     `lower ${v.option('max-unavailable')} (now ${maxUnavailable}), make room, or leave ${v.option('update-strategy')} minimal out for a surge`,
 };
 

@@ -144,7 +144,7 @@ export function makePlan(input: PlanInput): Plan {
     azs: [...group.azs],
     nodes,
     findings,
-    ...planEstimate(input, nodes, { strategy, maxUnavailable, surge, deregistrationWaitMs }),
+    ...planEstimate(input, nodes, { strategy, maxUnavailable, surge, deregistrationWaitMs, ...(minimal ? { minimal } : {}) }),
     createdAt: input.now,
   };
 }
