@@ -77,7 +77,7 @@ describe('update strategy MINIMAL (rolling)', () => {
   });
 
   it('is refused where the pods of a drained node do not fit on the nodes that stay', async () => {
-    // Nine nodes of 4 pod slots: 34 pods leave 2 slots free, fewer than the busiest node holds.
+    // Nine nodes of 4 pod slots, nearly full: the busiest node's pods do not fit in what the others have free.
     const scenario = await demo((s) => {
       s.nodegroup.podsPerNode = 4;
     });
@@ -149,5 +149,21 @@ describe('update strategy MINIMAL (eks)', () => {
     });
     const err = await refusal(simulate({ scenario, updateStrategy: 'minimal' }));
     expect(err.plan.findings.filter((f) => f.severity === 'block').map((f) => f.code)).toEqual(['minimal-pdb-blocks']);
+  });
+});
+
+describe('update strategy MINIMAL, bot killed after every saved step', () => {
+  it('finishes the same, never terminating twice, and puts the managed group back', async () => {
+    const rolling = await simulate({ scenario: await demo(), updateStrategy: 'minimal', kill: { everySave: true } });
+    assertCleanRun(rolling, 'demo, minimal, killed after every save');
+    assertNoSurge(rolling, 'demo, minimal, killed after every save');
+    expect(rolling.report.restarts).toBeGreaterThan(10);
+
+    const s = parseScenario(JSON.parse(await readFile('scenarios/eks-workshop.json', 'utf8')));
+    const eks = await simulate({ scenario: s, updateStrategy: 'minimal', kill: { everySave: true } });
+    expect(eks.report).toMatchObject({ status: 'succeeded', terminatedTwice: 0, pdbViolations: 0, podsLost: 0 });
+    expect(eks.report.restarts).toBeGreaterThan(5);
+    assertNoSurge(eks, 'eks-workshop, minimal, killed after every save');
+    expect(eks.world.aws.managedGroup.updateStrategy).toBe('DEFAULT');
   });
 });
