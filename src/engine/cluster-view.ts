@@ -234,6 +234,7 @@ export function hasNodegroupTaint(n: NodeInfo): boolean {
 }
 
 /** Whether the scheduler may place pods there (Ready, not cordoned, no NoSchedule or NoExecute taint). */
-function takesPods(n: NodeInfo): boolean {
+/** Ready, schedulable and without a NoSchedule or NoExecute taint: the scheduler may place pods there. */
+export function takesPods(n: NodeInfo): boolean {
   return n.ready && !n.unschedulable && !n.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
 }

@@ -5,6 +5,7 @@ import { estimate, FAST_TIMINGS, planShape, SLOW_TIMINGS, type PlanTimings } fro
 import { NEUTRAL_WORDS, SURGE_ASKED, findingText } from './outcome-text.js';
 import type { Finding, FindingFacts, Named, Severity } from './outcomes.js';
 import { plural } from './plural.js';
+import { takesPods } from './cluster-view.js';
 import { matchesLabels } from './pdb-index.js';
 import type { SelfPod } from './step-context.js';
 import type {
@@ -509,7 +510,7 @@ const minimalNoRoom: Check = ({ minimal, maxUnavailable, nodes, input }) => {
   const need = busiest.reduce((sum, n) => sum + n.pods, 0);
   let room = 0;
   for (const n of input.nodes) {
-    if (leaving.has(n.name) || !n.ready || n.unschedulable || n.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) continue;
+    if (leaving.has(n.name) || !takesPods(n)) continue;
     room += Math.max(0, n.allocatablePods - (podsOn.get(n.name) ?? 0));
   }
   // Pods already waiting for a node take the room first.

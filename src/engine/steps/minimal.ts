@@ -23,11 +23,6 @@ export function replacementsPending(ctx: StepContext): number {
   return Math.max(0, gone - ready);
 }
 
-/** The free pod slots the node's own drain cannot count on: its own. */
-export function ownRoom(ctx: StepContext, rec: NodeRecord): number {
-  return ctx.view.roomOn(rec.name);
-}
-
 /** Just before its drain: the taint and the load-balancer label the taint step left off. */
 export async function takeOutOfService(ctx: StepContext, rec: NodeRecord): Promise<void> {
   const node = ctx.view.node(rec.name);

@@ -8,7 +8,7 @@ import type { NodeRecord, NodeState } from '../run.js';
 import type { StepContext } from '../step-context.js';
 import { failRun } from './fail-run.js';
 import { groupDrift } from './group-drift.js';
-import { isMinimal, ownRoom, replacementsPending, takeOutOfService } from './minimal.js';
+import { isMinimal, replacementsPending, takeOutOfService } from './minimal.js';
 import { NodePicker } from './pick-node.js';
 import { EXCLUDE_LB_LABEL, isExcludedFromLb, restoreNode } from './taint-nodes.js';
 
@@ -68,7 +68,7 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
       }
       const need = podsToMove(ctx, rec.name).length;
       // MINIMAL leaves a waiting node schedulable: its own free slots are no room for its pods.
-      const room = ctx.view.schedulableRoom() - (minimal ? ownRoom(ctx, rec) : 0);
+      const room = ctx.view.schedulableRoom() - (minimal ? ctx.view.roomOn(rec.name) : 0);
       if (need > room) {
         rec.waitingForRoomSince ??= ctx.now;
         ctx.touch(rec);
