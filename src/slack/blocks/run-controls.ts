@@ -2,7 +2,7 @@
 // once it has ended. The engine and the app decide on each click; these only offer what would work.
 import { eksRefusal } from '../../engine/steps/eks-requests.js';
 import { isTerminal, type Run } from '../../engine/run.js';
-import { who } from './format.js';
+import { who as mention } from './format.js';
 import { actions, button, context, section, type Block, type Button } from './kit.js';
 
 export const ACTION_PAUSE = 'mng_pause';
@@ -54,15 +54,17 @@ export function controlBlocks(run: Run): Block[] {
       : '',
     buttons.some((b) => b.action_id === ACTION_CANCEL) ? 'Cancel: stop and put back what it changed' : '',
   ].filter(Boolean);
-  return [...(paused ? [section(paused)] : []), actions(controlsBlockId(run.id), ...buttons), context(`${what.join(' · ')} · approvers only`)];
+  const cancel = buttons.some((b) => b.action_id === ACTION_CANCEL);
+  const who = buttons.length === 1 && cancel ? 'approvers and the person who asked' : cancel ? 'approvers only; Cancel also the person who asked' : 'approvers only';
+  return [...(paused ? [section(paused)] : []), actions(controlsBlockId(run.id), ...buttons), context(`${what.join(' · ')} · ${who}`)];
 }
 
 /** Who paused it and what that means, while it is paused or about to be. */
 function pausedLine(run: Run): string | undefined {
   const by = run.requests.pause;
-  if (by && run.status === 'running') return `:hourglass_flowing_sand: *Pausing*, as ${who(by.user)} asked: the nodes in flight finish, no new node starts.`;
+  if (by && run.status === 'running') return `:hourglass_flowing_sand: *Pausing*, as ${mention(by.user)} asked: the nodes in flight finish, no new node starts.`;
   if (run.status !== 'paused') return undefined;
-  if (by) return `:double_vertical_bar: *Paused* by ${who(by.user)}: the nodes in flight finish, no new node starts.`;
+  if (by) return `:double_vertical_bar: *Paused* by ${mention(by.user)}: the nodes in flight finish, no new node starts.`;
   if (run.windowPause) return ':double_vertical_bar: *Paused*: the maintenance window closed; the nodes in flight finish, and the run carries on when the next window opens.';
   return ':double_vertical_bar: *Paused*: the nodes in flight finish, no new node starts.';
 }
