@@ -8,6 +8,7 @@ import { PlanRefusedError } from '../../src/engine/commands.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.js';
 import { assertCleanRun } from './clean-run.js';
+import { orderProblems } from './node-order.js';
 
 /** No surge, by the world's account: the group's max and desired never went above what they were. */
 function assertNoSurge({ world, report }: SimResult, label: string): void {
@@ -123,6 +124,9 @@ describe('update strategy MINIMAL (eks)', () => {
     expect(result.world.instances().every((i) => i.imageId === run.plan.toImageId)).toBe(true);
     assertNoSurge(result, 'eks-workshop, minimal');
     expect(mostShort(result.events)).toBeLessThanOrEqual(run.eks!.maxUnavailable!);
+    // mngbot followed EKS node by node, each through its states in order.
+    expect(orderProblems(result.events)).toEqual([]);
+    for (const n of run.plan.nodes) expect(run.nodes.find((r) => r.name === n.name)?.state, n.name).toBe('terminated');
     // DEFAULT before, MINIMAL while EKS updated, DEFAULT again after.
     expect(strategies).toEqual(['DEFAULT', 'MINIMAL', 'DEFAULT']);
     expect(result.world.aws.managedGroup.updateStrategy).toBe('DEFAULT');
