@@ -55,6 +55,10 @@ describe('controls in the thread', () => {
     expect(ephemeralText(h, resumed.responseUrl)).toMatch(/Resumed run/);
     await waitForRun(h, (r) => r.id === run.id && r.status === 'running', 10_000, 'running again');
     await h.fake.waitFor(() => buttonsOf(progress()).includes('mng_pause'), 10_000, 'Pause again');
+    // The thread says who paused and who resumed.
+    const thread = () => harness.fake.thread(CHANNEL, plan.ts).map(textOf).join('\n');
+    await h.fake.waitFor(() => /<@UAPPROVER2> chose \*resume\*/.test(thread()), 10_000, 'the resume in the thread');
+    expect(thread()).toMatch(/paused: .*UAPPROVER1.*; nodes in flight finish, no new node starts/);
 
     // Cancel (the confirm dialog is Slack's: the click arrives once confirmed).
     await h.click('mng_cancel', run.id, 'UAPPROVER2', progress());
