@@ -53,7 +53,7 @@ Exit status: 0 done (nothing to do included), 1 not done (blocked, refused, fail
 nothing replaced), 2 a usage or configuration mistake, 130 interrupted. With --json the last line
 of stdout is one JSON object saying how the command ended.`;
 
-const TARGET_USAGE = '--to VERSION [--cluster C] [--nodegroup N] [--release-version R] [--strategy rolling|eks] [--max-unavailable N] [--surge N] [--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--json] [--scenario FILE] [--context NAME] [--kubeconfig FILE]';
+const TARGET_USAGE = '--to VERSION [--cluster C] [--nodegroup N] [--release-version R] [--strategy rolling|eks] [--update-strategy default|minimal] [--max-unavailable N] [--surge N] [--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--json] [--scenario FILE] [--context NAME] [--kubeconfig FILE]';
 
 const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1.30, v1.30 or 1.30.4 (required)
   --cluster C               the EKS cluster; may be left out when only one is configured
@@ -61,6 +61,10 @@ const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1
   --release-version R       an AMI release such as 1.30.4-20240917 (default: the latest for VERSION)
   --strategy rolling|eks    eks: EKS replaces the nodes (managed node groups); rolling: mngbot surges,
                             drains and terminates (self-managed groups). Default: the group's own
+  --update-strategy default|minimal
+                            minimal: no surge; old nodes are drained and terminated first and the
+                            group launches their replacements (capacity dips by max-unavailable
+                            nodes), for GPU or capacity-capped groups. Default: surge first
   --max-unavailable N       nodes replaced at a time, 1 to 100 or 1% to 100% (at most the old nodes)
   --surge N                 new nodes launched up front (rolling only), 1 to 100 (at most the old
                             nodes: a larger value is capped, with a warning)

@@ -1,4 +1,4 @@
-// npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N]
+// npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--update-strategy default|minimal] [--max-unavailable N] [--surge N]
 //   [--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]
 // Upgrades a simulated world with the real engine and prints one line per event, then the report.
 // --serve-kube serves the world's Kubernetes API on 127.0.0.1:PORT for kubectl while the run goes on,
@@ -10,13 +10,14 @@ import type { ProgressEvent } from './engine/events.js';
 import { loadScenario, simulate, type SimReport } from './app/simulate.js';
 
 export const SIM_USAGE =
-  'usage: npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--max-unavailable N] [--surge N] ' +
+  'usage: npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--update-strategy default|minimal] [--max-unavailable N] [--surge N] ' +
   '[--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]';
 
 export const SIM_OPTIONS: readonly OptionName[] = [
   'scenario',
   'to',
   'strategy',
+  'update-strategy',
   'max-unavailable',
   'surge',
   'drain-timeout',

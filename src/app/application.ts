@@ -14,6 +14,7 @@ import { fleetRows, windowsRows, type ClusterRow, type WindowsClusterError, type
 import { throttleRefusals } from './refusal-audit.js';
 import { requestUpgrade, type UpgradeAsk, type UpgradeOutcome } from './request-upgrade.js';
 import { requestRollback, type RollbackAsk, type RollbackOutcome } from './rollback.js';
+import { audited, controlRun, resolveRunTarget, type RunControlDeps, type RunTarget } from './run-controls.js';
 import { cancelSchedule, createSchedule, fireDueSchedules, listSchedules, type ScheduleAsk, type ScheduleDeps, type ScheduleFiring } from './schedule-upgrades.js';
 import type { ChannelRef, Targets } from './targets.js';
 
@@ -124,12 +125,19 @@ export class Application {
     return this.engine.decide(runId, node, choice, by);
   }
 
+  /** Nodes in flight finish, none starts; approvers only. */
   pause(runId: string, by: Actor): Promise<Run> {
-    return this.engine.pause(runId, by);
+    return controlRun(this.controlDeps(), 'pause', runId, by);
   }
 
+  /** Approvers only; a run its window paused carries on outside the window. */
   resume(runId: string, by: Actor): Promise<Run> {
-    return this.engine.resume(runId, by);
+    return controlRun(this.controlDeps(), 'resume', runId, by);
+  }
+
+  /** The run a person named by its id or its node group (the group's run under way). */
+  runOf(target: RunTarget, channel?: ChannelRef): Promise<string> {
+    return resolveRunTarget(this.controlDeps(), target, channel);
   }
 
   /** Approvers and the person who asked may cancel a run; anyone else is refused, and that is audited. */
@@ -141,7 +149,7 @@ export class Application {
       this.log.info('cancel refused', { runId, user: by.user });
       throw new UserError(`only approvers and the person who asked may cancel run ${runId}`, 'ask one of the configured approvers');
     }
-    const after = await this.engine.cancel(runId, by);
+    const after = await audited(this.controlDeps(), 'cancel', runId, by, () => this.engine.cancel(runId, by));
     this.log.info('cancel requested', { runId, user: by.user, status: after.status });
     return after;
   }
@@ -289,6 +297,10 @@ export class Application {
   /** Requests nobody answered in time are closed. */
   expireStale(): Promise<Run[]> {
     return this.engine.expireStale();
+  }
+
+  private controlDeps(): RunControlDeps {
+    return { engine: this.engine, targets: this.targets, approvers: this.approvers, audit: this.audit };
   }
 
   private scheduleDeps(): ScheduleDeps {

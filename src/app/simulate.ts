@@ -3,7 +3,7 @@
 // moments and starts a new one on the same store, as a restarted process would.
 import type { ProgressEvent } from '../engine/events.js';
 import type { Cluster, NodeGroups, RunStore, Sizes, WindowGate } from '../engine/ports.js';
-import type { DecisionChoice, MaxUnavailable, Run, Strategy } from '../engine/run.js';
+import type { DecisionChoice, MaxUnavailable, Run, Strategy, UpdateStrategy } from '../engine/run.js';
 import type { EngineSettings } from '../engine/step-context.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
 import { createSimDeps, type AppStore } from './compose.js';
@@ -22,6 +22,7 @@ export interface SimulateOptions {
   /** Target version; the cluster's version when absent. */
   to?: string;
   strategy?: Strategy;
+  updateStrategy?: UpdateStrategy;
   maxUnavailable?: MaxUnavailable;
   surge?: number;
   drainTimeoutMs?: number;
@@ -148,6 +149,7 @@ async function simulateOn(world: SimWorld, clock: SimClock, opts: SimulateOption
     toRequest(ref, {
       version: opts.to ?? opts.scenario.cluster.version,
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
+      ...(opts.updateStrategy ? { updateStrategy: opts.updateStrategy } : {}),
       ...(opts.maxUnavailable ? { maxUnavailable: opts.maxUnavailable } : {}),
       ...(opts.surge ? { surge: opts.surge } : {}),
       ...(opts.drainTimeoutMs ? { drainTimeoutMs: opts.drainTimeoutMs } : {}),

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { isBareNumber, readDurationMs } from '../engine/duration.js';
 import { UserError } from '../engine/errors.js';
 import type { GroupRef } from '../engine/ports.js';
-import type { DecisionChoice, MaxUnavailable, Strategy, UpgradeRequest } from '../engine/run.js';
+import type { DecisionChoice, MaxUnavailable, Strategy, UpdateStrategy, UpgradeRequest } from '../engine/run.js';
 import { isKubeVersion, NAME, NAME_RULE, RELEASE, RELEASE_EXAMPLE, VERSION_FORMS } from './names.js';
 
 /** An option typed wrong: the message says what and how to fix it; a front end may add its usage line. */
@@ -140,6 +140,8 @@ export const OPTIONS = {
   nodegroup: valueOf('workers', groupName('a node group')),
   'release-version': valueOf(RELEASE_EXAMPLE, release),
   strategy: valueOf('rolling', oneOf<Strategy>(['rolling', 'eks'])),
+  /** EKS's updateStrategy: default (surge first) or minimal (terminate first, no surge). */
+  'update-strategy': valueOf('minimal', oneOf<UpdateStrategy>(['default', 'minimal'])),
   'max-unavailable': valueOf('2', maxUnavailable),
   surge: valueOf('3', wholeNumber(1, 100)),
   'drain-timeout': valueOf('15m', drainTimeout),
@@ -301,7 +303,10 @@ export type UpgradeOptions = Omit<UpgradeRequest, 'ref' | 'force'> & {
 };
 
 /** The options that say how, not what version: a schedule takes them without a version. */
-export type UpgradeSettings = Pick<UpgradeOptions, 'cluster' | 'nodegroup' | 'releaseVersion' | 'maxUnavailable' | 'surge' | 'strategy' | 'drainTimeoutMs' | 'deregistrationWaitMs'>;
+export type UpgradeSettings = Pick<
+  UpgradeOptions,
+  'cluster' | 'nodegroup' | 'releaseVersion' | 'maxUnavailable' | 'surge' | 'strategy' | 'updateStrategy' | 'drainTimeoutMs' | 'deregistrationWaitMs'
+>;
 
 export function upgradeSettings(values: OptionValues): UpgradeSettings {
   const out: UpgradeSettings = {};
@@ -311,6 +316,7 @@ export function upgradeSettings(values: OptionValues): UpgradeSettings {
   if (values['max-unavailable'] !== undefined) out.maxUnavailable = values['max-unavailable'];
   if (values.surge !== undefined) out.surge = values.surge;
   if (values.strategy !== undefined) out.strategy = values.strategy;
+  if (values['update-strategy'] !== undefined) out.updateStrategy = values['update-strategy'];
   if (values['drain-timeout'] !== undefined) out.drainTimeoutMs = values['drain-timeout'];
   if (values['deregistration-wait'] !== undefined) out.deregistrationWaitMs = values['deregistration-wait'];
   return out;
@@ -330,6 +336,7 @@ export function toUpgradeRequest(ref: GroupRef, o: Omit<UpgradeOptions, 'now'>):
     ...(o.maxUnavailable !== undefined ? { maxUnavailable: o.maxUnavailable } : {}),
     ...(o.surge !== undefined ? { surge: o.surge } : {}),
     ...(o.strategy !== undefined ? { strategy: o.strategy } : {}),
+    ...(o.updateStrategy !== undefined ? { updateStrategy: o.updateStrategy } : {}),
     ...(o.drainTimeoutMs !== undefined ? { drainTimeoutMs: o.drainTimeoutMs } : {}),
     ...(o.deregistrationWaitMs !== undefined ? { deregistrationWaitMs: o.deregistrationWaitMs } : {}),
     ...(o.force ? { force: true } : {}),

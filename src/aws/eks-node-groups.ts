@@ -14,6 +14,7 @@ import {
   DescribeNodegroupCommand,
   DescribeUpdateCommand,
   ListNodegroupsCommand,
+  UpdateNodegroupConfigCommand,
   UpdateNodegroupVersionCommand,
   type Nodegroup,
 } from '@aws-sdk/client-eks';
@@ -21,6 +22,7 @@ import type { ClusterConfig, SelfManagedGroup } from '../config/file-schema.js';
 import { UserError } from '../engine/errors.js';
 import type {
   ClusterInfo,
+  EksUpdateStrategy,
   GroupInstance,
   GroupRef,
   ImageRelease,
@@ -162,6 +164,7 @@ export class EksNodeGroups implements NodeGroups, ImageReleases {
       azs: base.azs,
       sizes,
       maxUnavailable: managedMaxUnavailable(ng, sizes.desired),
+      ...(ng.updateConfig?.updateStrategy === 'MINIMAL' || ng.updateConfig?.updateStrategy === 'DEFAULT' ? { updateStrategy: ng.updateConfig.updateStrategy } : {}),
       instanceType: ng.instanceTypes?.[0] ?? base.instanceType,
       suspendedProcesses: base.suspendedProcesses,
     };
@@ -343,6 +346,31 @@ export class EksNodeGroups implements NodeGroups, ImageReleases {
     const id = out.update?.id;
     if (!id) throw new Error(`EKS UpdateNodegroupVersion ${groupName(ref)}: no update id returned`);
     return id;
+  }
+
+  async setUpdateStrategy(ref: GroupRef, strategy: EksUpdateStrategy, token: string): Promise<void> {
+    const c = this.cluster(ref.cluster);
+    if (selfManaged(c.config, ref.nodegroup)) {
+      throw new UserError(`${groupName(ref)} is self-managed: it has no EKS update config; its update strategy is mngbot's own`);
+    }
+    await awsCall(
+      this.ctx(c, 'EKS', 'UpdateNodegroupConfig', `${groupName(ref)} (updateStrategy ${strategy})`),
+      () =>
+        c.clients.eks.send(
+          new UpdateNodegroupConfigCommand({
+            clusterName: ref.cluster,
+            nodegroupName: ref.nodegroup,
+            updateConfig: { updateStrategy: strategy },
+            clientRequestToken: token,
+          }),
+        ),
+      {
+        ...this.unknownGroup(ref, c),
+        InvalidParameterException: (err) => new UserError(`EKS refused to change the update strategy of ${groupName(ref)}: ${awsErrorMessage(err)}`),
+        InvalidRequestException: (err) => new UserError(`EKS refused to change the update strategy of ${groupName(ref)}: ${awsErrorMessage(err)}`),
+        ResourceInUseException: (err) => new UserError(`EKS refused to change the update strategy of ${groupName(ref)}: ${awsErrorMessage(err)}`),
+      },
+    );
   }
 
   async describeUpdate(ref: GroupRef, updateId: string): Promise<UpdateInfo> {

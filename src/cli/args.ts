@@ -11,6 +11,7 @@ export const TARGET_FLAGS: readonly OptionName[] = [
   'nodegroup',
   'release-version',
   'strategy',
+  'update-strategy',
   'max-unavailable',
   'surge',
   'drain-timeout',

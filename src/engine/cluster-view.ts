@@ -136,6 +136,11 @@ export class ClusterView {
     return this.room - (this.podsByNode.get('')?.size ?? 0);
   }
 
+  /** What the node adds to schedulableRoom() now: its free pod slots, if it takes pods. */
+  roomOn(name: string): number {
+    return this.roomOf.get(name) ?? 0;
+  }
+
   /** Works out again what the node adds to schedulableRoom(). */
   private recountRoom(name: string | undefined): void {
     if (!name) return;
@@ -238,6 +243,7 @@ export function hasNodegroupTaint(n: NodeInfo): boolean {
 }
 
 /** Whether the scheduler may place pods there (Ready, not cordoned, no NoSchedule or NoExecute taint). */
-function takesPods(n: NodeInfo): boolean {
+/** Ready, schedulable and without a NoSchedule or NoExecute taint: the scheduler may place pods there. */
+export function takesPods(n: NodeInfo): boolean {
   return n.ready && !n.unschedulable && !n.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
 }

@@ -325,7 +325,14 @@ export class Engine {
         run.windowPause = undefined;
         run.outsideWindows = true;
       }
-      const events = run.status === 'paused' ? [this.statusEvent(run, `resumed by ${by.user}`, 'running')] : [];
+      // Said in the thread as the pause was: who resumed it.
+      const events: ProgressEvent[] =
+        run.status === 'paused'
+          ? [
+              { runId, at: this.opts.clock.now(), kind: 'decision', choice: 'resume', by: by.user, detail: `resumed by ${by.user}` },
+              this.statusEvent(run, `resumed by ${by.user}`, 'running'),
+            ]
+          : [];
       if (run.status === 'paused') run.status = 'running';
       await this.runner.commit(run, events);
       await this.audit(by, 'resume', runId);

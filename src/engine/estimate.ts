@@ -107,10 +107,12 @@ export function planShape(oldNodeNames: string[], evictable: PodInfo[], pdbs: Pd
  * eks: EKS's documented update, on top: it drains maxUnavailable old nodes at a time and waits its 60 s
  * after each before the next, then scales the surge back in one node at a time, each drained and
  * waited for in turn.
+ * minimal (update strategy MINIMAL): waves of maxUnavailable nodes, each after the last one's
+ * replacements are Ready.
  */
 export function estimate(
   shape: OldWorldShape,
-  o: { strategy: Strategy; maxUnavailable: number; surge: number; deregistrationWaitMs?: number; forced?: boolean },
+  o: { strategy: Strategy; maxUnavailable: number; surge: number; deregistrationWaitMs?: number; forced?: boolean; minimal?: boolean },
 ): Estimate {
   const waitSeconds = (o.deregistrationWaitMs ?? DEFAULT_DEREGISTRATION_WAIT_MS) / 1000;
   const bound = lowerBound(shape, {
@@ -128,6 +130,16 @@ export function estimate(
     // The surge's nodes hold the moved pods: each scale-in drains one of them, its pods leaving after their grace.
     const scaleIn = o.surge * (shape.graceOnly.longest + eksWait + 2 * tick);
     seconds = Math.max(seconds, bound.launch + tick + upgrade + scaleIn + bound.terminate);
+  }
+  if (o.minimal && shape.nodes > 0) {
+    // MINIMAL: no surge to drain onto, so the nodes go in waves of maxUnavailable, each waiting for the
+    // replacements of the one before: a wave is a drain, the deregistration wait and a launch (the
+    // termination overlaps the launch), and the last termination comes after them all.
+    const k = Math.max(1, o.maxUnavailable);
+    const wait = o.strategy === 'rolling' ? waitSeconds : DEFAULT_DEREGISTRATION_WAIT_MS / 1000;
+    const drain = o.forced ? shape.graceOnly : shape.drain;
+    const waves = Math.ceil(shape.nodes / k);
+    seconds = Math.max(seconds, waves * (drain.total / shape.nodes + wait + bound.launch) + bound.terminate);
   }
   return { estimatedMs: Math.ceil(seconds) * 1000, lowerBoundMs: Math.ceil(bound.seconds) * 1000 };
 }

@@ -26,7 +26,7 @@ export function wordsIn(v: Vocabulary) {
   };
 }
 
-export type LikeEksFacts = Pick<Plan, 'strategy' | 'deregistrationWaitMs'>;
+export type LikeEksFacts = Pick<Plan, 'strategy' | 'deregistrationWaitMs' | 'updateStrategy'>;
 
 /**
  * What a rolling upgrade does as EKS does for a managed node group, and what differently; undefined
@@ -39,6 +39,18 @@ export function likeEksText(plan: LikeEksFacts, v: Vocabulary): { same: string; 
     waitMs > 0
       ? `cordons it, waits ${waitMs <= 120_000 && waitMs % 1000 === 0 ? `${waitMs / 1000}s` : formatDuration(waitMs)} for load balancers to deregister it (EKS: 60s), and terminates it`
       : `cordons it and terminates it at once (${v.option('deregistration-wait')} 0: load balancers get no time to deregister it; EKS waits 60s)`;
+  if (plan.updateStrategy === 'minimal') {
+    return {
+      same:
+        'Like EKS with update strategy MINIMAL, mngbot launches no new node first: in turn, each old node is tainted eks.amazonaws.com/nodegroup=unschedulable:NoSchedule and labelled' +
+        ' node.kubernetes.io/exclude-from-external-load-balancers=true, its pods are evicted through the Eviction API (PodDisruptionBudgets respected)' +
+        ` onto the nodes that stay; mngbot ${wait}, and the group launches its replacement.`,
+      different:
+        'Unlike EKS: the old nodes waiting their turn stay schedulable, and a node counts against maxUnavailable until its replacement is Ready;' +
+        ' a drain still blocked after the drain timeout asks for a decision (force, skip or abort) instead of failing the update;' +
+        " a run that does not finish takes the taint, label and cordon off the nodes it leaves and puts the group's launch template back.",
+    };
+  }
   return {
     same:
       'Like EKS, for each old node mngbot taints it eks.amazonaws.com/nodegroup=unschedulable:NoSchedule and labels it' +
@@ -135,6 +147,23 @@ const FINDING_TEXT: FindingWords = {
   'mngbot-on-node': ({ pod, node, az }) =>
     `mngbot itself (${pod ?? 'its pod'}) runs on ${node}: that node is replaced last; mngbot saves the run, moves itself to a new node and carries on there. ` +
     `Its data volume is in ${az}, where the surge has new nodes. To keep mngbot off the groups it upgrades, label a stable node group mngbot.io/home=true (the manifests prefer it).`,
+  'minimal-capacity-dip': ({ nodegroup, maxUnavailable, nodes, desired }) =>
+    `update strategy MINIMAL: no new node is launched ahead; ${pick(maxUnavailable, 'each old node is', `up to ${maxUnavailable} old nodes at a time are`)} drained (PodDisruptionBudgets respected) and terminated, ` +
+    `and the group launches ${pick(maxUnavailable, 'its replacement', 'their replacements')}. ${nodegroup} never grows past its ${desired} nodes, ` +
+    `but runs up to ${plural(maxUnavailable, 'node')} short until each replacement is Ready (${plural(nodes, 'node')} to replace), and pods may move more than once`,
+  'minimal-pdb-blocks': ({ budgets, total }, v) => {
+    const shown = budgets.map((b) => `${b.pdb} (${namedList(b.pods)})`);
+    const more = total > budgets.length ? ` and ${total - budgets.length} more` : '';
+    return (
+      `update strategy MINIMAL cannot drain: ${plural(total, 'PodDisruptionBudget')} never ${pick(total, 'allows', 'allow')} an eviction ` +
+      `(minAvailable is every pod, or maxUnavailable 0): ${shown.join('; ')}${more}. Loosen ${pick(total, 'it', 'them')} or add replicas, ` +
+      `or leave ${v.option('update-strategy')} minimal out`
+    );
+  },
+  'minimal-no-room': ({ need, room, nodes, maxUnavailable }, v) =>
+    `update strategy MINIMAL cannot drain: ${nodes.total === 1 ? 'the busiest node' : `the ${nodes.total} busiest nodes`}, drained at once (${namedList(nodes)}), ` +
+    `${pick(nodes.total, 'has', 'have')} ${plural(need, 'pod')} to move and the other nodes have ${plural(room, 'free pod slot')}; ` +
+    `lower ${v.option('max-unavailable')} (now ${maxUnavailable}), make room, or leave ${v.option('update-strategy')} minimal out for a surge`,
 };
 
 function skew(behind: number): string {
@@ -204,6 +233,10 @@ const REFUSAL_TEXT: RefusalWordsFor = {
     message:
       `${v.option('surge')} applies to the rolling strategy only: EKS chooses its own surge for managed node groups` +
       ` (${eksSurgeReason}); leave ${v.option('surge')} out`,
+  }),
+  'surge-with-minimal': ({ surge }, v) => ({
+    message: `${v.option('surge')} ${surge} and ${v.option('update-strategy')} minimal contradict each other: MINIMAL launches no surge`,
+    hint: `leave one of them out`,
   }),
   'bad-surge': ({ got }, v) => ({ message: `${v.option('surge')} must be a whole number of at least 1 (got ${got})`, hint: 'use a whole number ≥ 1' }),
   'bad-max-unavailable': ({ source, nodegroup, got }, v) => {

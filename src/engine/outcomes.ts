@@ -42,7 +42,13 @@ export type FindingFacts =
   | { code: 'same-version'; fields: { nodegroup: string; version: string; fromRelease: string; toRelease: string } }
   | { code: 'patch-ignored'; fields: { requested: string; asked: string; release: string } }
   | { code: 'instance-not-joined'; fields: { nodegroup: string; instances: Named } }
-  | { code: 'mngbot-on-node'; fields: { pod?: string; node: string; az: string } };
+  | { code: 'mngbot-on-node'; fields: { pod?: string; node: string; az: string } }
+  /** Update strategy MINIMAL: the trade (no surge; capacity dips while nodes are replaced). */
+  | { code: 'minimal-capacity-dip'; fields: { nodegroup: string; maxUnavailable: number; nodes: number; desired: number } }
+  /** MINIMAL refused: budgets that never allow an eviction. */
+  | { code: 'minimal-pdb-blocks'; fields: { budgets: { pdb: string; pods: Named }[]; total: number } }
+  /** MINIMAL refused: the pods of the nodes drained at once do not fit on the nodes that stay. */
+  | { code: 'minimal-no-room'; fields: { need: number; room: number; nodes: Named; maxUnavailable: number } };
 
 export type FindingCode = FindingFacts['code'];
 
@@ -85,7 +91,7 @@ export type RefusalFacts =
   | { code: 'already-decided'; fields: { runId: string; decision: string; by?: string } }
   | { code: 'request-expired'; fields: { runId: string } }
   /** `action` is what was asked (approve, reject, force, skip, abort). */
-  | { code: 'not-approver'; fields: { action: string; of: 'upgrades' | 'a blocked drain' } }
+  | { code: 'not-approver'; fields: { action: string; of: 'upgrades' | 'a blocked drain' | 'a run' } }
   | { code: 'self-approval'; fields: { runId: string } }
   | { code: 'no-decision-waiting'; fields: { runId: string; node: string; status: RunStatus } }
   | { code: 'already-chosen'; fields: { node: string; by: string; choice: string } }
@@ -94,6 +100,7 @@ export type RefusalFacts =
   | { code: 'unknown-strategy'; fields: { requested: string } }
   | { code: 'surge-with-eks'; fields: { eksSurgeReason: string } }
   | { code: 'bad-surge'; fields: { got: number } }
+  | { code: 'surge-with-minimal'; fields: { surge: number } }
   | { code: 'bad-max-unavailable'; fields: { source: 'request' | 'default' | 'group' | 'built-in'; nodegroup: string; got: number | string } }
   | { code: 'bad-drain-timeout'; fields: { gotMs: number } }
   /** `release` absent: the group has no running instance at all. */
@@ -120,7 +127,7 @@ export type NextStepFacts = { code: 'eks-eviction-retry'; fields: { minutes: num
 /** A front end's words for what a person types. */
 export interface Vocabulary {
   /** An option of an upgrade request, as a person types it there. */
-  option(name: 'force' | 'surge' | 'max-unavailable' | 'now' | 'deregistration-wait'): string;
+  option(name: 'force' | 'surge' | 'max-unavailable' | 'now' | 'deregistration-wait' | 'update-strategy'): string;
   /** How to ask for a strategy. */
   strategy(strategy: Strategy): string;
   /** The command that shows one run, or every run. */

@@ -5,6 +5,7 @@ import { estimate, FAST_TIMINGS, planShape, SLOW_TIMINGS, type PlanTimings } fro
 import { NEUTRAL_WORDS, SURGE_ASKED, findingText } from './outcome-text.js';
 import type { Finding, FindingFacts, Named, Severity } from './outcomes.js';
 import { plural } from './plural.js';
+import { takesPods } from './cluster-view.js';
 import { matchesLabels } from './pdb-index.js';
 import type { SelfPod } from './step-context.js';
 import type {
@@ -90,7 +91,9 @@ export function makePlan(input: PlanInput): Plan {
   const { maxUnavailableAsked } = asked;
   // More at once than there are old nodes buys nothing: the group cannot use it.
   const maxUnavailable = nodes.length > 0 ? Math.min(asked.maxUnavailable, nodes.length) : asked.maxUnavailable;
-  const chosen = chooseSurge(request.surge, strategy, group, input.instances, maxUnavailable);
+  const minimal = request.updateStrategy === 'minimal';
+  if (minimal && request.surge !== undefined) throw new Refusal({ code: 'surge-with-minimal', fields: { surge: request.surge } });
+  const chosen = minimal ? { surge: 0, surgeReason: MINIMAL_SURGE_REASON } : chooseSurge(request.surge, strategy, group, input.instances, maxUnavailable);
   // rolling launches its surge itself: no more new nodes than old ones to replace (EKS picks its own).
   const surge = strategy === 'rolling' && nodes.length > 0 ? Math.min(chosen.surge, nodes.length) : chosen.surge;
   const surgeReason = surge < chosen.surge ? `${chosen.surgeReason}, capped at the ${plural(nodes.length, 'old node')}` : chosen.surgeReason;
@@ -116,11 +119,12 @@ export function makePlan(input: PlanInput): Plan {
   }
 
   const force = request.force ?? false;
-  const findings = preflight(input, { nodes, target, surge, force, capped });
+  const findings = preflight(input, { nodes, target, surge, force, capped, minimal, maxUnavailable });
 
   return {
     ref: { ...request.ref },
     strategy,
+    ...(minimal ? { updateStrategy: 'minimal' as const } : {}),
     managed: group.managed,
     clusterVersion: parseVersion(cluster.version).text,
     fromVersion: parseVersion(group.version).text,
@@ -142,7 +146,7 @@ export function makePlan(input: PlanInput): Plan {
     azs: [...group.azs],
     nodes,
     findings,
-    ...planEstimate(input, nodes, { strategy, maxUnavailable, surge, deregistrationWaitMs }),
+    ...planEstimate(input, nodes, { strategy, maxUnavailable, surge, deregistrationWaitMs, ...(minimal ? { minimal } : {}) }),
     ...(request.rollback ? { rollback: { ...request.rollback } } : {}),
     createdAt: input.now,
   };
@@ -163,6 +167,9 @@ function planEstimate(input: PlanInput, nodes: PlanNode[], o: Parameters<typeof 
 export function blockingFindings(plan: Pick<Plan, 'findings'>): Finding[] {
   return plan.findings.filter((f) => f.severity === 'block');
 }
+
+/** plan.surgeReason of a MINIMAL plan. */
+export const MINIMAL_SURGE_REASON = 'none: update strategy MINIMAL terminates old nodes before their replacements launch';
 
 /** EKS's surge: max(2 × AZs of the group, maxUnavailable), with the reason in words. */
 export function eksSurge(azCount: number, maxUnavailable: number): { surge: number; surgeReason: string } {
@@ -306,6 +313,8 @@ interface Choices {
   surge: number;
   force: boolean;
   capped: CappedAsk[];
+  minimal: boolean;
+  maxUnavailable: number;
 }
 
 interface Context extends Choices {
@@ -457,6 +466,65 @@ const botOnNode: Check = ({ input: { self }, nodes }) => {
   return finding('warn', { code: 'mngbot-on-node', fields: { ...pod, node: node.name, az: node.az } }, [node.name]);
 };
 
+/** MINIMAL's trade, said up front: no node is added, so the group runs short while nodes are replaced. */
+const minimalDip: Check = ({ minimal, maxUnavailable, nodes, input: { group } }) =>
+  minimal
+    ? finding('info', { code: 'minimal-capacity-dip', fields: { nodegroup: group.name, maxUnavailable, nodes: nodes.length, desired: group.sizes.desired } })
+    : undefined;
+
+/**
+ * MINIMAL has no new node to wait for: a PodDisruptionBudget that can never allow an eviction (its
+ * minAvailable is every pod it covers, or its maxUnavailable is 0) would stop the first drain for
+ * good. The surge's new nodes do not help such a budget either, but with MINIMAL the node it blocks
+ * is already out of service: refused before anything starts.
+ */
+const minimalPdbNeverAllows: Check = ({ minimal, input, evictable }) => {
+  if (!minimal) return undefined;
+  const stuck: { pdb: string; pods: string[] }[] = [];
+  for (const pdb of input.pdbs) {
+    if (!neverAllows(pdb)) continue;
+    const pods = evictable.filter((p) => p.namespace === pdb.namespace && matchesLabels(pdb.selector, p.labels));
+    if (pods.length > 0) stuck.push({ pdb: `${pdb.namespace}/${pdb.name}`, pods: pods.map(podName) });
+  }
+  if (stuck.length === 0) return undefined;
+  const budgets = stuck.slice(0, 5).map((s) => ({ pdb: s.pdb, pods: named(s.pods, 5) }));
+  return finding('block', { code: 'minimal-pdb-blocks', fields: { budgets, total: stuck.length } }, stuck.map((s) => s.pdb));
+};
+
+/** A budget no number of healthy pods opens: minAvailable of all its pods (or 100%), or maxUnavailable 0. */
+function neverAllows(pdb: PdbInfo): boolean {
+  const all = (v: number | string | undefined) => v === '100%' || (typeof v === 'number' && v >= pdb.expectedPods && pdb.expectedPods > 0);
+  const none = (v: number | string | undefined) => v === 0 || v === '0%';
+  return all(pdb.minAvailable) || none(pdb.maxUnavailable);
+}
+
+/**
+ * MINIMAL moves the pods of the nodes it drains onto the nodes that stay: the busiest maxUnavailable
+ * old nodes' pods must fit in the free pod slots of every other schedulable node, or a drain waits
+ * for room that only its own replacement would bring.
+ */
+const minimalNoRoom: Check = ({ minimal, maxUnavailable, nodes, input }) => {
+  if (!minimal) return undefined;
+  const podsOn = new Map<string, number>();
+  for (const p of input.pods) if (p.nodeName) podsOn.set(p.nodeName, (podsOn.get(p.nodeName) ?? 0) + 1);
+  const busiest = [...nodes].sort((a, b) => b.pods - a.pods || cmp(a.name, b.name)).slice(0, maxUnavailable);
+  const leaving = new Set(busiest.map((n) => n.name));
+  const need = busiest.reduce((sum, n) => sum + n.pods, 0);
+  let room = 0;
+  for (const n of input.nodes) {
+    if (leaving.has(n.name) || !takesPods(n)) continue;
+    room += Math.max(0, n.allocatablePods - (podsOn.get(n.name) ?? 0));
+  }
+  // Pods already waiting for a node take the room first.
+  room -= input.pods.filter((p) => !p.nodeName && p.phase === 'Pending').length;
+  if (need <= room) return undefined;
+  return finding(
+    'block',
+    { code: 'minimal-no-room', fields: { need, room: Math.max(0, room), nodes: named(busiest.map((n) => n.name)), maxUnavailable } },
+    busiest.map((n) => n.name),
+  );
+};
+
 const CHECKS: Check[] = [
   groupNotActive,
   clusterNotActive,
@@ -473,6 +541,9 @@ const CHECKS: Check[] = [
   patchIgnored,
   instancesNotJoined,
   botOnNode,
+  minimalDip,
+  minimalPdbNeverAllows,
+  minimalNoRoom,
 ];
 
 /** policy/v1: an empty selector selects every pod in the namespace. */

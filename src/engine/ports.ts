@@ -22,6 +22,8 @@ export interface ClusterInfo {
 
 export type AmiFamily = 'AL2' | 'AL2023' | 'BOTTLEROCKET' | 'CUSTOM';
 
+export type EksUpdateStrategy = 'DEFAULT' | 'MINIMAL';
+
 export interface NodeGroupInfo {
   cluster: string;
   name: string;
@@ -43,6 +45,8 @@ export interface NodeGroupInfo {
   sizes: Sizes;
   /** The group's update config; 1 when unset, as EKS. */
   maxUnavailable: number;
+  /** A managed group's update config: DEFAULT (surge first) or MINIMAL (terminate first). Absent: self-managed, or not said. */
+  updateStrategy?: EksUpdateStrategy;
   instanceType: string;
   /** Auto Scaling processes suspended before mngbot touched the group. */
   suspendedProcesses: string[];
@@ -124,6 +128,11 @@ export interface NodeGroups {
     ref: GroupRef,
     req: { version?: string; releaseVersion?: string; force: boolean; token: string },
   ): Promise<string>;
+  /**
+   * EKS UpdateNodegroupConfig with updateConfig.updateStrategy. Resolves once EKS accepted it; the
+   * group is UPDATING until the change is applied (describeNodegroup shows it).
+   */
+  setUpdateStrategy(ref: GroupRef, strategy: EksUpdateStrategy, token: string): Promise<void>;
   /** EKS DescribeUpdate. */
   describeUpdate(ref: GroupRef, updateId: string): Promise<UpdateInfo>;
   /** The Auto Scaling group's activities since the given time, oldest first. */

@@ -4,6 +4,13 @@ import type { GroupRef, Sizes } from './ports.js';
 
 export type Strategy = 'rolling' | 'eks';
 
+/**
+ * EKS's updateStrategy: DEFAULT surges new nodes before any old one goes; MINIMAL (for GPU or
+ * capacity-capped groups) launches nothing extra: old nodes are drained and terminated first, and the
+ * group launches their replacements, so capacity dips by maxUnavailable nodes meanwhile.
+ */
+export type UpdateStrategy = 'default' | 'minimal';
+
 export type { Finding, Severity } from './outcomes.js';
 
 export interface PlanNode {
@@ -28,6 +35,7 @@ export interface UpgradeRequest {
   maxUnavailable?: MaxUnavailable;
   surge?: number;
   strategy?: Strategy;
+  updateStrategy?: UpdateStrategy;
   drainTimeoutMs?: number;
   /** After cordon, before terminate: how long load balancers get to deregister the node (0: none). */
   deregistrationWaitMs?: number;
@@ -53,6 +61,8 @@ export interface RollbackOf {
 export interface Plan {
   ref: GroupRef;
   strategy: Strategy;
+  /** Present only for MINIMAL: no surge (plan.surge 0), terminate first. Absent: the default, surge first. */
+  updateStrategy?: 'minimal';
   managed: boolean;
   clusterVersion: string;
   fromVersion: string;
@@ -314,6 +324,11 @@ export interface Run {
     warned?: string[];
     /** The group's own maxUnavailable, which EKS uses whatever the plan says. */
     maxUnavailable?: number;
+    /**
+     * A MINIMAL run sets the group's update strategy for itself (UpdateNodegroupConfig): what it was,
+     * recorded before the change, and whether it has been put back.
+     */
+    updateStrategy?: { original: 'DEFAULT' | 'MINIMAL'; setAt?: number; restoredAt?: number };
   };
   /** Launch failures before this time were said already (the group's scaling activities have no watch). */
   launchFailuresSeenAt?: number;

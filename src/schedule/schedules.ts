@@ -17,6 +17,8 @@ export const scheduleOptionsSchema = z.object(
     maxUnavailable: z.union([positiveWhole, percentOfNodes], expecting('a whole number above 0 or a percentage such as 10%')).optional(),
     surge: positiveWhole.optional(),
     strategy: z.enum(['rolling', 'eks'], expecting('rolling or eks')).optional(),
+    /** EKS's updateStrategy: minimal terminates first, with no surge. */
+    updateStrategy: z.enum(['default', 'minimal'], expecting('default or minimal')).optional(),
     drainTimeoutMs: positiveWhole.optional(),
     /** Drains may delete pods a PodDisruptionBudget protects once the drain timeout passes. */
     force: z.boolean(expecting('true or false')).optional(),

@@ -38,6 +38,8 @@ const RETRY_MS = 10_000;
 
 export class AutoScalingGroup {
   sizes: Sizes;
+  /** The largest max and desired ever set: a MINIMAL update must never raise them. */
+  readonly peak: Pick<Sizes, 'max' | 'desired'>;
   ltVersion = '1';
   readonly suspended: Set<string>;
   /** Members: Pending, InService, Terminating. */
@@ -67,6 +69,7 @@ export class AutoScalingGroup {
   ) {
     const ng = scenario.nodegroup;
     this.sizes = { min: ng.min, max: ng.max, desired: ng.nodes };
+    this.peak = { max: ng.max, desired: ng.nodes };
     this.suspended = new Set(ng.suspendedProcesses);
     this.ipSeq = azs.map(() => 0);
     this.launchFailuresLeft = scenario.faults.reduce((n, f) => n + (f.kind === 'launchFailure' ? f.count : 0), 0);
@@ -118,6 +121,8 @@ export class AutoScalingGroup {
       throw new UserError(`ValidationError: Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`);
     }
     this.sizes = { min, max, desired };
+    this.peak.max = Math.max(this.peak.max, max);
+    this.peak.desired = Math.max(this.peak.desired, desired);
     this.log?.(`asg sizes min=${min} max=${max} desired=${desired}`);
     this.reconcile();
   }

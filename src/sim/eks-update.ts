@@ -2,7 +2,7 @@
 // https://docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html —
 // setup, scale up, upgrade, scale down. It runs inside the world on the world's clock and is
 // the baseline mngbot's rolling strategy is measured against.
-import type { UpdateInfo } from '../engine/ports.js';
+import type { EksUpdateStrategy, UpdateInfo } from '../engine/ports.js';
 import type { AutoScalingGroup, InstanceRec } from './auto-scaling-group.js';
 import type { SimClock } from './clock.js';
 import type { CatalogImage } from './images.js';
@@ -15,6 +15,8 @@ export interface ManagedGroupState {
   version: string;
   releaseVersion: string;
   imageId: string;
+  /** The group's updateConfig.updateStrategy (UpdateNodegroupConfig changes it). */
+  updateStrategy: EksUpdateStrategy;
 }
 
 export const EKS_TAINT = { key: 'eks.amazonaws.com/nodegroup', value: 'unschedulable', effect: 'NoSchedule' } as const;
@@ -59,6 +61,13 @@ export class EksUpdate {
   private newLtVersion = '';
   private phaseSince: number;
   private readonly drains = new Map<string, Drain>();
+  /**
+   * MINIMAL: no surge; old nodes are drained and terminated first and the group launches their
+   * replacements, never more than maxUnavailable nodes short (draining, or replaced and not Ready yet).
+   */
+  private readonly minimal: boolean;
+  /** MINIMAL: old instances terminated so far, each to be replaced. */
+  private replaced = 0;
 
   constructor(
     id: string,
@@ -71,7 +80,8 @@ export class EksUpdate {
     this.info = { id, status: 'InProgress', errors: [] };
     this.createdAt = d.clock.now();
     this.original = { ...d.asg.sizes };
-    this.surge = Math.max(2 * d.asg.azs.length, d.maxUnavailable);
+    this.minimal = d.group.updateStrategy === 'MINIMAL';
+    this.surge = this.minimal ? 0 : Math.max(2 * d.asg.azs.length, d.maxUnavailable);
     this.phaseSince = d.clock.now();
   }
 
@@ -81,8 +91,8 @@ export class EksUpdate {
     group.status = 'UPDATING';
     this.newLtVersion = asg.launchTemplate.ensureVersion(this.target.imageId, `EKS managed node group update ${this.info.id}`, clock.now());
     asg.useLaunchTemplateVersion(this.newLtVersion);
-    asg.setSizes({ max: asg.sizes.max + this.surge, desired: asg.sizes.desired + this.surge });
-    this.d.log?.(`eks update ${this.info.id}: surge ${this.surge}, launch template version ${this.newLtVersion}`);
+    if (this.surge > 0) asg.setSizes({ max: asg.sizes.max + this.surge, desired: asg.sizes.desired + this.surge });
+    this.d.log?.(`eks update ${this.info.id}: ${this.minimal ? 'MINIMAL, no surge' : `surge ${this.surge}`}, launch template version ${this.newLtVersion}`);
     this.later();
   }
 
@@ -113,6 +123,11 @@ export class EksUpdate {
 
   private scaleUp(): void {
     const { clock, kube } = this.d;
+    if (this.minimal) {
+      // Nothing to scale up: each old node is tainted when its own drain begins.
+      this.enter('upgrade');
+      return;
+    }
     const live = this.live();
     const fresh = live.filter((i) => this.isNew(i));
     const old = live.filter((i) => !this.isNew(i));
@@ -137,7 +152,7 @@ export class EksUpdate {
 
   private upgrade(): void {
     const waiting = this.live().filter((i) => !this.isNew(i) && !this.drains.has(i.id));
-    while (this.drains.size < this.d.maxUnavailable && waiting.length > 0) {
+    while (this.drains.size + this.replacementsPending() < this.d.maxUnavailable && waiting.length > 0) {
       const [pick] = waiting.splice(this.d.rng.int(waiting.length), 1);
       this.beginDrain(pick, false);
     }
@@ -146,8 +161,17 @@ export class EksUpdate {
     if (!failed && waiting.length === 0 && this.drains.size === 0) this.enter('scale-down');
   }
 
+  /** MINIMAL: replaced old nodes whose replacement is not Ready yet. */
+  private replacementsPending(): number {
+    if (!this.minimal) return 0;
+    const ready = this.live().filter((i) => this.isNew(i) && this.nodeReady(i)).length;
+    return Math.max(0, this.replaced - ready);
+  }
+
   private scaleDown(): void {
     const { asg } = this.d;
+    // MINIMAL: done once the replacements are Ready (nothing was added, so nothing to scale in).
+    if (this.minimal && this.replacementsPending() > 0) return;
     if (this.drains.size === 0) {
       if (asg.sizes.desired > this.original.desired) {
         const live = this.live().filter((i) => i.state === 'InService');
@@ -173,6 +197,11 @@ export class EksUpdate {
     this.drains.set(i.id, { instanceId: i.id, nodeName: i.nodeName, startedAt: this.d.clock.now(), shrink });
     // Old nodes are already tainted; a scale-in victim is cordoned first, as kubectl drain does.
     if (shrink && this.d.kube.nodes.has(i.nodeName)) this.d.kube.patchNode(i.nodeName, { unschedulable: true });
+    if (this.minimal && !shrink && this.d.kube.nodes.has(i.nodeName)) {
+      // MINIMAL leaves the old nodes schedulable (the drained pods go there): this one only now.
+      this.d.kube.patchNode(i.nodeName, { addTaints: [{ ...EKS_TAINT }] });
+      this.d.kube.labelNode(i.nodeName, { [EXCLUDE_LB_LABEL]: 'true' });
+    }
     this.d.log?.(`eks update ${this.info.id}: drain ${i.nodeName}${shrink ? ' (scale down)' : ''}`);
   }
 
@@ -199,6 +228,7 @@ export class EksUpdate {
       this.drains.delete(d.instanceId);
       if (asg.instances.get(d.instanceId)?.state === 'InService' || asg.instances.get(d.instanceId)?.state === 'Pending') {
         asg.terminate(d.instanceId, d.shrink, 'EKS managed node group update');
+        if (this.minimal && !d.shrink) this.replaced++;
       }
       if (d.shrink && asg.sizes.max > this.original.max) asg.setSizes({ max: asg.sizes.max - 1 });
     }

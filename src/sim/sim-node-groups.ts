@@ -2,6 +2,7 @@
 import { UserError } from '../engine/errors.js';
 import type {
   ClusterInfo,
+  EksUpdateStrategy,
   GroupInstance,
   GroupRef,
   ImageRelease,
@@ -78,6 +79,7 @@ export class SimNodeGroups implements NodeGroups, ImageReleases {
       azs: [...asg.azs],
       sizes: { ...asg.sizes },
       maxUnavailable: ng.maxUnavailable,
+      ...(ng.managed ? { updateStrategy: group.updateStrategy } : {}),
       instanceType: ng.instanceType,
       suspendedProcesses: [...asg.suspended],
     };
@@ -179,6 +181,29 @@ export class SimNodeGroups implements NodeGroups, ImageReleases {
     this.updates.set(update.info.id, update);
     update.start();
     return update;
+  }
+
+  async setUpdateStrategy(ref: GroupRef, strategy: EksUpdateStrategy, token: string): Promise<void> {
+    this.call('setUpdateStrategy', ref);
+    this.requestConfigUpdate({ updateStrategy: strategy, token });
+  }
+
+  /**
+   * UpdateNodegroupConfig's update strategy, uncounted (the wire server meters its own calls). Applied
+   * at once: the simulated EKS has no config update to wait for. Refused while a version update runs.
+   */
+  requestConfigUpdate(req: { updateStrategy: EksUpdateStrategy; token: string }): { id: string; createdAt: number } {
+    const { scenario, group } = this.d;
+    const ng = scenario.nodegroup;
+    if (!ng.managed) throw new UserError(`${ng.name} is a self-managed node group: EKS has no update config for it.`);
+    if (req.updateStrategy !== 'DEFAULT' && req.updateStrategy !== 'MINIMAL') {
+      throw new UserError(`InvalidParameterException: updateStrategy must be DEFAULT or MINIMAL, got ${String(req.updateStrategy)}.`);
+    }
+    const running = [...this.updates.values()].find((u) => u.info.status === 'InProgress');
+    if (running) throw new UserError(`ResourceInUseException: Nodegroup ${ng.name} is currently being updated (update ${running.info.id}).`);
+    group.updateStrategy = req.updateStrategy;
+    this.d.log?.(`eks update config: updateStrategy ${req.updateStrategy}`);
+    return { id: this.d.rng.uuid(), createdAt: this.d.clock.now() };
   }
 
   /** An update EKS was asked for, by id. */

@@ -59,6 +59,8 @@ export interface SimWorld {
   nodes(): NodeInfo[];
   pods(): PodInfo[];
   groupSizes(): Sizes;
+  /** The largest max and desired the group has had since the world began (no surge: never above the first). */
+  peakSizes(): Pick<Sizes, 'max' | 'desired'>;
   /** The launch template version the Auto Scaling group launches now. */
   launchTemplateVersion(): string;
   suspendedProcesses(): string[];
@@ -144,6 +146,7 @@ export function createWorld(scenario: Scenario, opts: WorldOptions): SimWorld {
     version: image.version,
     releaseVersion: image.releaseVersion,
     imageId: image.imageId,
+    updateStrategy: 'DEFAULT',
   };
   const meter = new ApiMeter(scenario, new Rng(deriveSeed(seed, 'faults')));
   const nodeGroups = new SimNodeGroups({ scenario, clock, rng, asg, kube, meter, group, log });
@@ -196,6 +199,7 @@ export function createWorld(scenario: Scenario, opts: WorldOptions): SimWorld {
     nodes: () => kube.listNodes(),
     pods: () => kube.listPods(),
     groupSizes: () => ({ ...asg.sizes }),
+    peakSizes: () => ({ ...asg.peak }),
     launchTemplateVersion: () => asg.ltVersion,
     suspendedProcesses: () => [...asg.suspended],
     activities: () => asg.activitiesSince(0),

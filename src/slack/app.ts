@@ -14,6 +14,7 @@ import { meteredFetch } from '../metrics/slack-fetch.js';
 import { ACTION_APPROVE, ACTION_REJECT } from './blocks/plan.js';
 import { ACTION_DECIDE_PREFIX } from './blocks/thread.js';
 import { approveAction } from './listeners/actions/approve.js';
+import { CONTROL_ACTION_IDS, controlAction } from './listeners/actions/control.js';
 import { decideAction } from './listeners/actions/decide.js';
 import { rejectAction } from './listeners/actions/reject.js';
 import { rollbackAction } from './listeners/actions/rollback.js';
@@ -250,6 +251,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   app.action(new RegExp(`^${ACTION_DECIDE_PREFIX}(force|skip|abort)$`), (args) => decideAction(handlerDeps, args as unknown as ActionArgs));
   app.action(ACTION_AMI_SCHEDULE, (args) => amiScheduleAction(handlerDeps, args as unknown as ActionArgs));
   app.action(ACTION_ROLLBACK, (args) => rollbackAction(handlerDeps, args as unknown as ActionArgs));
+  app.action(CONTROL_ACTION_IDS, (args) => controlAction(handlerDeps, args as unknown as ActionArgs));
   app.error(async (err) => {
     log.error('bolt error', { error: errorMessage(err) });
   });

@@ -3,6 +3,7 @@
 // throws, whatever it is given. Slack's own here: the words, quoting, eksctl's spellings and --at's
 // unquoted cron; what an upgrade option means and accepts is app/upgrade-options', as for the CLI.
 import { NAME, RUN_ID, SCHEDULE_ID } from '../app/names.js';
+import type { RunTarget } from '../app/run-controls.js';
 import {
   givenTwice,
   missingValue,
@@ -41,14 +42,15 @@ export interface ScheduleUpgradeOptions extends Omit<UpgradeSettings, 'releaseVe
   timezone?: string;
 }
 
-export type HelpTopic = 'upgrade' | 'status' | 'cancel' | 'rollback' | 'list' | 'schedule' | 'windows' | 'history' | 'audit';
-const HELP_TOPICS: readonly HelpTopic[] = ['upgrade', 'status', 'cancel', 'rollback', 'list', 'schedule', 'windows', 'history', 'audit'];
+export type HelpTopic = 'upgrade' | 'status' | 'cancel' | 'pause' | 'resume' | 'rollback' | 'list' | 'schedule' | 'windows' | 'history' | 'audit';
+const HELP_TOPICS: readonly HelpTopic[] = ['upgrade', 'status', 'cancel', 'pause', 'resume', 'rollback', 'list', 'schedule', 'windows', 'history', 'audit'];
 
 export type MngCommand =
   | { kind: 'help'; topic?: HelpTopic }
   | { kind: 'list' }
   | { kind: 'status'; runId?: string }
-  | { kind: 'cancel'; runId: string }
+  /** A run by its id, or by its node group (NODEGROUP or CLUSTER/NODEGROUP): the group's run under way. */
+  | ({ kind: 'cancel' | 'pause' | 'resume' } & RunTarget)
   /** Put the nodes a run replaced back on the release before it (a new run, to be approved). */
   | { kind: 'rollback'; runId: string }
   | { kind: 'upgrade'; options: UpgradeOptions }
@@ -70,14 +72,16 @@ export const USAGE = {
   list: '/mng list',
   upgrade:
     '/mng upgrade nodegroup <version> [--cluster C] [--nodegroup N] [--release-version R] [--max-unavailable K] [--surge S] ' +
-    '[--strategy rolling|eks] [--drain-timeout 20m] [--deregistration-wait 60s] [--force] [--now] [--dry-run]',
+    '[--strategy rolling|eks] [--update-strategy default|minimal] [--drain-timeout 20m] [--deregistration-wait 60s] [--force] [--now] [--dry-run]',
   upgradeEksctl: '/mng upgrade nodegroup --name=N --cluster=C --kubernetes-version=1.30',
   status: '/mng status [RUN-ID]',
-  cancel: '/mng cancel RUN-ID',
+  cancel: '/mng cancel RUN-ID | NODEGROUP | CLUSTER/NODEGROUP',
+  pause: '/mng pause RUN-ID | NODEGROUP | CLUSTER/NODEGROUP',
+  resume: '/mng resume RUN-ID | NODEGROUP | CLUSTER/NODEGROUP',
   rollback: '/mng rollback RUN-ID',
   scheduleUpgrade:
     '/mng schedule upgrade nodegroup [<version>] --at "0 2 * * SAT"|2025-04-12T02:00 [--timezone Europe/Berlin] [--cluster C] [--nodegroup N] ' +
-    '[--max-unavailable K] [--surge S] [--strategy rolling|eks] [--drain-timeout 20m] [--force]',
+    '[--max-unavailable K] [--surge S] [--strategy rolling|eks] [--update-strategy default|minimal] [--drain-timeout 20m] [--force]',
   scheduleList: '/mng schedule list',
   scheduleCancel: '/mng schedule cancel SCHEDULE-ID',
   windows: '/mng windows',
@@ -94,6 +98,8 @@ export const ALL_USAGE = [
   USAGE.upgradeEksctl,
   USAGE.status,
   USAGE.cancel,
+  USAGE.pause,
+  USAGE.resume,
   USAGE.rollback,
   USAGE.scheduleUpgrade,
   USAGE.scheduleList,
@@ -125,6 +131,7 @@ const SPELLINGS: Record<string, OptionKey> = {
   'max-unavailable': 'max-unavailable',
   surge: 'surge',
   strategy: 'strategy',
+  'update-strategy': 'update-strategy',
   'drain-timeout': 'drain-timeout',
   'deregistration-wait': 'deregistration-wait',
   force: 'force',
@@ -146,6 +153,7 @@ const UPGRADE_KEYS: ReadonlySet<OptionKey> = new Set<OptionKey>([
   'max-unavailable',
   'surge',
   'strategy',
+  'update-strategy',
   'drain-timeout',
   'deregistration-wait',
   'force',
@@ -159,6 +167,7 @@ const SCHEDULE_KEYS: ReadonlySet<OptionKey> = new Set<OptionKey>([
   'max-unavailable',
   'surge',
   'strategy',
+  'update-strategy',
   'drain-timeout',
   'force',
   'at',
@@ -233,9 +242,15 @@ function parseTokens(tokens: string[]): MngCommand {
       if (rest.length === 0) return { kind: 'status' };
       return { kind: 'status', runId: runId(rest[0], USAGE.status) };
     }
-    case 'cancel': {
-      if (rest.length !== 1) throw new UsageError(rest.length === 0 ? '"cancel" needs the id of the run to cancel' : `"cancel" takes one run id, got ${quote(rest.join(' '))}`, USAGE.cancel);
-      return { kind: 'cancel', runId: runId(rest[0], USAGE.cancel) };
+    case 'cancel':
+    case 'pause':
+    case 'resume': {
+      const kind = verb.toLowerCase() as 'cancel' | 'pause' | 'resume';
+      const usage = USAGE[kind];
+      if (rest.length !== 1) {
+        throw new UsageError(rest.length === 0 ? `"${kind}" needs the id of the run to ${kind}` : `"${kind}" takes one run id or node group, got ${quote(rest.join(' '))}`, usage);
+      }
+      return { kind, ...runTarget(rest[0], usage) };
     }
     case 'rollback':
     case 'roll-back': {
@@ -265,6 +280,18 @@ function parseHelp(rest: string[]): MngCommand {
   const topic = rest[0].toLowerCase() as HelpTopic;
   if (rest.length === 1 && HELP_TOPICS.includes(topic)) return { kind: 'help', topic };
   throw new UsageError(`no help on ${quote(rest.join(' '))}`, USAGE.help);
+}
+
+/** A run id, or a node group: NODEGROUP (read as a run id first) or CLUSTER/NODEGROUP. */
+function runTarget(token: string, usage: string): RunTarget {
+  const [first, second, extra] = token.split('/');
+  if (second !== undefined && extra === undefined) {
+    if (!NAME.test(first)) throw new UsageError(`${quote(first)} is not a cluster name`, usage);
+    if (!NAME.test(second)) throw new UsageError(`${quote(second)} is not a node group name`, usage);
+    return { cluster: first, nodegroup: second };
+  }
+  if (!RUN_ID.test(token)) throw new UsageError(`${quote(token)} is not a run id (like r-1a2b3c4d) or a node group (like ng-1, or prod/ng-1)`, usage);
+  return { runId: token };
 }
 
 function runId(token: string, usage: string): string {

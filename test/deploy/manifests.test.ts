@@ -318,6 +318,7 @@ describe('iam-policy.json', () => {
       );
     for (const a of [
       'eks:UpdateNodegroupVersion',
+      'eks:UpdateNodegroupConfig',
       'autoscaling:UpdateAutoScalingGroup',
       'autoscaling:TerminateInstanceInAutoScalingGroup',
       'autoscaling:SuspendProcesses',

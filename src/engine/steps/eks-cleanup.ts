@@ -9,6 +9,7 @@ import { hasNodegroupTaint, NODEGROUP_TAINT_KEY } from '../cluster-view.js';
 import { SCALE_DOWN_DISABLED, type StepContext, type StepResult } from '../step-context.js';
 import { lookAtInstances } from './eks-follow-update.js';
 import { isSettledRecord, observeNodes } from './eks-node-observer.js';
+import { restoreUpdateStrategy } from './eks-update-strategy.js';
 import { endRun, ranFor, replacedText } from './finish.js';
 import { sentence } from '../sentence.js';
 import { EXCLUDE_LB_LABEL, isExcludedFromLb } from './taint-nodes.js';
@@ -39,7 +40,9 @@ export async function eksCleanup(ctx: StepContext): Promise<StepResult> {
     ctx.setNodeState(rec, 'skipped', `${rec.name}: ${rec.note}`);
   }
 
-  const { changes, sizes } = eks ? await whatEksLeft(ctx, ended) : { changes: ['nothing was changed: EKS did not start an update'], sizes: undefined };
+  const strategyLeft = await restoreUpdateStrategy(ctx);
+  const { changes, sizes } = eks?.requestedAt ? await whatEksLeft(ctx, ended) : { changes: ['nothing was changed: EKS did not start an update'], sizes: undefined };
+  if (strategyLeft) changes.push(strategyLeft);
   await clearOurAnnotations(ctx);
   const next = reason.next ? ` ${nextStepText(reason.next, NEUTRAL_WORDS)}` : '';
   return endRun(ctx, reason.status, `${capitalise(reason.status)}${ranFor(ctx)}: ${sentence(reason.message)}${next}`, changes, reason.next, sizes);

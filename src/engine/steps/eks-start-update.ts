@@ -3,6 +3,7 @@
 // update the first call started instead of starting a second one.
 import { errorMessage, UserError } from '../errors.js';
 import type { StepContext, StepResult } from '../step-context.js';
+import { ensureMinimal } from './eks-update-strategy.js';
 import { failRun } from './fail-run.js';
 
 export async function startEksUpdate(ctx: StepContext): Promise<StepResult> {
@@ -11,6 +12,10 @@ export async function startEksUpdate(ctx: StepContext): Promise<StepResult> {
   if (!run.eks?.requestedAt && (run.status === 'paused' || run.windowPause)) {
     // Once asked, EKS cannot be held back: so it is not asked while the run is paused or its window is closed.
     return { wait: ctx.settings.idleRecheckMs, reason: 'paused before EKS was asked to update the group: nothing has changed yet' };
+  }
+  if (!run.eks?.requestedAt) {
+    const minimal = await ensureMinimal(ctx);
+    if (minimal) return minimal;
   }
   if (!run.eks?.requestedAt) {
     // Saved before the call: a bot that dies before it saves the answer knows an update may exist
@@ -41,8 +46,9 @@ export async function startEksUpdate(ctx: StepContext): Promise<StepResult> {
     });
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    // EKS answered no: nothing was started, so there is nothing to follow or to leave behind.
-    run.eks = undefined;
+    // EKS answered no: nothing was started, so there is nothing to follow or to leave behind (but an
+    // update strategy this run set, which its cleanup puts back).
+    run.eks = eks.updateStrategy ? { updateStrategy: eks.updateStrategy } : undefined;
     return failRun(ctx, `EKS refused the update of ${run.ref.nodegroup}: ${errorMessage(err)}`);
   }
   Object.assign(eks, { updateId, status: 'InProgress' as const });
@@ -50,7 +56,9 @@ export async function startEksUpdate(ctx: StepContext): Promise<StepResult> {
   ctx.setPhase(
     'surge',
     `EKS update ${updateId} started (UpdateNodegroupVersion to ${plan.toVersion}, ${plan.toRelease}${plan.force ? ', forced' : ''}): ` +
-      `EKS raises max and desired by ${plan.surge} (${plan.surgeReason})`,
+      (plan.updateStrategy === 'minimal'
+        ? 'update strategy MINIMAL: no surge; EKS drains and terminates old nodes first and the group launches their replacements'
+        : `EKS raises max and desired by ${plan.surge} (${plan.surgeReason})`),
   );
   return { next: true };
 }

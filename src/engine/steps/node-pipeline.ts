@@ -8,6 +8,7 @@ import type { NodeRecord, NodeState } from '../run.js';
 import type { StepContext } from '../step-context.js';
 import { failRun } from './fail-run.js';
 import { groupDrift } from './group-drift.js';
+import { isMinimal, replacementsPending, takeOutOfService } from './minimal.js';
 import { NodePicker } from './pick-node.js';
 import { EXCLUDE_LB_LABEL, isExcludedFromLb, restoreNode } from './taint-nodes.js';
 
@@ -49,7 +50,11 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   const stoppedNow = !cleaning && run.cleanupReason !== undefined;
   if ((run.phase !== 'replace' && run.phase !== 'cleanup') || stoppedNow) return { settled: false, waitMs: 0, reason, stopped: true };
 
-  let inFlight = ctx.byState.in(...IN_FLIGHT).filter(holdsSlot).length;
+  const minimal = isMinimal(run);
+  // MINIMAL: with no surge, a node out of service is capacity gone until its replacement is Ready, its
+  // wait for load balancers included.
+  const holds = minimal ? () => true : holdsSlot;
+  let inFlight = ctx.byState.in(...IN_FLIGHT).filter(holds).length + (minimal ? replacementsPending(ctx) : 0);
   if (run.status === 'running' && !run.decision && !run.requests.pause && inFlight < run.plan.maxUnavailable) {
     const picker = new NodePicker(ctx);
     const waiting = ctx.byState.in('tainted').filter(allowStart);
@@ -62,7 +67,8 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
         break;
       }
       const need = podsToMove(ctx, rec.name).length;
-      const room = ctx.view.schedulableRoom();
+      // MINIMAL leaves a waiting node schedulable: its own free slots are no room for its pods.
+      const room = ctx.view.schedulableRoom() - (minimal ? ctx.view.roomOn(rec.name) : 0);
       if (need > room) {
         rec.waitingForRoomSince ??= ctx.now;
         ctx.touch(rec);
@@ -75,13 +81,14 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
         break;
       }
       rec.waitingForRoomSince = undefined;
+      if (minimal) await takeOutOfService(ctx, rec);
       rec.podsToEvict = need;
       ctx.setNodeState(rec, 'evicting', `${rec.name}: evicting ${plural(need, 'pod')}`, { pods: need });
       waiting.splice(waiting.indexOf(rec), 1);
       waitMs = Math.min(waitMs, await advanceNode(ctx, rec, turns));
       // A node with nothing to move is cordoned at once and waits for its load balancers without a
       // slot: the next drain starts now, not at the next wake-up.
-      if (holdsSlot(rec)) inFlight++;
+      if (holds(rec)) inFlight++;
     }
   }
   return { settled: ctx.byState.count(...SETTLED) === run.nodes.length, waitMs, reason };

@@ -40,6 +40,12 @@ export async function taintNodes(ctx: StepContext): Promise<StepResult> {
       continue;
     }
     rec.wasCordoned ??= node.unschedulable;
+    if (ctx.run.plan.updateStrategy === 'minimal' && !ctx.run.cleanupReason) {
+      // No surge: the other old nodes are where a drained node's pods go. Tainted when its drain starts.
+      ctx.setNodeState(rec, 'tainted', `${rec.name} waits its turn, still schedulable (update strategy MINIMAL: it is tainted when its drain starts)`);
+      tainted++;
+      continue;
+    }
     const patch: NodePatch = {};
     if (!hasNodegroupTaint(node)) patch.addTaints = [UNSCHEDULABLE_TAINT];
     if (rec.lbExclusion === 'ours' && !isExcludedFromLb(node)) patch.labels = { [EXCLUDE_LB_LABEL]: 'true' };
@@ -47,7 +53,8 @@ export async function taintNodes(ctx: StepContext): Promise<StepResult> {
     ctx.setNodeState(rec, 'tainted', `${rec.name} tainted ${NODEGROUP_TAINT_KEY}=unschedulable:NoSchedule and labelled ${EXCLUDE_LB_LABEL}`);
     tainted++;
   }
-  ctx.setPhase(ctx.run.cleanupReason ? 'cleanup' : 'replace', `${plural(tainted, 'node')} tainted`);
+  const minimal = ctx.run.plan.updateStrategy === 'minimal' && !ctx.run.cleanupReason;
+  ctx.setPhase(ctx.run.cleanupReason ? 'cleanup' : 'replace', minimal ? `${plural(tainted, 'node')} to replace, one turn at a time` : `${plural(tainted, 'node')} tainted`);
   return { next: true };
 }
 

@@ -8,6 +8,7 @@ import { eksCleanup } from '../steps/eks-cleanup.js';
 import { followEksUpdate } from '../steps/eks-follow-update.js';
 import { refuseEksRequests } from '../steps/eks-requests.js';
 import { startEksUpdate } from '../steps/eks-start-update.js';
+import { restoreUpdateStrategy } from '../steps/eks-update-strategy.js';
 import { finish } from '../steps/finish.js';
 import { handleRequests } from '../steps/handle-requests.js';
 import { recordOriginal } from '../steps/prepare.js';
@@ -31,6 +32,7 @@ export async function eksStep(ctx: StepContext): Promise<StepResult> {
       return startEksUpdate(ctx);
     case 'finish':
       // EKS has put the sizes back; finish only checks, takes our annotations off and sums up.
+      await restoreUpdateStrategy(ctx);
       return finish(ctx);
     default:
       return followEksUpdate(ctx);

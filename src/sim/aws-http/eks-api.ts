@@ -36,6 +36,9 @@ export function routeEks(req: RestRequest, ctx: CallContext): Routed | undefined
   if (req.method === 'POST' && n === 5 && sub === 'node-groups' && action === 'update-version') {
     return { operation: 'UpdateNodegroupVersion', run: () => updateNodegroupVersion(ctx, cluster, name, req.body) };
   }
+  if (req.method === 'POST' && n === 5 && sub === 'node-groups' && action === 'update-config') {
+    return { operation: 'UpdateNodegroupConfig', run: () => updateNodegroupConfig(ctx, cluster, name, req.body) };
+  }
   if (req.method === 'GET' && n === 4 && sub === 'updates') return { operation: 'DescribeUpdate', run: () => describeUpdate(ctx, cluster, name, req.query) };
   return undefined;
 }
@@ -142,7 +145,7 @@ function describeNodegroup(ctx: CallContext, cluster: string, name: string): Wir
       taints: [],
       resources: { autoScalingGroups: [{ name: asg.name }] },
       health: { issues: [] },
-      updateConfig: { maxUnavailable: ng.maxUnavailable },
+      updateConfig: { maxUnavailable: ng.maxUnavailable, updateStrategy: group.updateStrategy },
       launchTemplate: { name: lt.name, version: asg.ltVersion, id: lt.id },
       tags: {},
     },
@@ -182,6 +185,37 @@ function updateNodegroupVersion(ctx: CallContext, cluster: string, name: string,
     throw eksError(err, { clusterName: cluster, nodegroupName: name });
   }
   return ok({ update: updateObject(update) });
+}
+
+/** Only updateConfig.updateStrategy is honoured; the simulated group's maxUnavailable is the scenario's. */
+function updateNodegroupConfig(ctx: CallContext, cluster: string, name: string, body: string): WireReply {
+  requireNodegroup(ctx, cluster, name);
+  const input = jsonObject(body);
+  const config = input.updateConfig;
+  const strategy = typeof config === 'object' && config !== null ? (config as Record<string, unknown>).updateStrategy : undefined;
+  if (strategy !== 'DEFAULT' && strategy !== 'MINIMAL') {
+    throw new AwsError('InvalidParameterException', 'updateConfig.updateStrategy must be DEFAULT or MINIMAL (the simulated EKS changes nothing else)', 400, {
+      clusterName: cluster,
+      nodegroupName: name,
+    });
+  }
+  const token = typeof input.clientRequestToken === 'string' ? input.clientRequestToken : randomUUID();
+  let update: { id: string; createdAt: number };
+  try {
+    update = ctx.world.nodeGroups.requestConfigUpdate({ updateStrategy: strategy, token });
+  } catch (err) {
+    throw eksError(err, { clusterName: cluster, nodegroupName: name });
+  }
+  return ok({
+    update: {
+      id: update.id,
+      status: 'Successful',
+      type: 'ConfigUpdate',
+      params: [{ type: 'UpdateStrategy', value: strategy }],
+      createdAt: seconds(update.createdAt),
+      errors: [],
+    },
+  });
 }
 
 function describeUpdate(ctx: CallContext, cluster: string, updateId: string, query: URLSearchParams): WireReply {

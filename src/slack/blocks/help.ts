@@ -24,6 +24,8 @@ const TOPICS: Record<HelpTopic, string> = {
   rollback:
     `\`${USAGE.rollback}\`\nPuts the nodes a run replaced back on the AMI release (and launch-template version) from before it: a new run, posted here for an approver, ` +
     'with the same care as an upgrade. A run still under way is cancelled first. The summary of a finished run has a *Roll back* button (approvers only).',
+  pause: `\`${USAGE.pause}\`\nPauses a run: the nodes in flight finish, no new node starts (approvers only; also a button on the progress message).`,
+  resume: `\`${USAGE.resume}\`\nResumes a paused run; one its maintenance window paused carries on outside the window (approvers only).`,
   history: `\`${USAGE.history}\`\nPast upgrades, newest first: who asked, who decided, how they ended.`,
   audit: `\`${USAGE.audit}\`\nThe last N entries of the audit log: who asked, approved, rejected, forced, cancelled, when and where (approvers only).`,
 };
@@ -38,7 +40,7 @@ export function helpMessage(topic?: HelpTopic): Message {
         section(TOPICS.schedule),
         section(TOPICS.windows),
         section(TOPICS.status),
-        section(TOPICS.cancel),
+        section(`${TOPICS.cancel}\n\n${TOPICS.pause}\n\n${TOPICS.resume}`),
         section(TOPICS.rollback),
         section(`${TOPICS.history}\n\n${TOPICS.audit}`),
         context('Only configured approvers can approve, reject, decide on a blocked drain, roll back, schedule upgrades or read the audit log.'),

@@ -6,6 +6,7 @@ import { timeLeftMs } from '../../engine/estimate.js';
 import { code, esc, formatDuration, mrkdwn, NODE_EMOJI, plural, roughly, STATUS_EMOJI, statusWord } from './format.js';
 import { context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
+import { controlBlocks } from './run-controls.js';
 import { summaryWords } from './words.js';
 
 /** Up to this many nodes, every node has its line; above, only those in flight and failed. */
@@ -121,6 +122,8 @@ export function nodeLine(rec: NodeRecord, now: number): string {
 export interface ProgressOptions {
   /** Recent warnings worth a line (newest last). */
   warnings?: string[];
+  /** Pause, Resume and Cancel for the run as it is (the live message in the thread); off by default. */
+  controls?: boolean;
 }
 
 /** Marks a run's progress message, so a restarted bot that lost its ts can find it in the thread. */
@@ -182,6 +185,7 @@ export function progressMessage(run: Run, now: number, opts: ProgressOptions = {
   const warnings = (opts.warnings ?? []).slice(-3);
   if (warnings.length) blocks.push(context(...warnings.map((w) => clip(`:warning: ${mrkdwn(w)}`, 500))));
   if (isTerminal(run.status) && run.outcome) blocks.push(section(clip(`*Outcome:* ${mrkdwn(summaryWords(run.outcome))}`, SECTION_MAX)));
+  if (opts.controls) blocks.push(...controlBlocks(run));
 
   const text = `${title}: ${statusWord(run.status)}, ${run.phase}; replaced ${c.replaced}/${c.total}, in flight ${c.inFlight}, waiting ${c.waiting}`;
   return assertWithinLimits({ text, blocks });

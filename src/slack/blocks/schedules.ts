@@ -22,6 +22,7 @@ function optionsText(s: Schedule): string {
   const o = s.options ?? {};
   const parts = [
     o.strategy ? `strategy ${o.strategy}` : '',
+    o.updateStrategy === 'minimal' ? 'update strategy minimal (no surge)' : '',
     o.maxUnavailable ? `maxUnavailable ${o.maxUnavailable}` : '',
     o.surge ? `surge ${o.surge}` : '',
     o.drainTimeoutMs ? `drain timeout ${formatDuration(o.drainTimeoutMs)}` : '',

@@ -360,7 +360,7 @@ export class ProgressReporter {
       threadTs,
       render: async () => {
         const run = await this.engine.get(slot.runId);
-        return run ? progressMessage(run, this.clock.now(), { warnings: slot.warnings }) : undefined;
+        return run ? progressMessage(run, this.clock.now(), { warnings: slot.warnings, controls: true }) : undefined;
       },
     });
     return slot.progress;

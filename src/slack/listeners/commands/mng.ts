@@ -5,7 +5,7 @@ import { usageMessage } from '../../blocks/errors.js';
 import type { CommandArgs, CommandContext, HandlerDeps } from '../deps.js';
 import { ephemeral, replyError } from '../reply.js';
 import { auditCommand } from './audit.js';
-import { cancelCommand } from './cancel.js';
+import { runControlCommand } from './run-control.js';
 import { helpCommand } from './help.js';
 import { historyCommand } from './history.js';
 import { listCommand } from './list.js';
@@ -41,7 +41,11 @@ export async function mngCommand(deps: HandlerDeps, args: CommandArgs): Promise<
       case 'status':
         return await statusCommand(deps, ctx, c.runId);
       case 'cancel':
-        return await cancelCommand(deps, ctx, c.runId);
+      case 'pause':
+      case 'resume': {
+        const { kind, ...target } = c;
+        return await runControlCommand(deps, ctx, kind, target);
+      }
       case 'rollback':
         return await rollbackCommand(deps, ctx, c.runId);
       case 'upgrade':

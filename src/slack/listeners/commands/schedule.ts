@@ -19,6 +19,7 @@ function scheduleOptions(o: ScheduleUpgradeOptions): ScheduleOptions {
     ...(o.maxUnavailable !== undefined ? { maxUnavailable: o.maxUnavailable } : {}),
     ...(o.surge !== undefined ? { surge: o.surge } : {}),
     ...(o.strategy !== undefined ? { strategy: o.strategy } : {}),
+    ...(o.updateStrategy !== undefined ? { updateStrategy: o.updateStrategy } : {}),
     ...(o.drainTimeoutMs !== undefined ? { drainTimeoutMs: o.drainTimeoutMs } : {}),
     ...(o.force ? { force: true } : {}),
   };
