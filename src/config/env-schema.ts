@@ -78,6 +78,11 @@ const settings = z
     'MNG_DATA_DIR': z.string().default(DEFAULT_DATA_DIR),
     'MNG_RUN_RETENTION_DAYS': wholeNumberText(1, 100_000).default(DEFAULT_RUN_RETENTION_DAYS),
     'MNG_AUDIT_RETENTION_DAYS': wholeNumberText(1, 100_000).default(DEFAULT_AUDIT_RETENTION_DAYS),
+    // Where runs live: a file (one replica), or the Kubernetes API (two replicas, one leader).
+    'MNG_STORE': z.enum(['file', 'kubernetes'], expected('file or kubernetes')).default('file'),
+    'MNG_NAMESPACE': z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, expected('a namespace name such as mngbot')).optional(),
+    'MNG_LEASE_DURATION_MS': wholeNumberText(1000, 600_000).optional(),
+    'MNG_LEASE_RENEW_MS': wholeNumberText(100, 300_000).optional(),
   })
   .superRefine((e, ctx) => {
     if ((e.MNG_POD_NAME === undefined) !== (e.MNG_POD_NAMESPACE === undefined)) {
@@ -107,6 +112,15 @@ const settings = z
       ...(self ? { self } : {}),
       dataDir: e.MNG_DATA_DIR,
       retention: { runDays: e.MNG_RUN_RETENTION_DAYS, auditDays: e.MNG_AUDIT_RETENTION_DAYS },
+      store:
+        e.MNG_STORE === 'kubernetes'
+          ? {
+              kind: 'kubernetes' as const,
+              ...((e.MNG_NAMESPACE ?? e.MNG_POD_NAMESPACE) ? { namespace: (e.MNG_NAMESPACE ?? e.MNG_POD_NAMESPACE)! } : {}),
+              ...(e.MNG_LEASE_DURATION_MS ? { leaseDurationMs: e.MNG_LEASE_DURATION_MS } : {}),
+              ...(e.MNG_LEASE_RENEW_MS ? { renewMs: e.MNG_LEASE_RENEW_MS } : {}),
+            }
+          : { kind: 'file' as const },
     };
   });
 
@@ -126,3 +140,4 @@ export const envSchema = z.preprocess(
 export type EnvSettings = z.output<typeof envSchema>;
 export type SlackSettings = EnvSettings['slack'];
 export type WorldConfig = EnvSettings['world'];
+export type StoreConfig = EnvSettings['store'];
