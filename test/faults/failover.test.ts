@@ -33,7 +33,7 @@ describe('two replicas, the leader killed at random instants', () => {
         { label: 'killed often, again', kills: 7, speed: 4 },
         { label: 'killed often, a third time', kills: 7, speed: 4, restartFollower: true },
       ]
-    : [{ label: 'leader killed twice', kills: 2, speed: 20 }];
+    : [{ label: 'leader killed twice', kills: 2, speed: 8 }];
 
   runs.forEach((run, i) => {
     it(run.label, { timeout: FULL ? 900_000 : 240_000 }, async () => {
