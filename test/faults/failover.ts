@@ -73,7 +73,7 @@ export async function failoverUpgrade(o: FailoverOptions): Promise<FailoverResul
   let kills = 0;
   let followerRestarts = 0;
   const start = async (r: Replica) => {
-    await r.bot.start();
+    await r.bot.start(180_000);
     r.identity = identityOf(r.bot);
     if (!r.identity) throw new Error(`replica on ${r.bot.url} did not say who it is`);
   };
@@ -87,7 +87,7 @@ export async function failoverUpgrade(o: FailoverOptions): Promise<FailoverResul
       const id = await holder(s.world.kube);
       return replicas.find((r) => r.identity === id && r.bot.state === 'running');
     };
-    await until(async () => (await leader()) !== undefined, 'a leader', 30_000);
+    await until(async () => (await leader()) !== undefined, "a leader", 120_000);
     // Asked and approved through the follower: it hands both to the store, the leader acts.
     const lead = (await leader())!;
     const other = replicas.find((r) => r !== lead)!;

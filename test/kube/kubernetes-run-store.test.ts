@@ -1,7 +1,6 @@
 // The Kubernetes store (MNG_STORE=kubernetes) against the simulator's API server: compare-and-set on
 // resourceVersion, two replicas seeing each other's writes, events sealed in batches, and a 450-node
 // run within etcd's limit.
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConflictError, UserError } from '../../src/engine/errors.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
@@ -11,17 +10,12 @@ import { KubernetesRunStore, TAIL_EVENTS } from '../../src/store/kubernetes/kube
 import { makeRun } from '../store/fixtures.js';
 import { world } from '../sim/world-fixture.js';
 import { until } from './kube-fixture.js';
+import { kubeConfigOf } from './sim-kubeconfig.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
-
-export function kubeConfigOf(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromClusterAndUser({ name: 'sim', server, skipTLSVerify: true }, { name: 'sim' });
-  return kc;
-}
 
 async function api(crds = true): Promise<KubeApiServer> {
   const { w } = world();
