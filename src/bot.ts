@@ -6,7 +6,7 @@ import { startBackground, type Background } from './app/background.js';
 import type { SlackSettings } from './config.js';
 import type { Engine } from './engine/commands.js';
 import type { Logger } from './log.js';
-import type { Replicas } from './app/replicas.js';
+import type { Replicas } from './app/compose.js';
 import { errorMessage } from './engine/errors.js';
 import type { WindowScheduler } from './schedule/scheduler.js';
 import { createSlackApp, type SlackApp, type SlackAppDeps } from './slack/app.js';

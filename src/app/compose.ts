@@ -21,7 +21,9 @@ import { LowdbRunStore } from '../store/lowdb-run-store.js';
 export { DataFileError, DEFAULT_DATA_FILE } from '../store/lowdb-run-store.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
 import type { Leadership } from '../engine/runner.js';
-import { fencedCluster, fencedNodeGroups, openReplicas, type OpenedReplicas, type Replicas } from './replicas.js';
+import { fencedCluster, fencedNodeGroups, openReplicas, type OpenedReplicas, type Replicas } from '../store/kubernetes/replicas.js';
+
+export type { Replicas } from '../store/kubernetes/replicas.js';
 import { Application, type Approvals } from './application.js';
 import { Approvers } from './approvers.js';
 import { Targets } from './targets.js';

@@ -290,7 +290,8 @@ export class KubernetesRunStore implements RunStore, ScheduleStore {
     this.open_();
     try {
       const result = await withTimeout(fn(), this.opts.requestTimeoutMs ?? 30_000, `${verb} ${kind.plural}`);
-      if (this.failure && verb !== 'get' && verb !== 'list') this.failure = undefined;
+      // Any answer: the API server is back (a follower may not write for hours).
+      this.failure = undefined;
       return result;
     } catch (err) {
       const code = codeOf(err);

@@ -3,13 +3,13 @@
 // the leader from changing the world. compose.ts puts these in; bot.ts starts and stops the leader's work.
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { StoreConfig } from '../config.js';
-import { ConflictError } from '../engine/errors.js';
-import type { Cluster, NodeGroups } from '../engine/ports.js';
-import type { Leadership } from '../engine/runner.js';
-import type { Logger } from '../log.js';
-import { KubernetesRunStore } from '../store/kubernetes/kubernetes-run-store.js';
-import { LeaseElector } from '../store/kubernetes/lease-elector.js';
+import type { StoreConfig } from '../../config.js';
+import { ConflictError } from '../../engine/errors.js';
+import type { Cluster, NodeGroups } from '../../engine/ports.js';
+import type { Leadership } from '../../engine/runner.js';
+import type { Logger } from '../../log.js';
+import { KubernetesRunStore } from './kubernetes-run-store.js';
+import { LeaseElector } from './lease-elector.js';
 
 export const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 export const DEFAULT_NAMESPACE = 'mngbot';
