@@ -100,3 +100,50 @@ describe('LeaseElector', () => {
     expect(short).toBe('1.30');
   });
 });
+
+describe('the Role in manifests/ha/rbac-store.yaml', () => {
+  it('is all the store and the Lease need: every call of theirs passes the simulator’s RBAC stand-in built from it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseAllDocuments } = await import('yaml');
+    const docs = parseAllDocuments(readFileSync(join(import.meta.dirname, '../../manifests/ha/rbac-store.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>);
+    const rules = docs.find((d) => d.kind === 'Role')!.rules as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+    const refused: string[] = [];
+    const { w } = world();
+    const server = await serveKubeApi(w, {
+      host: '127.0.0.1',
+      port: 0,
+      meter: false,
+      objects: {
+        crds: mngbotCrds(),
+        authorize: (r) => {
+          const ok =
+            r.namespace === 'mngbot' &&
+            rules.some((rule) => rule.apiGroups.includes(r.group) && rule.resources.includes(r.resource) && rule.verbs.includes(r.verb) && (!rule.resourceNames || (r.name !== undefined && rule.resourceNames.includes(r.name))));
+          if (!ok) refused.push(`${r.verb} ${r.group}/${r.resource}${r.name ? ` ${r.name}` : ''}`);
+          return ok;
+        },
+      },
+    });
+    open.push(server);
+    const e = elector(server, 'replica-a');
+    e.start();
+    await until(() => e.held(), 'a leads');
+    const store = await KubernetesRunStore.open({ kubeConfig: kubeConfigOf(server.url), namespace: 'mngbot', eventLimit: 400 });
+    open.push(store);
+    const run = makeRun('r-0000000b', { status: 'running' });
+    await store.create(run);
+    for (let i = 0; i < 6; i++) await store.save(run, Array.from({ length: 150 }, (_, j) => ({ runId: run.id, at: i * 1000 + j, kind: 'warning' as const, detail: 'x' })));
+    await store.events(run.id);
+    await store.putSchedule({ id: 's-abcde', ref: { cluster: 'prod', nodegroup: 'ng-1' }, at: '0 2 * * 6', timezone: 'UTC', createdBy: { user: 'U1', at: 1 } });
+    await store.putSchedule({ id: 's-abcde', ref: { cluster: 'prod', nodegroup: 'ng-1' }, at: '0 3 * * 6', timezone: 'UTC', createdBy: { user: 'U1', at: 1 } });
+    await store.listSchedules();
+    await store.deleteSchedule('s-abcde');
+    await store.audit({ at: 1, user: 'U1', action: 'approve' });
+    await store.audit({ at: 2, user: 'U1', action: 'cancel' });
+    await store.auditLog();
+    await e.stop();
+    // Deleted batches are deleted in the background.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(refused).toEqual([]);
+  });
+});
