@@ -85,6 +85,14 @@ const settings = z
     'MNG_LEASE_RENEW_MS': wholeNumberText(100, 300_000).optional(),
   })
   .superRefine((e, ctx) => {
+    const leaseMs = e.MNG_LEASE_DURATION_MS ?? 15_000;
+    if (e.MNG_LEASE_RENEW_MS !== undefined && e.MNG_LEASE_RENEW_MS * 3 >= leaseMs * 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MNG_LEASE_RENEW_MS'],
+        message: `renew well within the lease: below ⅔ of MNG_LEASE_DURATION_MS (${leaseMs} ms), such as a third of it`,
+      });
+    }
     if ((e.MNG_POD_NAME === undefined) !== (e.MNG_POD_NAMESPACE === undefined)) {
       ctx.addIssue({
         code: 'custom',

@@ -51,10 +51,12 @@ export class LeaseElector {
   private ticking?: Promise<void>;
 
   constructor(private readonly o: LeaseElectorOptions) {
+    // What is not given follows the lease's duration as the defaults do: renew at a third, give up at two thirds.
+    const leaseDurationMs = o.leaseDurationMs ?? DEFAULT_LEASE.leaseDurationMs;
     this.settings = {
-      leaseDurationMs: o.leaseDurationMs ?? DEFAULT_LEASE.leaseDurationMs,
-      renewMs: o.renewMs ?? DEFAULT_LEASE.renewMs,
-      renewDeadlineMs: o.renewDeadlineMs ?? Math.min(DEFAULT_LEASE.renewDeadlineMs, Math.round(((o.leaseDurationMs ?? DEFAULT_LEASE.leaseDurationMs) * 2) / 3)),
+      leaseDurationMs,
+      renewMs: o.renewMs ?? Math.min(DEFAULT_LEASE.renewMs, Math.round(leaseDurationMs / 3)),
+      renewDeadlineMs: o.renewDeadlineMs ?? Math.round((leaseDurationMs * 2) / 3),
     };
     const s = this.settings;
     if (!(s.renewMs < s.renewDeadlineMs && s.renewDeadlineMs < s.leaseDurationMs)) {

@@ -55,9 +55,6 @@ export async function openReplicas(config: Extract<StoreConfig, { kind: 'kuberne
     namespace,
     ...(config.leaseDurationMs !== undefined ? { leaseDurationMs: config.leaseDurationMs } : {}),
     ...(config.renewMs !== undefined ? { renewMs: config.renewMs } : {}),
-    ...(config.leaseDurationMs !== undefined && config.renewMs !== undefined
-      ? { renewDeadlineMs: Math.max(config.renewMs + 1, Math.round((config.leaseDurationMs * 2) / 3)) }
-      : {}),
     log: o.log.child({ component: 'lease' }),
   });
   o.log.info('state in the Kubernetes API', { namespace, identity: elector.identity, ...elector.settings });
