@@ -98,8 +98,11 @@ export async function failoverUpgrade(o: FailoverOptions): Promise<FailoverResul
     const approved = await s.slack.click(other.bot.url, ACTION_APPROVE, s.runId, APPROVER, s.plan);
     if (approved.status !== 200) throw new Error(`the approval was answered ${approved.status}: ${approved.body}`);
 
+    // The killed replica comes back (a follower now) while the leader lives on.
+    let restarting: Promise<void> = Promise.resolve();
     while (kills < o.kills && !s.summary()) {
       await new Promise((r) => setTimeout(r, o.lifeMs[0] + rng.float() * (o.lifeMs[1] - o.lifeMs[0])));
+      await restarting;
       if (s.summary()) break;
       const victim = await leader();
       if (!victim) continue;
@@ -116,8 +119,9 @@ export async function failoverUpgrade(o: FailoverOptions): Promise<FailoverResul
       kills++;
       await until(async () => (await holder(s.world.kube)) === survivor.identity, 'the survivor to take the lease', 60_000);
       takeoversMs.push(performance.now() - killedAt);
-      await start(victim);
+      restarting = start(victim);
     }
+    await restarting;
     await s.waitForEnd(300_000);
     await new Promise((r) => setTimeout(r, 1500));
     await Promise.all(replicas.map((r) => r.bot.stop()));
