@@ -21,7 +21,8 @@ import { LowdbRunStore } from '../store/lowdb-run-store.js';
 export { DataFileError, DEFAULT_DATA_FILE } from '../store/lowdb-run-store.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
 import type { Leadership } from '../engine/runner.js';
-import { fencedCluster, fencedNodeGroups, openReplicas, type OpenedReplicas, type Replicas } from '../store/kubernetes/replicas.js';
+import type { OpenedReplicas, Replicas } from '../store/kubernetes/replicas.js';
+import { fencedCluster, fencedNodeGroups } from './fenced-ports.js';
 
 export type { Replicas } from '../store/kubernetes/replicas.js';
 import { Application, type Approvals } from './application.js';
@@ -131,6 +132,8 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
   const dataDir = opts.dataDir === undefined ? config.dataDir : opts.dataDir;
   try {
     if (config.store?.kind === 'kubernetes') {
+      // Loaded only here: the Kubernetes client costs a simulated run's start-up most of a second.
+      const { openReplicas } = await import('../store/kubernetes/replicas.js');
       replicas = await openReplicas(config.store, { log, now: () => world.clock.now() });
       store = replicas.store;
     } else if (dataDir === null) store = new MemoryRunStore();
@@ -241,6 +244,8 @@ export interface CreateSimDepsOptions {
   log?: Logger;
   newId?: () => string;
   newScheduleId?: () => string;
+  /** One of several replicas on one store: drives runs only while it leads, its world calls fenced. */
+  leadership?: Leadership;
 }
 
 /** An in-process simulated world with its engine and use cases; the scenario's cluster and node group are the configured ones. */
@@ -253,9 +258,11 @@ export function createSimDeps(scenario: Scenario, opts: CreateSimDepsOptions = {
   const windows = opts.windows ?? [];
   const windowsOf = () => windows;
   const log = opts.log ?? silentLogger;
+  const lead = opts.leadership;
   const engine = buildEngine({
-    nodeGroups: ports.nodeGroups,
-    clusterFor: () => ports.cluster,
+    nodeGroups: lead ? fencedNodeGroups(ports.nodeGroups, lead) : ports.nodeGroups,
+    clusterFor: lead ? () => fencedCluster(ports.cluster, lead) : () => ports.cluster,
+    ...(lead ? { leadership: lead } : {}),
     store: ports.store,
     clock,
     policy: approvals,

@@ -1,11 +1,9 @@
-// Several replicas of mngbot on one state (MNG_STORE=kubernetes): the store in the Kubernetes API,
-// the Lease that makes one of them the leader, and the fence that keeps a replica that is no longer
-// the leader from changing the world. compose.ts puts these in; bot.ts starts and stops the leader's work.
+// Several replicas of mngbot on one state (MNG_STORE=kubernetes): the store in the Kubernetes API and
+// the Lease that makes one of them the leader. compose.ts opens them (and fences the world's ports,
+// app/fenced-ports.ts); bot.ts starts and stops the leader's work.
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { StoreConfig } from '../../config.js';
-import { ConflictError } from '../../engine/errors.js';
-import type { Cluster, NodeGroups } from '../../engine/ports.js';
 import type { Leadership } from '../../engine/runner.js';
 import type { Logger } from '../../log.js';
 import { KubernetesRunStore } from './kubernetes-run-store.js';
@@ -60,30 +58,3 @@ export async function openReplicas(config: Extract<StoreConfig, { kind: 'kuberne
   o.log.info('state in the Kubernetes API', { namespace, identity: elector.identity, ...elector.settings });
   return { store, elector, namespace };
 }
-
-const notLeading = (what: string) => new ConflictError(`this replica no longer leads: ${what} not sent (the new leader carries on from the store)`);
-
-/** The calls that change the world; reads go through whatever this replica's role. */
-const NODE_GROUP_CHANGES = new Set<string>(['ensureLaunchTemplateVersion', 'useLaunchTemplateVersion', 'setSizes', 'terminateInstance', 'suspendProcesses', 'resumeProcesses', 'startVersionUpdate']);
-const CLUSTER_CHANGES = new Set<string>(['patchNode', 'evict', 'deletePod']);
-
-/**
- * The port with its world-changing calls refused (a ConflictError, before anything is sent) while this
- * replica does not lead: a leader deposed mid-step stops there, and the runner lets the run go.
- */
-function fenced<T extends object>(inner: T, changes: ReadonlySet<string>, leadership: Leadership): T {
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      if (typeof prop === 'string' && changes.has(prop)) {
-        return (...args: unknown[]) => (leadership.held() ? fn.apply(target, args) : Promise.reject(notLeading(prop)));
-      }
-      return fn.bind(target);
-    },
-  });
-}
-
-export const fencedNodeGroups = (inner: NodeGroups, leadership: Leadership): NodeGroups => fenced(inner, NODE_GROUP_CHANGES, leadership);
-export const fencedCluster = (inner: Cluster, leadership: Leadership): Cluster => fenced(inner, CLUSTER_CHANGES, leadership);
