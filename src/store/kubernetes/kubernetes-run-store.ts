@@ -146,7 +146,7 @@ export class KubernetesRunStore implements RunStore, ScheduleStore {
   }
 
   async list(filter: { cluster?: string; nodegroup?: string; statuses?: readonly Run['status'][] } = {}): Promise<Run[]> {
-    this.open_();
+    this.assertOpen();
     await this.informer.ready;
     return [...this.runs.values()]
       .map((o) => o.spec.run)
@@ -156,7 +156,7 @@ export class KubernetesRunStore implements RunStore, ScheduleStore {
   }
 
   async create(run: Run): Promise<void> {
-    this.open_();
+    this.assertOpen();
     if (this.runs.has(run.id)) throw new ConflictError(`run ${run.id} exists already`);
     assertGroupFree(run, [...this.runs.values()].map((o) => o.spec.run));
     const stored: Run = { ...run, rev: 1 };
@@ -175,7 +175,7 @@ export class KubernetesRunStore implements RunStore, ScheduleStore {
   }
 
   async save(run: Run, events: ProgressEvent[] = [], _changed?: ChangedRecords): Promise<void> {
-    this.open_();
+    this.assertOpen();
     let current = this.runs.get(run.id);
     if (!current || current.spec.run.rev !== run.rev) current = await this.fetchRun(run.id);
     if (!current) throw new UserError(`no run ${run.id}`);
@@ -281,13 +281,13 @@ export class KubernetesRunStore implements RunStore, ScheduleStore {
     return { group: GROUP, version: VERSION, namespace: this.ns, plural: kind.plural };
   }
 
-  private open_(): void {
+  private assertOpen(): void {
     if (this.closed) throw new Error(`${this.file}: store is closed`);
   }
 
   /** An API call, timed out, its failure recorded for health(): an answer (404, 409) is not a failure. */
   private async call<T>(verb: string, kind: KindNames, name: string | undefined, fn: () => Promise<T>): Promise<T> {
-    this.open_();
+    this.assertOpen();
     try {
       const result = await withTimeout(fn(), this.opts.requestTimeoutMs ?? 30_000, `${verb} ${kind.plural}`);
       // Any answer: the API server is back (a follower may not write for hours).
