@@ -50,6 +50,6 @@ describe('two replicas, the leader killed at random instants', () => {
       }
     });
   } else {
-    it('leader killed twice', { timeout: 300_000 }, () => run('leader killed twice', SEED, { kills: 2, speed: 8 }));
+    it('leader killed twice', { timeout: 300_000 }, () => run('leader killed twice', SEED, { kills: 2, speed: 12 }));
   }
 });
