@@ -6,6 +6,8 @@ import { startBackground, type Background } from './app/background.js';
 import type { SlackSettings } from './config.js';
 import type { Engine } from './engine/commands.js';
 import type { Logger } from './log.js';
+import type { Replicas } from './app/compose.js';
+import { errorMessage } from './engine/errors.js';
 import type { WindowScheduler } from './schedule/scheduler.js';
 import { createSlackApp, type SlackApp, type SlackAppDeps } from './slack/app.js';
 
@@ -20,12 +22,18 @@ export interface BotOptions {
   /** What keeps the bot from saving (compose.ts Deps.health). */
   health?: () => { problems: string[] };
   options?: Pick<SlackAppDeps, 'progressIntervalMs' | 'onEdit' | 'socketPingTimeoutMs'> & { expiryIntervalMs?: number };
+  /**
+   * Several replicas (MNG_STORE=kubernetes): every one answers Slack; only the one holding the lease
+   * drives runs and runs the background work, from the moment it leads until it stops.
+   */
+  replicas?: Replicas;
 }
 
 export interface Bot {
   app: Application;
   engine: Engine;
   slack: SlackApp;
+  /** With replicas: there only while this one leads. */
   scheduler: WindowScheduler;
   /** The Slack receiver's HTTP port (Socket Mode: its probes'). */
   port?: number;
@@ -45,7 +53,9 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     ...(o.options?.progressIntervalMs !== undefined ? { progressIntervalMs: o.options.progressIntervalMs } : {}),
     ...(o.options?.onEdit ? { onEdit: o.options.onEdit } : {}),
     ...(o.options?.socketPingTimeoutMs !== undefined ? { socketPingTimeoutMs: o.options.socketPingTimeoutMs } : {}),
+    ...(o.replicas ? { catchUpAtStart: false } : {}),
   });
+  if (o.replicas) return startReplica(o, slack, o.replicas);
 
   // Slack first, so the reporter hears what resumed runs say; then the runs; then the clock.
   const { port } = await slack.start();
@@ -74,6 +84,57 @@ export async function startBot(o: BotOptions): Promise<Bot> {
       // Stop starting things, let runs reach a safe point, then flush what Slack is still owed.
       await background.stop();
       await app.engine.stop();
+      await slack.stop();
+    },
+  };
+}
+
+/** One of several replicas: Slack at once; runs, schedules and expiry while it holds the lease. */
+async function startReplica(o: BotOptions, slack: SlackApp, replicas: Replicas): Promise<Bot> {
+  const { app, log } = o;
+  const { port } = await slack.start();
+  let background: Background | undefined;
+  const resumed: string[] = [];
+  // One change of role at a time, in order: leading starts only once following has finished.
+  let turn: Promise<void> = Promise.resolve();
+  const lead = async () => {
+    const ids = await app.engine.start();
+    resumed.splice(0, resumed.length, ...ids);
+    background = await startBackground(app, {
+      log,
+      ...(o.schedulerTrigger ? { trigger: o.schedulerTrigger } : {}),
+      ...(o.options?.expiryIntervalMs !== undefined ? { expiryIntervalMs: o.options.expiryIntervalMs } : {}),
+    });
+    const caught = await slack.reporter.catchUp();
+    log.info('leading: driving runs', { identity: replicas.identity, resumed: ids, ...(caught.length ? { endsShown: caught } : {}) });
+  };
+  const follow = async () => {
+    await background?.stop();
+    background = undefined;
+    await app.engine.runner.standDown();
+    log.info('following: another replica drives runs', { identity: replicas.identity });
+  };
+  const unsubscribe = replicas.onChange((leading) => {
+    turn = turn.then(leading ? lead : follow).catch((err) => log.error(leading ? 'could not take up leading' : 'could not stand down', { error: errorMessage(err) }));
+  });
+  replicas.start();
+  return {
+    app,
+    engine: app.engine,
+    slack,
+    get scheduler() {
+      if (!background) throw new Error('this replica does not lead: the scheduler runs on the leader');
+      return background.scheduler;
+    },
+    ...(port !== undefined ? { port } : {}),
+    resumed,
+    async stop() {
+      await background?.stop();
+      await app.engine.stop();
+      // The lease goes back once nothing of this replica's is under way; the other takes over at once.
+      unsubscribe();
+      await replicas.stop();
+      await turn;
       await slack.stop();
     },
   };

@@ -8,12 +8,12 @@ import type { GroupRef } from './engine/ports.js';
 import type { SelfPod } from './engine/step-context.js';
 import type { LogLevel } from './log.js';
 import type { Window } from './schedule/windows.js';
-import { envSchema, type EnvSettings, type SlackSettings, type WorldConfig } from './config/env-schema.js';
+import { envSchema, type EnvSettings, type SlackSettings, type StoreConfig, type WorldConfig } from './config/env-schema.js';
 import { fileConfigSchema, type ClusterConfig, type FileConfig, type FileDefaults } from './config/file-schema.js';
 import { SecretFileError, withSecretFiles } from './config/secret-files.js';
 import { firstIssue, keyPath } from './zod-issues.js';
 
-export { DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_SIM_SPEED, TRUTHY, type SlackSettings, type WorldConfig } from './config/env-schema.js';
+export { DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_SIM_SPEED, TRUTHY, type SlackSettings, type StoreConfig, type WorldConfig } from './config/env-schema.js';
 export type { ClusterConfig, FileConfig, SelfManagedGroup } from './config/file-schema.js';
 
 export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
@@ -35,6 +35,8 @@ export interface Config {
    * For LowdbRunStore.open's runRetentionDays / auditRetentionDays.
    */
   retention: { runDays: number; auditDays: number };
+  /** Where runs live (MNG_STORE): the data file (absent, or kind file), or the Kubernetes API for two replicas. */
+  store?: StoreConfig;
   approvers: { users: string[]; groups: string[] };
   defaults: Defaults;
   allowSelfApproval: boolean;
@@ -144,6 +146,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     windows: file.windows,
     dataDir: env.dataDir,
     retention: env.retention,
+    store: env.store,
     approvers: { users: [...new Set([...file.approvers.users, ...env.approvers])], groups: file.approvers.groups },
     defaults: { ...file.defaults, approvalExpiryMs: file.defaults.approvalExpiryMs ?? DEFAULT_APPROVAL_EXPIRY_MS },
     allowSelfApproval: file.allowSelfApproval ?? false,

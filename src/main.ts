@@ -22,7 +22,7 @@ function fail(message: string, code = 2): never {
 async function start(config: Config, log: Logger): Promise<() => Promise<void>> {
   collectProcessMetrics();
   const deps = await createDeps(config, { log });
-  const bot = await startBot({ app: deps.app, slack: config.slack, log, health: deps.health }).catch(async (err: unknown) => {
+  const bot = await startBot({ app: deps.app, slack: config.slack, log, health: deps.health, ...(deps.replicas ? { replicas: deps.replicas } : {}) }).catch(async (err: unknown) => {
     await deps.close();
     throw err;
   });
@@ -31,7 +31,8 @@ async function start(config: Config, log: Logger): Promise<() => Promise<void>> 
     ...(config.world.kind === 'sim' ? { scenario: config.world.scenario } : {}),
     ...(deps.world.speed !== 1 ? { speed: deps.world.speed } : {}),
     clusters: deps.world.clusters.map((c) => c.name),
-    dataFile: deps.dataFile,
+    ...(deps.dataFile ? { dataFile: deps.dataFile } : {}),
+    ...(deps.replicas ? { store: 'kubernetes', identity: deps.replicas.identity } : {}),
     port: bot.port,
     resumed: bot.resumed,
   });

@@ -23,6 +23,11 @@ import { meterRuns } from '../metrics/run-metrics.js';
 export { DataFileError, DEFAULT_DATA_FILE } from '../store/lowdb-run-store.js';
 import { MemoryRunStore } from '../store/memory-run-store.js';
 import type { AmiWatchSettings } from './ami-watch.js';
+import type { Leadership } from '../engine/runner.js';
+import type { OpenedReplicas, Replicas } from '../store/kubernetes/replicas.js';
+import { fencedCluster, fencedNodeGroups } from './fenced-ports.js';
+
+export type { Replicas } from '../store/kubernetes/replicas.js';
 import { Application, type Approvals } from './application.js';
 import { Approvers } from './approvers.js';
 import { recordNodeEvents } from './node-events.js';
@@ -43,6 +48,8 @@ export interface EngineParts {
   newId?: () => string;
   /** The world's pace, for the plan's estimate: a simulated world's own, real EKS's by default. */
   timings?: PlanTimings;
+  /** Several replicas: only the leader drives runs. */
+  leadership?: Leadership;
 }
 
 /** The scenario's pace in the plan's terms: the estimate then stands on the same numbers as the world's lower bound. */
@@ -65,6 +72,7 @@ export function buildEngine(p: EngineParts): Engine {
     ...(p.log ? { log: p.log.child({ component: 'engine' }) } : {}),
     ...(p.newId ? { newId: p.newId } : {}),
     ...(p.timings ? { timings: p.timings } : {}),
+    ...(p.leadership ? { leadership: p.leadership } : {}),
   });
   meterRuns(engine);
   recordNodeEvents(engine, (c) => p.clusterFor(c), p.log);
@@ -98,8 +106,10 @@ export interface Deps {
   world: OpenedWorld;
   /** The store as opened (the engine's may be wrapped). */
   store: AppStore;
-  /** The data file runs are kept in; absent when they are kept in memory. */
+  /** The data file runs are kept in; absent when they are kept in memory or in the Kubernetes API. */
   dataFile?: string;
+  /** MNG_STORE=kubernetes: the Lease that says which replica leads (bot.ts starts it). */
+  replicas?: Replicas;
   /** Virtual time only: moves the clock to its next timer; false when nothing is left to do. */
   advance?: () => boolean;
   /** What keeps the bot from saving: the engine's last saves, and the store's own view. */
@@ -130,9 +140,15 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
   const world = await openWorld(config, { log: log.child({ component: 'world' }), ...opts.world, ...(virtual ? { clock: virtual } : {}) });
   let store: AppStore;
   let lowdb: LowdbRunStore | undefined;
+  let replicas: OpenedReplicas | undefined;
   const dataDir = opts.dataDir === undefined ? config.dataDir : opts.dataDir;
   try {
-    if (dataDir === null) store = new MemoryRunStore();
+    if (config.store?.kind === 'kubernetes') {
+      // Loaded only here: the Kubernetes client costs a simulated run's start-up most of a second.
+      const { openReplicas } = await import('../store/kubernetes/replicas.js');
+      replicas = await openReplicas(config.store, { log, now: () => world.clock.now() });
+      store = replicas.store;
+    } else if (dataDir === null) store = new MemoryRunStore();
     else {
       lowdb = await LowdbRunStore.open({
         dataDir,
@@ -152,9 +168,11 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     new Approvers({ users: config.approvers.users, groups: config.approvers.groups, allowSelfApproval: config.allowSelfApproval, log: log.child({ component: 'approvers' }) });
   if (approvals instanceof Approvers && !approvals.configured) log.warn('no approvers are configured: nobody can approve an upgrade (set MNG_APPROVERS or approvers in MNG_CONFIG)');
   const windowsOf = (ref: GroupRef) => windowsFor({ clusters: world.clusters, windows: config.windows }, ref);
+  const lease = replicas?.elector;
   const engine = buildEngine({
-    nodeGroups: world.nodeGroups,
-    clusterFor: (c) => world.clusterFor(c),
+    nodeGroups: lease ? fencedNodeGroups(world.nodeGroups, lease) : world.nodeGroups,
+    clusterFor: lease ? (c) => fencedCluster(world.clusterFor(c), lease) : (c) => world.clusterFor(c),
+    ...(lease ? { leadership: lease } : {}),
     store: opts.wrapStore ? opts.wrapStore(store) : store,
     clock: world.clock,
     policy: approvals,
@@ -165,6 +183,8 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     ...(world.sim ? { timings: scenarioTimings(world.sim.scenario) } : {}),
     log,
   });
+  // What another replica writes, the leader acts on.
+  replicas?.store.onRemoteChange((runId, events) => engine.runner.remoteChange(runId, events));
   const app = new Application({
     engine,
     nodeGroups: world.nodeGroups,
@@ -185,11 +205,15 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     world,
     store,
     ...(lowdb ? { dataFile: lowdb.file } : {}),
+    ...(lease ? { replicas: lease } : {}),
     ...(virtual ? { advance: () => virtual.advance() } : {}),
     health: () => healthProblems(engine, store),
     async close() {
       await engine.stop();
       await lowdb?.close();
+      // After the engine: the lease is handed back only once nothing of this replica's is under way.
+      await lease?.stop();
+      await replicas?.store.close();
       await world.close();
     },
   };
@@ -236,6 +260,8 @@ export interface CreateSimDepsOptions {
   newScheduleId?: () => string;
   /** The AMI watch; off by default. */
   amiWatch?: AmiWatchSettings;
+  /** One of several replicas on one store: drives runs only while it leads, its world calls fenced. */
+  leadership?: Leadership;
 }
 
 function withReleases(nodeGroups: NodeGroups): { releases?: ImageReleases } {
@@ -253,9 +279,11 @@ export function createSimDeps(scenario: Scenario, opts: CreateSimDepsOptions = {
   const windows = opts.windows ?? [];
   const windowsOf = () => windows;
   const log = opts.log ?? silentLogger;
+  const lead = opts.leadership;
   const engine = buildEngine({
-    nodeGroups: ports.nodeGroups,
-    clusterFor: () => ports.cluster,
+    nodeGroups: lead ? fencedNodeGroups(ports.nodeGroups, lead) : ports.nodeGroups,
+    clusterFor: lead ? () => fencedCluster(ports.cluster, lead) : () => ports.cluster,
+    ...(lead ? { leadership: lead } : {}),
     store: ports.store,
     clock,
     policy: approvals,

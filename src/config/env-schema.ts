@@ -80,8 +80,21 @@ const settings = z
     'MNG_AUDIT_RETENTION_DAYS': wholeNumberText(1, 100_000).default(DEFAULT_AUDIT_RETENTION_DAYS),
     /** When the AMI watch looks (a cron, read in the file's amiWatch.timezone), or "off". */
     'MNG_AMI_WATCH': z.union([z.literal('off'), cronText], expected('a cron like "0 9 * * *", or off')).optional(),
+    // Where runs live: a file (one replica), or the Kubernetes API (two replicas, one leader).
+    'MNG_STORE': z.enum(['file', 'kubernetes'], expected('file or kubernetes')).default('file'),
+    'MNG_NAMESPACE': z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, expected('a namespace name such as mngbot')).optional(),
+    'MNG_LEASE_DURATION_MS': wholeNumberText(1000, 600_000).optional(),
+    'MNG_LEASE_RENEW_MS': wholeNumberText(100, 300_000).optional(),
   })
   .superRefine((e, ctx) => {
+    const leaseMs = e.MNG_LEASE_DURATION_MS ?? 15_000;
+    if (e.MNG_LEASE_RENEW_MS !== undefined && e.MNG_LEASE_RENEW_MS * 3 >= leaseMs * 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MNG_LEASE_RENEW_MS'],
+        message: `renew well within the lease: below ⅔ of MNG_LEASE_DURATION_MS (${leaseMs} ms), such as a third of it`,
+      });
+    }
     if ((e.MNG_POD_NAME === undefined) !== (e.MNG_POD_NAMESPACE === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -110,6 +123,15 @@ const settings = z
       dataDir: e.MNG_DATA_DIR,
       retention: { runDays: e.MNG_RUN_RETENTION_DAYS, auditDays: e.MNG_AUDIT_RETENTION_DAYS },
       ...(e.MNG_AMI_WATCH ? { amiWatch: e.MNG_AMI_WATCH } : {}),
+      store:
+        e.MNG_STORE === 'kubernetes'
+          ? {
+              kind: 'kubernetes' as const,
+              ...((e.MNG_NAMESPACE ?? e.MNG_POD_NAMESPACE) ? { namespace: (e.MNG_NAMESPACE ?? e.MNG_POD_NAMESPACE)! } : {}),
+              ...(e.MNG_LEASE_DURATION_MS ? { leaseDurationMs: e.MNG_LEASE_DURATION_MS } : {}),
+              ...(e.MNG_LEASE_RENEW_MS ? { renewMs: e.MNG_LEASE_RENEW_MS } : {}),
+            }
+          : { kind: 'file' as const },
     };
   });
 
@@ -129,3 +151,4 @@ export const envSchema = z.preprocess(
 export type EnvSettings = z.output<typeof envSchema>;
 export type SlackSettings = EnvSettings['slack'];
 export type WorldConfig = EnvSettings['world'];
+export type StoreConfig = EnvSettings['store'];

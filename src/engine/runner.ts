@@ -32,7 +32,17 @@ export interface RunnerDeps {
   log?: EngineLog;
   /** The node group's maintenance windows; absent or undefined: it may be upgraded at any time. */
   windows?: (ref: GroupRef) => WindowGate | undefined;
+  /** Several replicas on one store: only the one that holds the leadership drives runs. Absent: this one always does. */
+  leadership?: Leadership;
 }
+
+/** Whether this replica may drive runs now (it holds the Lease, recently renewed). */
+export interface Leadership {
+  held(): boolean;
+}
+
+/** A command that lost its compare-and-set to another replica's write reads the run again and tries again, this often. */
+const CONFLICT_ATTEMPTS = 5;
 
 /**
  * The plan is what was approved: nothing changes it afterwards. Frozen, a change would throw rather
@@ -89,7 +99,8 @@ export class Runner {
   /** Runs fn with the run's lock held: steps and commands never interleave on one run. */
   async withLock<T>(runId: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(runId) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
+    const attempt = this.deps.leadership ? () => this.againOnConflict(fn) : fn;
+    const next = previous.then(attempt, attempt);
     const settled = next.catch(() => undefined);
     this.locks.set(runId, settled);
     try {
@@ -121,7 +132,8 @@ export class Runner {
   /** The run as last saved. Callers hold the run's lock. */
   async load(runId: string): Promise<Run | undefined> {
     const cached = this.cache.get(runId);
-    if (cached) return cached;
+    // Only a leader is the runs' main writer; a follower's copy is always another's to change.
+    if (cached && this.leads()) return cached;
     const run = await this.store.get(runId);
     if (!run) return undefined;
     run.nodes = run.nodes.map(shapedRecord);
@@ -131,6 +143,7 @@ export class Runner {
 
   /** Starts driving the run unless a loop already does. */
   start(runId: string): Promise<void> {
+    if (!this.leads()) return Promise.resolve();
     let loop = this.loops.get(runId);
     if (!loop) {
       loop = this.drive(runId).finally(() => this.loops.delete(runId));
@@ -159,6 +172,41 @@ export class Runner {
     return runs.map((r) => r.id);
   }
 
+  /**
+   * Another replica changed the run in the store (a follower's approval, pause or click): the leader
+   * forgets its copy, tells listeners what was added, and drives or wakes the run.
+   */
+  remoteChange(runId: string, events: ProgressEvent[]): void {
+    if (!this.leads()) return;
+    this.cache.delete(runId);
+    this.unsaved.delete(runId);
+    this.publish(runId, events);
+    void this.start(runId);
+  }
+
+  /** This replica stopped leading: every loop ends at its next wait or step, and nothing it knew is trusted again. */
+  async standDown(): Promise<void> {
+    for (const w of this.wakers.values()) w.abort(WOKEN);
+    await Promise.allSettled([...this.loops.values()]);
+    this.cache.clear();
+    this.unsaved.clear();
+    this.reconciled.clear();
+  }
+
+  private leads(): boolean {
+    return this.deps.leadership?.held() ?? true;
+  }
+
+  private async againOnConflict<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= CONFLICT_ATTEMPTS) throw err;
+      }
+    }
+  }
+
   /** Stops every loop at its next wait; the store keeps each run where it was. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -184,7 +232,7 @@ export class Runner {
     const view = await this.viewFor(first.ref.cluster);
     let failures = 0;
     let storeFailures = 0;
-    while (!this.stopped) {
+    while (!this.stopped && this.leads()) {
       let result: StepResult;
       try {
         result = await this.withLock(runId, () => this.step(runId, view));
@@ -310,6 +358,8 @@ export class Runner {
   }
 
   private publish(runId: string, events: ProgressEvent[]): void {
+    // A follower's commands are told by the leader, which hears of them from the store (remoteChange).
+    if (!this.leads()) return;
     for (const e of events) {
       for (const l of this.listeners) {
         try {

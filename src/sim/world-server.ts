@@ -3,6 +3,7 @@
 // the bot can come and go while the world lives on.
 import { serveAwsApi, type AwsApiServer } from './aws-http/serve-aws-api.js';
 import { serveKubeApi, type KubeApiServer } from './kube-http/serve-kube-api.js';
+import { mngbotCrds } from '../store/kubernetes/crds.js';
 import { worldControl } from './world-control.js';
 import type { SimWorld } from './world.js';
 
@@ -27,7 +28,8 @@ export interface WorldServer {
 export async function serveWorld(world: SimWorld, opts: WorldServerOptions = {}): Promise<WorldServer> {
   const host = opts.host ?? '127.0.0.1';
   // Every caller of this API is the bot (or acts for it): metered, and throttled by the kube fault.
-  const kube = await serveKubeApi(world, { host, port: opts.kubePort ?? 0 });
+  // mngbot's definitions are there from the start, as `kubectl apply -k manifests/` leaves them.
+  const kube = await serveKubeApi(world, { host, port: opts.kubePort ?? 0, objects: { crds: mngbotCrds() } });
   let aws: AwsApiServer;
   try {
     aws = await serveAwsApi(world, { host, port: opts.awsPort ?? 0, kubeUrl: kube.url, world: worldControl(world, kube) });

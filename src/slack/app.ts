@@ -49,6 +49,8 @@ export interface SlackAppDeps {
    * by default. Tests shorten it.
    */
   socketPingTimeoutMs?: number;
+  /** false: a follower replica, whose leader shows run ends Slack missed (the bot calls reporter.catchUp once it leads). */
+  catchUpAtStart?: boolean;
 }
 
 export interface SlackApp {
@@ -265,7 +267,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     async start() {
       await app.init();
       reporter.start();
-      const caught = await reporter.catchUp().catch((err) => {
+      const caught = await (deps.catchUpAtStart === false ? Promise.resolve([]) : reporter.catchUp()).catch((err) => {
         log.warn('could not look for run ends Slack has not seen', { error: errorMessage(err) });
         return [];
       });

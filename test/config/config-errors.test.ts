@@ -27,6 +27,8 @@ const fileErrors: [string, string][] = [
 
 const envErrors: [Record<string, string>, string][] = [
   [{ ...sim, PORT: '80a' }, 'PORT: expected a whole number from 0 to 65535, got "80a"'],
+  [{ ...sim, MNG_STORE: 'etcd' }, 'MNG_STORE: expected file or kubernetes, got "etcd"'],
+  [{ ...sim, MNG_STORE: 'kubernetes', MNG_LEASE_DURATION_MS: '3000', MNG_LEASE_RENEW_MS: '2000' }, 'MNG_LEASE_RENEW_MS: renew well within the lease: below ⅔ of MNG_LEASE_DURATION_MS (3000 ms), such as a third of it'],
   [{ MNG_WORLD: 'sim' }, 'MNG_SCENARIO: expected the path of a scenario file (MNG_WORLD=sim runs against the simulator)'],
   [{ MNG_WORLD: 'mars' }, 'MNG_WORLD: expected "sim" or "aws", got "mars"'],
   [{ ...sim, MNG_SIM_SPEED: 'fast' }, 'MNG_SIM_SPEED: expected simulated seconds per real second, a number above 0, got "fast"'],

@@ -50,13 +50,18 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
         'Deployment/mngbot',
         'Namespace/mngbot',
         'NetworkPolicy/mngbot',
-        'PersistentVolumeClaim/mngbot-data',
+        'CustomResourceDefinition/nodegroupupgrades.mngbot.io',
+        'CustomResourceDefinition/upgradeaudits.mngbot.io',
+        'CustomResourceDefinition/upgradeevents.mngbot.io',
+        'CustomResourceDefinition/upgradeschedules.mngbot.io',
+        'Role/mngbot-state',
+        'RoleBinding/mngbot-state',
         'PodDisruptionBudget/mngbot',
         'Service/mngbot',
         'ServiceAccount/mngbot',
       ].sort(),
     );
-    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
     for (const o of objs.filter((x) => !clusterScoped.has(x.kind))) {
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('mngbot');
     }
@@ -92,11 +97,18 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
     expect(binding.subjects).toContainEqual({ kind: 'ServiceAccount', name: 'mngbot', namespace: 'mngbot' });
   });
 
-  it('runs one non-root bot with a read-only root filesystem, probed on /livez and /readyz', () => {
+  it('runs two non-root replicas with a read-only root filesystem, one per zone, probed on /livez and /readyz', () => {
     const dep = one('Deployment', 'mngbot');
-    expect(dep.spec.replicas).toBe(1);
-    expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(dep.spec.replicas).toBe(2);
+    // A new follower is up before an old pod goes.
+    expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
     const pod = dep.spec.template.spec;
+    expect(pod.topologySpreadConstraints).toContainEqual({
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: dep.spec.template.metadata.labels },
+    });
     expect(pod.serviceAccountName).toBe('mngbot');
     expect(pod.securityContext).toMatchObject({
       runAsNonRoot: true,
@@ -127,7 +139,9 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
     for (const probe of [c.livenessProbe, c.readinessProbe]) expect([http?.name, http?.containerPort]).toContain(probe.httpGet.port);
 
     const env = Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value]));
-    expect(env.MNG_DATA_DIR).toBe('/data');
+    // State in the Kubernetes API, not on a volume.
+    expect(env.MNG_STORE).toBe('kubernetes');
+    expect(env.MNG_DATA_DIR).toBeUndefined();
     expect(env.MNG_CONFIG).toBe('/etc/mngbot/config.yaml');
     expect(c.envFrom).toEqual([{ configMapRef: { name: 'mngbot-env' } }]);
 
@@ -145,7 +159,7 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
       expect(m, `a volume mounted at ${path}`).toBeDefined();
       return volumes[m!.name];
     };
-    expect(mountAt('/data').persistentVolumeClaim.claimName).toBe('mngbot-data');
+    expect((c.volumeMounts as Obj[]).map((m) => m.mountPath)).not.toContain('/data');
     expect(mountAt('/tmp').emptyDir).toBeDefined();
     const config = mountAt('/etc/mngbot').configMap;
     expect(config.name).toBe('mngbot-config');
@@ -195,10 +209,33 @@ describe.skipIf(!hasKubectl)(renderTitle, () => {
     expect(pdb.spec.selector.matchLabels).toEqual(one('Deployment', 'mngbot').spec.template.metadata.labels);
   });
 
-  it('claims 1Gi ReadWriteOnce for the data file', () => {
-    const pvc = one('PersistentVolumeClaim', 'mngbot-data');
-    expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
-    expect(pvc.spec.resources.requests.storage).toBe('1Gi');
+  it('defines the custom resources runs live in as src/store/kubernetes/crds.ts does', async () => {
+    const { mngbotCrds } = await import('../../src/store/kubernetes/crds.js');
+    const byName = (a: Obj, b: Obj) => String(a.metadata.name).localeCompare(String(b.metadata.name));
+    const crds = objs.filter((o) => o.kind === 'CustomResourceDefinition').sort(byName);
+    expect(crds).toEqual(mngbotCrds().sort(byName));
+  });
+
+  it('grants the store and the Lease exactly what they call, in mngbot’s namespace only', () => {
+    const role = one('Role', 'mngbot-state');
+    const granted = new Set<string>();
+    for (const rule of role.rules as Obj[]) {
+      for (const g of rule.apiGroups) for (const r of rule.resources) for (const v of rule.verbs) {
+        for (const part of [g, r, v]) expect(part).not.toContain('*');
+        granted.add(`${g}/${r}:${v}${rule.resourceNames ? `[${rule.resourceNames.join(',')}]` : ''}`);
+      }
+    }
+    expect([...granted].sort()).toEqual(
+      [
+        'mngbot.io/nodegroupupgrades:get', 'mngbot.io/nodegroupupgrades:list', 'mngbot.io/nodegroupupgrades:watch', 'mngbot.io/nodegroupupgrades:create', 'mngbot.io/nodegroupupgrades:update',
+        'mngbot.io/upgradeevents:get', 'mngbot.io/upgradeevents:create', 'mngbot.io/upgradeevents:delete',
+        'mngbot.io/upgradeschedules:get', 'mngbot.io/upgradeschedules:list', 'mngbot.io/upgradeschedules:create', 'mngbot.io/upgradeschedules:update', 'mngbot.io/upgradeschedules:delete',
+        'mngbot.io/upgradeaudits:get', 'mngbot.io/upgradeaudits:list', 'mngbot.io/upgradeaudits:create', 'mngbot.io/upgradeaudits:update',
+        'coordination.k8s.io/leases:create',
+        'coordination.k8s.io/leases:get[mngbot-leader]', 'coordination.k8s.io/leases:update[mngbot-leader]',
+      ].sort(),
+    );
+    expect(one('RoleBinding', 'mngbot-state').subjects).toEqual([{ kind: 'ServiceAccount', name: 'mngbot', namespace: 'mngbot' }]);
   });
 
   it('serves the pod’s http port', () => {

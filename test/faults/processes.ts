@@ -32,8 +32,8 @@ export async function startWorld(opts: { scenario: string; speed: number; dir: s
 }
 
 /** A bot on the world, logging at info level so the tests can read what it said. */
-export function botOn(o: Omit<BotChildOptions, 'env'>): BotChild {
-  return new BotChild({ ...o, env: { MNG_LOG_LEVEL: 'info' } });
+export function botOn(o: Omit<BotChildOptions, 'env'> & { env?: Record<string, string> }): BotChild {
+  return new BotChild({ ...o, env: { MNG_LOG_LEVEL: 'info', ...o.env } });
 }
 
 export async function health(url: string): Promise<{ status: number; body: string } | undefined> {

@@ -22,6 +22,8 @@ export interface SessionOptions {
   dir?: string;
   /** Extra options for /mng upgrade. */
   options?: string;
+  /** More environment for every bot of the session (MNG_STORE=kubernetes for replicas). */
+  env?: Record<string, string>;
 }
 
 export class UpgradeSession {
@@ -36,27 +38,29 @@ export class UpgradeSession {
     readonly slack: SlackPeer,
     readonly port: number,
     readonly dataDir: string,
+    readonly env: Record<string, string> = {},
   ) {}
 
   static async open(o: SessionOptions): Promise<UpgradeSession> {
     const dir = o.dir ?? (await mkdtemp(join(tmpdir(), `mngbot-${o.label}-`)));
     const world = await startWorld({ scenario: o.scenario ?? 'scenarios/fault-matrix.json', speed: o.speed, dir });
     const slack = await SlackPeer.start();
-    const s = new UpgradeSession(dir, world, slack, await freePort(), o.dataDir ?? join(dir, 'data'));
+    const s = new UpgradeSession(dir, world, slack, await freePort(), o.dataDir ?? join(dir, 'data'), o.env);
     s.before = await world.ledger();
     return s;
   }
 
   /** A bot on the session's data directory and port (a second one with `port`), started unless told. */
-  async launch(opts: { port?: number; start?: boolean } = {}): Promise<BotChild> {
+  async launch(opts: { port?: number; start?: boolean; logFile?: string } = {}): Promise<BotChild> {
     const bot = botOn({
+      env: this.env,
       world: this.world,
       dataDir: this.dataDir,
       slackApiUrl: this.slack.fake.url,
       signingSecret: this.slack.signingSecret,
       botToken: this.slack.botToken,
       approvers: [APPROVER],
-      logFile: join(this.dir, 'bot.log'),
+      logFile: opts.logFile ?? join(this.dir, 'bot.log'),
       port: opts.port ?? this.port,
     });
     if (opts.start !== false) await bot.start();

@@ -10,6 +10,7 @@ import { apiGroups, appsGroup, appsResources, apiVersions, coreResources, policy
 import { eventsApi } from './events-api.js';
 import { daemonSetObject, pdbObject, type KubeObject } from './kube-objects.js';
 import { applyPatch, PatchError, patchTypeOf } from './patch.js';
+import { ObjectApi, type ObjectRequest } from './object-api.js';
 import { ResourceStore, type Change, type Resource } from './resource-store.js';
 import { fieldSelector, labelSelector, SelectorError, type Selector } from './selectors.js';
 import { includeObjectParam, toTable, wantsTable, type TableResource } from './tables.js';
@@ -31,6 +32,8 @@ export interface KubeApiOptions {
   meter?: boolean;
   /** RBAC stand-in: a request it refuses answers 403 Forbidden. */
   authorize?: (request: ApiRequest) => boolean;
+  /** Stored objects (CRDs, custom resources, Leases): definitions present from the start, and their RBAC stand-in. */
+  objects?: { crds?: readonly Record<string, unknown>[]; authorize?: (request: ObjectRequest) => boolean };
 }
 
 export interface ApiRequest {
@@ -95,6 +98,7 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
     ...(opts.authorize ? { authorize: opts.authorize } : {}),
     forbidden: (r) => `events${r.name ? ` "${r.name}"` : ''} is forbidden: User "system:serviceaccount:mngbot:mngbot" cannot ${r.verb} resource "events" in API group "" ${r.namespace !== undefined ? `in the namespace "${r.namespace}"` : 'at the cluster scope'}`,
   });
+  const objects = new ObjectApi({ now: () => clock.now(), historyLimit: opts.historyLimit, ...opts.objects });
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -129,6 +133,7 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
     if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
       throw new HttpError(401, 'Unauthorized', 'Unauthorized');
     }
+    if (objects.owns(parts)) return objects.handle(req, res, parts, q);
     if (method === 'GET') {
       const doc = discovery(parts, req);
       if (doc) return send(res, 200, doc);
@@ -217,8 +222,10 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
         return apiVersions(req.socket.localAddress ? `${req.socket.localAddress}:${req.socket.localPort}` : '127.0.0.1');
       case 'api/v1':
         return coreResources();
-      case 'apis':
-        return apiGroups();
+      case 'apis': {
+        const list = apiGroups() as { groups: unknown[] };
+        return { ...list, groups: [...list.groups, ...objects.groups()] };
+      }
       case 'apis/policy':
         return policyGroup();
       case 'apis/policy/v1':
@@ -457,6 +464,7 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
       return watchesServed;
     },
     dropWatches() {
+      objects.dropWatches();
       for (const res of [...watches]) {
         watches.delete(res);
         res.destroy();
@@ -464,10 +472,12 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
     },
     compact() {
       store.compact();
+      objects.compact();
     },
     close() {
       store.close();
       events.close();
+      objects.close();
       for (const res of [...watches]) res.destroy();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
