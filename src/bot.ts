@@ -8,6 +8,7 @@ import type { Engine } from './engine/commands.js';
 import type { Logger } from './log.js';
 import type { Replicas } from './app/compose.js';
 import { errorMessage } from './engine/errors.js';
+import { setLeader } from './metrics/registry.js';
 import type { WindowScheduler } from './schedule/scheduler.js';
 import { createSlackApp, type SlackApp, type SlackAppDeps } from './slack/app.js';
 
@@ -114,7 +115,9 @@ async function startReplica(o: BotOptions, slack: SlackApp, replicas: Replicas):
     await app.engine.runner.standDown();
     log.info('following: another replica drives runs', { identity: replicas.identity });
   };
+  setLeader(false);
   const unsubscribe = replicas.onChange((leading) => {
+    setLeader(leading);
     turn = turn.then(leading ? lead : follow).catch((err) => log.error(leading ? 'could not take up leading' : 'could not stand down', { error: errorMessage(err) }));
   });
   replicas.start();
