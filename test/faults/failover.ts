@@ -91,6 +91,9 @@ export async function failoverUpgrade(o: FailoverOptions): Promise<FailoverResul
     // Asked and approved through the follower: it hands both to the store, the leader acts.
     const lead = (await leader())!;
     const other = replicas.find((r) => r !== lead)!;
+    // What Prometheus is told of each replica's role follows the Lease.
+    const role = async (r: Replica) => /^mngbot_leader (\d)/m.exec(await (await fetch(new URL('/metrics', r.bot.url))).text())?.[1];
+    await until(async () => (await role(lead)) === '1' && (await role(other)) === '0', 'mngbot_leader 1 on the leader, 0 on the follower', 30_000);
     const asked = await s.slack.command(other.bot.url, `upgrade nodegroup ${TARGET} --cluster faults --nodegroup workers --drain-timeout 2h`);
     if (asked.status !== 200) throw new Error(`the command was answered ${asked.status}: ${asked.body}`);
     s.plan = await s.slack.fake.waitFor(() => s.slack.planMessage(), 30_000, 'the plan message');
