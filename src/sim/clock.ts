@@ -133,6 +133,9 @@ export async function runUntil(
  * stall is not half an hour of simulated time in which nothing could happen and every timeout falls
  * due. Not for a clock that must agree with another process's (open-world.ts): that one only has the
  * wall clock to agree on.
+ *
+ * `livedIn`: the people using it live in its time (tests that act as the people of the world): it
+ * reports no pace, so times are shown to them as real ones.
  */
 export class PacedClock implements SimClock {
   private realStart = performance.now();
@@ -142,22 +145,24 @@ export class PacedClock implements SimClock {
   /** Real time of the last look at the clock; a longer gap than STALL_MS since is a stall. */
   private lastSeen = performance.now();
   private readonly skipStalls: boolean;
+  private readonly livedIn: boolean;
 
   constructor(
     readonly speed: number,
     private readonly startMs: number = Date.UTC(2026, 0, 1),
-    opts: { paused?: boolean; skipStalls?: boolean } = {},
+    opts: { paused?: boolean; skipStalls?: boolean; livedIn?: boolean } = {},
   ) {
     if (!(speed > 0)) throw new RangeError(`PacedClock speed must be > 0, got ${speed}`);
     this.paused = opts.paused === true;
     this.skipStalls = opts.skipStalls === true;
+    this.livedIn = opts.livedIn === true;
     this.running = this.paused ? new Promise<void>((resolve) => (this.release = resolve)) : Promise.resolve();
     if (this.skipStalls) heartbeat(this);
   }
 
   /** As the Clock port says: how much faster than real time it runs. */
-  get pace(): number {
-    return this.speed;
+  get pace(): number | undefined {
+    return this.livedIn ? undefined : this.speed;
   }
 
   /** Lets a paused clock run from its start. */

@@ -143,8 +143,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   }).start();
   const scenario = await loadScenario(opts.scenario ?? 'scenarios/demo.json');
   opts.tweak?.(scenario);
-  // World and bot share it in this process: a busy machine's stalls are not simulated time.
-  const clock = new PacedClock(opts.speed ?? 2000, opts.clockStartMs, { paused: opts.clockPaused === true, skipStalls: true });
+  // World and bot share it in this process: a busy machine's stalls are not simulated time. The tests
+  // are the world's people: they live in its time, and read its times as real ones.
+  const clock = new PacedClock(opts.speed ?? 2000, opts.clockStartMs, { paused: opts.clockPaused === true, skipStalls: true, livedIn: true });
   const world = createWorld(scenario, { clock });
   const store = new MemoryRunStore();
   const logLines: string[] = [];

@@ -251,9 +251,11 @@ describe('one request awaiting approval per node group', () => {
       const [reply] = h.fake.responses(again.responseUrl);
       expect(reply.response_type).toBe('ephemeral');
       const text = ephemeralText(h, again.responseUrl);
-      // The harness's world is paced: its times are shown as the world's, not as the reader's.
+      // The harness's people live in its world's time: its times are shown to them as real ones.
       const asked = new Date(run.createdAt).toISOString().slice(0, 16).replace('T', ' ');
-      expect(text).toContain(`\`demo/workers\` already has a request waiting for approval: run \`${run.id}\`, asked by <@UREQUESTER> sim ${asked} UTC`);
+      expect(text).toContain(
+        `\`demo/workers\` already has a request waiting for approval: run \`${run.id}\`, asked by <@UREQUESTER> <!date^${Math.floor(run.createdAt / 1000)}^{date_short_pretty} {time}|${asked} UTC>`,
+      );
       expect(text).toContain(`in <#${CHANNEL}> (<https://fake.slack.test/archives/${CHANNEL}/p${plan.ts.replace('.', '')}|its plan, with its thread>)`);
       expect(text).toContain(`/mng cancel ${run.id}`);
     }

@@ -20,7 +20,8 @@ it('a window that closes mid-run is said once in the thread, and the run waits f
   await h.click('mng_approve', run.id, 'UAPPROVER1', plan);
   h.clock.resume();
   await waitForRun(h, (r) => r.id === run.id && r.windowPause !== undefined, 60_000, 'the pause at the window’s close');
-  const closed = () => [...h!.fake.messages.values()].filter((m) => m.thread_ts && /maintenance window closed/.test(textOf(m)));
+  // Replies whose own words say it; the progress message shows the pause too, as its state.
+  const closed = () => [...h!.fake.messages.values()].filter((m) => m.thread_ts && /^maintenance window closed/.test(m.text ?? ''));
   await h.fake.waitFor(() => closed().length > 0, 30_000, 'the notice in the thread');
   // As the bot's background does at the window's edge: the scheduler says it closed, and the run is woken.
   await h.scheduler.tick(h.clock.now());
