@@ -42,7 +42,9 @@ export type FindingFacts =
   | { code: 'same-version'; fields: { nodegroup: string; version: string; fromRelease: string; toRelease: string } }
   | { code: 'patch-ignored'; fields: { requested: string; asked: string; release: string } }
   | { code: 'instance-not-joined'; fields: { nodegroup: string; instances: Named } }
-  | { code: 'mngbot-on-node'; fields: { pod?: string; node: string; az: string } };
+  | { code: 'mngbot-on-node'; fields: { pod?: string; node: string; az: string } }
+  /** Pods unhealthy on the old nodes before the run: the health gate does not blame them on the new image. */
+  | { code: 'unhealthy-before'; fields: { pods: Named; workloads: number } };
 
 export type FindingCode = FindingFacts['code'];
 
@@ -85,7 +87,7 @@ export type RefusalFacts =
   | { code: 'already-decided'; fields: { runId: string; decision: string; by?: string } }
   | { code: 'request-expired'; fields: { runId: string } }
   /** `action` is what was asked (approve, reject, force, skip, abort). */
-  | { code: 'not-approver'; fields: { action: string; of: 'upgrades' | 'a blocked drain' } }
+  | { code: 'not-approver'; fields: { action: string; of: 'upgrades' | 'a blocked drain' | 'the health gate' } }
   | { code: 'self-approval'; fields: { runId: string } }
   | { code: 'no-decision-waiting'; fields: { runId: string; node: string; status: RunStatus } }
   | { code: 'already-chosen'; fields: { node: string; by: string; choice: string } }

@@ -1,6 +1,6 @@
 // The Run record: everything the engine needs to carry on after a restart lives here.
 import type { Finding, NextStepFacts } from './outcomes.js';
-import type { GroupRef, Sizes } from './ports.js';
+import type { ContainerTrouble, GroupRef, Sizes } from './ports.js';
 
 export type Strategy = 'rolling' | 'eks';
 
@@ -32,7 +32,69 @@ export interface UpgradeRequest {
   /** After cordon, before terminate: how long load balancers get to deregister the node (0: none). */
   deregistrationWaitMs?: number;
   force?: boolean;
+  /** How long the health gate watches the canary's pods before the next drain (0: no bake, it still watches). */
+  bakeMs?: number;
 }
+
+/** The health gate as planned (rolling): a canary, a bake, then a watch over the pods on new nodes. */
+export interface GatePlan {
+  /** After the canary's pods are Ready on new nodes, how long the run watches them before the next drain. */
+  bakeMs: number;
+  /** A pod on a new node restarting more often than this counts as failing. */
+  restartThreshold: number;
+  /**
+   * Pods unhealthy on the old nodes before the run (names capped) and their workloads (all): pods of
+   * those workloads are not blamed on the new image.
+   */
+  unhealthyBefore: { pods: string[]; total: number; workloads: string[] };
+}
+
+/** A pod on a new node the health gate finds failing. */
+export interface UnhealthyPod {
+  /** namespace/name */
+  pod: string;
+  node: string;
+  ready: boolean;
+  restarts: number;
+  /** Its containers that wait or ended badly: CrashLoopBackOff, OOMKilled, exit codes. */
+  containers: ContainerTrouble[];
+  /** Not Ready this long (ms) without a container saying why. */
+  notReadyForMs?: number;
+}
+
+/** What the health gate saw when it stopped the run: the question's facts. */
+export interface GateReport {
+  /** canary: while the first nodes' pods baked; watch: after the bake, before a later drain. */
+  stage: 'canary' | 'watch';
+  /** New nodes NotReady. */
+  nodes: string[];
+  pods: UnhealthyPod[];
+  /** Failing pods (namespace/name) of workloads already unhealthy before the run: named, not blamed. */
+  notBlamed: string[];
+  /** The canary's old nodes. */
+  canary: string[];
+}
+
+/** The health gate as the run goes: where the canary is, and what people accepted. */
+export interface GateState {
+  /** The first old nodes drained: the canary. */
+  canary: string[];
+  /** Every pod on new nodes was Ready after the canary's drain: the bake runs from here. */
+  readyAt?: number;
+  /** The bake ended (passed, or a person chose Continue): from here the gate only watches. */
+  passedAt?: number;
+  /** Pods (uids) and new nodes a person chose to carry on past: not asked about again. */
+  accepted: string[];
+  /** How often the gate stopped the run. */
+  stops: number;
+  /** Who chose Continue last. */
+  continuedBy?: string;
+  /** Who chose Roll back: the run stopped for it (the rollback is a run of its own). */
+  rollbackBy?: string;
+}
+
+/** decision.node of a question the health gate asks (no node's name has a space). */
+export const HEALTH_GATE = 'health gate';
 
 export interface Plan {
   ref: GroupRef;
@@ -63,6 +125,8 @@ export interface Plan {
   azs: string[];
   nodes: PlanNode[];
   findings: Finding[];
+  /** Absent: no health gate (the eks strategy, where EKS replaces the nodes, and plans made before it). */
+  gate?: GatePlan;
   estimatedMs: number;
   /** What the estimate stands on; absent in plans made before it was said. */
   estimateFrom?: EstimateBasis;
@@ -231,12 +295,19 @@ export interface Blocker {
   reason: string;
 }
 
-export type DecisionChoice = 'force' | 'skip' | 'abort';
+/** force, skip: a blocked drain's; continue, rollback: the health gate's; abort: either. */
+export type DecisionChoice = 'force' | 'skip' | 'abort' | 'continue' | 'rollback';
+
+export const DRAIN_CHOICES: readonly DecisionChoice[] = ['force', 'skip', 'abort'];
+export const GATE_CHOICES: readonly DecisionChoice[] = ['continue', 'rollback', 'abort'];
 
 export interface PendingDecision {
+  /** The node whose drain is blocked, or HEALTH_GATE. */
   node: string;
   since: number;
   blockers: Blocker[];
+  /** The health gate's question: what it found. */
+  gate?: GateReport;
 }
 
 export interface RunOutcome {
@@ -250,6 +321,20 @@ export interface RunOutcome {
   sizes?: Sizes;
   /** Measured in a run that succeeded: the group's next plan estimates from it. */
   measured?: MeasuredTimings;
+  /** The health gate, as it went: for the summary. */
+  gate?: GateOutcome;
+}
+
+export interface GateOutcome {
+  bakeMs: number;
+  canary: string[];
+  /** passed: the bake ended well; continued: a person carried on past what it found; stopped: the run ended at it; not-reached: the run ended before the canary baked. */
+  result: 'passed' | 'continued' | 'stopped' | 'not-reached';
+  /** Pods and new nodes it watched when the run ended. */
+  watched: { pods: number; nodes: number };
+  stops: number;
+  /** Stopped at the gate because this person asked for a rollback (a run of its own). */
+  rollbackBy?: string;
 }
 
 export interface Run {
@@ -278,6 +363,8 @@ export interface Run {
   nodes: NodeRecord[];
   newNodes: NewNodeRecord[];
   decision?: PendingDecision;
+  /** The health gate's progress (rolling runs planned with a gate). */
+  gate?: GateState;
   /** Decisions and cancellations wait here for the runner's next step. */
   requests: { decision?: { node: string; choice: DecisionChoice; by: Actor }; cancel?: Actor; pause?: Actor };
   /** Why the run is cleaning up. */

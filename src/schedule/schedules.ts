@@ -18,6 +18,8 @@ export const scheduleOptionsSchema = z.object(
     surge: positiveWhole.optional(),
     strategy: z.enum(['rolling', 'eks'], expecting('rolling or eks')).optional(),
     drainTimeoutMs: positiveWhole.optional(),
+    /** The health gate's bake (0: none). */
+    bakeMs: z.int(expecting('a whole number of ms, 0 or more')).min(0, expecting('a whole number of ms, 0 or more')).optional(),
     /** Drains may delete pods a PodDisruptionBudget protects once the drain timeout passes. */
     force: z.boolean(expecting('true or false')).optional(),
   },

@@ -205,7 +205,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   app.command(deps.command ?? '/mng', (args) => mngCommand(handlerDeps, args as unknown as CommandArgs));
   app.action(ACTION_APPROVE, (args) => approveAction(handlerDeps, args as unknown as ActionArgs));
   app.action(ACTION_REJECT, (args) => rejectAction(handlerDeps, args as unknown as ActionArgs));
-  app.action(new RegExp(`^${ACTION_DECIDE_PREFIX}(force|skip|abort)$`), (args) => decideAction(handlerDeps, args as unknown as ActionArgs));
+  app.action(new RegExp(`^${ACTION_DECIDE_PREFIX}(force|skip|abort|continue)$`), (args) => decideAction(handlerDeps, args as unknown as ActionArgs));
   app.error(async (err) => {
     log.error('bolt error', { error: errorMessage(err) });
   });

@@ -20,6 +20,7 @@ function scheduleOptions(o: ScheduleUpgradeOptions): ScheduleOptions {
     ...(o.surge !== undefined ? { surge: o.surge } : {}),
     ...(o.strategy !== undefined ? { strategy: o.strategy } : {}),
     ...(o.drainTimeoutMs !== undefined ? { drainTimeoutMs: o.drainTimeoutMs } : {}),
+    ...(o.bakeMs !== undefined ? { bakeMs: o.bakeMs } : {}),
     ...(o.force ? { force: true } : {}),
   };
 }
