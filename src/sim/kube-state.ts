@@ -357,8 +357,8 @@ export class KubeState {
     if (p.cancelStart) return;
     const run = () => {
       p.cancelStart = undefined;
-      const mode = p.node?.newImage ? p.workload?.badImage : undefined;
-      if (mode) return this.failOnNewImage(p, mode);
+      const bad = p.workload?.badImage;
+      if (bad && (bad.everywhere || p.node?.newImage)) return this.failOnNewImage(p, bad.mode);
       this.mutate(p, (i) => {
         i.phase = 'Running';
         i.ready = true;
@@ -500,7 +500,7 @@ export class KubeState {
   }
 }
 
-function badImageOf(faults: Extract<Fault, { kind: 'badImage' }>[], spec: WorkloadSpec): { badImage?: BadImageMode } {
+function badImageOf(faults: Extract<Fault, { kind: 'badImage' }>[], spec: WorkloadSpec): Pick<WorkloadRec, 'badImage'> {
   const f = faults.find((f) => f.workloads.includes(spec.name) && (f.namespace === undefined || f.namespace === spec.namespace));
-  return f ? { badImage: f.mode } : {};
+  return f ? { badImage: { mode: f.mode, everywhere: f.everywhere } } : {};
 }

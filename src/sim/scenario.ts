@@ -132,12 +132,15 @@ const fault = byKind(
     // The bot crashes after N runner steps (used by the test harness, not the world).
     object({ kind: z.literal('crash'), afterSteps: int(1) }),
     // The new image breaks these workloads: their pods on nodes of any other image than the world began
-    // with crash-loop (exit code 1), are OOMKilled (137) in a loop, or run but never become Ready.
+    // with crash-loop (exit code 1), are OOMKilled (137) in a loop, or run but never become Ready. With
+    // everywhere, they fail on the old image too (a broken app, not a broken image).
     object({
       kind: z.literal('badImage'),
       workloads: list(text(NAME, 'a workload name')).min(1, expected('at least one workload')),
       namespace: text().optional(),
       mode: oneOf(BAD_IMAGE_MODES).default('crashLoop'),
+      // On every node, the old image's too: the workload was failing before any upgrade.
+      everywhere: z.boolean(expected('a boolean')).default(false),
     }),
   ],
 );

@@ -28,10 +28,11 @@ const OPEN: GateHold = { hold: false, waitMs: Infinity, reason: '' };
 const notReadySince = new WeakMap<Run, Map<string, number>>();
 
 /**
- * Whether the next drain may start. Called by the replace step before it starts drains; stops the run
- * (needs-decision) when the gate finds something failing.
+ * Whether the next drain may start. Called by the replace step on every step (`starting` false: the
+ * canary's bake goes on, the watch does not look), and again when a drain is about to start; stops the
+ * run (needs-decision) when the gate finds something failing.
  */
-export function gateHold(ctx: StepContext, wantsToStart: boolean): GateHold {
+export function gateHold(ctx: StepContext, starting: boolean): GateHold {
   const { run } = ctx;
   const plan = run.plan.gate;
   if (!plan || run.cleanupReason || run.phase !== 'replace') return OPEN;
@@ -42,7 +43,7 @@ export function gateHold(ctx: StepContext, wantsToStart: boolean): GateHold {
   const state = run.gate;
   if (run.decision) return { hold: true, waitMs: Infinity, reason: run.decision.node === HEALTH_GATE ? 'waiting for a decision at the health gate' : '' };
   if (state.passedAt === undefined) return canary(ctx, state);
-  if (!wantsToStart) return OPEN;
+  if (!starting) return OPEN;
   const seen = inspect(ctx, state);
   if (seen.report.nodes.length > 0 || seen.report.pods.length > 0) return stop(ctx, state, seen.report);
   return OPEN;

@@ -4,8 +4,8 @@ import { failRun } from './fail-run.js';
 import { checkGroup } from './group-drift.js';
 import { handleRequests } from './handle-requests.js';
 import { trackNewNodes } from './new-nodes.js';
-import { gateHold } from './health-gate.js';
-import { advanceNodes, holdsSlot } from './node-pipeline.js';
+import { gateHold, type GateHold } from './health-gate.js';
+import { advanceNodes } from './node-pipeline.js';
 
 export async function replaceNodes(ctx: StepContext): Promise<StepResult> {
   const changed = await handleRequests(ctx);
@@ -13,8 +13,12 @@ export async function replaceNodes(ctx: StepContext): Promise<StepResult> {
   const seen = await trackNewNodes(ctx, { pollInstances: false });
   // The group says why, when someone changed it: that names the way back.
   if (seen.wrongImage) return failRun(ctx, (await checkGroup(ctx)) ?? seen.wrongImage);
-  const gate = gateHold(ctx, wantsToStart(ctx));
-  const r = await advanceNodes(ctx, () => !gate.hold, canaryStartsLeft(ctx));
+  const first = gateHold(ctx, false);
+  // After the canary the gate looks when a drain is about to start, after the nodes in flight moved:
+  // the pods the last drain sent to new nodes are the ones to see.
+  let atStart: GateHold | undefined;
+  const r = await advanceNodes(ctx, () => !first.hold && !(atStart ??= gateHold(ctx, true)).hold, canaryStartsLeft(ctx));
+  const gate = atStart ?? first;
   if (r.stopped) return { next: true };
   if (r.settled) {
     ctx.setPhase('scale-back', 'every node handled; checking the group is back to its size');
@@ -31,11 +35,4 @@ function canaryStartsLeft(ctx: StepContext): number {
   const { run } = ctx;
   if (!run.plan.gate || run.gate?.passedAt !== undefined) return Infinity;
   return Math.max(0, run.plan.maxUnavailable - run.nodes.filter((r) => r.role === 'old' && r.at.evicting !== undefined).length);
-}
-
-/** A drain could start now but for the health gate: a node waits and a slot is free. */
-function wantsToStart(ctx: StepContext): boolean {
-  const { run } = ctx;
-  if (run.status !== 'running' || run.requests.pause || ctx.byState.count('tainted') === 0) return false;
-  return ctx.byState.in('evicting', 'evicted', 'cordoned').filter(holdsSlot).length < run.plan.maxUnavailable;
 }
