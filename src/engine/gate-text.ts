@@ -8,19 +8,20 @@ type Duration = (ms: number) => string;
 /** "canary: the first node drained; its pods must run Ready on new nodes, then 5m of baking…" */
 export function gatePlanText(gate: GatePlan | undefined, o: { maxUnavailable: number; nodes: number }, duration: Duration): string {
   if (!gate) return 'none: EKS replaces the nodes itself and cannot be held between them';
+  const notBlamed =
+    gate.unhealthyBefore.total > 0
+      ? `. ${plural(gate.unhealthyBefore.total, 'pod')} already unhealthy before the run ${pick(gate.unhealthyBefore.total, 'is', 'are')} not blamed on the new image`
+      : '';
+  if (o.nodes <= o.maxUnavailable) return `every old node drains at once, so no drain follows another for a gate to hold back (no canary, no bake)${notBlamed}`;
   const canary = o.maxUnavailable === 1 ? 'the first node drained is the canary' : `the first ${o.maxUnavailable} nodes drained are the canary`;
+  const its = o.maxUnavailable === 1 ? 'its' : 'their';
   const bake =
-    o.nodes <= o.maxUnavailable
-      ? 'no drain follows it, so there is no bake'
-      : gate.bakeMs > 0
-        ? `the next drain waits until its pods run Ready on new nodes and ${duration(gate.bakeMs)} of baking pass`
-        : 'the next drain waits until its pods run Ready on new nodes (no bake)';
+    gate.bakeMs > 0
+      ? `the next drain waits until ${its} pods run Ready on new nodes and ${duration(gate.bakeMs)} of baking pass`
+      : `the next drain waits until ${its} pods run Ready on new nodes (no bake)`;
   return (
     `${canary}; ${bake}. Before every drain after it, pods on new nodes crash-looping, restarting more than ${plural(gate.restartThreshold, 'time')}` +
-    ` or not Ready for 5 minutes, or new nodes NotReady, stop the run and ask: continue, roll back or abort` +
-    (gate.unhealthyBefore.total > 0
-      ? `. ${plural(gate.unhealthyBefore.total, 'pod')} already unhealthy before the run ${pick(gate.unhealthyBefore.total, 'is', 'are')} not blamed on the new image`
-      : '')
+    ` or not Ready for 5 minutes, or new nodes NotReady, stop the run and ask: continue, roll back or abort${notBlamed}`
   );
 }
 
@@ -54,15 +55,15 @@ export function notBlamedText(r: GateReport): string | undefined {
 
 /** How the gate went, for the summary. */
 export function gateOutcomeText(g: GateOutcome, duration: Duration): string {
-  const canary = g.canary.length ? `canary ${g.canary.join(', ')}` : 'no canary drained';
+  const canary = g.canary.length ? `canary ${g.canary.join(', ')}` : undefined;
   const bake = g.bakeMs > 0 ? `${duration(g.bakeMs)} bake` : 'no bake';
-  const watched = `watched ${plural(g.watched.pods, 'pod')} on ${plural(g.watched.nodes, 'new node')}`;
+  const watched = g.watched.nodes > 0 ? `last looked at ${plural(g.watched.pods, 'pod')} on ${plural(g.watched.nodes, 'new node')}` : undefined;
   const stops = g.stops > 0 ? `; stopped the run ${pick(g.stops, 'once', `${g.stops} times`)}` : '';
   const result: Record<GateOutcome['result'], string> = {
     passed: 'passed',
     continued: 'a person carried on past what it found',
     stopped: g.rollbackBy ? `the run stopped there: ${g.rollbackBy} asked for a rollback` : 'the run stopped there',
-    'not-reached': 'the run ended before the canary baked',
+    'not-reached': g.canary.length ? 'the run ended before the canary had baked' : 'the run ended before a canary was drained',
   };
-  return `${result[g.result]} (${canary}, ${bake}; ${watched}${stops})`;
+  return `${result[g.result]} (${[canary, bake, watched].filter(Boolean).join(', ')}${stops})`;
 }

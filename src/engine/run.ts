@@ -89,8 +89,12 @@ export interface GateState {
   stops: number;
   /** Who chose Continue last. */
   continuedBy?: string;
+  /** What its last look covered: pods on how many new nodes. */
+  watched?: { pods: number; nodes: number };
   /** Who chose Roll back: the run stopped for it (the rollback is a run of its own). */
   rollbackBy?: string;
+  /** Who ended the run at the gate (Abort or Roll back). */
+  endedBy?: string;
 }
 
 /** decision.node of a question the health gate asks (no node's name has a space). */
@@ -330,7 +334,7 @@ export interface GateOutcome {
   canary: string[];
   /** passed: the bake ended well; continued: a person carried on past what it found; stopped: the run ended at it; not-reached: the run ended before the canary baked. */
   result: 'passed' | 'continued' | 'stopped' | 'not-reached';
-  /** Pods and new nodes it watched when the run ended. */
+  /** What its last look covered (pods on how many new nodes); zeros when it never looked. */
   watched: { pods: number; nodes: number };
   stops: number;
   /** Stopped at the gate because this person asked for a rollback (a run of its own). */

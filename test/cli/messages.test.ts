@@ -41,6 +41,18 @@ describe('mngbot plan', () => {
   });
 });
 
+describe('the health gate', () => {
+  it('bad-image.json: the plan shows the gate; with no terminal the gate\'s question is answered abort, naming the crashing pods', { timeout: 60_000 }, async () => {
+    await expect(await mngbot(['upgrade', '--to', '1.30', '--yes', '--scenario', 'scenarios/bad-image.json'])).toMatchFileSnapshot(`${DIR}/gate-abort.txt`);
+  });
+
+  it('--decide continue answers it; a blocked drain\'s answer does not', { timeout: 60_000 }, async () => {
+    const said = await mngbot(['upgrade', '--to', '1.30', '--yes', '--bake', '1m', '--decide', 'skip', '--scenario', 'scenarios/bad-image.json']);
+    expect(said).toMatch(/--decide skip answers blocked drains, not the health gate, so the run is aborted/);
+    await expect(await mngbot(['plan', '--to', '1.30', '--bake', '5m', '--no-bake'])).toMatchFileSnapshot(`${DIR}/gate-options.txt`);
+  });
+});
+
 describe('refusals', () => {
   it('mngbot upgrade refused: the eks strategy on a self-managed group', async () => {
     await expect(await mngbot(['upgrade', '--to', '1.30', '--strategy', 'eks', '--yes'])).toMatchFileSnapshot(`${DIR}/refusal-upgrade.txt`);

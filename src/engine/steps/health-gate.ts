@@ -56,7 +56,8 @@ function canary(ctx: StepContext, state: GateState): GateHold {
   if (started.length === 0) return OPEN;
   if (state.canary.length === 0) {
     state.canary = started.map((r) => r.name);
-    ctx.emit({ kind: 'gate', stage: 'canary', detail: `canary: ${state.canary.join(', ')}; the next drain waits until their pods run Ready on new nodes${plan.bakeMs > 0 ? ` and ${formatDuration(plan.bakeMs)} of baking` : ''}` });
+    const its = state.canary.length === 1 ? 'its' : 'their';
+    ctx.emit({ kind: 'gate', stage: 'canary', detail: `canary: ${state.canary.join(', ')}; the next drain waits until ${its} pods run Ready on new nodes${plan.bakeMs > 0 ? ` and ${formatDuration(plan.bakeMs)} of baking` : ''}` });
   }
   // Nothing after the canary (the plan said so, and the estimate has no bake for it): nothing to hold back.
   if (run.nodes.length <= run.plan.maxUnavailable || !run.nodes.some((r) => r.role === 'old' && (r.state === 'tainted' || r.state === 'waiting'))) return pass(ctx, state);
@@ -131,6 +132,7 @@ function inspect(ctx: StepContext, state: GateState): Inspection {
   const leaving = new Set(run.nodes.map((r) => r.name));
   const report: GateReport = { stage: 'watch', nodes: [], pods: [], notBlamed: [], canary: [...state.canary] };
   let watched = 0;
+  let nodes = 0;
   let starting = 0;
   let startingUntil: number | undefined;
   const seen = new Set<string>();
@@ -138,6 +140,7 @@ function inspect(ctx: StepContext, state: GateState): Inspection {
     if (!rec.name || leaving.has(rec.name)) continue;
     const node = ctx.view.node(rec.name);
     if (!node) continue;
+    nodes++;
     if (rec.state === 'ready' && !node.ready && !accepted.has(node.name)) report.nodes.push(node.name);
     for (const p of ctx.view.podsOn(rec.name)) {
       if (p.terminating) continue;
@@ -158,13 +161,17 @@ function inspect(ctx: StepContext, state: GateState): Inspection {
     }
   }
   for (const uid of since.keys()) if (!seen.has(uid)) since.delete(uid);
+  if (state.watched?.pods !== watched || state.watched.nodes !== nodes) {
+    state.watched = { pods: watched, nodes };
+    ctx.touch();
+  }
   return { report, watched, starting, ...(startingUntil !== undefined ? { startingUntil } : {}) };
 }
 
 function failingPod(ctx: StepContext, p: PodInfo, restartThreshold: number, since: Map<string, number>): UnhealthyPod | 'starting' | undefined {
-  const containers = p.troubled ?? [];
+  if (p.ready && p.troubled === undefined && (p.restarts ?? 0) <= restartThreshold) return undefined;
   const restarts = p.restarts ?? 0;
-  const base = { pod: `${p.namespace}/${p.name}`, node: p.nodeName ?? '', ready: p.ready, restarts, containers: containers.map((c) => ({ ...c })) };
+  const base = { pod: `${p.namespace}/${p.name}`, node: p.nodeName ?? '', ready: p.ready, restarts, containers: (p.troubled ?? []).map((c) => ({ ...c })) };
   if (cannotRun(p) || restarts > restartThreshold) return base;
   if (p.ready) return undefined;
   let first = since.get(p.uid);
@@ -178,6 +185,7 @@ export function gateDecided(ctx: StepContext, choice: DecisionChoice, by: Actor)
   const { run } = ctx;
   const state = (run.gate ??= { canary: [], accepted: [], stops: 0 });
   ctx.emit({ kind: 'decision', node: HEALTH_GATE, choice, by: by.user, detail: `${by.user} chose ${choice} at the health gate` });
+  if (choice === 'abort' || choice === 'rollback') state.endedBy = by.user;
   if (choice === 'abort') return failRun(ctx, `aborted by ${by.user} at the health gate`, 'aborted');
   if (choice === 'rollback') {
     state.rollbackBy = by.user;
@@ -202,14 +210,8 @@ export function gateOutcome(ctx: StepContext): GateOutcome | undefined {
   const plan = run.plan.gate;
   if (!plan) return undefined;
   const state = run.gate;
-  const leaving = new Set(run.nodes.map((r) => r.name));
-  const watched = { pods: 0, nodes: 0 };
-  for (const n of run.newNodes) {
-    if (!n.name || leaving.has(n.name) || !ctx.view.node(n.name)) continue;
-    watched.nodes++;
-    for (const p of ctx.view.podsOn(n.name)) if (!p.terminating) watched.pods++;
-  }
-  const stopped = run.cleanupReason !== undefined && /health gate/.test(run.cleanupReason.message);
+  const watched = { ...(state?.watched ?? { pods: 0, nodes: 0 }) };
+  const stopped = state?.endedBy !== undefined;
   const result: GateOutcome['result'] = stopped ? 'stopped' : state?.continuedBy !== undefined ? 'continued' : state?.passedAt !== undefined ? 'passed' : 'not-reached';
   return { bakeMs: plan.bakeMs, canary: [...(state?.canary ?? [])], result, watched, stops: state?.stops ?? 0, ...(state?.rollbackBy ? { rollbackBy: state.rollbackBy } : {}) };
 }

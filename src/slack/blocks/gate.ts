@@ -32,7 +32,7 @@ export function gateMessage(v: GateView): Message {
     }),
   ];
   const { chunks, left } = packLines(lines, SECTION_MAX, 2);
-  const blocks: Block[] = [section(clip(`:rotating_light: *Health gate*: ${mrkdwn(gateStopText(r))}.`, SECTION_MAX)), ...chunks.map((c) => section(c))];
+  const blocks: Block[] = [section(clip(`:rotating_light: ${mrkdwn(gateStopText(r))}.`, SECTION_MAX)), ...chunks.map((c) => section(c))];
   if (left > 0) blocks.push(context(`…and ${plural(left, 'more')}.`));
   const notBlamed = notBlamedText(r);
   if (notBlamed) blocks.push(context(clip(mrkdwn(notBlamed), 2000)));
@@ -66,5 +66,5 @@ export function gateMessage(v: GateView): Message {
     );
     blocks.push(context('Continue: drain the next node, still watching · Roll back: stop and put the replaced nodes back on the old release · Abort: stop and restore, replaced nodes stay · approvers only'));
   }
-  return assertWithinLimits({ text: `Health gate: ${gateStopText(r)}`, blocks });
+  return assertWithinLimits({ text: gateStopText(r), blocks });
 }
