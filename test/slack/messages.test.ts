@@ -189,6 +189,12 @@ describe('the health gate on bad-image.json', () => {
     await pin('summary-gate-rollback', summaryMessage(run));
     await pin('plan-gate', planMessage({ kind: 'run', run, now: run.finishedAt! }));
   });
+
+  it('the progress message while the run waits at the gate', { timeout: 60_000 }, async () => {
+    const { run } = await simulate({ scenario: await loadScenario('scenarios/bad-image.json') });
+    expect(run.status).toBe('needs-decision');
+    await expect(blockText(progressMessage(run, run.decision!.since + 60_000))).toMatchFileSnapshot(`${DIR}/progress-gate-waiting.txt`);
+  });
 });
 
 describe('a run whose launches keep failing', () => {
