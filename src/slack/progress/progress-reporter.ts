@@ -251,12 +251,11 @@ export class ProgressReporter {
         reply(async () => decisionMessage(e));
         break;
       case 'gate': {
+        // Only a stop asks something of a person; the progress message says where the gate is.
         const report = e.report;
         if (e.stage === 'stopped' && report) {
           const run = await this.engine.get(e.runId);
           reply(async () => gateMessage({ runId: e.runId, report, fromRelease: run?.plan.fromRelease ?? 'the old release' }));
-        } else if (e.stage === 'baking' || e.stage === 'passed') {
-          reply(async () => noticeMessage(e.stage === 'passed' ? ':white_check_mark:' : ':hourglass_flowing_sand:', sentence(e.detail)));
         }
         break;
       }
