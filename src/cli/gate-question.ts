@@ -12,6 +12,7 @@ export function gateReportLines(r: GateReport): string[] {
     `${gateStopText(r)}.`,
     ...r.nodes.map((n) => `  ${n}: NotReady`),
     ...r.pods.map((p) => `  ${unhealthyPodText(p)}`),
+    ...((r.morePods ?? 0) + (r.moreNodes ?? 0) > 0 ? [`  …and ${(r.morePods ?? 0) + (r.moreNodes ?? 0)} more`] : []),
     ...(notBlamed ? [`${notBlamed}.`] : []),
   ];
 }

@@ -39,9 +39,11 @@ export function unhealthyPodText(p: UnhealthyPod): string {
 /** The stop's headline: what failed, after what. */
 export function gateStopText(r: GateReport): string {
   const after = r.stage === 'canary' ? `after the canary (${r.canary.join(', ')})` : 'before the next drain';
+  const pods = r.pods.length + (r.morePods ?? 0);
+  const nodes = r.nodes.length + (r.moreNodes ?? 0);
   const what = [
-    ...(r.pods.length ? [`${plural(r.pods.length, 'pod')} failing on new nodes`] : []),
-    ...(r.nodes.length ? [`${plural(r.nodes.length, 'new node')} NotReady (${r.nodes.slice(0, 5).join(', ')}${r.nodes.length > 5 ? ', …' : ''})`] : []),
+    ...(pods ? [`${plural(pods, 'pod')} failing on new nodes`] : []),
+    ...(nodes ? [`${plural(nodes, 'new node')} NotReady (${r.nodes.slice(0, 5).join(', ')}${nodes > 5 ? ', …' : ''})`] : []),
   ].join(' and ');
   return `The health gate stopped the upgrade ${after}: ${what}. No further node is drained until someone decides`;
 }

@@ -69,7 +69,10 @@ export interface GateReport {
   /** New nodes NotReady. */
   nodes: string[];
   pods: UnhealthyPod[];
-  /** Failing pods (namespace/name) of workloads already unhealthy before the run: named, not blamed. */
+  /** Failing pods past the first MAX_GATE_NAMES, only counted; likewise new nodes NotReady. */
+  morePods?: number;
+  moreNodes?: number;
+  /** Failing pods (namespace/name) of workloads already unhealthy before the run: named, not blamed (the first MAX_GATE_NAMES). */
   notBlamed: string[];
   /** The canary's old nodes. */
   canary: string[];
@@ -96,6 +99,9 @@ export interface GateState {
   /** Who ended the run at the gate (Abort or Roll back). */
   endedBy?: string;
 }
+
+/** A gate report names at most this many pods, nodes and pods not blamed; the rest are counted. */
+export const MAX_GATE_NAMES = 50;
 
 /** decision.node of a question the health gate asks (no node's name has a space). */
 export const HEALTH_GATE = 'health gate';

@@ -9,7 +9,7 @@ import { unhealthyPodText } from '../gate-text.js';
 import { plural } from '../plural.js';
 import { cannotRun, healthKey, POD_READY_TIMEOUT_MS } from '../pod-health.js';
 import type { PodInfo } from '../ports.js';
-import { HEALTH_GATE, type Actor, type DecisionChoice, type GateOutcome, type GateReport, type GateState, type Run, type UnhealthyPod } from '../run.js';
+import { HEALTH_GATE, MAX_GATE_NAMES, type Actor, type DecisionChoice, type GateOutcome, type GateReport, type GateState, type Run, type UnhealthyPod } from '../run.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { failRun } from './fail-run.js';
 
@@ -114,6 +114,8 @@ function stop(ctx: StepContext, state: GateState, report: GateReport): GateHold 
 
 interface Inspection {
   report: GateReport;
+  /** Every failing pod and NotReady new node, named or only counted in the report. */
+  all: { pods: string[]; nodes: string[] };
   /** Pods on new nodes, not leaving. */
   watched: number;
   /** Pods not Ready yet, still within the time a pod may take to start; and when the first of them runs out of it. */
@@ -161,11 +163,15 @@ function inspect(ctx: StepContext, state: GateState): Inspection {
     }
   }
   for (const uid of since.keys()) if (!seen.has(uid)) since.delete(uid);
+  const all = { pods: report.pods.map((p) => p.pod), nodes: [...report.nodes] };
+  if (report.pods.length > MAX_GATE_NAMES) [report.pods, report.morePods] = [report.pods.slice(0, MAX_GATE_NAMES), report.pods.length - MAX_GATE_NAMES];
+  if (report.nodes.length > MAX_GATE_NAMES) [report.nodes, report.moreNodes] = [report.nodes.slice(0, MAX_GATE_NAMES), report.nodes.length - MAX_GATE_NAMES];
+  report.notBlamed = report.notBlamed.slice(0, MAX_GATE_NAMES);
   if (state.watched?.pods !== watched || state.watched.nodes !== nodes) {
     state.watched = { pods: watched, nodes };
     ctx.touch();
   }
-  return { report, watched, starting, ...(startingUntil !== undefined ? { startingUntil } : {}) };
+  return { report, all, watched, starting, ...(startingUntil !== undefined ? { startingUntil } : {}) };
 }
 
 function failingPod(ctx: StepContext, p: PodInfo, restartThreshold: number, since: Map<string, number>): UnhealthyPod | 'starting' | undefined {
@@ -191,8 +197,11 @@ export function gateDecided(ctx: StepContext, choice: DecisionChoice, by: Actor)
     state.rollbackBy = by.user;
     return failRun(ctx, `stopped at the health gate: ${by.user} asked for a rollback`, 'aborted');
   }
-  const report = run.decision?.node === HEALTH_GATE ? run.decision.gate : undefined;
-  if (report) state.accepted.push(...report.nodes, ...report.pods.map((p) => p.pod));
+  // Everything failing now, named in the question or only counted: none of it is asked about again.
+  if (run.plan.gate) {
+    const { all } = inspect(ctx, state);
+    state.accepted.push(...all.nodes, ...all.pods);
+  }
   if (state.passedAt === undefined) state.passedAt = ctx.now;
   state.continuedBy = by.user;
   if (run.decision?.node === HEALTH_GATE) {

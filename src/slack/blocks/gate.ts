@@ -33,7 +33,8 @@ export function gateMessage(v: GateView): Message {
   ];
   const { chunks, left } = packLines(lines, SECTION_MAX, 2);
   const blocks: Block[] = [section(clip(`:rotating_light: ${mrkdwn(gateStopText(r))}.`, SECTION_MAX)), ...chunks.map((c) => section(c))];
-  if (left > 0) blocks.push(context(`…and ${plural(left, 'more')}.`));
+  const more = left + (r.morePods ?? 0) + (r.moreNodes ?? 0);
+  if (more > 0) blocks.push(context(`…and ${plural(more, 'more')}.`));
   const notBlamed = notBlamedText(r);
   if (notBlamed) blocks.push(context(clip(mrkdwn(notBlamed), 2000)));
   if (v.decided) {
