@@ -138,39 +138,40 @@ function inspect(ctx: StepContext, state: GateState): Inspection {
   let starting = 0;
   let startingUntil: number | undefined;
   const seen = new Set<string>();
+  const onNew = new Set<string>();
   for (const rec of run.newNodes) {
     if (!rec.name || leaving.has(rec.name)) continue;
     const node = ctx.view.node(rec.name);
     if (!node) continue;
+    onNew.add(rec.name);
     nodes++;
+    watched += ctx.view.podCountOn(rec.name);
     if (rec.state === 'ready' && !node.ready && !accepted.has(node.name)) report.nodes.push(node.name);
-    for (const p of ctx.view.podsOn(rec.name)) {
-      if (p.terminating) continue;
-      watched++;
-      seen.add(p.uid);
-      if (p.ready) since.delete(p.uid);
-      const failing = failingPod(ctx, p, plan.restartThreshold, since);
-      if (failing === 'starting') {
-        starting++;
-        const until = since.get(p.uid)! + POD_READY_TIMEOUT_MS;
-        startingUntil = Math.min(startingUntil ?? until, until);
-        continue;
-      }
-      if (!failing) continue;
-      const key = `${p.namespace}/${p.name}`;
-      if (before.has(healthKey(p))) report.notBlamed.push(key);
-      else if (!accepted.has(key)) report.pods.push(failing);
+  }
+  // Only pods not Ready, restarted or in trouble can fail: the view keeps them apart, so a look costs
+  // what is unwell, not the group's every pod.
+  for (const p of ctx.view.unwellPods()) {
+    if (p.terminating || p.nodeName === undefined || !onNew.has(p.nodeName)) continue;
+    seen.add(p.uid);
+    const failing = failingPod(ctx, p, plan.restartThreshold, since);
+    if (failing === 'starting') {
+      starting++;
+      const until = since.get(p.uid)! + POD_READY_TIMEOUT_MS;
+      startingUntil = Math.min(startingUntil ?? until, until);
+      continue;
     }
+    if (!failing) continue;
+    const key = `${p.namespace}/${p.name}`;
+    if (before.has(healthKey(p))) report.notBlamed.push(key);
+    else if (!accepted.has(key)) report.pods.push(failing);
   }
   for (const uid of since.keys()) if (!seen.has(uid)) since.delete(uid);
   const all = { pods: report.pods.map((p) => p.pod), nodes: [...report.nodes] };
   if (report.pods.length > MAX_GATE_NAMES) [report.pods, report.morePods] = [report.pods.slice(0, MAX_GATE_NAMES), report.pods.length - MAX_GATE_NAMES];
   if (report.nodes.length > MAX_GATE_NAMES) [report.nodes, report.moreNodes] = [report.nodes.slice(0, MAX_GATE_NAMES), report.nodes.length - MAX_GATE_NAMES];
   report.notBlamed = report.notBlamed.slice(0, MAX_GATE_NAMES);
-  if (state.watched?.pods !== watched || state.watched.nodes !== nodes) {
-    state.watched = { pods: watched, nodes };
-    ctx.touch();
-  }
+  // Not worth a save of its own: it rides along with the step's next one.
+  state.watched = { pods: watched, nodes };
   return { report, all, watched, starting, ...(startingUntil !== undefined ? { startingUntil } : {}) };
 }
 
