@@ -57,7 +57,8 @@ export function notBlamedText(r: GateReport): string | undefined {
 
 /** How the gate went, for the summary. */
 export function gateOutcomeText(g: GateOutcome, duration: Duration): string {
-  const canary = g.canary.length ? `canary ${g.canary.join(', ')}` : undefined;
+  // Counted, not named: which node was the canary is the run's draw, and the thread named it when it mattered.
+  const canary = g.canary.length ? `a canary of ${plural(g.canary.length, 'node')}` : undefined;
   const bake = g.bakeMs > 0 ? `${duration(g.bakeMs)} bake` : 'no bake';
   const watched = g.watched.nodes > 0 ? `last looked at ${plural(g.watched.pods, 'pod')} on ${plural(g.watched.nodes, 'new node')}` : undefined;
   const stops = g.stops > 0 ? `; stopped the run ${pick(g.stops, 'once', `${g.stops} times`)}` : '';

@@ -56,7 +56,7 @@ describe('the health gate', () => {
     await expect(words.slice(0, words.indexOf('Use --decide continue'))).toMatchFileSnapshot(`${DIR}/gate-abort.txt`);
     expect(said).toMatch(/^status cancelled \(rolling\)/m);
     expect(said).toMatch(/leftTainted 0, leftCordoned 0/);
-    expect(said).toMatch(/Health gate: the run stopped there \(canary \S+, 5m 0s bake/);
+    expect(said).toMatch(/Health gate: the run stopped there \(a canary of 1 node, 5m 0s bake/);
     expect(said).toMatch(/\[exit 1\]\n$/);
   });
 
