@@ -53,7 +53,7 @@ Exit status: 0 done (nothing to do included), 1 not done (blocked, refused, fail
 nothing replaced), 2 a usage or configuration mistake, 130 interrupted. With --json the last line
 of stdout is one JSON object saying how the command ended.`;
 
-const TARGET_USAGE = '--to VERSION [--cluster C] [--nodegroup N] [--release-version R] [--strategy rolling|eks] [--update-strategy default|minimal] [--max-unavailable N] [--surge N] [--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--json] [--scenario FILE] [--context NAME] [--kubeconfig FILE]';
+const TARGET_USAGE = '--to VERSION [--cluster C] [--nodegroup N] [--release-version R] [--strategy rolling|eks] [--update-strategy default|minimal] [--max-unavailable N] [--surge N] [--drain-timeout 15m] [--deregistration-wait 60s] [--bake 5m|--no-bake] [--force] [--json] [--scenario FILE] [--context NAME] [--kubeconfig FILE]';
 
 const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1.30, v1.30 or 1.30.4 (required)
   --cluster C               the EKS cluster; may be left out when only one is configured
@@ -72,6 +72,11 @@ const TARGET_OPTIONS = `  --to VERSION              target Kubernetes version: 1
                             10s to 24h: 90s, 15m, 1h30m
   --deregistration-wait D   rolling: after cordon, how long load balancers get to deregister the
                             node before it is terminated, as EKS (default 60s; 0: none; at most 1h)
+  --bake D                  rolling: the health gate's bake after the canary (the first nodes
+                            drained): their pods must stay healthy on new nodes this long before
+                            the next drain (default 5m; at most 24h)
+  --no-bake                 no bake; the health gate still stops the run before any drain while
+                            pods on new nodes crash-loop or are not Ready
   --force                   accept pods without a controller; after the drain timeout, delete
                             what is left instead of asking
   --json                    machine-readable output on stdout (messages stay on stderr)
@@ -88,7 +93,7 @@ Changes nothing. Exits 1 when a finding blocks the upgrade, naming it; 0 when th
 Options:
 ${TARGET_OPTIONS}`;
 
-export const UPGRADE_USAGE = `usage: mngbot upgrade ${TARGET_USAGE} [--now] [--yes] [--decide force|skip|abort] [--data-dir DIR] [--speed N]
+export const UPGRADE_USAGE = `usage: mngbot upgrade ${TARGET_USAGE} [--now] [--yes] [--decide CHOICE] [--data-dir DIR] [--speed N]
 
 Shows the plan, asks "Proceed? [y/N]", then upgrades the node group, printing a line per change and
 the report at the end. A node group with maintenance windows (MNG_CONFIG) waits for the next one,
@@ -100,8 +105,10 @@ ${TARGET_OPTIONS}
   --now                     start at once, outside the node group's maintenance windows (audited)
   -y, --yes                 do not ask; needed when stdin is not a terminal (CI)
   --decide CHOICE           force, skip or abort: the answer when a drain is blocked (a
-                            PodDisruptionBudget allowed no eviction for the drain timeout). Without
-                            it a terminal is asked; with no terminal the run is aborted and what it
+                            PodDisruptionBudget allowed no eviction for the drain timeout);
+                            continue, rollback or abort: the health gate's (pods failing on new
+                            nodes). Without it a terminal is asked; with no terminal, or a choice
+                            that does not answer the question, the run is aborted and what it
                             changed is put back
   --data-dir DIR            record the run in DIR/${DEFAULT_DATA_FILE} (default $MNG_DATA_DIR), where
                             the bot can resume it if this command is stopped

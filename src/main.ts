@@ -54,7 +54,9 @@ async function demo(log: Logger): Promise<() => Promise<void>> {
   const dataDir = process.env.MNG_DATA_DIR?.trim() || undefined;
   // SLACK_SOCKET_MODE=true npm start: the same demo with the bot in Socket Mode.
   const transport = TRUTHY.includes(process.env.SLACK_SOCKET_MODE?.trim().toLowerCase() ?? '') ? 'socket' : 'http';
-  const options = { log, transport, ...(dataDir ? { dataDir } : {}) } as const;
+  // MNG_SCENARIO=scenarios/bad-image.json npm start: the same demo on another world.
+  const scenario = process.env.MNG_SCENARIO?.trim() || undefined;
+  const options = { log, transport, ...(dataDir ? { dataDir } : {}), ...(scenario ? { scenario } : {}) } as const;
   const d = await startDemo({ consolePort: wanted, ...options }).catch((err: NodeJS.ErrnoException) => {
     // Another program has the usual port: any free one will do for a demo.
     if (err.code === 'EADDRINUSE' && !process.env.PORT) return startDemo({ consolePort: 0, ...options });

@@ -1,5 +1,5 @@
 // npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--update-strategy default|minimal] [--max-unavailable N] [--surge N]
-//   [--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]
+//   [--drain-timeout 15m] [--deregistration-wait 60s] [--bake 5m|--no-bake] [--force] [--decide force|skip|abort|continue|rollback] [--json] [--serve-kube PORT] [--speed N]
 // Upgrades a simulated world with the real engine and prints one line per event, then the report.
 // --serve-kube serves the world's Kubernetes API on 127.0.0.1:PORT for kubectl while the run goes on,
 // with time at N simulated seconds per real second (--speed, default 60) instead of as fast as possible.
@@ -11,7 +11,7 @@ import { loadScenario, simulate, type SimReport } from './app/simulate.js';
 
 export const SIM_USAGE =
   'usage: npm run sim -- --scenario FILE [--to VERSION] [--strategy rolling|eks] [--update-strategy default|minimal] [--max-unavailable N] [--surge N] ' +
-  '[--drain-timeout 15m] [--deregistration-wait 60s] [--force] [--decide force|skip|abort] [--json] [--serve-kube PORT] [--speed N]';
+  '[--drain-timeout 15m] [--deregistration-wait 60s] [--bake 5m|--no-bake] [--force] [--decide force|skip|abort|continue|rollback] [--json] [--serve-kube PORT] [--speed N]';
 
 export const SIM_OPTIONS: readonly OptionName[] = [
   'scenario',
@@ -22,6 +22,8 @@ export const SIM_OPTIONS: readonly OptionName[] = [
   'surge',
   'drain-timeout',
   'deregistration-wait',
+  'bake',
+  'no-bake',
   'force',
   'decide',
   'json',
@@ -69,7 +71,7 @@ export async function simMain(argv: string[], out: (line: string) => void = cons
         },
   });
   if (!values.json && report.status === 'blocked') {
-    out('the run waits for a decision on a blocked drain; in Slack a person answers it. Here: run again with --decide force|skip|abort');
+    out('the run waits for a decision (a blocked drain, or the health gate); in Slack a person answers it. Here: run again with --decide force|skip|abort (a drain) or continue|rollback|abort (the gate)');
   }
   out(values.json ? JSON.stringify(report) : reportText(report));
   return report.status === 'succeeded' ? 0 : 1;

@@ -7,7 +7,7 @@ import { Refusal } from '../engine/errors.js';
 import type { RollbackRefusal } from '../engine/outcomes.js';
 import type { AuditEntry, GroupRef } from '../engine/ports.js';
 import type { Window } from '../schedule/windows.js';
-import { isActive, isTerminal, type Actor, type Plan, type Run, type UpgradeRequest } from '../engine/run.js';
+import { HEALTH_GATE, isActive, isTerminal, type Actor, type Plan, type Run, type UpgradeRequest } from '../engine/run.js';
 import type { Logger } from '../log.js';
 import type { ChannelRef, Targets } from './targets.js';
 
@@ -28,7 +28,7 @@ export interface RollbackAsk {
 }
 
 export interface RollbackDeps {
-  engine: Pick<Engine, 'get' | 'list' | 'cancel' | 'requestUpgrade' | 'onEvent'>;
+  engine: Pick<Engine, 'get' | 'list' | 'cancel' | 'decide' | 'requestUpgrade' | 'onEvent'>;
   targets: Targets;
   isApprover(user: string): boolean | Promise<boolean>;
   audit(entry: AuditEntry): Promise<void>;
@@ -53,12 +53,16 @@ export async function requestRollback(deps: RollbackDeps, ask: RollbackAsk): Pro
   const ref = await deps.targets.resolve(run.ref, ask.channel);
 
   let stopped: Actor | undefined;
+  let atGate = false;
   if (isActive(run.status)) {
     if (run.strategy === 'eks' && run.eks?.requestedAt) throw refuse({ runId, reason: 'eks-update-running', ...(run.eks.updateId ? { updateId: run.eks.updateId } : {}) });
     await ask.onStopping?.(run);
     const ending = runEnded(engine, runId);
     try {
-      if (!run.cleanupReason && !run.requests.cancel) await engine.cancel(runId, by);
+      // At the health gate, Roll back is one of its answers: the run records it as the gate's outcome.
+      atGate = run.status === 'needs-decision' && run.decision?.node === HEALTH_GATE;
+      if (atGate) await engine.decide(runId, HEALTH_GATE, 'rollback', by);
+      else if (!run.cleanupReason && !run.requests.cancel) await engine.cancel(runId, by);
     } catch (err) {
       // It ended by itself meanwhile: `ending` has seen it. Anything else: nothing to wait for.
       if (!(err instanceof Refusal && err.outcome.code === 'run-ended')) {
@@ -95,7 +99,7 @@ export async function requestRollback(deps: RollbackDeps, ask: RollbackAsk): Pro
     rollback = await engine.requestUpgrade(request, by, { ...(ask.notify ? { notify: ask.notify } : {}), ...(outsideWindows ? { outsideWindows } : {}) });
   } catch (err) {
     if (err instanceof Refusal && err.outcome.code === 'nothing-to-do' && err.outcome.fields.release !== undefined) {
-      throw refuse({ runId, reason: 'nothing-to-roll-back', nodegroup: ref.nodegroup, release: plan.fromRelease, ...(stopped ? { stopped: true } : {}) });
+      throw refuse({ runId, reason: 'nothing-to-roll-back', nodegroup: ref.nodegroup, release: plan.fromRelease, ...(stopped ? { stopped: true } : {}), ...(atGate ? { atGate } : {}) });
     }
     if (!(err instanceof PlanRefusedError)) throw err;
     await deps.audit({ at: by.at, user: by.user, action: 'refused-plan', runId, ...(by.channel ? { channel: by.channel } : {}), detail: `rollback: ${err.message}` });

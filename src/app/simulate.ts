@@ -29,6 +29,8 @@ export interface SimulateOptions {
   /** Between cordon and terminate (rolling); 60 s when absent, as EKS. */
   deregistrationWaitMs?: number;
   force?: boolean;
+  /** The health gate's bake (0: none); the engine's default (5 minutes) when absent. */
+  bakeMs?: number;
   /** Answer to every blocked drain, or one per blocked drain in turn; without one, the run ends `blocked`. */
   decide?: DecisionChoice | DecisionChoice[];
   /** Who answers the blocked drains and cancels (a Slack user id, say); "sim" when absent. */
@@ -155,6 +157,7 @@ async function simulateOn(world: SimWorld, clock: SimClock, opts: SimulateOption
       ...(opts.drainTimeoutMs ? { drainTimeoutMs: opts.drainTimeoutMs } : {}),
       ...(opts.deregistrationWaitMs !== undefined ? { deregistrationWaitMs: opts.deregistrationWaitMs } : {}),
       ...(opts.force ? { force: true } : {}),
+      ...(opts.bakeMs !== undefined ? { bakeMs: opts.bakeMs } : {}),
     }),
     { ...SIM_USER, at: clock.now() },
     opts.outsideWindows ? { outsideWindows: true } : {},

@@ -102,6 +102,23 @@ function drainTimeout(text: string, flag: string): number {
   return ms;
 }
 
+/** The health gate's bake: 0 (none) to 24 h. */
+export const MAX_BAKE_MS = 24 * 3_600_000;
+
+function bake(text: string, flag: string): number {
+  const t = text.trim();
+  const ms = isBareNumber(t) && Number(t) === 0 ? 0 : readDurationMs(t);
+  if (ms === undefined) {
+    throw new OptionError(
+      isBareNumber(t)
+        ? `${flag} ${quote(text)} is a number, not a duration: write ${t}m for minutes or ${t}s for seconds, or use --no-bake`
+        : `${flag} ${quote(text)} is not a duration: write it like 90s, 5m or 1h, or use --no-bake`,
+    );
+  }
+  if (ms > MAX_BAKE_MS) throw new OptionError(`${flag} must be from 0 to 24h (got ${quote(text)})`);
+  return ms;
+}
+
 /** 0 (none) to 1 h: longer than any load balancer's deregistration delay worth waiting for. */
 export const MAX_DEREGISTRATION_WAIT_MS = 3_600_000;
 
@@ -147,11 +164,15 @@ export const OPTIONS = {
   'drain-timeout': valueOf('15m', drainTimeout),
   /** Between cordon and terminate, for load balancers to deregister the node (rolling; EKS keeps its own 60 s). */
   'deregistration-wait': valueOf('60s', deregistrationWait),
+  /** The health gate's bake after the canary (rolling; 5 minutes when not given). */
+  bake: valueOf('5m', bake),
+  /** No bake after the canary: the health gate still watches before every drain. */
+  'no-bake': onOff(),
   force: onOff(),
   /** Run outside the node group's maintenance windows (still after an approval). */
   now: onOff(),
   // The command lines only.
-  decide: valueOf('abort', oneOf<DecisionChoice>(['force', 'skip', 'abort'])),
+  decide: valueOf('abort', oneOf<DecisionChoice>(['force', 'skip', 'abort', 'continue', 'rollback'])),
   speed: valueOf('60', speed),
   'serve-kube': valueOf('8080', port),
   json: onOff(),
@@ -305,7 +326,7 @@ export type UpgradeOptions = Omit<UpgradeRequest, 'ref' | 'force'> & {
 /** The options that say how, not what version: a schedule takes them without a version. */
 export type UpgradeSettings = Pick<
   UpgradeOptions,
-  'cluster' | 'nodegroup' | 'releaseVersion' | 'maxUnavailable' | 'surge' | 'strategy' | 'updateStrategy' | 'drainTimeoutMs' | 'deregistrationWaitMs'
+  'cluster' | 'nodegroup' | 'releaseVersion' | 'maxUnavailable' | 'surge' | 'strategy' | 'updateStrategy' | 'drainTimeoutMs' | 'deregistrationWaitMs' | 'bakeMs'
 >;
 
 export function upgradeSettings(values: OptionValues): UpgradeSettings {
@@ -319,6 +340,9 @@ export function upgradeSettings(values: OptionValues): UpgradeSettings {
   if (values['update-strategy'] !== undefined) out.updateStrategy = values['update-strategy'];
   if (values['drain-timeout'] !== undefined) out.drainTimeoutMs = values['drain-timeout'];
   if (values['deregistration-wait'] !== undefined) out.deregistrationWaitMs = values['deregistration-wait'];
+  if (values.bake !== undefined && values['no-bake']) throw new OptionError('--bake and --no-bake contradict each other: give one');
+  if (values.bake !== undefined) out.bakeMs = values.bake;
+  if (values['no-bake']) out.bakeMs = 0;
   return out;
 }
 
@@ -339,6 +363,7 @@ export function toUpgradeRequest(ref: GroupRef, o: Omit<UpgradeOptions, 'now'>):
     ...(o.updateStrategy !== undefined ? { updateStrategy: o.updateStrategy } : {}),
     ...(o.drainTimeoutMs !== undefined ? { drainTimeoutMs: o.drainTimeoutMs } : {}),
     ...(o.deregistrationWaitMs !== undefined ? { deregistrationWaitMs: o.deregistrationWaitMs } : {}),
+    ...(o.bakeMs !== undefined ? { bakeMs: o.bakeMs } : {}),
     ...(o.force ? { force: true } : {}),
   };
 }

@@ -16,6 +16,8 @@ export const TARGET_FLAGS: readonly OptionName[] = [
   'surge',
   'drain-timeout',
   'deregistration-wait',
+  'bake',
+  'no-bake',
   'force',
   'json',
   'scenario',

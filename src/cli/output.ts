@@ -2,6 +2,7 @@
 import { formatDuration } from '../engine/duration.js';
 import { blockingFindings } from '../engine/plan.js';
 import { estimateNote } from '../engine/estimate.js';
+import { gateOutcomeText, gatePlanText } from '../engine/gate-text.js';
 import type { Sizes } from '../engine/ports.js';
 import type { Finding, Plan, Run, UpgradeRequest } from '../engine/run.js';
 import type { RunReport } from '../app/run-report.js';
@@ -30,6 +31,7 @@ export function planText(plan: Plan): string {
     `  surge            ${plural(plan.surge, 'new node')}: ${surgeReasonWords(plan.surgeReason)}`,
     `  maxUnavailable   ${plan.maxUnavailable}`,
     `  drain timeout    ${formatDuration(plan.drainTimeoutMs)}${plan.force ? ', then force (--force)' : ', then ask'}`,
+    ...(plan.gate ? [`  health gate      ${gatePlanText(plan.gate, { maxUnavailable: plan.maxUnavailable, nodes: plan.nodes.length }, formatDuration)}`] : []),
     `  estimated        about ${formatDuration(plan.estimatedMs)}${estimateNote(plan, formatDuration)}`,
     '',
     ...rollbackLines(plan),
@@ -59,10 +61,15 @@ function likeEksLines(plan: Plan): string[] {
   return words ? [words.same, words.different, ''] : [];
 }
 
-/** What a run that did not succeed left changed, in words. */
+/** What a run that did not succeed left changed, in words; and how the health gate went. */
 export function changesText(run: Run): string[] {
   const changes = run.outcome?.changes ?? [];
-  if (run.status === 'succeeded') return [];
+  const gate = run.outcome?.gate ? [`Health gate: ${gateOutcomeText(run.outcome.gate, formatDuration)}`] : [];
+  if (run.status === 'succeeded') return gate;
+  return [...changesOnly(run, changes), ...gate];
+}
+
+function changesOnly(run: Run, changes: string[]): string[] {
   if (changes.length === 0) return [`${run.outcome?.summary ?? run.status}`, 'Nothing it changed stayed changed.'];
   return [run.outcome?.summary ?? run.status, 'What stayed changed:', ...changes.map((c) => `  - ${c}`)];
 }
@@ -92,6 +99,7 @@ export function describeTarget(r: UpgradeRequest): string {
     r.maxUnavailable ? `--max-unavailable ${r.maxUnavailable}` : '',
     r.surge ? `--surge ${r.surge}` : '',
     r.drainTimeoutMs ? `--drain-timeout ${Math.round(r.drainTimeoutMs / 1000)}s` : '',
+    r.bakeMs === 0 ? '--no-bake' : r.bakeMs !== undefined ? `--bake ${Math.round(r.bakeMs / 1000)}s` : '',
     r.force ? '--force' : '',
   ]
     .filter(Boolean)

@@ -5,10 +5,11 @@ import { awsReport, type RunReport } from '../app/run-report.js';
 import { errorMessage, UserError } from '../engine/errors.js';
 import type { ProgressEvent } from '../engine/events.js';
 import { blockingFindings } from '../engine/plan.js';
-import { ACTIVE_STATUSES, isTerminal, type Actor, type DecisionChoice, type Run, type UpgradeRequest } from '../engine/run.js';
+import { ACTIVE_STATUSES, DRAIN_CHOICES, HEALTH_GATE, isTerminal, type Actor, type DecisionChoice, type Run, type UpgradeRequest } from '../engine/run.js';
 import { parseVersion } from '../engine/version.js';
 import { describeOpening } from '../schedule/windows.js';
 import { eventLine, reportText } from '../sim-cli.js';
+import { gateQuestion } from './gate-question.js';
 import { exitSoon, type CliIo } from './io.js';
 import { changesText, describeTarget, planText, plural, refusal, runReportText } from './output.js';
 import { refusalWords } from './words.js';
@@ -259,11 +260,16 @@ export async function follow(s: Session, run: Run, args: Pick<UpgradeArgs, 'deci
 
 async function decide(run: Run, args: Pick<UpgradeArgs, 'decide'>, io: CliIo): Promise<DecisionChoice | undefined> {
   const d = run.decision!;
+  if (d.node === HEALTH_GATE && d.gate) return gateQuestion(d.gate, args, io);
   const blockers = d.blockers.map((b) => `${b.pod}${b.pdb ? ` (PDB ${b.pdb})` : ''}: ${b.reason}`);
   const what = `the drain of ${d.node} is blocked by ${blockers.length ? blockers.join('; ') : 'pods that cannot be evicted'}`;
-  if (args.decide) {
+  if (args.decide && DRAIN_CHOICES.includes(args.decide)) {
     io.err(`mngbot: ${what}; --decide ${args.decide}`);
     return args.decide;
+  }
+  if (args.decide) {
+    io.err(`mngbot: ${what}. --decide ${args.decide} answers the health gate, not a blocked drain, so the run is aborted and what it changed is put back.`);
+    return 'abort';
   }
   if (!io.interactive) {
     io.err(

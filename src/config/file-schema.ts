@@ -152,9 +152,12 @@ const defaultsSchema = mapping({
   drainTimeout: duration.optional(),
   /** Between cordon and terminate (rolling), for load balancers to deregister the node; "0" for none. 60s when unset, as EKS. */
   deregistrationWait: durationOrZero.optional(),
+  /** The health gate's bake after the canary (rolling); "0" for none. 5m when unset. */
+  bake: durationOrZero.optional(),
   approvalExpiry: duration.optional(),
-}).transform(({ drainTimeout, deregistrationWait, approvalExpiry, ...rest }) => ({
+}).transform(({ drainTimeout, deregistrationWait, bake, approvalExpiry, ...rest }) => ({
   ...rest,
+  ...(bake !== undefined ? { bakeMs: bake } : {}),
   ...(drainTimeout !== undefined ? { drainTimeoutMs: drainTimeout } : {}),
   ...(deregistrationWait !== undefined ? { deregistrationWaitMs: deregistrationWait } : {}),
   ...(approvalExpiry !== undefined ? { approvalExpiryMs: approvalExpiry } : {}),

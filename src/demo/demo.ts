@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { DEMO_APPROVER, DEMO_PEOPLE, DEMO_REQUESTER } from '../console/demo-people.js';
 import { startConsole, type ConsoleServer } from '../console/server.js';
 import type { Logger } from '../log.js';
+import { loadScenario } from '../sim/scenario.js';
 import { BotChild } from './bot-child.js';
 import { startWorldChild, type WorldChild } from './world-child.js';
 
@@ -30,6 +31,8 @@ export interface DemoOptions {
    * bot opens the console's WebSocket as it opens Slack's (SLACK_SOCKET_MODE=true npm start).
    */
   transport?: 'http' | 'socket';
+  /** The world's scenario (MNG_SCENARIO); the EKS Workshop's cluster by default. */
+  scenario?: string;
   log: Logger;
 }
 
@@ -55,7 +58,13 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const appToken = `xapp-demo-${randomBytes(12).toString('hex')}`;
   const botPort = await freePort();
 
-  const world = await startWorldChild({ scenario: DEMO_SCENARIO, speed, dir: dataDir });
+  const scenarioFile = o.scenario ?? DEMO_SCENARIO;
+  // Read first: a scenario with a mistake is said before any process starts.
+  const scenario = await loadScenario(scenarioFile);
+  const workshop = scenarioFile === DEMO_SCENARIO;
+  const { name: nodegroup, version: fromVersion } = scenario.nodegroup;
+  const ask = `/mng upgrade ${nodegroup} ${scenario.cluster.version}`;
+  const world = await startWorldChild({ scenario: scenarioFile, speed, dir: dataDir });
   let console: ConsoleServer | undefined;
   try {
     console = await startConsole({
@@ -64,7 +73,9 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       users: [...DEMO_PEOPLE],
       host: DEMO_HOST,
       port: o.consolePort,
-      hints: ['/mng upgrade nodegroup 1.23', '/mng upgrade nodegroup --name=nodegroup --cluster=eksworkshop-eksctl --kubernetes-version=1.23', '/mng help'],
+      hints: workshop
+        ? ['/mng upgrade nodegroup 1.23', '/mng upgrade nodegroup --name=nodegroup --cluster=eksworkshop-eksctl --kubernetes-version=1.23', '/mng help']
+        : [ask, `${ask} --no-bake`, '/mng help'],
       log: o.log.child({ component: 'console' }),
     });
     const bot = new BotChild({
@@ -80,7 +91,9 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     await bot.start();
     const shown = console;
     const banner = [
-      `mngbot demo: the real bot on a simulated EKS Workshop cluster (Kubernetes 1.23; node group "nodegroup" on 1.22), at ${speed}× speed.`,
+      workshop
+        ? `mngbot demo: the real bot on a simulated EKS Workshop cluster (Kubernetes 1.23; node group "nodegroup" on 1.22), at ${speed}× speed.`
+        : `mngbot demo: the real bot on ${scenarioFile} (cluster ${scenario.cluster.name}, Kubernetes ${scenario.cluster.version}; node group "${nodegroup}" on ${fromVersion}), at ${speed}× speed.`,
       '',
       `  Slack-like console:   ${shown.url}`,
       `  Follow the nodes:     kubectl --kubeconfig ${world.kubeconfig} get nodes --watch`,
@@ -90,7 +103,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
         ? '  Transport:            Socket Mode: the bot opened the console\'s WebSocket (apps.connections.open), as it opens Slack\'s'
         : '  Transport:            HTTP: the console signs requests to the bot\'s /slack/events (SLACK_SOCKET_MODE=true npm start for Socket Mode)',
       '',
-      `In the console, as ${DEMO_REQUESTER.name}, type /mng upgrade nodegroup 1.23; then act as ${DEMO_APPROVER.name} to approve it.`,
+      `In the console, as ${DEMO_REQUESTER.name}, type ${workshop ? '/mng upgrade nodegroup 1.23' : ask}; then act as ${DEMO_APPROVER.name} to approve it.`,
       'Press k to kill the bot (SIGKILL) mid-run and s to start it again: it picks the run up where it was.',
       ...(previous ? [`The previous demo's data (its world is gone) was moved to ${previous}.`] : []),
       'No Slack workspace or AWS account is used. Ctrl-C stops the demo.',

@@ -10,6 +10,8 @@ export class ClusterView {
   private readonly nodeNameByInstance = new Map<string, string>();
   private readonly pods = new Map<string, PodInfo>();
   private readonly podsByNode = new Map<string, Set<string>>();
+  /** Pods not Ready, or whose containers restarted or are in trouble: all the health gate needs to look at. */
+  private readonly unwell = new Set<string>();
   /** The watch carries no PDBs: they are listed, and kept for a while (their specs rarely change). */
   private pdbCache?: { at: number; pdbs: PdbInfo[] };
   private readonly pdbIndex = new PdbIndex();
@@ -88,6 +90,16 @@ export class ClusterView {
     return out;
   }
 
+  /** Pods not Ready, or with restarts or a container in trouble (the health gate's candidates), wherever they are. */
+  unwellPods(): PodInfo[] {
+    const out: PodInfo[] = [];
+    for (const uid of this.unwell) {
+      const p = this.pods.get(uid);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
   podCountOn(nodeName: string): number {
     return this.podsByNode.get(nodeName)?.size ?? 0;
   }
@@ -158,6 +170,7 @@ export class ClusterView {
       this.nodeNameByInstance.clear();
       this.pods.clear();
       this.podsByNode.clear();
+      this.unwell.clear();
       this.pdbIndex.clear();
       this.roomOf.clear();
       this.room = 0;
@@ -209,6 +222,7 @@ export class ClusterView {
     this.dropPod(p.uid);
     if (ended) return;
     this.pods.set(p.uid, p);
+    if (!p.ready || p.troubled !== undefined || (p.restarts ?? 0) > 0) this.unwell.add(p.uid);
     const key = p.nodeName ?? '';
     let set = this.podsByNode.get(key);
     if (!set) this.podsByNode.set(key, (set = new Set()));
@@ -221,6 +235,7 @@ export class ClusterView {
     const old = this.pods.get(uid);
     if (!old) return;
     this.pods.delete(uid);
+    this.unwell.delete(uid);
     this.pdbIndex.drop(old);
     this.podsByNode.get(old.nodeName ?? '')?.delete(uid);
     this.recountRoom(old.nodeName);

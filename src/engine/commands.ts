@@ -1,15 +1,16 @@
 // The engine's public API: what Slack, the CLI and the scheduler may ask of it.
-import { Refusal } from './errors.js';
+import { Refusal, UserError } from './errors.js';
 import type { ProgressEvent, ProgressListener } from './events.js';
 import { blockingFindings, makePlan, type PlanDefaults, type PlanInput, type PlanTimings } from './plan.js';
 import type { PendingRequest, RefusalFacts } from './outcomes.js';
 import type { GroupRef } from './ports.js';
-import { isActive, isTerminal, type Actor, type DecisionChoice, type Plan, type Run, type UpgradeRequest } from './run.js';
+import { DRAIN_CHOICES, GATE_CHOICES, HEALTH_GATE, isActive, isTerminal, type Actor, type DecisionChoice, type Plan, type Run, type UpgradeRequest } from './run.js';
 import { retrying } from './retry.js';
 import { Runner, type RunnerDeps } from './runner.js';
 import { eksRefusal } from './steps/eks-requests.js';
 import type { StoreHealth } from './store-guard.js';
 import { checkTarget } from './version.js';
+import { DEFAULT_BAKE_MS } from './pod-health.js';
 
 export interface ApprovalPolicy {
   isApprover(user: string): boolean | Promise<boolean>;
@@ -142,7 +143,7 @@ export class Engine {
       pods,
       pdbs,
       image,
-      defaults: this.opts.defaults ?? {},
+      defaults: { ...this.opts.defaults, bakeMs: this.opts.defaults?.bakeMs ?? DEFAULT_BAKE_MS },
       ...(await this.timingsFor(request.ref)),
       now: clock.now(),
       ...(this.runner.settings.self ? { self: this.runner.settings.self } : {}),
@@ -276,16 +277,23 @@ export class Engine {
     return run;
   }
 
-  /** A person's answer to a blocked drain: force, skip the node, or abort the run. */
+  /**
+   * A person's answer to a blocked drain (force, skip the node, or abort the run), or to the health
+   * gate (node HEALTH_GATE: continue, roll back, or abort).
+   */
   async decide(runId: string, node: string, choice: DecisionChoice, by: Actor): Promise<Run> {
     const run = await this.runner.withLock(runId, async () => {
       const run = await this.mustGet(runId);
+      const atGate = node === HEALTH_GATE;
       if (!(await this.opts.policy.isApprover(by.user))) {
         await this.audit(by, `refused-${choice}`, runId, 'not an approver');
-        throw new Refusal({ code: 'not-approver', fields: { action: choice, of: 'a blocked drain' } });
+        throw new Refusal({ code: 'not-approver', fields: { action: choice, of: atGate ? 'the health gate' : 'a blocked drain' } });
       }
       if (run.status !== 'needs-decision' || run.decision?.node !== node) {
         throw new Refusal({ code: 'no-decision-waiting', fields: { runId, node, status: run.status } });
+      }
+      if (!(atGate ? GATE_CHOICES : DRAIN_CHOICES).includes(choice)) {
+        throw new UserError(`${choice} is not an answer to ${atGate ? 'the health gate' : 'a blocked drain'}: choose ${(atGate ? GATE_CHOICES : DRAIN_CHOICES).join(', ')}`);
       }
       const chosen = run.requests.decision;
       if (chosen) throw new Refusal({ code: 'already-chosen', fields: { node, by: chosen.by.user, choice: chosen.choice } });

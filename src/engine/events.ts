@@ -1,5 +1,5 @@
 // Every strategy emits these; Slack, the CLI and the store consume them.
-import type { Blocker, DecisionChoice, NewNodeState, NodeState, Phase, RunStatus } from './run.js';
+import type { Blocker, DecisionChoice, GateReport, NewNodeState, NodeState, Phase, RunStatus } from './run.js';
 
 interface EventBase {
   runId: string;
@@ -17,6 +17,11 @@ export type ProgressEvent =
   | (EventBase & { kind: 'pdb-turn'; node: string; pdb: string; since: number })
   | (EventBase & { kind: 'blocked'; node: string; blockers: Blocker[] })
   | (EventBase & { kind: 'decision'; node?: string; choice: DecisionChoice | 'cancel' | 'pause' | 'resume'; by: string })
+  /**
+   * The health gate: canary chosen, its pods Ready and baking, passed, or stopped the run with what it
+   * found (the question).
+   */
+  | (EventBase & { kind: 'gate'; stage: 'canary' | 'baking' | 'passed' | 'stopped'; report?: GateReport })
   | (EventBase & { kind: 'warning'; node?: string })
   /** The bot restarted and picked the run up again; detail says what it found. */
   | (EventBase & { kind: 'resumed' })

@@ -144,6 +144,9 @@ const FINDING_TEXT: FindingWords = {
   'instance-not-joined': ({ nodegroup, instances }) =>
     `${plural(instances.total, 'instance')} of ${nodegroup} ${pick(instances.total, 'is', 'are')} not a node of the` +
     ` cluster (${namedList(instances)}): ${pick(instances.total, 'it is', 'they are')} replaced without a drain`,
+  'unhealthy-before': ({ pods }) =>
+    `${plural(pods.total, 'pod')} on old nodes ${pick(pods.total, 'is', 'are')} unhealthy before the upgrade (${namedList(pods)}):` +
+    ` the health gate names ${pick(pods.total, 'it', 'them')} if ${pick(pods.total, 'it fails', 'they fail')} on the new nodes too, but does not blame the new image for ${pick(pods.total, 'it', 'them')}`,
   'mngbot-on-node': ({ pod, node, az }) =>
     `mngbot itself (${pod ?? 'its pod'}) runs on ${node}: that node is replaced last; mngbot saves the run, moves itself to a new node and carries on there. ` +
     `Its data volume is in ${az}, where the surge has new nodes. To keep mngbot off the groups it upgrades, label a stable node group mngbot.io/home=true (the manifests prefer it).`,
@@ -281,7 +284,11 @@ function rollbackRefusalText(f: RollbackRefusal, v: Vocabulary): RefusalWords {
       return {
         message:
           `every node of ${f.nodegroup} already runs ${f.release}, the release before run ${f.runId}: nothing to roll back` +
-          (f.stopped ? `. Run ${f.runId} was cancelled first: it put back what it had changed` : ''),
+          (f.atGate
+            ? `. Run ${f.runId} stopped at its health gate and put back what it had changed`
+            : f.stopped
+              ? `. Run ${f.runId} was cancelled first: it put back what it had changed`
+              : ''),
       };
     case 'eks-update-running':
       return {

@@ -48,7 +48,9 @@ export type FindingFacts =
   /** MINIMAL refused: budgets that never allow an eviction. */
   | { code: 'minimal-pdb-blocks'; fields: { budgets: { pdb: string; pods: Named }[]; total: number } }
   /** MINIMAL refused: the pods of the nodes drained at once do not fit on the nodes that stay. */
-  | { code: 'minimal-no-room'; fields: { need: number; room: number; nodes: Named; maxUnavailable: number } };
+  | { code: 'minimal-no-room'; fields: { need: number; room: number; nodes: Named; maxUnavailable: number } }
+  /** Pods unhealthy on the old nodes before the run: the health gate does not blame them on the new image. */
+  | { code: 'unhealthy-before'; fields: { pods: Named; workloads: number } };
 
 export type FindingCode = FindingFacts['code'];
 
@@ -91,7 +93,7 @@ export type RefusalFacts =
   | { code: 'already-decided'; fields: { runId: string; decision: string; by?: string } }
   | { code: 'request-expired'; fields: { runId: string } }
   /** `action` is what was asked (approve, reject, force, skip, abort). */
-  | { code: 'not-approver'; fields: { action: string; of: 'upgrades' | 'a blocked drain' | 'a run' } }
+  | { code: 'not-approver'; fields: { action: string; of: 'upgrades' | 'a blocked drain' | 'a run' | 'the health gate' } }
   | { code: 'self-approval'; fields: { runId: string } }
   | { code: 'no-decision-waiting'; fields: { runId: string; node: string; status: RunStatus } }
   | { code: 'already-chosen'; fields: { node: string; by: string; choice: string } }
@@ -115,7 +117,7 @@ export type RollbackRefusal =
   | { runId: string; reason: 'previous-unknown'; nodegroup: string; missing: 'release' | 'image' | 'launch-template version' }
   | { runId: string; reason: 'newer-run'; nodegroup: string; newerRunId: string; newerStatus: RunStatus }
   /** `stopped`: the run was under way, and was cancelled for the rollback before this was found. */
-  | { runId: string; reason: 'nothing-to-roll-back'; nodegroup: string; release: string; stopped?: boolean }
+  | { runId: string; reason: 'nothing-to-roll-back'; nodegroup: string; release: string; stopped?: boolean; atGate?: boolean }
   /** EKS is updating the group for the run: nothing can stop it, so it cannot be stopped for a rollback either. */
   | { runId: string; reason: 'eks-update-running'; updateId?: string };
 

@@ -17,7 +17,8 @@ import type {
   PdbInfo,
   PodInfo,
 } from './ports.js';
-import type { EstimateBasis, Plan, PlanNode, Strategy, UpgradeRequest } from './run.js';
+import { DEFAULT_RESTART_THRESHOLD, healthKey, unhealthyBeforeRun } from './pod-health.js';
+import type { EstimateBasis, GatePlan, Plan, PlanNode, Strategy, UpgradeRequest } from './run.js';
 import { amiFamilyMaxVersion, checkTarget, compareVersions, kubeletMinor, kubeletSkew, parseVersion } from './version.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 15 * 60_000;
@@ -37,6 +38,10 @@ export interface PlanDefaults {
   drainTimeoutMs?: number;
   /** 60 s (as EKS) when unset; 0: none. */
   deregistrationWaitMs?: number;
+  /** The health gate's bake; none when unset (Engine.plan sets DEFAULT_BAKE_MS). */
+  bakeMs?: number;
+  /** Restarts past which a pod on a new node fails the health gate; DEFAULT_RESTART_THRESHOLD when unset. */
+  restartThreshold?: number;
 }
 
 export interface PlanInput {
@@ -120,6 +125,11 @@ export function makePlan(input: PlanInput): Plan {
 
   const force = request.force ?? false;
   const findings = preflight(input, { nodes, target, surge, force, capped, minimal, maxUnavailable });
+  const gate = strategy === 'eks' ? undefined : gatePlan(input, nodes);
+  if (gate && gate.unhealthyBefore.total > 0) {
+    const { pods, total, workloads } = gate.unhealthyBefore;
+    findings.push(finding('info', { code: 'unhealthy-before', fields: { pods: { names: pods, total }, workloads: workloads.length } }, pods));
+  }
 
   return {
     ref: { ...request.ref },
@@ -146,7 +156,8 @@ export function makePlan(input: PlanInput): Plan {
     azs: [...group.azs],
     nodes,
     findings,
-    ...planEstimate(input, nodes, { strategy, maxUnavailable, surge, deregistrationWaitMs, ...(minimal ? { minimal } : {}) }),
+    ...(gate ? { gate } : {}),
+    ...planEstimate(input, nodes, { strategy, maxUnavailable, surge, deregistrationWaitMs, ...(minimal ? { minimal } : {}) }, nodes.length > maxUnavailable ? (gate?.bakeMs ?? 0) : 0),
     ...(request.rollback ? { rollback: { ...request.rollback } } : {}),
     createdAt: input.now,
   };
@@ -156,11 +167,39 @@ export function makePlan(input: PlanInput): Plan {
  * The estimate on the world's timings or a past run's; on assumed ones (real EKS's, no run of the group
  * to learn from) with the range the timings may turn out to make it.
  */
-function planEstimate(input: PlanInput, nodes: PlanNode[], o: Parameters<typeof estimate>[1]): Pick<Plan, 'estimatedMs' | 'estimateFrom' | 'estimateRangeMs'> {
-  const on = (timings: PlanTimings | undefined) => estimate(planShape(nodes.map((n) => n.name), input.pods.filter(isEvictable), input.pdbs, timings), o).estimatedMs;
+function planEstimate(input: PlanInput, nodes: PlanNode[], o: Parameters<typeof estimate>[1], bakeMs: number): Pick<Plan, 'estimatedMs' | 'estimateFrom' | 'estimateRangeMs'> {
+  const on = (timings: PlanTimings | undefined) => {
+    const shape = planShape(nodes.map((n) => n.name), input.pods.filter(isEvictable), input.pdbs, timings);
+    return estimate(shape, o).estimatedMs + gateDelayMs(shape, bakeMs);
+  };
   const estimatedMs = on(input.timings);
   if (input.timings) return { estimatedMs, estimateFrom: input.timingsFrom ?? { kind: 'world' } };
   return { estimatedMs, estimateFrom: { kind: 'assumed' }, estimateRangeMs: [Math.min(estimatedMs, on(FAST_TIMINGS)), Math.max(estimatedMs, on(SLOW_TIMINGS))] };
+}
+
+/**
+ * What the health gate adds (bakeMs 0 and no drain after the canary: nothing): nothing starts until the
+ * canary has drained, its pods have started on new nodes and the bake has passed, so the drains that
+ * would have overlapped the canary's longest one wait for it.
+ */
+function gateDelayMs(shape: ReturnType<typeof planShape>, bakeMs: number): number {
+  if (bakeMs === 0) return 0;
+  const { drain, nodes } = shape;
+  const overlapLostS = nodes > 0 ? Math.max(0, drain.longest - drain.total / nodes) : 0;
+  return bakeMs + Math.round((shape.timings.podStartSeconds + overlapLostS) * 1000);
+}
+
+/** The health gate (rolling): its bake, its restart threshold, and the pods it must not blame on the new image. */
+function gatePlan(input: PlanInput, nodes: PlanNode[]): GatePlan {
+  const bakeMs = input.request.bakeMs ?? input.defaults.bakeMs ?? 0;
+  if (!Number.isFinite(bakeMs) || bakeMs < 0) throw new FatalError(`the bake time must be 0 or a positive duration (got ${bakeMs} ms)`);
+  const oldNames = new Set(nodes.map((n) => n.name));
+  const sick = input.pods.filter((p) => p.nodeName !== undefined && oldNames.has(p.nodeName) && unhealthyBeforeRun(p));
+  return {
+    bakeMs,
+    restartThreshold: input.defaults.restartThreshold ?? DEFAULT_RESTART_THRESHOLD,
+    unhealthyBefore: { pods: sick.slice(0, MAX_SUBJECTS).map(podName), total: sick.length, workloads: [...new Set(sick.map(healthKey))] },
+  };
 }
 
 /** The findings a person cannot approve past. */

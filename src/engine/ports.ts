@@ -183,6 +183,20 @@ export interface PodInfo {
   /** Mounts /var/run/docker.sock (or dockershim.sock) from the host. */
   dockerSocket: boolean;
   gracePeriodSeconds: number;
+  /** Container restarts, summed over its containers (status.containerStatuses[].restartCount). Absent: 0. */
+  restarts?: number;
+  /** Containers that are not running well, with why: only those, so a healthy pod carries none. */
+  troubled?: ContainerTrouble[];
+}
+
+/** A container that waits or ended badly, as its status says (what a person reads to judge a new image). */
+export interface ContainerTrouble {
+  name: string;
+  /** state.waiting.reason: CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError… */
+  waiting?: string;
+  /** lastState.terminated (or state.terminated): why its previous run ended, e.g. OOMKilled, exit code 137. */
+  terminated?: { reason?: string; exitCode: number };
+  restarts: number;
 }
 
 export interface PdbInfo {

@@ -1,6 +1,6 @@
 // The Run record: everything the engine needs to carry on after a restart lives here.
 import type { Finding, NextStepFacts } from './outcomes.js';
-import type { GroupRef, Sizes } from './ports.js';
+import type { ContainerTrouble, GroupRef, Sizes } from './ports.js';
 
 export type Strategy = 'rolling' | 'eks';
 
@@ -42,6 +42,8 @@ export interface UpgradeRequest {
   force?: boolean;
   /** A rollback: the nodes go back to what this names (app/rollback.ts builds it from the run rolled back). */
   rollback?: RollbackOf;
+  /** How long the health gate watches the canary's pods before the next drain (0: no bake, it still watches). */
+  bakeMs?: number;
 }
 
 /** What a rollback puts back: the image and launch-template version the group had before a run. */
@@ -57,6 +59,76 @@ export interface RollbackOf {
   /** The run was still under way when the rollback was asked: who stopped it (cancelled) first, and when. */
   stopped?: Actor;
 }
+
+/** The health gate as planned (rolling): a canary, a bake, then a watch over the pods on new nodes. */
+export interface GatePlan {
+  /** After the canary's pods are Ready on new nodes, how long the run watches them before the next drain. */
+  bakeMs: number;
+  /** A pod on a new node restarting more often than this counts as failing. */
+  restartThreshold: number;
+  /**
+   * Pods unhealthy on the old nodes before the run (names capped) and their workloads (all): pods of
+   * those workloads are not blamed on the new image.
+   */
+  unhealthyBefore: { pods: string[]; total: number; workloads: string[] };
+}
+
+/** A pod on a new node the health gate finds failing. */
+export interface UnhealthyPod {
+  /** namespace/name */
+  pod: string;
+  node: string;
+  ready: boolean;
+  restarts: number;
+  /** Its containers that wait or ended badly: CrashLoopBackOff, OOMKilled, exit codes. */
+  containers: ContainerTrouble[];
+  /** Not Ready this long (ms) without a container saying why. */
+  notReadyForMs?: number;
+}
+
+/** What the health gate saw when it stopped the run: the question's facts. */
+export interface GateReport {
+  /** canary: while the first nodes' pods baked; watch: after the bake, before a later drain. */
+  stage: 'canary' | 'watch';
+  /** New nodes NotReady. */
+  nodes: string[];
+  pods: UnhealthyPod[];
+  /** Failing pods past the first MAX_GATE_NAMES, only counted; likewise new nodes NotReady. */
+  morePods?: number;
+  moreNodes?: number;
+  /** Failing pods (namespace/name) of workloads already unhealthy before the run: named, not blamed (the first MAX_GATE_NAMES). */
+  notBlamed: string[];
+  /** The canary's old nodes. */
+  canary: string[];
+}
+
+/** The health gate as the run goes: where the canary is, and what people accepted. */
+export interface GateState {
+  /** The first old nodes drained: the canary. */
+  canary: string[];
+  /** Every pod on new nodes was Ready after the canary's drain: the bake runs from here. */
+  readyAt?: number;
+  /** The bake ended (passed, or a person chose Continue): from here the gate only watches. */
+  passedAt?: number;
+  /** Pods (uids) and new nodes a person chose to carry on past: not asked about again. */
+  accepted: string[];
+  /** How often the gate stopped the run. */
+  stops: number;
+  /** Who chose Continue last. */
+  continuedBy?: string;
+  /** What its last look covered: pods on how many new nodes. */
+  watched?: { pods: number; nodes: number };
+  /** Who chose Roll back: the run stopped for it (the rollback is a run of its own). */
+  rollbackBy?: string;
+  /** Who ended the run at the gate (Abort or Roll back). */
+  endedBy?: string;
+}
+
+/** A gate report names at most this many pods, nodes and pods not blamed; the rest are counted. */
+export const MAX_GATE_NAMES = 50;
+
+/** decision.node of a question the health gate asks (no node's name has a space). */
+export const HEALTH_GATE = 'health gate';
 
 export interface Plan {
   ref: GroupRef;
@@ -89,6 +161,8 @@ export interface Plan {
   azs: string[];
   nodes: PlanNode[];
   findings: Finding[];
+  /** Absent: no health gate (the eks strategy, where EKS replaces the nodes, and plans made before it). */
+  gate?: GatePlan;
   estimatedMs: number;
   /** What the estimate stands on; absent in plans made before it was said. */
   estimateFrom?: EstimateBasis;
@@ -259,12 +333,19 @@ export interface Blocker {
   reason: string;
 }
 
-export type DecisionChoice = 'force' | 'skip' | 'abort';
+/** force, skip: a blocked drain's; continue, rollback: the health gate's; abort: either. */
+export type DecisionChoice = 'force' | 'skip' | 'abort' | 'continue' | 'rollback';
+
+export const DRAIN_CHOICES: readonly DecisionChoice[] = ['force', 'skip', 'abort'];
+export const GATE_CHOICES: readonly DecisionChoice[] = ['continue', 'rollback', 'abort'];
 
 export interface PendingDecision {
+  /** The node whose drain is blocked, or HEALTH_GATE. */
   node: string;
   since: number;
   blockers: Blocker[];
+  /** The health gate's question: what it found. */
+  gate?: GateReport;
 }
 
 export interface RunOutcome {
@@ -278,6 +359,20 @@ export interface RunOutcome {
   sizes?: Sizes;
   /** Measured in a run that succeeded: the group's next plan estimates from it. */
   measured?: MeasuredTimings;
+  /** The health gate, as it went: for the summary. */
+  gate?: GateOutcome;
+}
+
+export interface GateOutcome {
+  bakeMs: number;
+  canary: string[];
+  /** passed: the bake ended well; continued: a person carried on past what it found; stopped: the run ended at it; not-reached: the run ended before the canary baked. */
+  result: 'passed' | 'continued' | 'stopped' | 'not-reached';
+  /** What its last look covered (pods on how many new nodes); zeros when it never looked. */
+  watched: { pods: number; nodes: number };
+  stops: number;
+  /** Stopped at the gate because this person asked for a rollback (a run of its own). */
+  rollbackBy?: string;
 }
 
 export interface Run {
@@ -306,6 +401,8 @@ export interface Run {
   nodes: NodeRecord[];
   newNodes: NewNodeRecord[];
   decision?: PendingDecision;
+  /** The health gate's progress (rolling runs planned with a gate). */
+  gate?: GateState;
   /** Decisions and cancellations wait here for the runner's next step. */
   requests: { decision?: { node: string; choice: DecisionChoice; by: Actor }; cancel?: Actor; pause?: Actor };
   /** Why the run is cleaning up. */

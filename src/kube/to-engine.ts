@@ -1,7 +1,7 @@
 // Kubernetes objects → the engine's NodeInfo, PodInfo and PdbInfo. Accepts both the client's
 // deserialized models (dates as Date) and the raw JSON a watch delivers (dates as strings).
 import type { V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
-import type { NodeInfo, PdbInfo, PodInfo, Taint } from '../engine/ports.js';
+import type { ContainerTrouble, NodeInfo, PdbInfo, PodInfo, Taint } from '../engine/ports.js';
 
 const PHASES = new Set<PodInfo['phase']>(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
 const EFFECTS = new Set<Taint['effect']>(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
@@ -54,6 +54,12 @@ export function toPodInfo(p: V1Pod): PodInfo {
   const controller = (meta.ownerReferences ?? []).find((o) => o.controller === true);
   const volumes = p.spec?.volumes ?? [];
   const phase = p.status?.phase as PodInfo['phase'] | undefined;
+  const statuses = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])];
+  const restarts = statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0);
+  const troubled = statuses.flatMap((c) => {
+    const t = containerTrouble(c);
+    return t ? [t] : [];
+  });
   return {
     namespace: meta.namespace ?? 'default',
     name: meta.name ?? '',
@@ -68,6 +74,28 @@ export function toPodInfo(p: V1Pod): PodInfo {
     emptyDir: volumes.some((v) => v.emptyDir !== undefined && v.emptyDir !== null),
     dockerSocket: volumes.some((v) => v.hostPath?.path !== undefined && RUNTIME_SOCKETS.test(v.hostPath.path)),
     gracePeriodSeconds: p.spec?.terminationGracePeriodSeconds ?? 30,
+    ...(restarts > 0 ? { restarts } : {}),
+    ...(troubled.length > 0 ? { troubled } : {}),
+  };
+}
+
+type ContainerStatus = NonNullable<NonNullable<V1Pod['status']>['containerStatuses']>[number];
+
+/**
+ * A container waiting for a reason other than being created, or that ended with a non-zero exit code
+ * (now or last time): what the health gate names. Undefined for a container running or starting well.
+ */
+function containerTrouble(c: ContainerStatus): ContainerTrouble | undefined {
+  const waiting = c.state?.waiting?.reason;
+  const ended = c.state?.terminated ?? c.lastState?.terminated;
+  const badWait = waiting !== undefined && waiting !== 'ContainerCreating' && waiting !== 'PodInitializing';
+  const badEnd = ended !== undefined && (ended.exitCode !== 0 || ended.reason === 'OOMKilled');
+  if (!badWait && !badEnd) return undefined;
+  return {
+    name: c.name,
+    ...(badWait ? { waiting } : {}),
+    ...(badEnd ? { terminated: { ...(ended.reason ? { reason: ended.reason } : {}), exitCode: ended.exitCode } } : {}),
+    restarts: c.restartCount ?? 0,
   };
 }
 

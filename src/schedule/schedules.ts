@@ -20,6 +20,8 @@ export const scheduleOptionsSchema = z.object(
     /** EKS's updateStrategy: minimal terminates first, with no surge. */
     updateStrategy: z.enum(['default', 'minimal'], expecting('default or minimal')).optional(),
     drainTimeoutMs: positiveWhole.optional(),
+    /** The health gate's bake (0: none). */
+    bakeMs: z.int(expecting('a whole number of ms, 0 or more')).min(0, expecting('a whole number of ms, 0 or more')).optional(),
     /** Drains may delete pods a PodDisruptionBudget protects once the drain timeout passes. */
     force: z.boolean(expecting('true or false')).optional(),
   },

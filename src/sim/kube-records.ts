@@ -1,7 +1,7 @@
 // The simulated API server's objects, with the indexes the scheduler and controllers need,
 // and the copies handed out (callers never hold the world's own objects).
 import type { NodeInfo, PodInfo } from '../engine/ports.js';
-import type { WorkloadSpec } from './scenario.js';
+import type { BadImageMode, WorkloadSpec } from './scenario.js';
 
 export interface NodeRec {
   info: NodeInfo;
@@ -11,6 +11,8 @@ export interface NodeRec {
   pods: Map<string, PodRec>;
   /** The instance is shutting down: nothing new lands here. */
   going: boolean;
+  /** Runs another image than the world began with (a badImage fault's pods fail here). */
+  newImage: boolean;
 }
 
 export interface PodRec {
@@ -40,6 +42,8 @@ export interface WorkloadRec {
   /** Not terminating (Pending or Running): what a ReplicaSet counts. */
   active: number;
   stuck: boolean;
+  /** A badImage fault: how its pods fail on new-image nodes (on every node when `everywhere`). */
+  badImage?: { mode: BadImageMode; everywhere: boolean };
 }
 
 export const isHealthy = (p: PodRec) => p.info.ready && !p.info.terminating;

@@ -17,7 +17,7 @@ import {
 import type { LedgerCounters } from './ledger.js';
 import { blockedMessage, pdbInfo, pdbStatus } from './pdb.js';
 import { stableHex, type Rng } from './rng.js';
-import type { Scenario } from './scenario.js';
+import type { BadImageMode, Fault, Scenario, WorkloadSpec } from './scenario.js';
 import { Scheduler } from './scheduler.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -30,6 +30,8 @@ export interface NewNode {
   allocatablePods: number;
   createdAt: number;
   ready: boolean;
+  /** Runs another image than the world began with. */
+  newImage?: boolean;
 }
 
 type RemovalCause = 'grace' | 'forced' | 'node-gone';
@@ -59,6 +61,7 @@ export class KubeState {
     private readonly log?: (line: string) => void,
   ) {
     const stuck = scenario.faults.flatMap((f) => (f.kind === 'stuckPod' ? [f] : []));
+    const bad = scenario.faults.flatMap((f) => (f.kind === 'badImage' ? [f] : []));
     this.workloads = scenario.workloads.map((spec) => ({
       spec,
       key: `${spec.namespace}/${spec.name}`,
@@ -67,6 +70,7 @@ export class KubeState {
       healthy: 0,
       active: 0,
       stuck: stuck.some((f) => f.workload === spec.name && (f.namespace === undefined || f.namespace === spec.namespace)),
+      ...badImageOf(bad, spec),
     }));
     this.hub = new WatchHub(() => ({
       kind: 'resync',
@@ -107,6 +111,7 @@ export class KubeState {
       seq: this.nodeSeq++,
       pods: new Map(),
       going: false,
+      newImage: spec.newImage === true,
     };
     this.nodes.set(n.info.name, n);
     this.emitNode(n, 'upsert');
@@ -355,6 +360,8 @@ export class KubeState {
     if (p.cancelStart) return;
     const run = () => {
       p.cancelStart = undefined;
+      const bad = p.workload?.badImage;
+      if (bad && (bad.everywhere || p.node?.newImage)) return this.failOnNewImage(p, bad.mode);
       this.mutate(p, (i) => {
         i.phase = 'Running';
         i.ready = true;
@@ -362,6 +369,34 @@ export class KubeState {
     };
     if (this.instantStart) run();
     else p.cancelStart = this.clock.schedule(this.clock.now() + this.scenario.timings.podStartSeconds * 1000, run);
+  }
+
+  /**
+   * A badImage fault: the pod runs but never becomes Ready, or its container exits at once and the
+   * kubelet restarts it with its back-off (10 s doubling to 5 min), in CrashLoopBackOff between runs.
+   */
+  private failOnNewImage(p: PodRec, mode: BadImageMode): void {
+    const container = p.workload!.spec.name;
+    if (mode === 'notReady') {
+      this.mutate(p, (i) => {
+        i.phase = 'Running';
+        i.ready = false;
+      });
+      return;
+    }
+    const terminated = mode === 'oomKilled' ? { reason: 'OOMKilled', exitCode: 137 } : { reason: 'Error', exitCode: 1 };
+    const crash = (restarts: number) => {
+      p.cancelStart = undefined;
+      this.mutate(p, (i) => {
+        i.phase = 'Running';
+        i.ready = false;
+        i.restarts = restarts;
+        i.troubled = [{ name: container, waiting: 'CrashLoopBackOff', terminated, restarts }];
+      });
+      const backOffMs = Math.min(300, 10 * 2 ** (restarts - 1)) * 1000;
+      p.cancelStart = this.clock.schedule(this.clock.now() + backOffMs, () => crash(restarts + 1));
+    };
+    crash(1);
   }
 
   /** Sets the deletionTimestamp: not Ready, gone after its grace period unless a finalizer holds it. */
@@ -466,4 +501,9 @@ export class KubeState {
     for (const o of this.observers) o(change);
     if (this.hub.active) this.hub.emit(change);
   }
+}
+
+function badImageOf(faults: Extract<Fault, { kind: 'badImage' }>[], spec: WorkloadSpec): Pick<WorkloadRec, 'badImage'> {
+  const f = faults.find((f) => f.workloads.includes(spec.name) && (f.namespace === undefined || f.namespace === spec.namespace));
+  return f ? { badImage: { mode: f.mode, everywhere: f.everywhere } } : {};
 }

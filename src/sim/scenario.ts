@@ -27,6 +27,10 @@ export const ASG_PROCESSES = [
   'ScheduledActions',
 ] as const;
 
+/** How pods of a badImage fault's workloads fail on the new image. */
+export const BAD_IMAGE_MODES = ['crashLoop', 'oomKilled', 'notReady'] as const;
+export type BadImageMode = (typeof BAD_IMAGE_MODES)[number];
+
 export class ScenarioError extends UserError {
   override name = 'ScenarioError';
 }
@@ -111,7 +115,7 @@ export type WorkloadSpec = z.output<typeof workload>;
 export type WorkloadKind = WorkloadSpec['kind'];
 
 const fault = byKind(
-  ['launchFailure', 'slowBoot', 'stuckPod', 'throttle', 'crash'],
+  ['launchFailure', 'slowBoot', 'stuckPod', 'throttle', 'crash', 'badImage'],
   [
     // The next `count` launches fail (InsufficientInstanceCapacity); the ASG retries after ~10 s.
     object({ kind: z.literal('launchFailure'), count: int(1) }),
@@ -127,6 +131,17 @@ const fault = byKind(
     }),
     // The bot crashes after N runner steps (used by the test harness, not the world).
     object({ kind: z.literal('crash'), afterSteps: int(1) }),
+    // The new image breaks these workloads: their pods on nodes of any other image than the world began
+    // with crash-loop (exit code 1), are OOMKilled (137) in a loop, or run but never become Ready. With
+    // everywhere, they fail on the old image too (a broken app, not a broken image).
+    object({
+      kind: z.literal('badImage'),
+      workloads: list(text(NAME, 'a workload name')).min(1, expected('at least one workload')),
+      namespace: text().optional(),
+      mode: oneOf(BAD_IMAGE_MODES).default('crashLoop'),
+      // On every node, the old image's too: the workload was failing before any upgrade.
+      everywhere: z.boolean(expected('a boolean')).default(false),
+    }),
   ],
 );
 export type Fault = z.output<typeof fault>;
@@ -190,6 +205,13 @@ const scenarioSchema = object({
   s.faults.forEach((f, i) => {
     if (f.kind === 'stuckPod' && !s.workloads.some((w) => w.name === f.workload && (f.namespace === undefined || w.namespace === f.namespace))) {
       fail(['faults', i, 'workload'], `no workload named ${f.namespace ? `${f.namespace}/` : ''}${f.workload}`);
+    }
+    if (f.kind === 'badImage') {
+      f.workloads.forEach((name, j) => {
+        if (!s.workloads.some((w) => w.name === name && (f.namespace === undefined || w.namespace === f.namespace))) {
+          fail(['faults', i, 'workloads', j], `no workload named ${f.namespace ? `${f.namespace}/` : ''}${name}`);
+        }
+      });
     }
   });
 });

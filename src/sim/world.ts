@@ -121,6 +121,7 @@ export function createWorld(scenario: Scenario, opts: WorldOptions): SimWorld {
       allocatablePods: ng.podsPerNode,
       createdAt: ready ? i.launchedAt : clock.now(),
       ready,
+      newImage: i.imageId !== image.imageId,
     });
   const hooks: InstanceHooks = {
     registered: (i) => register(i, false),

@@ -250,7 +250,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   app.command(deps.command ?? '/mng', (args) => mngCommand(handlerDeps, args as unknown as CommandArgs));
   app.action(ACTION_APPROVE, (args) => approveAction(handlerDeps, args as unknown as ActionArgs));
   app.action(ACTION_REJECT, (args) => rejectAction(handlerDeps, args as unknown as ActionArgs));
-  app.action(new RegExp(`^${ACTION_DECIDE_PREFIX}(force|skip|abort)$`), (args) => decideAction(handlerDeps, args as unknown as ActionArgs));
+  app.action(new RegExp(`^${ACTION_DECIDE_PREFIX}(force|skip|abort|continue)$`), (args) => decideAction(handlerDeps, args as unknown as ActionArgs));
   app.action(ACTION_AMI_SCHEDULE, (args) => amiScheduleAction(handlerDeps, args as unknown as ActionArgs));
   app.action(ACTION_ROLLBACK, (args) => rollbackAction(handlerDeps, args as unknown as ActionArgs));
   app.action(CONTROL_ACTION_IDS, (args) => controlAction(handlerDeps, args as unknown as ActionArgs));

@@ -1,5 +1,6 @@
 // Roll back on an in-process simulated world: the nodes a run put on a new image go back to the
 // release before it, through the same engine and an approval, and the world's own ledger stays clean.
+import { HEALTH_GATE } from '../../src/engine/run.js';
 import { describe, expect, it } from 'vitest';
 import { Approvers } from '../../src/app/approvers.js';
 import { createSimDeps, type SimDeps } from '../../src/app/compose.js';
@@ -161,6 +162,26 @@ describe('roll back', () => {
     const rollback = await runTo(d, outcome.run.id);
     expect(rollback.status, rollback.outcome?.summary).toBe('succeeded');
     assertBackOn(d, paused.plan.fromImageId, before);
+    await d.engine.stop();
+  });
+});
+
+describe('roll back from the health gate', () => {
+  it('bad-image.json: Roll back at the gate is the gate\'s answer (recorded as such); the stop puts back what the run changed, and says so', async () => {
+    const d = world(await loadScenario('scenarios/bad-image.json'));
+    const asked = await d.app.requestUpgrade({ choices: { version: '1.30' }, by: d.app.actor('UREQ') });
+    if (asked.kind !== 'requested') throw new Error(asked.kind);
+    await d.app.approve(asked.run.id, d.app.actor(APPROVER));
+    const atGate = await runTo(d, asked.run.id, (r) => r.status === 'needs-decision' || isTerminal(r.status));
+    expect(atGate.decision?.node).toBe(HEALTH_GATE);
+
+    const nothing = await refusal(settle(d, d.app.rollback(atGate.id, d.app.actor(APPROVER))));
+    expect(nothing.message).toBe(
+      `every node of workers already runs ${atGate.plan.fromRelease}, the release before run ${atGate.id}: nothing to roll back. Run ${atGate.id} stopped at its health gate and put back what it had changed`,
+    );
+    const stopped = (await d.store.get(atGate.id))!;
+    expect(stopped.outcome?.gate?.rollbackBy).toBe(APPROVER);
+    expect(d.world.ledger()).toMatchObject({ leftTainted: 0, leftCordoned: 0, podsLost: 0, terminatedTwice: 0 });
     await d.engine.stop();
   });
 });

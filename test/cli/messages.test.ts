@@ -58,6 +58,35 @@ describe('mngbot fleet', () => {
   });
 });
 
+describe('the health gate', () => {
+  it('bad-image.json: the plan shows the gate; with no terminal the gate\'s question is answered abort, naming the crashing pods', { timeout: 60_000 }, async () => {
+    const said = await mngbot(['upgrade', '--to', '1.30', '--yes', '--scenario', 'scenarios/bad-image.json']);
+    // Pinned: the plan and the question, not the event lines. Which node is the canary is the run id's
+    // draw (a new id each time), so node names and pod suffixes are masked.
+    const words = said
+      .split('\n')
+      .filter((l) => !l.startsWith('+'))
+      .join('\n')
+      .replace(/ip-\d+-\d+-\d+-\d+\.[a-z0-9-]+\.compute\.internal/g, 'NODE')
+      .replace(/(web-\w+)-\w{5}\b/g, '$1-XXXXX')
+      .replace(/\d+ restarts?/g, 'N restarts');
+    await expect(words.slice(0, words.indexOf('Use --decide continue'))).toMatchFileSnapshot(`${DIR}/gate-abort.txt`);
+    expect(said).toMatch(/^status cancelled \(rolling\)/m);
+    expect(said).toMatch(/leftTainted 0, leftCordoned 0/);
+    expect(said).toMatch(/Health gate: the run stopped there \(a canary of 1 node, 5m 0s bake/);
+    expect(said).toMatch(/\[exit 1\]\n$/);
+  });
+
+  it('--decide continue answers it; a blocked drain\'s answer does not', { timeout: 60_000 }, async () => {
+    const said = await mngbot(['upgrade', '--to', '1.30', '--yes', '--bake', '1m', '--decide', 'skip', '--scenario', 'scenarios/bad-image.json']);
+    expect(said).toMatch(/--decide skip answers blocked drains, not the health gate, so the run is aborted/);
+    const atDrain = await mngbot(['upgrade', '--to', '1.30', '--yes', '--decide', 'continue', '--scenario', 'scenarios/pdb-blocked.json']);
+    expect(atDrain).toMatch(/--decide continue answers the health gate, not a blocked drain, so the run is aborted/);
+    expect(atDrain).toMatch(/\[exit 1\]/);
+    await expect(await mngbot(['plan', '--to', '1.30', '--bake', '5m', '--no-bake'])).toMatchFileSnapshot(`${DIR}/gate-options.txt`);
+  });
+});
+
 describe('refusals', () => {
   it('mngbot upgrade refused: the eks strategy on a self-managed group', async () => {
     await expect(await mngbot(['upgrade', '--to', '1.30', '--strategy', 'eks', '--yes'])).toMatchFileSnapshot(`${DIR}/refusal-upgrade.txt`);

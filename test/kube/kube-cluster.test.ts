@@ -258,6 +258,25 @@ describe('KubeCluster.watch', () => {
     watch.stop();
   });
 
+  it('carries a crash-looping pod\'s restarts, CrashLoopBackOff and last termination (OOMKilled, 137) in lists and watch events', async () => {
+    const { w, clock } = world({
+      workloads: [{ name: 'oom', namespace: 'jobs', kind: 'Deployment', replicas: 2 }],
+      faults: [{ kind: 'badImage', workloads: ['oom'], mode: 'oomKilled', everywhere: true }],
+    });
+    const { kube } = await serve(w);
+    const pods = await kube.listPods();
+    expect(byUid(pods)).toEqual(byUid(w.pods()));
+    expect(pods[0]).toMatchObject({ ready: false, restarts: 1, troubled: [{ name: 'oom', waiting: 'CrashLoopBackOff', terminated: { reason: 'OOMKilled', exitCode: 137 }, restarts: 1 }] });
+    const events: ClusterEvent[] = [];
+    const watch = kube.watch((e) => events.push(e));
+    await watch.ready;
+    advanceTo(clock, 30_000);
+    const restarted = (uid: string) => events.some((e) => e.kind === 'pod' && e.pod.uid === uid && (e.pod.restarts ?? 0) >= 2);
+    await until(() => pods.every((p) => restarted(p.uid)), 'the restarts to reach the watch');
+    expect(byUid(await kube.listPods())).toEqual(byUid(w.pods()));
+    watch.stop();
+  });
+
   it('survives dropped connections without losing or repeating an event', async () => {
     const { w } = world();
     const { api, kube } = await serve(w);

@@ -30,7 +30,7 @@ const cases: [string, (s: Valid) => unknown, string][] = [
   ['pdb percentage', (s) => ({ ...s, workloads: [{ name: 'web', kind: 'Pod', pdb: { maxUnavailable: '120%' } }] }), 'x.json: scenario.workloads[0].pdb.maxUnavailable: expected an integer ≥ 0 or a percentage like "25%", got "120%"'],
   ['pdb both', (s) => ({ ...s, workloads: [{ name: 'web', kind: 'Pod', pdb: {} }] }), 'x.json: scenario.workloads[0].pdb: give exactly one of minAvailable, maxUnavailable'],
   ['twice', (s) => ({ ...s, workloads: [...s.workloads, { name: 'web', kind: 'Pod' }] }), 'x.json: scenario.workloads[1].name: default/web is defined twice'],
-  ['fault kind', (s) => ({ ...s, faults: [{ kind: 'meteor' }] }), 'x.json: scenario.faults[0].kind: expected one of launchFailure, slowBoot, stuckPod, throttle, crash, got "meteor"'],
+  ['fault kind', (s) => ({ ...s, faults: [{ kind: 'meteor' }] }), 'x.json: scenario.faults[0].kind: expected one of launchFailure, slowBoot, stuckPod, throttle, crash, badImage, got "meteor"'],
   ['fault field', (s) => ({ ...s, faults: [{ kind: 'crash', afterSteps: 0 }] }), 'x.json: scenario.faults[0].afterSteps: expected an integer ≥ 1, got 0'],
   ['throttle api', (s) => ({ ...s, faults: [{ kind: 'throttle', api: 'gcp', probability: 0.1 }] }), 'x.json: scenario.faults[0].api: expected one of aws, kube, got "gcp"'],
   ['stuck pod of another namespace', (s) => ({ ...s, faults: [{ kind: 'stuckPod', workload: 'web', namespace: 'shop' }] }), 'x.json: scenario.faults[0].workload: no workload named shop/web'],

@@ -114,6 +114,20 @@ describe('grammar: windows, schedules, history, audit', () => {
     expect(ok('upgrade nodegroup 1.30 \u2014now --dry-run')).toMatchObject({ options: { now: true, dryRun: true } });
   });
 
+  it('the health gate\'s bake: --bake with a duration, --no-bake, for upgrades and schedules alike', () => {
+    expect(ok('upgrade nodegroup 1.30 --bake 90s')).toMatchObject({ options: { bakeMs: 90_000 } });
+    expect(ok('upgrade nodegroup 1.30 --bake=1h')).toMatchObject({ options: { bakeMs: 3_600_000 } });
+    expect(ok('upgrade nodegroup 1.30 --no-bake')).toMatchObject({ options: { bakeMs: 0 } });
+    expect(ok('upgrade nodegroup 1.30 --bake 0')).toMatchObject({ options: { bakeMs: 0 } });
+    expect(ok('schedule upgrade nodegroup --at "0 2 * * SAT" --no-bake')).toMatchObject({ options: { bakeMs: 0 } });
+    expect(ok('schedule upgrade nodegroup --at "0 2 * * SAT" --bake 10m')).toMatchObject({ options: { bakeMs: 600_000 } });
+    expect(bad('upgrade nodegroup 1.30 --bake 5').error).toMatch(/--bake "5" is a number, not a duration: write 5m for minutes or 5s for seconds, or use --no-bake/);
+    expect(bad('upgrade nodegroup 1.30 --bake soon').error).toMatch(/--bake "soon" is not a duration: write it like 90s, 5m or 1h, or use --no-bake/);
+    expect(bad('upgrade nodegroup 1.30 --bake 2d').error).toMatch(/--bake must be from 0 to 24h/);
+    expect(bad('upgrade nodegroup 1.30 --bake 25h').error).toMatch(/--bake must be from 0 to 24h/);
+    expect(bad('upgrade nodegroup 1.30 --bake 5m --no-bake').error).toMatch(/--bake and --no-bake contradict each other/);
+  });
+
   it('schedule upgrade with a cron, quoted, unquoted or with =', () => {
     const expected = {
       kind: 'schedule-upgrade',

@@ -15,6 +15,7 @@ import { planMessage } from '../../src/slack/blocks/plan.js';
 import { refusalWords } from '../../src/slack/blocks/words.js';
 import { progressMessage } from '../../src/slack/blocks/progress.js';
 import { blockedMessage, decisionMessage, summaryMessage } from '../../src/slack/blocks/thread.js';
+import { gateMessage } from '../../src/slack/blocks/gate.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
 import { engineRefusals } from '../engine/refusals.js';
@@ -178,6 +179,27 @@ describe('Force, then Skip node, then Abort on pdb-blocked.json, and a cancel', 
 
   it('the event log of the run', async () => {
     await expect(events.map((e) => `${e.kind}${'node' in e && e.node ? ` ${e.node}` : ''}: ${e.detail}`).join('\n') + '\n').toMatchFileSnapshot(`${DIR}/events-force-skip-abort.txt`);
+  });
+});
+
+describe('the health gate on bad-image.json', () => {
+  it('its question in the thread, the same once decided, the choice, and the summary after a rollback was asked for', { timeout: 60_000 }, async () => {
+    const scenario = await loadScenario('scenarios/bad-image.json');
+    const { run, events } = await simulate({ scenario, decide: 'rollback', decidedBy: 'U0APPROVER' });
+    const stop = events.find((e): e is Extract<ProgressEvent, { kind: 'gate' }> => e.kind === 'gate' && e.stage === 'stopped')!;
+    const choice = events.find((e): e is Extract<ProgressEvent, { kind: 'decision' }> => e.kind === 'decision')!;
+    const view = { runId: run.id, report: stop.report!, fromRelease: run.plan.fromRelease };
+    await pin('gate-stopped', gateMessage(view));
+    await pin('gate-decided', gateMessage({ ...view, decided: { choice: 'continue', by: 'U0APPROVER' } }));
+    await expect(blockText(decisionMessage(choice))).toMatchFileSnapshot(`${DIR}/gate-decision.txt`);
+    await pin('summary-gate-rollback', summaryMessage(run));
+    await pin('plan-gate', planMessage({ kind: 'run', run, now: run.finishedAt! }));
+  });
+
+  it('the progress message while the run waits at the gate', { timeout: 60_000 }, async () => {
+    const { run } = await simulate({ scenario: await loadScenario('scenarios/bad-image.json') });
+    expect(run.status).toBe('needs-decision');
+    await expect(blockText(progressMessage(run, run.decision!.since + 60_000))).toMatchFileSnapshot(`${DIR}/progress-gate-waiting.txt`);
   });
 });
 

@@ -5,6 +5,7 @@ import type { StepContext, StepResult } from '../step-context.js';
 import { formatDuration } from '../duration.js';
 import { pick, plural } from '../plural.js';
 import { measuredTimings } from '../estimate.js';
+import { gateOutcome } from './health-gate.js';
 import { restoreGroup } from './restore-group.js';
 
 export async function finish(ctx: StepContext): Promise<StepResult> {
@@ -35,7 +36,8 @@ export function endRun(ctx: StepContext, status: RunStatus, summary: string, cha
   run.status = status;
   run.finishedAt = ctx.now;
   run.decision = undefined;
-  run.outcome = { status, summary, changes, ...(next ? { next } : {}), ...(sizes ? { sizes } : {}) };
+  const gate = gateOutcome(ctx);
+  run.outcome = { status, summary, changes, ...(next ? { next } : {}), ...(sizes ? { sizes } : {}), ...(gate ? { gate } : {}) };
   ctx.setPhase('done', summary);
   ctx.emit({ kind: 'status', status, detail: summary });
   return { done: true };

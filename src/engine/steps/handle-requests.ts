@@ -2,7 +2,9 @@
 import { forceRemaining } from '../drain.js';
 import { plural } from '../plural.js';
 import type { StepContext, StepResult } from '../step-context.js';
+import { HEALTH_GATE } from '../run.js';
 import { failRun } from './fail-run.js';
+import { gateDecided } from './health-gate.js';
 import { restoreNode } from './taint-nodes.js';
 
 /** Applies pending requests; returns a result when the run changed course. */
@@ -15,7 +17,12 @@ export async function handleRequests(ctx: StepContext): Promise<StepResult | und
     ctx.emit({ kind: 'decision', choice: 'cancel', by: by.user, detail: `cancelled by ${by.user}` });
     return failRun(ctx, `cancelled by ${by.user}`, 'cancelled');
   }
-  if (req.decision) {
+  if (req.decision?.node === HEALTH_GATE) {
+    const { choice, by } = req.decision;
+    delete req.decision;
+    const stopped = gateDecided(ctx, choice, by);
+    if (stopped) return stopped;
+  } else if (req.decision) {
     const { node, choice, by } = req.decision;
     delete req.decision;
     ctx.emit({ kind: 'decision', node, choice, by: by.user, detail: `${by.user} chose ${choice} for ${node}` });

@@ -34,7 +34,8 @@ export interface PipelineResult {
   stopped?: boolean;
 }
 
-export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecord) => boolean): Promise<PipelineResult> {
+/** `maxStarts`: start at most this many nodes in this call (the health gate's canary). */
+export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecord) => boolean, maxStarts = Infinity): Promise<PipelineResult> {
   const { run } = ctx;
   let waitMs = ctx.settings.idleRecheckMs;
   let reason = 'waiting for nodes to drain and terminate';
@@ -58,7 +59,8 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   if (run.status === 'running' && !run.decision && !run.requests.pause && inFlight < run.plan.maxUnavailable) {
     const picker = new NodePicker(ctx);
     const waiting = ctx.byState.in('tainted').filter(allowStart);
-    while (inFlight < run.plan.maxUnavailable) {
+    let starts = 0;
+    while (inFlight < run.plan.maxUnavailable && starts < maxStarts) {
       const candidates = withOwnNodeLast(ctx, waiting);
       if (candidates.length === 0) break;
       const rec = await picker.next(candidates, run.nodes.length - ctx.byState.count(...NOT_STARTED));
@@ -85,6 +87,7 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
       rec.podsToEvict = need;
       ctx.setNodeState(rec, 'evicting', `${rec.name}: evicting ${plural(need, 'pod')}`, { pods: need });
       waiting.splice(waiting.indexOf(rec), 1);
+      starts++;
       waitMs = Math.min(waitMs, await advanceNode(ctx, rec, turns));
       // A node with nothing to move is cordoned at once and waits for its load balancers without a
       // slot: the next drain starts now, not at the next wake-up.

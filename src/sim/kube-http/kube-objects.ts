@@ -139,6 +139,8 @@ export function podObject(p: PodInfo, resourceVersion: number, times: PodTimes):
   ];
   const started = times.createdAt;
   const running = p.phase === 'Running';
+  // The simulator's pods have one container: its trouble, if any, is that container's.
+  const trouble = p.troubled?.[0];
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -201,10 +203,17 @@ export function podObject(p: PodInfo, resourceVersion: number, times: PodTimes):
               {
                 name: container,
                 ready: p.ready,
-                restartCount: 0,
-                started: running,
+                restartCount: p.restarts ?? 0,
+                started: running && !trouble?.waiting,
                 image: `public.ecr.aws/mngbot-sim/${container}:1.0`,
-                state: running ? { running: { startedAt: kubeTime(started) } } : { waiting: { reason: 'ContainerCreating' } },
+                state: trouble?.waiting
+                  ? { waiting: { reason: trouble.waiting, ...(trouble.waiting === 'CrashLoopBackOff' ? { message: `back-off restarting failed container ${container}` } : {}) } }
+                  : running
+                    ? { running: { startedAt: kubeTime(started) } }
+                    : { waiting: { reason: 'ContainerCreating' } },
+                ...(trouble?.terminated
+                  ? { lastState: { terminated: { exitCode: trouble.terminated.exitCode, ...(trouble.terminated.reason ? { reason: trouble.terminated.reason } : {}) } } }
+                  : {}),
               },
             ],
           }

@@ -6,6 +6,7 @@ import { openingZone } from '../../schedule/window-gate.js';
 import { describeOpening, type Window } from '../../schedule/windows.js';
 import { PlanRefusedError } from '../../engine/commands.js';
 import { blockingFindings } from '../../engine/plan.js';
+import { gatePlanText } from '../../engine/gate-text.js';
 import { estimateNote } from '../../engine/estimate.js';
 import { code, esc, formatDuration, mrkdwn, plural, roughly, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, fields, header, section, type Block, type Message } from './kit.js';
@@ -65,6 +66,10 @@ export function planMessage(view: PlanView): Message {
   blocks.push(...rollbackBlocks(plan));
   const likeEks = likeEksWords(plan);
   if (likeEks) blocks.push(section(clip(`${esc(likeEks.same)}\n${esc(likeEks.different)}`, SECTION_MAX)));
+  if (plan.gate) {
+    const gate = gatePlanText(plan.gate, { maxUnavailable: plan.maxUnavailable, nodes: plan.nodes.length }, formatDuration);
+    blocks.push(section(clip(`:vertical_traffic_light: *Health gate*: ${esc(gate)}.`, SECTION_MAX)));
+  }
 
   blocks.push(...nodeBlocks(plan));
   blocks.push(...findingBlocks(plan.findings));

@@ -1,7 +1,7 @@
 // The live progress message in a run's thread: phase, counts, times, and a line per node. Large
 // groups are summarised: nodes in flight and failed in full, the rest counted by state.
 import type { NodeRecord, NodeState, Phase, Run } from '../../engine/run.js';
-import { isTerminal, NODE_ORDER } from '../../engine/run.js';
+import { HEALTH_GATE, isTerminal, NODE_ORDER } from '../../engine/run.js';
 import { timeLeftMs } from '../../engine/estimate.js';
 import { code, esc, formatDuration, mrkdwn, NODE_EMOJI, plural, roughly, STATUS_EMOJI, statusWord } from './format.js';
 import { context, section, type Block, type Message } from './kit.js';
@@ -179,8 +179,23 @@ export function progressMessage(run: Run, now: number, opts: ProgressOptions = {
     if (parts.length) blocks.push(context(clip(`${full ? 'Not listed' : 'Other nodes'}: ${parts.join(' · ')}`, LIMITS.contextText)));
   }
 
+  const gate = run.plan.gate && run.gate;
+  if (gate && gate.canary.length > 0 && gate.passedAt === undefined && !isTerminal(run.status) && !run.decision) {
+    const bakedAt = gate.readyAt !== undefined ? gate.readyAt + run.plan.gate!.bakeMs : undefined;
+    blocks.push(
+      context(
+        clip(
+          bakedAt !== undefined
+            ? `:hourglass_flowing_sand: Health gate: the canary's pods run Ready on new nodes; the next drain waits ${formatDuration(Math.max(0, bakedAt - now))} more while they bake.`
+            : `:vertical_traffic_light: Health gate: the next drain waits until the canary (${gate.canary.map(code).join(', ')}) has drained and its pods run Ready on new nodes.`,
+          LIMITS.contextText,
+        ),
+      ),
+    );
+  }
   if (run.decision && run.status === 'needs-decision') {
-    blocks.push(section(`:raising_hand: *Waiting for a decision* on ${code(run.decision.node)} since ${formatDuration(Math.max(0, now - run.decision.since))}: see the reply below.`));
+    const on = run.decision.node === HEALTH_GATE ? 'at the *health gate*' : `on ${code(run.decision.node)}`;
+    blocks.push(section(`:raising_hand: *Waiting for a decision* ${on} since ${formatDuration(Math.max(0, now - run.decision.since))}: see the reply below.`));
   }
   const warnings = (opts.warnings ?? []).slice(-3);
   if (warnings.length) blocks.push(context(...warnings.map((w) => clip(`:warning: ${mrkdwn(w)}`, 500))));

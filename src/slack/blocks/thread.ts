@@ -1,18 +1,21 @@
 // Thread replies for what needs a person or deserves a record: a blocked drain (with Force, Skip
 // node and Abort), a decision taken, a failed node, a restart, and the run's end.
 import type { Sizes } from '../../engine/ports.js';
-import type { Blocker, DecisionChoice, Run } from '../../engine/run.js';
+import { HEALTH_GATE, type Blocker, type DecisionChoice, type Run } from '../../engine/run.js';
 import { code, esc, formatDuration, mentions, mrkdwn, plural, STATUS_EMOJI, statusWord, who } from './format.js';
 import { actions, button, context, section, type Block, type Message } from './kit.js';
 import { assertWithinLimits, clip, LIMITS, packLines } from './limits.js';
 import { rollbackActions } from './rollback.js';
 import { summaryWords } from './words.js';
+import { gateOutcomeText } from '../../engine/gate-text.js';
 
 export const ACTION_DECIDE_PREFIX = 'mng_decide_';
-export const DECIDE_ACTIONS: Record<DecisionChoice, string> = {
+/** Roll back has its own action (the rollback use case's, blocks/gate.ts), not one of these. */
+export const DECIDE_ACTIONS: Record<Exclude<DecisionChoice, 'rollback'>, string> = {
   force: `${ACTION_DECIDE_PREFIX}force`,
   skip: `${ACTION_DECIDE_PREFIX}skip`,
   abort: `${ACTION_DECIDE_PREFIX}abort`,
+  continue: `${ACTION_DECIDE_PREFIX}continue`,
 };
 
 /** What a decision button carries: the run and the node the question is about. */
@@ -99,13 +102,15 @@ export const DECISION_WORDS: Record<DecisionChoice | 'cancel' | 'pause' | 'resum
   force: 'force',
   skip: 'skip the node',
   abort: 'abort',
+  continue: 'continue',
+  rollback: 'roll back',
   cancel: 'cancel',
   pause: 'pause',
   resume: 'resume',
 };
 
 export function decisionMessage(e: { choice: DecisionChoice | 'cancel' | 'pause' | 'resume'; by: string; node?: string; detail: string }): Message {
-  const text = `${who(e.by)} chose *${DECISION_WORDS[e.choice]}*${e.node ? ` for ${code(e.node)}` : ''}.`;
+  const text = `${who(e.by)} chose *${DECISION_WORDS[e.choice]}*${e.node === HEALTH_GATE ? ' at the health gate' : e.node ? ` for ${code(e.node)}` : ''}.`;
   return assertWithinLimits({ text: mentions(e.detail || `${e.by} chose ${e.choice}`), blocks: [context(text)] });
 }
 
@@ -147,6 +152,8 @@ export function summaryMessage(run: Run): Message {
       ],
     },
   ];
+  const gate = run.outcome?.gate;
+  if (gate) blocks.push(context(clip(`:vertical_traffic_light: Health gate: ${mrkdwn(gateOutcomeText(gate, formatDuration))}`, LIMITS.contextText)));
   const changes = run.outcome?.changes ?? [];
   if (changes.length) {
     const { chunks, left } = packLines(

@@ -14,6 +14,7 @@ import type { Window } from '../../schedule/windows.js';
 import type { Message } from '../blocks/kit.js';
 import { planMessage } from '../blocks/plan.js';
 import { progressBlockId, progressMessage } from '../blocks/progress.js';
+import { gateMessage } from '../blocks/gate.js';
 import { blockedMessage, decisionMessage, nodeFailedMessage, noticeMessage, summaryMessage } from '../blocks/thread.js';
 import type { ChatApi } from './chat-api.js';
 import { MessageEditor, type EditRecord } from './message-editor.js';
@@ -273,6 +274,15 @@ export class ProgressReporter {
       case 'decision':
         reply(async () => decisionMessage(e));
         break;
+      case 'gate': {
+        // Only a stop asks something of a person; the progress message says where the gate is.
+        const report = e.report;
+        if (e.stage === 'stopped' && report) {
+          const run = await this.engine.get(e.runId);
+          reply(async () => gateMessage({ runId: e.runId, report, fromRelease: run?.plan.fromRelease ?? 'the old release' }));
+        }
+        break;
+      }
       case 'node':
         if (e.state === 'failed') {
           slot.failureReplies++;

@@ -1,13 +1,14 @@
-// Force, Skip node, Abort on a blocked drain: approvers only (the engine checks and records it). The
+// Force, Skip node, Abort on a blocked drain, Continue and Abort at the health gate: approvers only (the engine checks and records it). The
 // reply's buttons give way to who chose what.
 import { UserError } from '../../../engine/errors.js';
-import type { DecisionChoice } from '../../../engine/run.js';
+import { HEALTH_GATE, type DecisionChoice } from '../../../engine/run.js';
+import { gateMessage } from '../../blocks/gate.js';
 import { ACTION_DECIDE_PREFIX, blockedMessage, decodeDecision } from '../../blocks/thread.js';
 import type { ActionArgs, HandlerDeps } from '../deps.js';
 import { replyError } from '../reply.js';
 import { channelOf } from './approve.js';
 
-const CHOICES: readonly DecisionChoice[] = ['force', 'skip', 'abort'];
+const CHOICES: readonly DecisionChoice[] = ['force', 'skip', 'abort', 'continue'];
 
 export async function decideAction(deps: HandlerDeps, args: ActionArgs): Promise<void> {
   await args.ack();
@@ -22,13 +23,16 @@ export async function decideAction(deps: HandlerDeps, args: ActionArgs): Promise
     const channel = channelOf(args).channel;
     const ts = args.body.message?.ts ?? args.body.container?.message_ts;
     if (channel && ts) {
-      const msg = blockedMessage({
-        runId: value.runId,
-        node: value.node,
-        blockers: run.decision?.node === value.node ? run.decision.blockers : [],
-        drainTimeoutMs: run.plan.drainTimeoutMs,
-        decided: { choice, by: user },
-      });
+      const question = value.node === HEALTH_GATE ? run.decision?.gate : undefined;
+      const msg = question
+        ? gateMessage({ runId: value.runId, report: question, fromRelease: run.plan.fromRelease, decided: { choice, by: user } })
+        : blockedMessage({
+            runId: value.runId,
+            node: value.node,
+            blockers: run.decision?.node === value.node ? run.decision.blockers : [],
+            drainTimeoutMs: run.plan.drainTimeoutMs,
+            decided: { choice, by: user },
+          });
       await args.client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks }).catch((err: unknown) => log.warn('could not update the question', { error: String(err) }));
     }
   } catch (err) {

@@ -21,6 +21,7 @@ function scheduleOptions(o: ScheduleUpgradeOptions): ScheduleOptions {
     ...(o.strategy !== undefined ? { strategy: o.strategy } : {}),
     ...(o.updateStrategy !== undefined ? { updateStrategy: o.updateStrategy } : {}),
     ...(o.drainTimeoutMs !== undefined ? { drainTimeoutMs: o.drainTimeoutMs } : {}),
+    ...(o.bakeMs !== undefined ? { bakeMs: o.bakeMs } : {}),
     ...(o.force ? { force: true } : {}),
   };
 }
