@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // Two projects that split the test files between them; `npm test` runs both.
 // `unit` (npm run test:unit, the fast loop, where MNG_TEST_QUICK makes the randomised tests try fewer
@@ -26,9 +27,39 @@ const isUnit = (f: string) =>
 const unit = all.filter(isUnit);
 const integration = all.filter((f) => !isUnit(f));
 
+// The longest files, which mostly wait on processes and simulated clocks, start first, so the rest run
+// beside them instead of after them: by default a fresh clone (no timings cached) starts the largest
+// files first, and these are small files driving long runs.
+const LONGEST_FIRST = [
+  'test/faults/store-faults.test.ts',
+  'test/faults/failover.test.ts',
+  'test/faults/kills.test.ts',
+  'test/faults/cli-resume.test.ts',
+  'test/e2e/readme-recipe.test.ts',
+  'test/slack/blocks.test.ts',
+  'test/e2e/demo-restart.test.ts',
+  'test/faults/group-changed.test.ts',
+  'test/e2e/demo-socket-mode.test.ts',
+  'test/aws/rolling-on-moto.test.ts',
+  'test/console/console-browser.test.ts',
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification) => {
+      const i = LONGEST_FIRST.findIndex((p) => f.moduleId.endsWith(p));
+      return i === -1 ? LONGEST_FIRST.length : i;
+    };
+    // Array.prototype.sort is stable: the rest keep the default order.
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
     pool: 'forks',
+    sequence: { sequencer: LongestFirst },
     // Three at once even on two cores: the process-level tests spend most of their time waiting on the
     // simulated cloud's clock, so a CPU-bound file runs beside them instead of after them.
     maxWorkers: 3,

@@ -94,7 +94,7 @@ export async function failoverUpgrade(o: FailoverOptions): Promise<FailoverResul
     // What Prometheus is told of each replica's role follows the Lease.
     const role = async (r: Replica) => /^mngbot_leader (\d)/m.exec(await (await fetch(new URL('/metrics', r.bot.url))).text())?.[1];
     await until(async () => (await role(lead)) === '1' && (await role(other)) === '0', 'mngbot_leader 1 on the leader, 0 on the follower', 30_000);
-    const asked = await s.slack.command(other.bot.url, `upgrade nodegroup ${TARGET} --cluster faults --nodegroup workers --drain-timeout 2h`);
+    const asked = await s.slack.command(other.bot.url, `upgrade nodegroup ${TARGET} --cluster faults --nodegroup workers --drain-timeout 2h --no-bake`);
     if (asked.status !== 200) throw new Error(`the command was answered ${asked.status}: ${asked.body}`);
     s.plan = await s.slack.fake.waitFor(() => s.slack.planMessage(), 30_000, 'the plan message');
     s.runId = /r-[0-9a-f]{8}/.exec(JSON.stringify(s.plan.blocks))![0];
