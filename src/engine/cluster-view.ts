@@ -12,6 +12,8 @@ export class ClusterView {
   private readonly podsByNode = new Map<string, Set<string>>();
   /** Pods not Ready, or whose containers restarted or are in trouble: all the health gate needs to look at. */
   private readonly unwell = new Set<string>();
+  /** Nodes not Ready: the health gate's other question, answered without a look at every node. */
+  private readonly notReady = new Set<string>();
   /** The watch carries no PDBs: they are listed, and kept for a while (their specs rarely change). */
   private pdbCache?: { at: number; pdbs: PdbInfo[] };
   private readonly pdbIndex = new PdbIndex();
@@ -100,6 +102,15 @@ export class ClusterView {
     return out;
   }
 
+  notReadyNodes(): NodeInfo[] {
+    const out: NodeInfo[] = [];
+    for (const name of this.notReady) {
+      const n = this.nodes.get(name);
+      if (n) out.push(n);
+    }
+    return out;
+  }
+
   podCountOn(nodeName: string): number {
     return this.podsByNode.get(nodeName)?.size ?? 0;
   }
@@ -171,6 +182,7 @@ export class ClusterView {
       this.pods.clear();
       this.podsByNode.clear();
       this.unwell.clear();
+      this.notReady.clear();
       this.pdbIndex.clear();
       this.roomOf.clear();
       this.room = 0;
@@ -179,6 +191,7 @@ export class ClusterView {
     } else if (e.kind === 'node') {
       if (e.type === 'delete') {
         this.nodes.delete(e.node.name);
+        this.notReady.delete(e.node.name);
         this.nodeNameByInstance.delete(e.node.instanceId);
         this.recountRoom(e.node.name);
       } else this.putNode(e.node);
@@ -193,6 +206,8 @@ export class ClusterView {
 
   private putNode(n: NodeInfo): void {
     this.nodes.set(n.name, n);
+    if (n.ready) this.notReady.delete(n.name);
+    else this.notReady.add(n.name);
     this.nodeNameByInstance.set(n.instanceId, n.name);
     this.recountRoom(n.name);
   }
@@ -217,18 +232,24 @@ export class ClusterView {
     if (old && !ended && old.nodeName === p.nodeName) {
       this.pods.set(p.uid, p);
       this.pdbIndex.replace(old, p);
+      this.markUnwell(p);
       return;
     }
     this.dropPod(p.uid);
     if (ended) return;
     this.pods.set(p.uid, p);
-    if (!p.ready || p.troubled !== undefined || (p.restarts ?? 0) > 0) this.unwell.add(p.uid);
+    this.markUnwell(p);
     const key = p.nodeName ?? '';
     let set = this.podsByNode.get(key);
     if (!set) this.podsByNode.set(key, (set = new Set()));
     set.add(p.uid);
     this.pdbIndex.put(p);
     this.recountRoom(p.nodeName);
+  }
+
+  private markUnwell(p: PodInfo): void {
+    if (!p.ready || p.troubled !== undefined || (p.restarts ?? 0) > 0) this.unwell.add(p.uid);
+    else this.unwell.delete(p.uid);
   }
 
   private dropPod(uid: string): void {
@@ -257,7 +278,6 @@ export function hasNodegroupTaint(n: NodeInfo): boolean {
   return n.taints.some((t) => t.key === NODEGROUP_TAINT_KEY && t.effect === 'NoSchedule');
 }
 
-/** Whether the scheduler may place pods there (Ready, not cordoned, no NoSchedule or NoExecute taint). */
 /** Ready, schedulable and without a NoSchedule or NoExecute taint: the scheduler may place pods there. */
 export function takesPods(n: NodeInfo): boolean {
   return n.ready && !n.unschedulable && !n.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');

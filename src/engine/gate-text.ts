@@ -60,7 +60,7 @@ export function gateOutcomeText(g: GateOutcome, duration: Duration): string {
   // Counted, not named: which node was the canary is the run's draw, and the thread named it when it mattered.
   const canary = g.canary.length ? `a canary of ${plural(g.canary.length, 'node')}` : undefined;
   const bake = g.bakeMs > 0 ? `${duration(g.bakeMs)} bake` : 'no bake';
-  const watched = g.watched.nodes > 0 ? `last looked at ${plural(g.watched.pods, 'pod')} on ${plural(g.watched.nodes, 'new node')}` : undefined;
+  const watched = g.watched.nodes > 0 ? `${plural(g.watched.pods, 'pod')} on ${plural(g.watched.nodes, 'new node')} ${g.result === 'stopped' ? 'when it stopped the run' : 'at the end'}` : undefined;
   const stops = g.stops > 0 ? `; stopped the run ${pick(g.stops, 'once', `${g.stops} times`)}` : '';
   const result: Record<GateOutcome['result'], string> = {
     passed: 'passed',

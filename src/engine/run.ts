@@ -116,7 +116,7 @@ export interface GateState {
   stops: number;
   /** Who chose Continue last. */
   continuedBy?: string;
-  /** What its last look covered: pods on how many new nodes. */
+  /** Pods on how many new nodes it watched when it last stopped the run. */
   watched?: { pods: number; nodes: number };
   /** Who chose Roll back: the run stopped for it (the rollback is a run of its own). */
   rollbackBy?: string;
@@ -368,7 +368,7 @@ export interface GateOutcome {
   canary: string[];
   /** passed: the bake ended well; continued: a person carried on past what it found; stopped: the run ended at it; not-reached: the run ended before the canary baked. */
   result: 'passed' | 'continued' | 'stopped' | 'not-reached';
-  /** What its last look covered (pods on how many new nodes); zeros when it never looked. */
+  /** Pods on the run's new nodes that stay, and those nodes: when the gate stopped the run if it ended there, else when the run ended. */
   watched: { pods: number; nodes: number };
   stops: number;
   /** Stopped at the gate because this person asked for a rollback (a run of its own). */

@@ -71,7 +71,7 @@ describe('ClusterView node changes', () => {
 
 describe('ClusterView counts', () => {
   // The counts are kept as nodes and pods change; they must always equal a count over everything the view holds.
-  it('keeps PDB healthy counts, covering PDBs and schedulable room equal to a fresh count, over seeded changes', async () => {
+  it('keeps PDB healthy counts, covering PDBs, schedulable room and the unwell pods equal to a fresh count, over seeded changes', async () => {
     const pdbs: PdbInfo[] = ['web', 'db', 'cache'].map((app) => ({
       namespace: 'prod',
       name: `${app}-pdb`,
@@ -94,6 +94,7 @@ describe('ClusterView counts', () => {
         nodeName: rng.int(5) === 0 ? undefined : `n${rng.int(4)}`,
         phase: (['Running', 'Pending', 'Succeeded'] as const)[rng.int(3)],
         ready: rng.int(3) > 0,
+        restarts: rng.int(4) === 0 ? 1 + rng.int(3) : 0,
         terminating: rng.int(4) === 0,
         labels: { app: ['web', 'db', 'cache', 'none'][rng.int(4)] },
         mirror: false,
@@ -101,7 +102,8 @@ describe('ClusterView counts', () => {
         dockerSocket: false,
         gracePeriodSeconds: 30,
       });
-      const nodes = new Map<string, NodeInfo>();
+      // The stand-in's first resync brings nodes a and b.
+      const nodes = new Map<string, NodeInfo>(['a', 'b'].map((name) => [name, node(name)]));
       for (let step = 0; step < 300; step++) {
         const uid = `p${rng.int(25)}`;
         const op = rng.int(14);
@@ -136,6 +138,10 @@ describe('ClusterView counts', () => {
           if (n.ready && !n.unschedulable && n.taints.length === 0) room += Math.max(0, n.allocatablePods - [...pods.values()].filter((p) => p.nodeName === n.name).length);
         }
         expect(view.schedulableRoom(), `seed ${seed}, step ${step}: room`).toBe(room);
+        const unwell = [...pods.values()].filter((p) => !p.ready || (p.restarts ?? 0) > 0).map((p) => p.uid);
+        expect(view.unwellPods().map((p) => p.uid).sort(), `seed ${seed}, step ${step}: unwell`).toEqual(unwell.sort());
+        const notReady = [...nodes.values()].filter((n) => !n.ready).map((n) => n.name);
+        expect(view.notReadyNodes().map((n) => n.name).sort(), `seed ${seed}, step ${step}: not Ready`).toEqual(notReady.sort());
       }
     }
   });

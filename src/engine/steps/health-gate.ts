@@ -12,6 +12,7 @@ import type { PodInfo } from '../ports.js';
 import { HEALTH_GATE, MAX_GATE_NAMES, type Actor, type DecisionChoice, type GateOutcome, type GateReport, type GateState, type Run, type UnhealthyPod } from '../run.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { failRun } from './fail-run.js';
+import { stayingNewNode } from './new-nodes.js';
 
 export interface GateHold {
   /** No old node may start draining now. */
@@ -63,7 +64,7 @@ function canary(ctx: StepContext, state: GateState): GateHold {
   if (run.nodes.length <= run.plan.maxUnavailable || !run.nodes.some((r) => r.role === 'old' && (r.state === 'tainted' || r.state === 'waiting'))) return pass(ctx, state);
   const draining = run.nodes.filter((r) => state.canary.includes(r.name) && r.state === 'evicting');
   if (draining.length > 0) return { hold: true, waitMs: Infinity, reason: `health gate: the canary (${draining.map((r) => r.name).join(', ')}) is draining`, canaryDraining: true };
-  const seen = inspect(ctx, state);
+  const seen = inspect(ctx, state, true);
   if (seen.report.nodes.length > 0 || seen.report.pods.length > 0) return stop(ctx, state, { ...seen.report, stage: 'canary' });
   // Pods still starting hold the bake's start, not a bake under way: new nodes keep joining (the
   // canary's replacements), and their pods start as they do.
@@ -100,6 +101,7 @@ function pass(ctx: StepContext, state: GateState, watched?: number): GateHold {
 function stop(ctx: StepContext, state: GateState, report: GateReport): GateHold {
   const { run } = ctx;
   state.stops++;
+  state.watched = watchedNow(ctx);
   run.status = 'needs-decision';
   run.decision = { node: HEALTH_GATE, since: ctx.now, blockers: [], gate: report };
   ctx.touch();
@@ -116,42 +118,37 @@ interface Inspection {
   report: GateReport;
   /** Every failing pod and NotReady new node, named or only counted in the report. */
   all: { pods: string[]; nodes: string[] };
-  /** Pods on new nodes, not leaving. */
+  /** Pods on new nodes, not leaving: counted only when asked. */
   watched: number;
   /** Pods not Ready yet, still within the time a pod may take to start; and when the first of them runs out of it. */
   starting: number;
   startingUntil?: number;
 }
 
-/** The pods on the run's new nodes, and the new nodes themselves, as the watch shows them now. */
-function inspect(ctx: StepContext, state: GateState): Inspection {
-  const { run } = ctx;
+/**
+ * The failing pods on the run's new nodes, and the new nodes NotReady, as the watch shows them now.
+ * It looks at what the view keeps apart as unwell (pods not Ready, restarted or in trouble; nodes not
+ * Ready), so a look before every drain costs what is failing, not the group's size. Counting what it
+ * watched (`count`) is a pass over the new nodes: for the canary's messages, not for every look.
+ */
+function inspect(ctx: StepContext, state: GateState, count = false): Inspection {
+  const { run, view } = ctx;
   const plan = run.plan.gate!;
   const accepted = new Set(state.accepted);
   const before = new Set(plan.unhealthyBefore.workloads);
   let since = notReadySince.get(run);
   if (!since) notReadySince.set(run, (since = new Map()));
-  const leaving = new Set(run.nodes.map((r) => r.name));
   const report: GateReport = { stage: 'watch', nodes: [], pods: [], notBlamed: [], canary: [...state.canary] };
-  let watched = 0;
-  let nodes = 0;
   let starting = 0;
   let startingUntil: number | undefined;
   const seen = new Set<string>();
-  const onNew = new Set<string>();
-  for (const rec of run.newNodes) {
-    if (!rec.name || leaving.has(rec.name)) continue;
-    const node = ctx.view.node(rec.name);
-    if (!node) continue;
-    onNew.add(rec.name);
-    nodes++;
-    watched += ctx.view.podCountOn(rec.name);
-    if (rec.state === 'ready' && !node.ready && !accepted.has(node.name)) report.nodes.push(node.name);
+  for (const node of view.notReadyNodes()) {
+    if (stayingNewNode(ctx, node.instanceId)?.state === 'ready' && !accepted.has(node.name)) report.nodes.push(node.name);
   }
-  // Only pods not Ready, restarted or in trouble can fail: the view keeps them apart, so a look costs
-  // what is unwell, not the group's every pod.
-  for (const p of ctx.view.unwellPods()) {
-    if (p.terminating || p.nodeName === undefined || !onNew.has(p.nodeName)) continue;
+  for (const p of view.unwellPods()) {
+    if (p.terminating || p.nodeName === undefined) continue;
+    const node = view.node(p.nodeName);
+    if (!node || !stayingNewNode(ctx, node.instanceId)) continue;
     seen.add(p.uid);
     const failing = failingPod(ctx, p, plan.restartThreshold, since);
     if (failing === 'starting') {
@@ -170,9 +167,19 @@ function inspect(ctx: StepContext, state: GateState): Inspection {
   if (report.pods.length > MAX_GATE_NAMES) [report.pods, report.morePods] = [report.pods.slice(0, MAX_GATE_NAMES), report.pods.length - MAX_GATE_NAMES];
   if (report.nodes.length > MAX_GATE_NAMES) [report.nodes, report.moreNodes] = [report.nodes.slice(0, MAX_GATE_NAMES), report.nodes.length - MAX_GATE_NAMES];
   report.notBlamed = report.notBlamed.slice(0, MAX_GATE_NAMES);
-  // Not worth a save of its own: it rides along with the step's next one.
-  state.watched = { pods: watched, nodes };
-  return { report, all, watched, starting, ...(startingUntil !== undefined ? { startingUntil } : {}) };
+  return { report, all, watched: count ? watchedNow(ctx).pods : 0, starting, ...(startingUntil !== undefined ? { startingUntil } : {}) };
+}
+
+/** Pods on the run's new nodes that stay, and those nodes, now. */
+function watchedNow(ctx: StepContext): { pods: number; nodes: number } {
+  let pods = 0;
+  let nodes = 0;
+  for (const rec of ctx.run.newNodes) {
+    if (!rec.name || !stayingNewNode(ctx, rec.instanceId) || !ctx.view.node(rec.name)) continue;
+    nodes++;
+    pods += ctx.view.podCountOn(rec.name);
+  }
+  return { pods, nodes };
 }
 
 function failingPod(ctx: StepContext, p: PodInfo, restartThreshold: number, since: Map<string, number>): UnhealthyPod | 'starting' | undefined {
@@ -220,8 +227,8 @@ export function gateOutcome(ctx: StepContext): GateOutcome | undefined {
   const plan = run.plan.gate;
   if (!plan) return undefined;
   const state = run.gate;
-  const watched = { ...(state?.watched ?? { pods: 0, nodes: 0 }) };
   const stopped = state?.endedBy !== undefined;
+  const watched = stopped && state?.watched ? { ...state.watched } : watchedNow(ctx);
   const result: GateOutcome['result'] = stopped ? 'stopped' : state?.continuedBy !== undefined ? 'continued' : state?.passedAt !== undefined ? 'passed' : 'not-reached';
   return { bakeMs: plan.bakeMs, canary: [...(state?.canary ?? [])], result, watched, stops: state?.stops ?? 0, ...(state?.rollbackBy ? { rollbackBy: state.rollbackBy } : {}) };
 }

@@ -13,6 +13,8 @@ import { wrongImageInstances, wrongNewNode } from './group-drift.js';
 interface Tracking {
   nodesIndexed: number;
   old: Set<string>;
+  /** Every instance the run drains (old nodes and surplus ones), by instance id. */
+  drained: Set<string>;
   newIndexed: number;
   known: Map<string, NewNodeRecord>;
   view?: ClusterView;
@@ -25,10 +27,11 @@ const tracking = new WeakMap<Run, Tracking>();
 
 function tracked(run: Run): Tracking {
   let t = tracking.get(run);
-  if (!t) tracking.set(run, (t = { nodesIndexed: 0, old: new Set(), newIndexed: 0, known: new Map(), wrong: new Map() }));
+  if (!t) tracking.set(run, (t = { nodesIndexed: 0, old: new Set(), drained: new Set(), newIndexed: 0, known: new Map(), wrong: new Map() }));
   for (; t.nodesIndexed < run.nodes.length; t.nodesIndexed++) {
     const n = run.nodes[t.nodesIndexed];
     if (n.role === 'old') t.old.add(n.instanceId);
+    t.drained.add(n.instanceId);
   }
   for (; t.newIndexed < run.newNodes.length; t.newIndexed++) {
     const n = run.newNodes[t.newIndexed];
@@ -39,6 +42,12 @@ function tracked(run: Run): Tracking {
 
 export function oldInstanceIds(ctx: StepContext): ReadonlySet<string> {
   return tracked(ctx.run).old;
+}
+
+/** The run's record of a node it launched and does not drain, if the instance is one. */
+export function stayingNewNode(ctx: StepContext, instanceId: string): NewNodeRecord | undefined {
+  const t = tracked(ctx.run);
+  return t.drained.has(instanceId) ? undefined : t.known.get(instanceId);
 }
 
 export interface NewNodesSeen {
