@@ -34,8 +34,16 @@ export function forcedGraceEnds(rec: NodeRecord, pod: PodInfo): number {
  */
 export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInfo[], deadline: number, turns: PdbTurns): Promise<number> {
   const now = ctx.now;
-  // Named before it changes: an eviction that throws midway still has its record saved whole.
-  ctx.touch(rec);
+  // Named before it changes, so that a save includes it whole; saved for a round that changed it, not
+  // for every look at pods still shutting down (most rounds, and a durable write each on a data file).
+  ctx.changedInPlace(rec);
+  const before = { evicted: rec.evicted, retryAt: rec.retryAt, unplacedBlock: rec.unplacedBlock };
+  const waitFrom = (key: string) => {
+    rec.pdbWaits ??= {};
+    if (rec.pdbWaits[key] !== undefined) return;
+    rec.pdbWaits[key] = now;
+    ctx.touch(rec);
+  };
   const deadlineIn = deadline > now ? deadline - now : Infinity;
   // Pods whose PDB mngbot cannot name (a 429 it could not place) are asked again only on the backoff.
   const due = rec.retryAt === undefined || now >= rec.retryAt;
@@ -45,8 +53,7 @@ export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInf
     if (pod.terminating) continue;
     const key = turns.keyOf(pod);
     if (!turns.mayEvict(pod)) {
-      rec.pdbWaits ??= {};
-      rec.pdbWaits[key!] ??= now;
+      waitFrom(key!);
       waiting = true;
       continue;
     }
@@ -56,6 +63,7 @@ export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInf
     }
     const result = await ctx.cluster.evict(pod);
     if (result.outcome === 'accepted') {
+      ctx.touch(rec);
       rec.evicted++;
       ctx.run.counters.podsEvicted++;
       progressed = true;
@@ -69,8 +77,7 @@ export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInf
       await listedPdbs(ctx);
       const pdb = ctx.view.coveringPdb(pod);
       if (pdb) {
-        rec.pdbWaits ??= {};
-        rec.pdbWaits[pdbKey(pdb)] ??= now;
+        waitFrom(pdbKey(pdb));
         // The count said yes and the API said no: the listing is out of date.
         if (key !== undefined) ctx.view.forgetPdbs(now, ctx.settings.firstEvictionBackoffMs);
       } else {
@@ -89,6 +96,7 @@ export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInf
     rec.retryAt = undefined;
     rec.unplacedBlock = undefined;
   }
+  if (rec.evicted !== before.evicted || rec.retryAt !== before.retryAt || rec.unplacedBlock !== before.unplacedBlock) ctx.touch(rec);
   return Math.min(waiting ? Math.max(0, rec.retryAt! - now) : ctx.settings.idleRecheckMs, deadlineIn);
 }
 
