@@ -121,8 +121,7 @@ describe('the health gate on an image whose pods run Ready, then crash', () => {
   // the pods moved so far come into it Ready, and their crash is a change on the same node, which the
   // view once left out of the pods the gate looks at (54f8df2). Without the relist they came in
   // Pending and stayed among them, and a gate missing the crash could not be told apart.
-  async function crashLater(mode: 'crashLoop' | 'oomKilled', crashAfterSeconds: number, relistAt: 'baking' | 'passed') {
-    const scenario = await badImage([{ kind: 'badImage', workloads: ['web'], mode, crashAfterSeconds }]);
+  async function crashLater(scenario: Scenario, relistAt: 'baking' | 'passed') {
     let world!: SimWorld;
     const result = await run(scenario, {
       onWorld: (w) => void (world = w),
@@ -135,8 +134,8 @@ describe('the health gate on an image whose pods run Ready, then crash', () => {
     return { ...result, gate: stopReport(result), bakingAt: at('baking')!, passedAt: at('passed'), stoppedAt: at('stopped')!, drains };
   }
 
-  it('stops within the bake when they crash a minute after Ready, before a second old node is drained', async () => {
-    const { gate, bakingAt, stoppedAt, drains, run: r } = await crashLater('oomKilled', 60, 'baking');
+  it('bad-image-late.json: stops within the bake when they are OOMKilled a minute after Ready, before a second old node is drained', async () => {
+    const { gate, bakingAt, stoppedAt, drains, run: r } = await crashLater(await loadScenario('scenarios/bad-image-late.json'), 'baking');
     // Ready first: the bake began, and the crash stopped it.
     expect(bakingAt).toBeDefined();
     expect(stoppedAt - bakingAt, 'ms from the bake\'s start to the stop: the canary\'s crash went unseen through the bake').toBeLessThan(r.plan.gate!.bakeMs);
@@ -153,7 +152,8 @@ describe('the health gate on an image whose pods run Ready, then crash', () => {
 
   it('stops at the look before a later drain when they crash after the bake passed', async () => {
     const crashAfterSeconds = 420;
-    const { gate, bakingAt, passedAt, drains } = await crashLater('crashLoop', crashAfterSeconds, 'passed');
+    const scenario = await badImage([{ kind: 'badImage', workloads: ['web'], mode: 'crashLoop', crashAfterSeconds }]);
+    const { gate, bakingAt, passedAt, drains } = await crashLater(scenario, 'passed');
     expect(passedAt).toBeDefined();
     expect(gate.stage).toBe('watch');
     // The run carried on after the bake...
