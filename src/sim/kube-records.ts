@@ -42,8 +42,8 @@ export interface WorkloadRec {
   /** Not terminating (Pending or Running): what a ReplicaSet counts. */
   active: number;
   stuck: boolean;
-  /** A badImage fault: how its pods fail on new-image nodes (on every node when `everywhere`). */
-  badImage?: { mode: BadImageMode; everywhere: boolean };
+  /** A badImage fault: how its pods fail on new-image nodes (on every node when `everywhere`), and after how long Ready. */
+  badImage?: { mode: BadImageMode; everywhere: boolean; crashAfterSeconds?: number };
 }
 
 export const isHealthy = (p: PodRec) => p.info.ready && !p.info.terminating;

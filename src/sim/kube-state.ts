@@ -361,19 +361,23 @@ export class KubeState {
     const run = () => {
       p.cancelStart = undefined;
       const bad = p.workload?.badImage;
-      if (bad && (bad.everywhere || p.node?.newImage)) return this.failOnNewImage(p, bad.mode);
+      const fails = bad !== undefined && (bad.everywhere || p.node?.newImage === true);
+      if (fails && bad.crashAfterSeconds === undefined) return this.failOnNewImage(p, bad.mode);
       this.mutate(p, (i) => {
         i.phase = 'Running';
         i.ready = true;
       });
+      // Ready first, on the same node: only a watch that follows a pod's every change sees it fail.
+      if (fails) p.cancelStart = this.clock.schedule(this.clock.now() + bad.crashAfterSeconds! * 1000, () => this.failOnNewImage(p, bad.mode));
     };
     if (this.instantStart) run();
     else p.cancelStart = this.clock.schedule(this.clock.now() + this.scenario.timings.podStartSeconds * 1000, run);
   }
 
   /**
-   * A badImage fault: the pod runs but never becomes Ready, or its container exits at once and the
-   * kubelet restarts it with its back-off (10 s doubling to 5 min), in CrashLoopBackOff between runs.
+   * A badImage fault: the pod runs but never becomes Ready, or its container exits (at once, or after
+   * crashAfterSeconds Ready) and the kubelet restarts it with its back-off (10 s doubling to 5 min), in
+   * CrashLoopBackOff between runs.
    */
   private failOnNewImage(p: PodRec, mode: BadImageMode): void {
     const container = p.workload!.spec.name;
@@ -505,5 +509,5 @@ export class KubeState {
 
 function badImageOf(faults: Extract<Fault, { kind: 'badImage' }>[], spec: WorkloadSpec): Pick<WorkloadRec, 'badImage'> {
   const f = faults.find((f) => f.workloads.includes(spec.name) && (f.namespace === undefined || f.namespace === spec.namespace));
-  return f ? { badImage: { mode: f.mode, everywhere: f.everywhere } } : {};
+  return f ? { badImage: { mode: f.mode, everywhere: f.everywhere, ...(f.crashAfterSeconds !== undefined ? { crashAfterSeconds: f.crashAfterSeconds } : {}) } } : {};
 }

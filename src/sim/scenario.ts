@@ -139,6 +139,9 @@ const fault = byKind(
       workloads: list(text(NAME, 'a workload name')).min(1, expected('at least one workload')),
       namespace: text().optional(),
       mode: oneOf(BAD_IMAGE_MODES).default('crashLoop'),
+      // The pods start and run Ready this long first, then crash-loop (a leak, a code path reached
+      // later): what a health gate that only looks at pods starting up never sees. Absent: from the start.
+      crashAfterSeconds: int(1).optional(),
       // On every node, the old image's too: the workload was failing before any upgrade.
       everywhere: z.boolean(expected('a boolean')).default(false),
     }),
@@ -207,6 +210,12 @@ const scenarioSchema = object({
       fail(['faults', i, 'workload'], `no workload named ${f.namespace ? `${f.namespace}/` : ''}${f.workload}`);
     }
     if (f.kind === 'badImage') {
+      if (f.crashAfterSeconds !== undefined && f.mode === 'notReady') {
+        fail(['faults', i, 'crashAfterSeconds'], 'a notReady pod never crashes: give mode crashLoop or oomKilled, or leave crashAfterSeconds out');
+      }
+      if (f.crashAfterSeconds !== undefined && f.everywhere) {
+        fail(['faults', i, 'crashAfterSeconds'], 'with everywhere the workload already fails on the old image: leave crashAfterSeconds out, or everywhere');
+      }
       f.workloads.forEach((name, j) => {
         if (!s.workloads.some((w) => w.name === name && (f.namespace === undefined || w.namespace === f.namespace))) {
           fail(['faults', i, 'workloads', j], `no workload named ${f.namespace ? `${f.namespace}/` : ''}${name}`);

@@ -116,6 +116,59 @@ describe('the health gate on a bad image', () => {
   });
 });
 
+describe('the health gate on an image whose pods run Ready, then crash', () => {
+  // The view relists (dropWatches: a 410 Gone; a restarted bot's first list is the same) at `relistAt`:
+  // the pods moved so far come into it Ready, and their crash is a change on the same node, which the
+  // view once left out of the pods the gate looks at (54f8df2). Without the relist they came in
+  // Pending and stayed among them, and a gate missing the crash could not be told apart.
+  async function crashLater(scenario: Scenario, relistAt: 'baking' | 'passed') {
+    let world!: SimWorld;
+    const result = await run(scenario, {
+      onWorld: (w) => void (world = w),
+      onEvent: (e) => {
+        if (e.kind === 'gate' && e.stage === relistAt) world.cluster.dropWatches();
+      },
+    });
+    const at = (stage: string) => result.events.find((e) => e.kind === 'gate' && e.stage === stage)?.at;
+    const drains = result.events.flatMap((e) => (e.kind === 'node' && e.state === 'evicting' ? [e.at] : []));
+    return { ...result, gate: stopReport(result), bakingAt: at('baking')!, passedAt: at('passed'), stoppedAt: at('stopped')!, drains };
+  }
+
+  it('bad-image-late.json: stops within the bake when they are OOMKilled a minute after Ready, before a second old node is drained', async () => {
+    const { gate, bakingAt, stoppedAt, drains, run: r } = await crashLater(await loadScenario('scenarios/bad-image-late.json'), 'baking');
+    // Ready first: the bake began, and the crash stopped it.
+    expect(bakingAt).toBeDefined();
+    expect(stoppedAt - bakingAt, 'ms from the bake\'s start to the stop: the canary\'s crash went unseen through the bake').toBeLessThan(r.plan.gate!.bakeMs);
+    expect(gate.stage).toBe('canary');
+    expect(drains, 'old nodes drained').toHaveLength(1);
+    expect(gate.pods.length).toBeGreaterThan(0);
+    for (const p of gate.pods) {
+      expect(p.pod).toMatch(/^shop\/web-/);
+      expect(p.ready).toBe(false);
+      expect(p.restarts).toBeGreaterThan(0);
+      expect(p.containers[0]).toMatchObject({ name: 'web', waiting: 'CrashLoopBackOff', terminated: { reason: 'OOMKilled', exitCode: 137 } });
+    }
+  });
+
+  it('stops at the look before a later drain when they crash after the bake passed', async () => {
+    const crashAfterSeconds = 420;
+    const scenario = await badImage([{ kind: 'badImage', workloads: ['web'], mode: 'crashLoop', crashAfterSeconds }]);
+    const { gate, bakingAt, passedAt, drains } = await crashLater(scenario, 'passed');
+    expect(passedAt).toBeDefined();
+    expect(gate.stage).toBe('watch');
+    // The run carried on after the bake...
+    expect(drains.filter((at) => at >= passedAt!).length).toBeGreaterThan(0);
+    // ...until the canary's pods, Ready by the bake's start, crashed: no drain started after that.
+    const crashedBy = bakingAt + crashAfterSeconds * 1000;
+    expect(drains.filter((at) => at > crashedBy).map((at) => `${(at - crashedBy) / 1000} s after the crash`), 'drains started after the canary\'s pods crashed').toEqual([]);
+    expect(gate.pods.length).toBeGreaterThan(0);
+    for (const p of gate.pods) {
+      expect(p.pod).toMatch(/^shop\/web-/);
+      expect(p.containers[0]).toMatchObject({ name: 'web', waiting: 'CrashLoopBackOff', terminated: { reason: 'Error', exitCode: 1 } });
+    }
+  });
+});
+
 describe('the health gate on a healthy world', () => {
   it('passes, and the bake makes the run longer by at most the bake', async () => {
     const scenario = await loadScenario('scenarios/demo.json');

@@ -33,6 +33,10 @@ const cases: [string, (s: Valid) => unknown, string][] = [
   ['fault kind', (s) => ({ ...s, faults: [{ kind: 'meteor' }] }), 'x.json: scenario.faults[0].kind: expected one of launchFailure, slowBoot, stuckPod, throttle, crash, badImage, got "meteor"'],
   ['fault field', (s) => ({ ...s, faults: [{ kind: 'crash', afterSteps: 0 }] }), 'x.json: scenario.faults[0].afterSteps: expected an integer ≥ 1, got 0'],
   ['throttle api', (s) => ({ ...s, faults: [{ kind: 'throttle', api: 'gcp', probability: 0.1 }] }), 'x.json: scenario.faults[0].api: expected one of aws, kube, got "gcp"'],
+  ['crash after no time', (s) => ({ ...s, faults: [{ kind: 'badImage', workloads: ['web'], crashAfterSeconds: 0 }] }), 'x.json: scenario.faults[0].crashAfterSeconds: expected an integer ≥ 1, got 0'],
+  ['crash after "60s"', (s) => ({ ...s, faults: [{ kind: 'badImage', workloads: ['web'], crashAfterSeconds: '60s' }] }), 'x.json: scenario.faults[0].crashAfterSeconds: expected an integer ≥ 1, got "60s"'],
+  ['notReady pods crashing later', (s) => ({ ...s, faults: [{ kind: 'badImage', workloads: ['web'], mode: 'notReady', crashAfterSeconds: 60 }] }), 'x.json: scenario.faults[0].crashAfterSeconds: a notReady pod never crashes: give mode crashLoop or oomKilled, or leave crashAfterSeconds out'],
+  ['crashing later everywhere', (s) => ({ ...s, faults: [{ kind: 'badImage', workloads: ['web'], everywhere: true, crashAfterSeconds: 60 }] }), 'x.json: scenario.faults[0].crashAfterSeconds: with everywhere the workload already fails on the old image: leave crashAfterSeconds out, or everywhere'],
   ['stuck pod of another namespace', (s) => ({ ...s, faults: [{ kind: 'stuckPod', workload: 'web', namespace: 'shop' }] }), 'x.json: scenario.faults[0].workload: no workload named shop/web'],
 ];
 
