@@ -12,6 +12,10 @@ interface Bucket {
 export class NodeStates {
   private readonly buckets = new Map<NodeState, Bucket>();
   private readonly position = new Map<NodeRecord, number>();
+  /** Old nodes (not surplus ones) by state. */
+  private readonly oldIn = new Map<NodeState, number>();
+  /** Records whose termination asked the group to lower its desired size (never taken back). */
+  private readonly decremented = new Set<NodeRecord>();
   private indexed = 0;
 
   /** `nodes`: the run's list, which steps only append to. */
@@ -20,7 +24,7 @@ export class NodeStates {
   /** rec (in the run's list) has moved from `from` to its state now. */
   moved(rec: NodeRecord, from: NodeState): void {
     this.sync();
-    this.buckets.get(from)?.records.delete(rec);
+    if (this.buckets.get(from)?.records.delete(rec) && rec.role === 'old') this.oldIn.set(from, this.oldIn.get(from)! - 1);
     this.add(rec);
   }
 
@@ -35,6 +39,18 @@ export class NodeStates {
   count(...states: NodeState[]): number {
     this.sync();
     return states.reduce((n, s) => n + (this.buckets.get(s)?.records.size ?? 0), 0);
+  }
+
+  /** Old nodes (not surplus ones) in these states. */
+  countOld(...states: NodeState[]): number {
+    this.sync();
+    return states.reduce((n, s) => n + (this.oldIn.get(s) ?? 0), 0);
+  }
+
+  /** Terminations the run asked for with a lower desired size: they are recorded before the state moves to terminating. */
+  decrements(): number {
+    this.sync();
+    return this.decremented.size;
   }
 
   /** Records appended to the run's list since the last look join. */
@@ -53,6 +69,8 @@ export class NodeStates {
     if (at < b.lastAdded) b.ordered = false;
     b.lastAdded = Math.max(b.lastAdded, at);
     b.records.add(rec);
+    if (rec.role === 'old') this.oldIn.set(rec.state, (this.oldIn.get(rec.state) ?? 0) + 1);
+    if (rec.termination?.decrement) this.decremented.add(rec);
   }
 
   private ordered(state: NodeState): Set<NodeRecord> {

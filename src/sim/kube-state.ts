@@ -315,9 +315,7 @@ export class KubeState {
 
   private createPod(w: WorkloadRec, name: string, node?: NodeRec): PodRec {
     const s = w.spec;
-    const labels = Object.freeze({ ...s.labels, ...(s.kind === 'Deployment' ? { 'pod-template-hash': w.hash } : {}) });
-    const owner = ownerOf(w);
-    if (owner) Object.freeze(owner);
+    const { labels, owner } = podTemplate(w);
     const p: PodRec = {
       key: `${s.namespace}/${name}`,
       info: {
@@ -443,18 +441,24 @@ export class KubeState {
     }
     this.emitPod(p, 'delete');
     if (cause !== 'forced' && !p.forced && w?.spec.kind === 'Pod') this.ledger.unmanagedPodsLost++;
-    if (reconcile && w) this.reconcile(w, p.node);
+    if (reconcile && w) this.reconcile(w, p.node, p.info.name);
   }
 
   /** The workload's controller: bring its pods back to the spec. */
-  private reconcile(w: WorkloadRec, node?: NodeRec): void {
+  private reconcile(w: WorkloadRec, node?: NodeRec, removed?: string): void {
     const s = w.spec;
     switch (s.kind) {
       case 'Deployment':
         while (w.active < s.replicas) this.createPod(w, this.uniqueName(s.namespace, `${s.name}-${w.hash}-`));
         break;
       case 'StatefulSet':
-        // Same identity: ordinal i comes back only once the old pod is completely gone.
+        // Same identity: ordinal i comes back only once the old pod is completely gone. A pod's removal
+        // leaves its own ordinal missing, not the set's every one.
+        if (removed !== undefined) {
+          const ordinal = Number(removed.slice(s.name.length + 1));
+          if (Number.isInteger(ordinal) && ordinal < s.replicas && !this.pods.has(`${s.namespace}/${removed}`)) this.createPod(w, removed);
+          break;
+        }
         for (let i = 0; i < s.replicas; i++) if (!this.pods.has(`${s.namespace}/${s.name}-${i}`)) this.createPod(w, `${s.name}-${i}`);
         break;
       case 'Pod':
@@ -505,6 +509,20 @@ export class KubeState {
     for (const o of this.observers) o(change);
     if (this.hub.active) this.hub.emit(change);
   }
+}
+
+/** What a workload's pods share: frozen, so every pod of it holds the same objects. */
+const templates = new WeakMap<WorkloadRec, { labels: Readonly<Record<string, string>>; owner: ReturnType<typeof ownerOf> }>();
+function podTemplate(w: WorkloadRec): { labels: Readonly<Record<string, string>>; owner: ReturnType<typeof ownerOf> } {
+  let t = templates.get(w);
+  if (!t) {
+    const s = w.spec;
+    const owner = ownerOf(w);
+    if (owner) Object.freeze(owner);
+    t = { labels: Object.freeze({ ...s.labels, ...(s.kind === 'Deployment' ? { 'pod-template-hash': w.hash } : {}) }), owner };
+    templates.set(w, t);
+  }
+  return t;
 }
 
 function badImageOf(faults: Extract<Fault, { kind: 'badImage' }>[], spec: WorkloadSpec): Pick<WorkloadRec, 'badImage'> {

@@ -13,13 +13,13 @@ const DRIFT_PHASES: ReadonlySet<Run['phase']> = new Set(['await-new-nodes', 'tai
  * The lowest desired capacity the run itself can have left: the recorded size plus the surge, less one
  * for every termination with decrement it asked for (sent or not yet known to be sent).
  */
-export function lowestDesiredByRun(run: Run): number {
-  const decrements = run.nodes.filter((n) => n.termination?.decrement).length;
+export function lowestDesiredByRun(run: Run, decrements: number): number {
   return run.original!.sizes.desired + run.plan.surge - decrements;
 }
 
 /** What someone else changed in the group, in words with the way back; undefined when nothing did. */
-export function groupDrift(run: Run, g: NodeGroupInfo): string | undefined {
+export function groupDrift(ctx: StepContext, g: NodeGroupInfo): string | undefined {
+  const { run } = ctx;
   if (run.strategy !== 'rolling' || !run.original || !run.target?.launchTemplateVersion || !DRIFT_PHASES.has(run.phase)) return undefined;
   const asg = g.asgName || run.ref.nodegroup;
   const ours = run.target.launchTemplateVersion;
@@ -30,7 +30,7 @@ export function groupDrift(run: Run, g: NodeGroupInfo): string | undefined {
       `to upgrade, run the upgrade again once the group is as you want it`
     );
   }
-  const lowest = lowestDesiredByRun(run);
+  const lowest = lowestDesiredByRun(run, ctx.byState.decrements());
   if (g.sizes.desired < lowest) {
     return (
       `the desired capacity is ${g.sizes.desired}, below the ${lowest} mngbot set: someone else lowered it during the run ` +
@@ -81,5 +81,5 @@ const NODEGROUP_IMAGE_LABEL = 'eks.amazonaws.com/nodegroup-image';
 /** Looks at the group once and says what changed, if anything. */
 export async function checkGroup(ctx: StepContext): Promise<string | undefined> {
   if (!DRIFT_PHASES.has(ctx.run.phase) || ctx.run.strategy !== 'rolling') return undefined;
-  return groupDrift(ctx.run, await ctx.nodeGroups.describeNodegroup(ctx.run.ref));
+  return groupDrift(ctx, await ctx.nodeGroups.describeNodegroup(ctx.run.ref));
 }

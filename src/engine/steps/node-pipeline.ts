@@ -170,13 +170,13 @@ async function advanceNode(ctx: StepContext, rec: NodeRecord, turns: PdbTurns): 
     if (rec.deregisterUntil !== undefined && ctx.now < rec.deregisterUntil) return rec.deregisterUntil - ctx.now;
     const g = await ctx.nodeGroups.describeNodegroup(run.ref);
     // The last look before an irreversible call: is the group still the one the run was changing?
-    const drift = groupDrift(run, g);
+    const drift = groupDrift(ctx, g);
     if (drift) {
       failRun(ctx, drift);
       return 0;
     }
     const extra = g.sizes.desired - run.original!.sizes.desired;
-    const oldLeft = run.nodes.filter((r) => r.role === 'old' && (NOT_STARTED.has(r.state) || IN_FLIGHT.has(r.state))).length;
+    const oldLeft = ctx.byState.countOld(...NOT_STARTED, ...IN_FLIGHT);
     // The last `surge` old nodes are not replaced: the surge's nodes take their place.
     const decrement = g.sizes.desired > g.sizes.min && (rec.role === 'surplus' || (extra > 0 && extra >= oldLeft));
     rec.decrement = decrement;

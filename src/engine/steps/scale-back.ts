@@ -10,7 +10,7 @@ import { readyNewNodes } from './new-nodes.js';
 
 export async function scaleBack(ctx: StepContext): Promise<StepResult> {
   const { run } = ctx;
-  const drift = groupDrift(run, await ctx.nodeGroups.describeNodegroup(run.ref));
+  const drift = groupDrift(ctx, await ctx.nodeGroups.describeNodegroup(run.ref));
   if (drift) return failRun(ctx, drift);
   const surplus = await addSurplus(ctx);
   if (surplus === 'wait') return waitForSurplus(ctx);
