@@ -65,6 +65,8 @@ export class NodeStates {
   private add(rec: NodeRecord): void {
     let b = this.buckets.get(rec.state);
     if (!b) this.buckets.set(rec.state, (b = { records: new Set(), lastAdded: -1, ordered: true }));
+    // A record appended and moved before the next look joins at sync() in its new state already.
+    if (b.records.has(rec)) return;
     const at = this.position.get(rec)!;
     if (at < b.lastAdded) b.ordered = false;
     b.lastAdded = Math.max(b.lastAdded, at);
