@@ -146,6 +146,15 @@ export class PacedClock implements SimClock {
   private lastSeen = performance.now();
   private readonly skipStalls: boolean;
   private readonly livedIn: boolean;
+  /**
+   * One queue for every timer, and one real timer for its head: timers due close together fire in
+   * their simulated order. A real timer each would fire in the order real-time jitter gives them
+   * (rounding to whole ms, early wake-ups that re-arm), so the world's events would not keep theirs.
+   */
+  private readonly timers = new TinyQueue<Timer>([], byTime);
+  private seq = 0;
+  private live = 0;
+  private wake?: { at: number; cancel: () => void };
 
   constructor(
     readonly speed: number,
@@ -171,6 +180,7 @@ export class PacedClock implements SimClock {
     this.paused = false;
     this.realStart = this.lastSeen = performance.now();
     this.release();
+    this.arm();
   }
 
   now(): number {
@@ -195,24 +205,58 @@ export class PacedClock implements SimClock {
   }
 
   schedule(atMs: number, fn: () => void): () => void {
-    let cancelled = false;
-    let handle: NodeJS.Timeout | undefined;
-    // A skipped stall leaves a real-time timer early: it waits out the rest.
-    const fire = () => {
-      if (cancelled) return;
-      const left = atMs - this.now();
-      if (left > 0) handle = setTimeout(fire, left / this.speed);
-      else fn();
-    };
-    const arm = () => {
-      if (!cancelled) handle = setTimeout(fire, Math.max(0, atMs - this.now()) / this.speed);
-    };
-    if (this.paused) void this.running.then(arm);
-    else arm();
+    const timer: Timer = { at: atMs, seq: this.seq++, fn, cancelled: false };
+    this.timers.push(timer);
+    this.live++;
+    this.arm();
     return () => {
-      cancelled = true;
-      clearTimeout(handle);
+      if (timer.cancelled) return;
+      timer.cancelled = true;
+      // Nothing left to wait for: no real timer keeps the process alive.
+      if (--this.live === 0) this.disarm();
     };
+  }
+
+  /** Sets the real timer for the earliest pending timer, unless one is set for it or earlier. */
+  private arm(): void {
+    if (this.paused) return;
+    while (this.timers.peek()?.cancelled) this.timers.pop();
+    const head = this.timers.peek();
+    if (!head) return this.disarm();
+    if (this.wake && this.wake.at <= head.at) return;
+    this.disarm();
+    const left = head.at - this.now();
+    // One timer per macrotask, as separate real timers had it: the promises a callback settles run
+    // before the next one fires.
+    if (left <= 0) {
+      const h = setImmediate(() => this.fire());
+      this.wake = { at: head.at, cancel: () => clearImmediate(h) };
+    } else {
+      // A skipped stall leaves a real timer early: fire() finds nothing due and waits out the rest.
+      const h = setTimeout(() => this.fire(), left / this.speed);
+      this.wake = { at: head.at, cancel: () => clearTimeout(h) };
+    }
+  }
+
+  private disarm(): void {
+    this.wake?.cancel();
+    this.wake = undefined;
+  }
+
+  private fire(): void {
+    this.wake = undefined;
+    while (this.timers.peek()?.cancelled) this.timers.pop();
+    const head = this.timers.peek();
+    try {
+      if (head && head.at <= this.now()) {
+        this.timers.pop();
+        head.cancelled = true;
+        this.live--;
+        head.fn();
+      }
+    } finally {
+      this.arm();
+    }
   }
 
   private async sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {

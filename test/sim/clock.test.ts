@@ -115,6 +115,33 @@ describe('PacedClock', () => {
     expect(firedAt).toBeGreaterThanOrEqual(s0 + 100_000);
   });
 
+  // Instances launched one after another boot in the same simulated time, so their nodes are due to
+  // join a few simulated ms apart (µs of real time). Their order decides, among other things, which
+  // node the scheduler prefers on a tie: it must be the simulated one, not real-time jitter's.
+  it('fires timers due close together in their simulated order, same-instant ones in scheduling order', async () => {
+    const c = new PacedClock(1000, 0, { skipStalls: true });
+    const fired: number[] = [];
+    const count = 40;
+    const done = new Promise<void>((resolve) => {
+      for (let k = 0; k < count; k++) {
+        c.schedule(c.now() + 20_000 + Math.floor(k / 2), () => fired.push(k) === count && resolve());
+      }
+    });
+    await done;
+    expect(fired).toEqual([...Array(count).keys()]);
+  });
+
+  it('a cancelled timer does not fire; the others do, in order', async () => {
+    const c = new PacedClock(1000, 0);
+    const fired: string[] = [];
+    c.schedule(c.now() + 5_000, () => fired.push('a'));
+    const cancel = c.schedule(c.now() + 6_000, () => fired.push('cancelled'));
+    const last = new Promise<void>((resolve) => c.schedule(c.now() + 7_000, () => (fired.push('c'), resolve())));
+    cancel();
+    await last;
+    expect(fired).toEqual(['a', 'c']);
+  });
+
   it('created paused, stands at its start, and its sleeps and timers begin when it resumes', async () => {
     const c = new PacedClock(1000, 0, { paused: true });
     const order: string[] = [];
