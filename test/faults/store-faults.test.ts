@@ -43,7 +43,7 @@ describe('the data directory under faults, as processes', () => {
     mountTmpfs(dataDir, '4m');
     let s: UpgradeSession | undefined;
     try {
-      s = await UpgradeSession.open({ label: 'disk-full', speed: 20, dir, dataDir });
+      s = await UpgradeSession.open({ label: 'disk-full', speed: 30, dir, dataDir });
       await s.start();
       await until(async () => (await terminations(s!)) >= 1, 'the first termination', 120_000);
       const filler = await fill(dataDir);
