@@ -37,7 +37,7 @@ export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInf
   // Named before it changes, so that a save includes it whole; saved for a round that changed it, not
   // for every look at pods still shutting down (most rounds, and a durable write each on a data file).
   ctx.changedInPlace(rec);
-  const before = { evicted: rec.evicted, retryAt: rec.retryAt, unplacedBlock: rec.unplacedBlock };
+  const before = { retryAt: rec.retryAt, unplacedBlock: rec.unplacedBlock };
   const waitFrom = (key: string) => {
     rec.pdbWaits ??= {};
     if (rec.pdbWaits[key] !== undefined) return;
@@ -96,7 +96,8 @@ export async function drainRound(ctx: StepContext, rec: NodeRecord, pods: PodInf
     rec.retryAt = undefined;
     rec.unplacedBlock = undefined;
   }
-  if (rec.evicted !== before.evicted || rec.retryAt !== before.retryAt || rec.unplacedBlock !== before.unplacedBlock) ctx.touch(rec);
+  // A back-off that moved is what a restarted bot must not repeat at once.
+  if (rec.retryAt !== before.retryAt || rec.unplacedBlock !== before.unplacedBlock) ctx.touch(rec);
   return Math.min(waiting ? Math.max(0, rec.retryAt! - now) : ctx.settings.idleRecheckMs, deadlineIn);
 }
 
