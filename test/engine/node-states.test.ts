@@ -11,7 +11,7 @@ const STATES: NodeState[] = ['waiting', 'tainted', 'evicting', 'evicted', 'cordo
 
 describe('NodeStates', () => {
   it('counts records, old ones and terminations with decrement as a fresh count does', () => {
-    for (let seed = 1; seed <= cases(30, 5); seed++) {
+    for (let seed = 1; seed <= cases(10, 3); seed++) {
       const rng = new Rng(seed);
       const nodes: NodeRecord[] = [];
       const add = () => {
