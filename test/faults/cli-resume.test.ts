@@ -35,9 +35,9 @@ function cli(world: WorldProcess, dataDir: string, args: string[]) {
 describe('mngbot upgrade against the simulated cloud, killed and started again', () => {
   it('continues the run it had, never a second one; resume RUN names it', { timeout: 180_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mngbot-cli-'));
-    const world = await startWorld({ scenario: 'scenarios/fault-matrix.json', speed: 30, dir });
+    const world = await startWorld({ scenario: 'scenarios/fault-matrix.json', speed: 60, dir });
     const dataDir = join(dir, 'data');
-    // No health-gate bake: at speed 30 its five simulated minutes would cost ten real seconds.
+    // No health-gate bake: at speed 60 its five simulated minutes would cost five real seconds.
     const upgrade = ['upgrade', '--to', '1.31', '--yes', '--drain-timeout', '2h', '--no-bake'];
     try {
       const before = await world.ledger();
