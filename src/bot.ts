@@ -57,6 +57,8 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     ...(o.replicas ? { catchUpAtStart: false } : {}),
   });
   if (o.replicas) return startReplica(o, slack, o.replicas);
+  // The only replica is its own leader.
+  setLeader(true);
 
   // Slack first, so the reporter hears what resumed runs say; then the runs; then the clock.
   const { port } = await slack.start();

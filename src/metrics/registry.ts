@@ -58,9 +58,6 @@ export const metrics = {
   leader: new Gauge({ name: 'mngbot_leader', help: '1 while this replica drives runs and schedules (the leader, or the only replica), 0 as a follower', registers: [registry] }),
 };
 
-// One replica is its own leader until leader election says otherwise.
-metrics.leader.set(1);
-
 export function setLeader(leading: boolean): void {
   metrics.leader.set(leading ? 1 : 0);
 }

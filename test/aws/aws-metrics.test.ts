@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EksNodeGroups } from '../../src/aws/eks-node-groups.js';
-import { metrics } from '../../src/metrics/registry.js';
+import { metrics, registry } from '../../src/metrics/registry.js';
 import { CREDENTIALS, REGION } from './moto.js';
 
 const ASG_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
@@ -13,6 +13,8 @@ let endpoint: string;
 let throttles = 0;
 
 beforeAll(async () => {
+  // The process's registry, which earlier files in this worker may have counted into.
+  registry.resetMetrics();
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {

@@ -1,7 +1,8 @@
 // /metrics, /livez and /readyz on the bot's own port, during and after an upgrade run from Slack: the
-// series a platform team's Prometheus scrapes. The registry is the process's, and this file has a
-// process to itself (integration tests run isolated), so counts start at zero.
+// series a platform team's Prometheus scrapes. The registry is the process's, which a test worker
+// shares with the files before this one: the test starts it from zero.
 import { afterEach, expect, it } from 'vitest';
+import { registry } from '../../src/metrics/registry.js';
 import { requestPlan, startHarness, waitForRun, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -23,6 +24,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 it('shows runs, nodes, drains, Slack calls, store saves and leadership while a run goes and once it is done', async () => {
+  registry.resetMetrics();
   h = await startHarness({ clockPaused: true });
   const scrape = async () => {
     const res = await fetch(`${h!.url}/metrics`);
