@@ -64,7 +64,7 @@ function canary(ctx: StepContext, state: GateState): GateHold {
   if (run.nodes.length <= run.plan.maxUnavailable || !run.nodes.some((r) => r.role === 'old' && (r.state === 'tainted' || r.state === 'waiting'))) return pass(ctx, state);
   const draining = run.nodes.filter((r) => state.canary.includes(r.name) && r.state === 'evicting');
   if (draining.length > 0) return { hold: true, waitMs: Infinity, reason: `health gate: the canary (${draining.map((r) => r.name).join(', ')}) is draining`, canaryDraining: true };
-  const seen = inspect(ctx, state, true);
+  const seen = inspect(ctx, state);
   if (seen.report.nodes.length > 0 || seen.report.pods.length > 0) return stop(ctx, state, { ...seen.report, stage: 'canary' });
   // Pods still starting hold the bake's start, not a bake under way: new nodes keep joining (the
   // canary's replacements), and their pods start as they do.
@@ -75,12 +75,12 @@ function canary(ctx: StepContext, state: GateState): GateHold {
     state.readyAt = ctx.now;
     ctx.touch();
     if (plan.bakeMs > 0) {
-      ctx.emit({ kind: 'gate', stage: 'baking', detail: `the canary's pods run Ready on new nodes (${plural(seen.watched, 'pod')}); baking ${formatDuration(plan.bakeMs)} before the next drain` });
+      ctx.emit({ kind: 'gate', stage: 'baking', detail: `the canary's pods run Ready on new nodes (${plural(watchedNow(ctx).pods, 'pod')}); baking ${formatDuration(plan.bakeMs)} before the next drain` });
     }
   }
   const bakedAt = state.readyAt + plan.bakeMs;
   if (ctx.now < bakedAt) return { hold: true, waitMs: bakedAt - ctx.now, reason: `health gate: baking the canary until ${formatDuration(bakedAt - ctx.now)} from now` };
-  return pass(ctx, state, seen.watched);
+  return pass(ctx, state, watchedNow(ctx).pods);
 }
 
 function pass(ctx: StepContext, state: GateState, watched?: number): GateHold {
@@ -118,8 +118,6 @@ interface Inspection {
   report: GateReport;
   /** Every failing pod and NotReady new node, named or only counted in the report. */
   all: { pods: string[]; nodes: string[] };
-  /** Pods on new nodes, not leaving: counted only when asked. */
-  watched: number;
   /** Pods not Ready yet, still within the time a pod may take to start; and when the first of them runs out of it. */
   starting: number;
   startingUntil?: number;
@@ -128,10 +126,9 @@ interface Inspection {
 /**
  * The failing pods on the run's new nodes, and the new nodes NotReady, as the watch shows them now.
  * It looks at what the view keeps apart as unwell (pods not Ready, restarted or in trouble; nodes not
- * Ready), so a look before every drain costs what is failing, not the group's size. Counting what it
- * watched (`count`) is a pass over the new nodes: for the canary's messages, not for every look.
+ * Ready), so a look before every drain costs what is failing, not the group's size.
  */
-function inspect(ctx: StepContext, state: GateState, count = false): Inspection {
+function inspect(ctx: StepContext, state: GateState): Inspection {
   const { run, view } = ctx;
   const plan = run.plan.gate!;
   const accepted = new Set(state.accepted);
@@ -167,10 +164,10 @@ function inspect(ctx: StepContext, state: GateState, count = false): Inspection 
   if (report.pods.length > MAX_GATE_NAMES) [report.pods, report.morePods] = [report.pods.slice(0, MAX_GATE_NAMES), report.pods.length - MAX_GATE_NAMES];
   if (report.nodes.length > MAX_GATE_NAMES) [report.nodes, report.moreNodes] = [report.nodes.slice(0, MAX_GATE_NAMES), report.nodes.length - MAX_GATE_NAMES];
   report.notBlamed = report.notBlamed.slice(0, MAX_GATE_NAMES);
-  return { report, all, watched: count ? watchedNow(ctx).pods : 0, starting, ...(startingUntil !== undefined ? { startingUntil } : {}) };
+  return { report, all, starting, ...(startingUntil !== undefined ? { startingUntil } : {}) };
 }
 
-/** Pods on the run's new nodes that stay, and those nodes, now. */
+/** Pods on the run's new nodes that stay, and those nodes, now: a pass over the new nodes, for messages, not for every look. */
 function watchedNow(ctx: StepContext): { pods: number; nodes: number } {
   let pods = 0;
   let nodes = 0;
