@@ -36,6 +36,9 @@ export interface WorkloadRec {
   key: string;
   /** Stable pod-template-hash of a Deployment's ReplicaSet. */
   hash: string;
+  podLabels: Readonly<Record<string, string>>;
+  /** Absent for bare pods. */
+  podOwner?: PodInfo['owner'];
   pods: Map<string, PodRec>;
   /** Ready and not terminating: the PDB's currentHealthy. */
   healthy: number;
@@ -64,14 +67,21 @@ export function podView(p: PodRec): PodInfo {
   return p.info;
 }
 
+/** What every pod of the workload carries, frozen so that they all share the same objects. */
+export function podTemplate(spec: WorkloadSpec, hash: string): Pick<WorkloadRec, 'podLabels' | 'podOwner'> {
+  const podLabels = Object.freeze({ ...spec.labels, ...(spec.kind === 'Deployment' ? { 'pod-template-hash': hash } : {}) });
+  const owner = ownerOf(spec, hash);
+  return { podLabels, ...(owner ? { podOwner: Object.freeze(owner) } : {}) };
+}
+
 /** The controlling owner reference pods of the workload carry. */
-export function ownerOf(w: WorkloadRec): PodInfo['owner'] {
-  switch (w.spec.kind) {
+function ownerOf(spec: WorkloadSpec, hash: string): PodInfo['owner'] {
+  switch (spec.kind) {
     case 'Deployment':
-      return { kind: 'ReplicaSet', name: `${w.spec.name}-${w.hash}` };
+      return { kind: 'ReplicaSet', name: `${spec.name}-${hash}` };
     case 'StatefulSet':
     case 'DaemonSet':
-      return { kind: w.spec.kind, name: w.spec.name };
+      return { kind: spec.kind, name: spec.name };
     case 'Pod':
       return undefined;
   }

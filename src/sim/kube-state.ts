@@ -8,7 +8,7 @@ import {
   isActive,
   isHealthy,
   nodeView,
-  ownerOf,
+  podTemplate,
   podView,
   type NodeRec,
   type PodRec,
@@ -62,16 +62,20 @@ export class KubeState {
   ) {
     const stuck = scenario.faults.flatMap((f) => (f.kind === 'stuckPod' ? [f] : []));
     const bad = scenario.faults.flatMap((f) => (f.kind === 'badImage' ? [f] : []));
-    this.workloads = scenario.workloads.map((spec) => ({
-      spec,
-      key: `${spec.namespace}/${spec.name}`,
-      hash: stableHex(`${spec.namespace}/${spec.name}`, 10).replace(/[aeiou01]/g, 'x'),
-      pods: new Map(),
-      healthy: 0,
-      active: 0,
-      stuck: stuck.some((f) => f.workload === spec.name && (f.namespace === undefined || f.namespace === spec.namespace)),
-      ...badImageOf(bad, spec),
-    }));
+    this.workloads = scenario.workloads.map((spec) => {
+      const hash = stableHex(`${spec.namespace}/${spec.name}`, 10).replace(/[aeiou01]/g, 'x');
+      return {
+        spec,
+        key: `${spec.namespace}/${spec.name}`,
+        hash,
+        ...podTemplate(spec, hash),
+        pods: new Map(),
+        healthy: 0,
+        active: 0,
+        stuck: stuck.some((f) => f.workload === spec.name && (f.namespace === undefined || f.namespace === spec.namespace)),
+        ...badImageOf(bad, spec),
+      };
+    });
     this.hub = new WatchHub(() => ({
       kind: 'resync',
       nodes: [...this.nodes.values()].map(nodeView),
@@ -315,7 +319,6 @@ export class KubeState {
 
   private createPod(w: WorkloadRec, name: string, node?: NodeRec): PodRec {
     const s = w.spec;
-    const { labels, owner } = podTemplate(w);
     const p: PodRec = {
       key: `${s.namespace}/${name}`,
       info: {
@@ -325,8 +328,8 @@ export class KubeState {
         phase: 'Pending',
         ready: false,
         terminating: false,
-        ...(owner ? { owner } : {}),
-        labels,
+        ...(w.podOwner ? { owner: w.podOwner } : {}),
+        labels: w.podLabels,
         mirror: false,
         emptyDir: s.emptyDir,
         dockerSocket: s.dockerSocket,
@@ -509,20 +512,6 @@ export class KubeState {
     for (const o of this.observers) o(change);
     if (this.hub.active) this.hub.emit(change);
   }
-}
-
-/** What a workload's pods share: frozen, so every pod of it holds the same objects. */
-const templates = new WeakMap<WorkloadRec, { labels: Readonly<Record<string, string>>; owner: ReturnType<typeof ownerOf> }>();
-function podTemplate(w: WorkloadRec): { labels: Readonly<Record<string, string>>; owner: ReturnType<typeof ownerOf> } {
-  let t = templates.get(w);
-  if (!t) {
-    const s = w.spec;
-    const owner = ownerOf(w);
-    if (owner) Object.freeze(owner);
-    t = { labels: Object.freeze({ ...s.labels, ...(s.kind === 'Deployment' ? { 'pod-template-hash': w.hash } : {}) }), owner };
-    templates.set(w, t);
-  }
-  return t;
 }
 
 function badImageOf(faults: Extract<Fault, { kind: 'badImage' }>[], spec: WorkloadSpec): Pick<WorkloadRec, 'badImage'> {
