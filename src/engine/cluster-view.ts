@@ -84,31 +84,16 @@ export class ClusterView {
   }
 
   podsOn(nodeName: string): PodInfo[] {
-    const out: PodInfo[] = [];
-    for (const k of this.podsByNode.get(nodeName) ?? []) {
-      const p = this.pods.get(k);
-      if (p) out.push(p);
-    }
-    return out;
+    return present(this.podsByNode.get(nodeName) ?? [], this.pods);
   }
 
   /** Pods not Ready, or with restarts or a container in trouble (the health gate's candidates), wherever they are. */
   unwellPods(): PodInfo[] {
-    const out: PodInfo[] = [];
-    for (const uid of this.unwell) {
-      const p = this.pods.get(uid);
-      if (p) out.push(p);
-    }
-    return out;
+    return present(this.unwell, this.pods);
   }
 
   notReadyNodes(): NodeInfo[] {
-    const out: NodeInfo[] = [];
-    for (const name of this.notReady) {
-      const n = this.nodes.get(name);
-      if (n) out.push(n);
-    }
-    return out;
+    return present(this.notReady, this.nodes);
   }
 
   podCountOn(nodeName: string): number {
@@ -267,6 +252,16 @@ export class ClusterView {
     this.waiters = [];
     for (const w of ws) w();
   }
+}
+
+/** The values of those keys the map has, in the keys' order. */
+function present<V>(keys: Iterable<string>, map: ReadonlyMap<string, V>): V[] {
+  const out: V[] = [];
+  for (const k of keys) {
+    const v = map.get(k);
+    if (v !== undefined) out.push(v);
+  }
+  return out;
 }
 
 /** Pods a drain must move: everything but DaemonSet and mirror pods. */
