@@ -17,4 +17,11 @@ export function sleepReal(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export const systemClock: Clock = { now: () => Date.now(), sleep: sleepReal };
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: sleepReal,
+  after(ms, fn) {
+    const handle = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(handle);
+  },
+};

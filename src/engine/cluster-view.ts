@@ -9,15 +9,16 @@ export class ClusterView {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly nodeNameByInstance = new Map<string, string>();
   private readonly pods = new Map<string, PodInfo>();
-  private readonly podsByNode = new Map<string, Set<string>>();
+  /** Each node's pods (by uid), kept with the pods map: a step reads a node's pods far more often than the watch changes one. */
+  private readonly podsByNode = new Map<string, Map<string, PodInfo>>();
   /** Pods not Ready, or whose containers restarted or are in trouble: all the health gate needs to look at. */
-  private readonly unwell = new Set<string>();
+  private readonly unwell = new Map<string, PodInfo>();
   /** Nodes not Ready: the health gate's other question, answered without a look at every node. */
-  private readonly notReady = new Set<string>();
+  private readonly notReady = new Map<string, NodeInfo>();
   /** The watch carries no PDBs: they are listed, and kept for a while (their specs rarely change). */
   private pdbCache?: { at: number; pdbs: PdbInfo[] };
   private readonly pdbIndex = new PdbIndex();
-  private waiters: (() => void)[] = [];
+  private waiters = new Set<() => void>();
   private watch?: ClusterWatch;
   /**
    * Names of the nodes put or deleted, in order, so that a step can look at what changed rather than
@@ -43,17 +44,10 @@ export class ClusterView {
     this.wake();
   }
 
-  /** Resolves at the next change (or when the signal aborts). */
-  changed(signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      this.waiters.push(done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
+  /** Calls fn once, at the next change (or when the view stops). Returns the way to call it off. */
+  onNextChange(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
   }
 
   node(name: string): NodeInfo | undefined {
@@ -84,16 +78,17 @@ export class ClusterView {
   }
 
   podsOn(nodeName: string): PodInfo[] {
-    return present(this.podsByNode.get(nodeName) ?? [], this.pods);
+    const on = this.podsByNode.get(nodeName);
+    return on ? [...on.values()] : [];
   }
 
   /** Pods not Ready, or with restarts or a container in trouble (the health gate's candidates), wherever they are. */
   unwellPods(): PodInfo[] {
-    return present(this.unwell, this.pods);
+    return [...this.unwell.values()];
   }
 
   notReadyNodes(): NodeInfo[] {
-    return present(this.notReady, this.nodes);
+    return [...this.notReady.values()];
   }
 
   podCountOn(nodeName: string): number {
@@ -192,7 +187,7 @@ export class ClusterView {
   private putNode(n: NodeInfo): void {
     this.nodes.set(n.name, n);
     if (n.ready) this.notReady.delete(n.name);
-    else this.notReady.add(n.name);
+    else this.notReady.set(n.name, n);
     this.nodeNameByInstance.set(n.instanceId, n.name);
     this.recountRoom(n.name);
   }
@@ -216,6 +211,7 @@ export class ClusterView {
     // node's pods and room stay as they are, and its PDB is the one it had.
     if (old && !ended && old.nodeName === p.nodeName) {
       this.pods.set(p.uid, p);
+      this.podsByNode.get(p.nodeName ?? '')!.set(p.uid, p);
       this.pdbIndex.replace(old, p);
       this.markUnwell(p);
       return;
@@ -226,14 +222,14 @@ export class ClusterView {
     this.markUnwell(p);
     const key = p.nodeName ?? '';
     let set = this.podsByNode.get(key);
-    if (!set) this.podsByNode.set(key, (set = new Set()));
-    set.add(p.uid);
+    if (!set) this.podsByNode.set(key, (set = new Map()));
+    set.set(p.uid, p);
     this.pdbIndex.put(p);
     this.recountRoom(p.nodeName);
   }
 
   private markUnwell(p: PodInfo): void {
-    if (!p.ready || p.troubled !== undefined || (p.restarts ?? 0) > 0) this.unwell.add(p.uid);
+    if (!p.ready || p.troubled !== undefined || (p.restarts ?? 0) > 0) this.unwell.set(p.uid, p);
     else this.unwell.delete(p.uid);
   }
 
@@ -248,20 +244,11 @@ export class ClusterView {
   }
 
   private wake(): void {
+    if (this.waiters.size === 0) return;
     const ws = this.waiters;
-    this.waiters = [];
+    this.waiters = new Set();
     for (const w of ws) w();
   }
-}
-
-/** The values of those keys the map has, in the keys' order. */
-function present<V>(keys: Iterable<string>, map: ReadonlyMap<string, V>): V[] {
-  const out: V[] = [];
-  for (const k of keys) {
-    const v = map.get(k);
-    if (v !== undefined) out.push(v);
-  }
-  return out;
 }
 
 /** Pods a drain must move: everything but DaemonSet and mirror pods. */

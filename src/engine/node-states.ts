@@ -16,6 +16,8 @@ export class NodeStates {
   private readonly oldIn = new Map<NodeState, number>();
   /** Records whose termination asked the group to lower its desired size (never taken back). */
   private readonly decremented = new Set<NodeRecord>();
+  /** How many times a record has entered each state: a reader that kept a list of one state knows when it is out of date. */
+  private readonly entered = new Map<NodeState, number>();
   private indexed = 0;
 
   /** `nodes`: the run's list, which steps only append to. */
@@ -36,6 +38,13 @@ export class NodeStates {
     return out.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
   }
 
+  /** Whether a record in the state passes the test (records taken in no particular order). */
+  some(state: NodeState, test: (rec: NodeRecord) => boolean): boolean {
+    this.sync();
+    for (const rec of this.buckets.get(state)?.records ?? []) if (test(rec)) return true;
+    return false;
+  }
+
   count(...states: NodeState[]): number {
     this.sync();
     return states.reduce((n, s) => n + (this.buckets.get(s)?.records.size ?? 0), 0);
@@ -45,6 +54,12 @@ export class NodeStates {
   countOld(...states: NodeState[]): number {
     this.sync();
     return states.reduce((n, s) => n + (this.oldIn.get(s) ?? 0), 0);
+  }
+
+  /** Records that have entered the state so far (a record that left and came back counts again). */
+  joins(state: NodeState): number {
+    this.sync();
+    return this.entered.get(state) ?? 0;
   }
 
   /** Terminations the run asked for with a lower desired size: they are recorded before the state moves to terminating. */
@@ -71,6 +86,7 @@ export class NodeStates {
     if (at < b.lastAdded) b.ordered = false;
     b.lastAdded = Math.max(b.lastAdded, at);
     b.records.add(rec);
+    this.entered.set(rec.state, (this.entered.get(rec.state) ?? 0) + 1);
     if (rec.role === 'old') this.oldIn.set(rec.state, (this.oldIn.get(rec.state) ?? 0) + 1);
     if (rec.termination?.decrement) this.decremented.add(rec);
   }

@@ -293,6 +293,8 @@ export interface Clock {
   now(): number;
   /** Resolves after ms; resolves early (without error) when the signal aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls fn after ms unless called off first; returns the way to call it off (a wait without an AbortSignal's cost). */
+  after(ms: number, fn: () => void): () => void;
   /**
    * Its milliseconds per real millisecond, when it runs faster than the people reading its times (a
    * paced simulated world): a deadline they act on is shown divided by it. Absent: real time.

@@ -68,7 +68,7 @@ export class Runner {
   private readonly log: EngineLog;
   private readonly views = new Map<string, ClusterView>();
   private readonly loops = new Map<string, Promise<void>>();
-  private readonly wakers = new Map<string, AbortController>();
+  private readonly wakers = new Map<string, () => void>();
   private readonly pendingWakes = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<ProgressListener>();
@@ -161,7 +161,7 @@ export class Runner {
 
   wake(runId: string): void {
     const waker = this.wakers.get(runId);
-    if (waker) waker.abort(WOKEN);
+    if (waker) waker();
     else this.pendingWakes.add(runId);
   }
 
@@ -186,7 +186,7 @@ export class Runner {
 
   /** This replica stopped leading: every loop ends at its next wait or step, and nothing it knew is trusted again. */
   async standDown(): Promise<void> {
-    for (const w of this.wakers.values()) w.abort(WOKEN);
+    for (const w of [...this.wakers.values()]) w();
     await Promise.allSettled([...this.loops.values()]);
     this.cache.clear();
     this.unsaved.clear();
@@ -210,7 +210,7 @@ export class Runner {
   /** Stops every loop at its next wait; the store keeps each run where it was. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const w of this.wakers.values()) w.abort(WOKEN);
+    for (const w of [...this.wakers.values()]) w();
     await Promise.allSettled([...this.loops.values()]);
     for (const v of this.views.values()) v.stop();
     this.views.clear();
@@ -373,14 +373,21 @@ export class Runner {
 
   private async pause(runId: string, ms: number, view: ClusterView, opts: { sleepOnly?: boolean } = {}): Promise<void> {
     if (this.pendingWakes.delete(runId) || this.stopped) return;
-    const ac = new AbortController();
-    this.wakers.set(runId, ac);
-    const sleep = this.deps.clock.sleep(Math.max(0, ms), ac.signal);
-    await (opts.sleepOnly ? sleep : Promise.race([sleep, view.changed(ac.signal)]));
-    ac.abort(WOKEN);
-    this.wakers.delete(runId);
+    // No AbortController: a large run waits some thousands of times, and one costs more than the wait's own work.
+    await new Promise<void>((resolve) => {
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        callOffTimer();
+        callOffWatch?.();
+        this.wakers.delete(runId);
+        resolve();
+      };
+      const callOffTimer = this.deps.clock.after(Math.max(0, ms), end);
+      const callOffWatch = opts.sleepOnly ? undefined : view.onNextChange(end);
+      this.wakers.set(runId, end);
+    });
   }
 }
 
-/** Why a run's wait ends early; one reason for all (an abort without one builds a DOMException each time). */
-const WOKEN = new Error('woken');

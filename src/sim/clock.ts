@@ -56,6 +56,10 @@ export class VirtualClock implements SimClock {
     };
   }
 
+  after(ms: number, fn: () => void): () => void {
+    return this.schedule(this.nowMs + Math.max(0, ms), fn);
+  }
+
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -193,6 +197,11 @@ export class PacedClock implements SimClock {
     if (this.skipStalls && t - this.lastSeen > STALL_MS) this.realStart += t - this.lastSeen - STALL_MS;
     this.lastSeen = t;
     return t;
+  }
+
+  /** While paused, the whole wait is still ahead once the clock runs (its time stands at the start). */
+  after(ms: number, fn: () => void): () => void {
+    return this.schedule(this.now() + Math.max(0, ms), fn);
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

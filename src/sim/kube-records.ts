@@ -36,9 +36,8 @@ export interface WorkloadRec {
   key: string;
   /** Stable pod-template-hash of a Deployment's ReplicaSet. */
   hash: string;
-  podLabels: Readonly<Record<string, string>>;
-  /** Absent for bare pods. */
-  podOwner?: PodInfo['owner'];
+  /** A new pod of the workload as created, less its name and uid: every pod shares its labels and owner objects. */
+  podTemplate: Readonly<PodInfo>;
   pods: Map<string, PodRec>;
   /** Ready and not terminating: the PDB's currentHealthy. */
   healthy: number;
@@ -67,11 +66,24 @@ export function podView(p: PodRec): PodInfo {
   return p.info;
 }
 
-/** What every pod of the workload carries, frozen so that they all share the same objects. */
-export function podTemplate(spec: WorkloadSpec, hash: string): Pick<WorkloadRec, 'podLabels' | 'podOwner'> {
-  const podLabels = Object.freeze({ ...spec.labels, ...(spec.kind === 'Deployment' ? { 'pod-template-hash': hash } : {}) });
+/** What every pod of the workload carries when created, frozen so that they all share the same objects. */
+export function podTemplate(spec: WorkloadSpec, hash: string): Readonly<PodInfo> {
   const owner = ownerOf(spec, hash);
-  return { podLabels, ...(owner ? { podOwner: Object.freeze(owner) } : {}) };
+  // name and uid hold their places, so that a pod's fields come in the same order as a written-out literal's.
+  return Object.freeze({
+    namespace: spec.namespace,
+    name: '',
+    uid: '',
+    phase: 'Pending',
+    ready: false,
+    terminating: false,
+    ...(owner ? { owner: Object.freeze(owner) } : {}),
+    labels: Object.freeze({ ...spec.labels, ...(spec.kind === 'Deployment' ? { 'pod-template-hash': hash } : {}) }),
+    mirror: false,
+    emptyDir: spec.emptyDir,
+    dockerSocket: spec.dockerSocket,
+    gracePeriodSeconds: spec.gracePeriodSeconds,
+  });
 }
 
 /** The controlling owner reference pods of the workload carry. */

@@ -25,6 +25,7 @@ export function deriveSeed(seed: number, stream: string): number {
 
 // Kubernetes' name-suffix alphabet (no vowels, no confusable digits).
 const SUFFIX_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+const HEX_CHARS = '0123456789abcdef';
 
 export class Rng {
   private state: number;
@@ -57,16 +58,19 @@ export class Rng {
   }
 
   hex(length: number): string {
-    let out = '';
-    while (out.length < length) out += this.int(16).toString(16);
-    return out;
+    return this.chars(HEX_CHARS, length);
   }
 
   /** A Kubernetes-style random suffix (ReplicaSet pods, DaemonSet pods). */
   suffix(length = 5): string {
-    let out = '';
-    while (out.length < length) out += SUFFIX_CHARS[this.int(SUFFIX_CHARS.length)];
-    return out;
+    return this.chars(SUFFIX_CHARS, length);
+  }
+
+  /** `length` characters drawn from the alphabet, one draw each; built in one string, as the world makes a hundred thousand. */
+  private chars(alphabet: string, length: number): string {
+    const codes = new Array<number>(length);
+    for (let i = 0; i < length; i++) codes[i] = alphabet.charCodeAt(this.int(alphabet.length));
+    return String.fromCharCode(...codes);
   }
 
   uuid(): string {

@@ -142,6 +142,13 @@ describe('ClusterView counts', () => {
         expect(view.unwellPods().map((p) => p.uid).sort(), `seed ${seed}, step ${step}: unwell`).toEqual(unwell.sort());
         const notReady = [...nodes.values()].filter((n) => !n.ready).map((n) => n.name);
         expect(view.notReadyNodes().map((n) => n.name).sort(), `seed ${seed}, step ${step}: not Ready`).toEqual(notReady.sort());
+        // The versions last sent, not only the same pods: a step reads a node's pods from the view.
+        const byUid = (a: PodInfo, b: PodInfo) => a.uid.localeCompare(b.uid);
+        for (const name of ['n0', 'n1', 'n2', 'n3']) {
+          const fresh = [...pods.values()].filter((p) => p.nodeName === name).sort(byUid);
+          expect(view.podsOn(name).sort(byUid), `seed ${seed}, step ${step}: pods on ${name}`).toStrictEqual(fresh);
+        }
+        expect(view.unwellPods().sort(byUid), `seed ${seed}, step ${step}: unwell versions`).toStrictEqual(unwell.map((uid) => pods.get(uid)!).sort(byUid));
       }
     }
   });

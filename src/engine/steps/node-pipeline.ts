@@ -58,14 +58,12 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   let inFlight = ctx.byState.in(...IN_FLIGHT).filter(holds).length + (minimal ? replacementsPending(ctx) : 0);
   if (run.status === 'running' && !run.decision && !run.requests.pause && inFlight < run.plan.maxUnavailable) {
     const picker = new NodePicker(ctx);
-    const waiting = ctx.byState.in('tainted').filter(allowStart);
+    const accept = ownNodeLast(ctx, allowStart);
     let starts = 0;
     while (inFlight < run.plan.maxUnavailable && starts < maxStarts) {
-      const candidates = withOwnNodeLast(ctx, waiting);
-      if (candidates.length === 0) break;
-      const rec = await picker.next(candidates, run.nodes.length - ctx.byState.count(...NOT_STARTED));
+      const rec = await picker.next(accept, run.nodes.length - ctx.byState.count(...NOT_STARTED));
       if (!rec) {
-        reason = 'waiting for PDB budgets: every node left shares a spent budget with nodes draining now';
+        if (picker.heldBack) reason = 'waiting for PDB budgets: every node left shares a spent budget with nodes draining now';
         break;
       }
       const need = podsToMove(ctx, rec.name).length;
@@ -86,7 +84,6 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
       if (minimal) await takeOutOfService(ctx, rec);
       rec.podsToEvict = need;
       ctx.setNodeState(rec, 'evicting', `${rec.name}: evicting ${plural(need, 'pod')}`, { pods: need });
-      waiting.splice(waiting.indexOf(rec), 1);
       starts++;
       waitMs = Math.min(waitMs, await advanceNode(ctx, rec, turns));
       // A node with nothing to move is cordoned at once and waits for its load balancers without a
@@ -98,11 +95,10 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
 }
 
 /** The node this mngbot runs on starts only once every other node is done: it moves itself off it last. */
-function withOwnNodeLast(ctx: StepContext, candidates: NodeRecord[]): NodeRecord[] {
+function ownNodeLast(ctx: StepContext, allowStart: (rec: NodeRecord) => boolean): (rec: NodeRecord) => boolean {
   const own = ctx.settings.self?.node;
-  if (!own || !candidates.some((r) => r.name === own)) return candidates;
-  const othersLeft = ctx.run.nodes.some((r) => r.name !== own && !SETTLED.has(r.state));
-  return othersLeft ? candidates.filter((r) => r.name !== own) : candidates;
+  let othersLeft: boolean | undefined;
+  return (rec) => allowStart(rec) && !(rec.name === own && (othersLeft ??= ctx.run.nodes.some((r) => r.name !== own && !SETTLED.has(r.state))));
 }
 
 /** The nodes being drained (of those in flight), with the pods each still has to ask to leave. */

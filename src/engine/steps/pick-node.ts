@@ -7,6 +7,7 @@
 import { isEvictable, type ClusterView } from '../cluster-view.js';
 import { listedPdbs, pdbCapacity, pdbKey } from '../pdb-turns.js';
 import type { PdbInfo } from '../ports.js';
+import type { NodeStates } from '../node-states.js';
 import type { NodeRecord } from '../run.js';
 import type { StepContext } from '../step-context.js';
 
@@ -20,19 +21,39 @@ interface Covered {
 }
 const coveredByView = new WeakMap<ClusterView, { generation: number; nodes: Map<string, Covered> }>();
 
+/**
+ * A run's tainted nodes in the run's order, each with the number of its set of PDBs, kept from one
+ * choice to the next: a node that started (or left otherwise) is passed over until half the list has
+ * gone, and the list is made again when nodes join or the PDBs change. A choice then costs a pass
+ * over the list, not a lookup and a new list per waiting node.
+ */
+interface Waiting {
+  generation: number;
+  joins: number;
+  nodes: NodeRecord[];
+  setOf: number[];
+  sets: { keys: Set<string>; count: number }[];
+}
+
+const waitingByRun = new WeakMap<NodeStates, Waiting>();
+
 export class NodePicker {
   private pdbs?: PdbInfo[];
   private coveredOf = new Map<string, Covered>();
   private readonly tightness = new Map<string, { disrupted: number; inLineAllowed: number }>();
+  /** The last call found nodes that could start, but every one would only queue on a spent budget. */
+  heldBack = false;
 
   constructor(private readonly ctx: StepContext) {}
 
   /**
-   * The next node to drain, or undefined when every candidate would only queue on spent budgets
-   * (nodes draining now free them; the watch wakes the runner when they do).
+   * The next tainted node to drain among those `accept` lets start, or undefined when there is none or
+   * every one would only queue on spent budgets (nodes draining now free them; the watch wakes the
+   * runner when they do).
    */
-  async next(candidates: NodeRecord[], salt: number): Promise<NodeRecord | undefined> {
-    if (candidates.length === 0) return undefined;
+  async next(accept: (rec: NodeRecord) => boolean, salt: number): Promise<NodeRecord | undefined> {
+    this.heldBack = false;
+    if (!this.ctx.byState.some('tainted', accept)) return undefined;
     // Each node started since the last call may have spent a budget.
     this.tightness.clear();
     if (!this.pdbs) {
@@ -42,24 +63,32 @@ export class NodePicker {
       if (known?.generation !== view.pdbGeneration()) coveredByView.set(view, (known = { generation: view.pdbGeneration(), nodes: new Map() }));
       this.coveredOf = known.nodes;
     }
+    const w = this.waiting();
+    for (const s of w.sets) s.count = 0;
+    let candidates = 0;
+    let gone = 0;
+    for (let i = 0; i < w.nodes.length; i++) {
+      const rec = w.nodes[i];
+      if (rec.state !== 'tainted') gone++;
+      else if (accept(rec)) {
+        w.sets[w.setOf[i]].count++;
+        candidates++;
+      }
+    }
+    if (gone * 2 > w.nodes.length) compact(w);
+    if (candidates === 0) return undefined;
     const capacity = new Map(this.pdbs.map((b) => [pdbKey(b), pdbCapacity(b)]));
     const inLine = new Map<string, number>();
     for (const rec of this.ctx.byState.in('evicting')) {
       for (const key of this.liveKeys(rec.name)) inLine.set(key, (inLine.get(key) ?? 0) + 1);
     }
-    const nodesPerSet = new Map<string, { keys: Set<string>; nodes: number }>();
-    const sets = candidates.map((rec) => this.covered(rec.name));
-    for (const c of sets) {
-      const n = nodesPerSet.get(c.set);
-      if (n) n.nodes++;
-      else nodesPerSet.set(c.set, { keys: c.keys, nodes: 1 });
-    }
     const ahead = new Map<string, number>();
-    for (const { keys, nodes } of nodesPerSet.values()) for (const key of keys) ahead.set(key, (ahead.get(key) ?? 0) + nodes);
-    let best = new Set<string>();
+    for (const { keys, count } of w.sets) for (const key of keys) if (count) ahead.set(key, (ahead.get(key) ?? 0) + count);
+    const best = new Array<boolean>(w.sets.length).fill(false);
     let bestScore = -1;
     let bestNodes = 0;
-    for (const [set, { keys, nodes }] of nodesPerSet) {
+    w.sets.forEach(({ keys, count }, set) => {
+      if (count === 0) return;
       let score = 0;
       let held = false;
       for (const key of keys) {
@@ -72,15 +101,45 @@ export class NodePicker {
         }
         score = Math.max(score, (ahead.get(key) ?? 0) / cap);
       }
-      if (held) continue;
-      if (score > bestScore) [best, bestScore, bestNodes] = [new Set([set]), score, nodes];
-      else if (score === bestScore) [best, bestNodes] = [best.add(set), bestNodes + nodes];
+      if (held) return;
+      if (score > bestScore) {
+        best.fill(false);
+        [bestScore, bestNodes] = [score, 0];
+      }
+      if (score === bestScore) [best[set], bestNodes] = [true, bestNodes + count];
+    });
+    if (bestNodes === 0) {
+      this.heldBack = true;
+      return undefined;
     }
-    if (bestNodes === 0) return undefined;
-    // The draw among the best nodes in the candidates' order, as a resumed run repeats it.
+    // The draw among the best nodes in the run's order, as a resumed run repeats it.
     let k = Math.floor(this.ctx.random(salt) * bestNodes);
-    for (let i = 0; i < candidates.length; i++) if (best.has(sets[i].set) && k-- === 0) return candidates[i];
+    for (let i = 0; i < w.nodes.length; i++) {
+      const rec = w.nodes[i];
+      if (rec.state === 'tainted' && best[w.setOf[i]] && accept(rec) && k-- === 0) return rec;
+    }
     return undefined;
+  }
+
+  /** The run's waiting list, made again when nodes joined it or the PDBs changed. */
+  private waiting(): Waiting {
+    const { byState, view } = this.ctx;
+    let w = waitingByRun.get(byState);
+    if (!w || w.generation !== view.pdbGeneration() || w.joins !== byState.joins('tainted')) {
+      const sets = new Map<string, number>();
+      w = { generation: view.pdbGeneration(), joins: byState.joins('tainted'), nodes: byState.in('tainted'), setOf: [], sets: [] };
+      for (const rec of w.nodes) {
+        const c = this.covered(rec.name);
+        let set = sets.get(c.set);
+        if (set === undefined) {
+          sets.set(c.set, (set = w.sets.length));
+          w.sets.push({ keys: c.keys, count: 0 });
+        }
+        w.setOf.push(set);
+      }
+      waitingByRun.set(byState, w);
+    }
+    return w;
   }
 
   /** Pods of the PDB unavailable now (they use its budget), and whether one more node may wait in line. */
@@ -118,4 +177,11 @@ export class NodePicker {
     }
     return keys;
   }
+}
+
+/** Drops the nodes that left the waiting list, in order. */
+function compact(w: Waiting): void {
+  const keep = w.nodes.map((rec) => rec.state === 'tainted');
+  w.nodes = w.nodes.filter((_, i) => keep[i]);
+  w.setOf = w.setOf.filter((_, i) => keep[i]);
 }
