@@ -1,6 +1,6 @@
 // A local cache of nodes and pods fed by the Cluster watch, so steps read without API calls
 // and the runner wakes on change instead of polling.
-import { PdbIndex } from './pdb-index.js';
+import { PdbIndex, type PodEntry } from './pdb-index.js';
 import type { Cluster, ClusterEvent, ClusterWatch, NodeInfo, PdbInfo, PodInfo } from './ports.js';
 
 export const NODEGROUP_TAINT_KEY = 'eks.amazonaws.com/nodegroup';
@@ -8,11 +8,12 @@ export const NODEGROUP_TAINT_KEY = 'eks.amazonaws.com/nodegroup';
 export class ClusterView {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly nodeNameByInstance = new Map<string, string>();
-  private readonly pods = new Map<string, PodInfo>();
-  /** Each node's pods (by uid), kept with the pods map: a step reads a node's pods far more often than the watch changes one. */
-  private readonly podsByNode = new Map<string, Map<string, PodInfo>>();
+  /** By uid. A pod's change is written into its entry: one lookup, whatever else keeps the entry. */
+  private readonly pods = new Map<string, PodEntry>();
+  /** Each node's pods: a step reads a node's pods far more often than the watch moves one. */
+  private readonly podsByNode = new Map<string, Set<PodEntry>>();
   /** Pods not Ready, or whose containers restarted or are in trouble: all the health gate needs to look at. */
-  private readonly unwell = new Map<string, PodInfo>();
+  private readonly unwell = new Set<PodEntry>();
   /** Nodes not Ready: the health gate's other question, answered without a look at every node. */
   private readonly notReady = new Map<string, NodeInfo>();
   /** The watch carries no PDBs: they are listed, and kept for a while (their specs rarely change). */
@@ -78,13 +79,12 @@ export class ClusterView {
   }
 
   podsOn(nodeName: string): PodInfo[] {
-    const on = this.podsByNode.get(nodeName);
-    return on ? [...on.values()] : [];
+    return podsOf(this.podsByNode.get(nodeName));
   }
 
   /** Pods not Ready, or with restarts or a container in trouble (the health gate's candidates), wherever they are. */
   unwellPods(): PodInfo[] {
-    return [...this.unwell.values()];
+    return podsOf(this.unwell);
   }
 
   notReadyNodes(): NodeInfo[] {
@@ -113,7 +113,7 @@ export class ClusterView {
 
   /** The PDB (of the latest listing) that covers the pod. */
   coveringPdb(pod: PodInfo): PdbInfo | undefined {
-    return this.pdbIndex.covering(pod);
+    return this.pdbIndex.covering(this.pods.get(pod.uid), pod);
   }
 
   /** Pods the PDB covers that are Ready and not leaving, as the watch shows them. */
@@ -205,42 +205,44 @@ export class ClusterView {
   }
 
   private putPod(p: PodInfo): void {
-    const old = this.pods.get(p.uid);
+    const e = this.pods.get(p.uid);
     const ended = p.phase === 'Succeeded' || p.phase === 'Failed';
     // Most changes are a pod's own state on the same node (scheduled, started, Ready, leaving): its
     // node's pods and room stay as they are, and its PDB is the one it had.
-    if (old && !ended && old.nodeName === p.nodeName) {
-      this.pods.set(p.uid, p);
-      this.podsByNode.get(p.nodeName ?? '')!.set(p.uid, p);
-      this.pdbIndex.replace(old, p);
-      this.markUnwell(p);
+    if (e && !ended && e.pod.nodeName === p.nodeName) {
+      const old = e.pod;
+      e.pod = p;
+      this.pdbIndex.replace(e, old);
+      this.markUnwell(e);
       return;
     }
     this.dropPod(p.uid);
     if (ended) return;
-    this.pods.set(p.uid, p);
-    this.markUnwell(p);
+    const entry: PodEntry = { pod: p };
+    this.pods.set(p.uid, entry);
+    this.markUnwell(entry);
     const key = p.nodeName ?? '';
-    let set = this.podsByNode.get(key);
-    if (!set) this.podsByNode.set(key, (set = new Map()));
-    set.set(p.uid, p);
-    this.pdbIndex.put(p);
+    let on = this.podsByNode.get(key);
+    if (!on) this.podsByNode.set(key, (on = new Set()));
+    on.add(entry);
+    this.pdbIndex.put(entry);
     this.recountRoom(p.nodeName);
   }
 
-  private markUnwell(p: PodInfo): void {
-    if (!p.ready || p.troubled !== undefined || (p.restarts ?? 0) > 0) this.unwell.set(p.uid, p);
-    else this.unwell.delete(p.uid);
+  private markUnwell(e: PodEntry): void {
+    const p = e.pod;
+    if (!p.ready || p.troubled !== undefined || (p.restarts ?? 0) > 0) this.unwell.add(e);
+    else this.unwell.delete(e);
   }
 
   private dropPod(uid: string): void {
-    const old = this.pods.get(uid);
-    if (!old) return;
+    const e = this.pods.get(uid);
+    if (!e) return;
     this.pods.delete(uid);
-    this.unwell.delete(uid);
-    this.pdbIndex.drop(old);
-    this.podsByNode.get(old.nodeName ?? '')?.delete(uid);
-    this.recountRoom(old.nodeName);
+    this.unwell.delete(e);
+    this.pdbIndex.drop(e);
+    this.podsByNode.get(e.pod.nodeName ?? '')?.delete(e);
+    this.recountRoom(e.pod.nodeName);
   }
 
   private wake(): void {
@@ -249,6 +251,12 @@ export class ClusterView {
     this.waiters = new Set();
     for (const w of ws) w();
   }
+}
+
+function podsOf(entries: Iterable<PodEntry> | undefined): PodInfo[] {
+  const out: PodInfo[] = [];
+  for (const e of entries ?? []) out.push(e.pod);
+  return out;
 }
 
 /** Pods a drain must move: everything but DaemonSet and mirror pods. */

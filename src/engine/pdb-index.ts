@@ -27,78 +27,86 @@ function selectorEntries(pdb: PdbInfo): [string, string][] {
   return e;
 }
 
+/** What the index keeps of a PDB: its latest listing, and its pods' health as the watch shows it. */
 interface Covered {
+  pdb: PdbInfo;
   healthy: number;
   /** Longest grace period seen among its pods (pods of one workload share it; never lowered). */
   longestGraceS: number;
 }
 
+/**
+ * A pod as the view holds it, with the PDB covering it (null: none; undefined: not matched yet). The
+ * view keeps one per pod and changes it in place, so that a pod's change costs one lookup by uid.
+ */
+export interface PodEntry {
+  pod: PodInfo;
+  cover?: Covered | null;
+}
+
 export class PdbIndex {
   private listing: readonly PdbInfo[] = [];
-  private byKey = new Map<string, PdbInfo>();
   /** Names and selectors of the listing the index was built for: a new listing with the same ones keeps it. */
   private selectors = '';
   /** Grows when the listing's names or selectors change: what was worked out from the old ones is stale. */
   generation = 0;
-  /** null: no PDB covers it. */
-  private readonly keyOfPod = new Map<string, string | null>();
   private covered = new Map<string, Covered>();
 
-  /** A new listing of the PDBs; `pods`: every pod the view holds, looked at again when the selectors changed. */
-  list(pdbs: readonly PdbInfo[], pods: Iterable<PodInfo>): void {
+  /** A new listing of the PDBs; `entries`: every pod the view holds, looked at again when the selectors changed. */
+  list(pdbs: readonly PdbInfo[], entries: Iterable<PodEntry>): void {
     this.listing = pdbs;
-    this.byKey = new Map(pdbs.map((b) => [pdbKey(b), b]));
     const selectors = JSON.stringify(pdbs.map((b) => [b.namespace, b.name, b.selector]));
-    if (selectors === this.selectors) return;
-    this.selectors = selectors;
-    this.generation++;
-    this.keyOfPod.clear();
-    this.covered = new Map(pdbs.map((b) => [pdbKey(b), { healthy: 0, longestGraceS: 0 }]));
-    for (const p of pods) this.put(p);
-  }
-
-  /** The pod is new or changed (its previous version was dropped first). */
-  put(p: PodInfo): void {
-    const pdb = this.listing.find((b) => selects(b, p));
-    this.keyOfPod.set(p.uid, pdb ? pdbKey(pdb) : null);
-    if (!pdb) return;
-    const key = pdbKey(pdb);
-    const c = this.covered.get(key)!;
-    if (healthy(p)) c.healthy++;
-    c.longestGraceS = Math.max(c.longestGraceS, p.gracePeriodSeconds);
-  }
-
-  /** A new version of a pod the index holds. */
-  replace(old: PodInfo, p: PodInfo): void {
-    const key = this.keyOfPod.get(old.uid);
-    if (key === undefined || old.namespace !== p.namespace || !sameLabels(old.labels, p.labels)) {
-      this.drop(old);
-      this.put(p);
+    if (selectors === this.selectors) {
+      for (const b of pdbs) this.covered.get(pdbKey(b))!.pdb = b;
       return;
     }
-    if (key === null) return;
-    const c = this.covered.get(key)!;
+    this.selectors = selectors;
+    this.generation++;
+    this.covered = new Map(pdbs.map((b) => [pdbKey(b), { pdb: b, healthy: 0, longestGraceS: 0 }]));
+    for (const e of entries) {
+      e.cover = undefined;
+      this.put(e);
+    }
+  }
+
+  /** The entry is new, or its pod changed namespace or labels (its previous version was dropped first). */
+  put(e: PodEntry): void {
+    const pdb = this.listing.find((b) => selects(b, e.pod));
+    const c = pdb ? this.covered.get(pdbKey(pdb))! : null;
+    e.cover = c;
+    if (!c) return;
+    if (healthy(e.pod)) c.healthy++;
+    c.longestGraceS = Math.max(c.longestGraceS, e.pod.gracePeriodSeconds);
+  }
+
+  /** The entry's pod changes from `old` to `p` (the entry holds p already). */
+  replace(e: PodEntry, old: PodInfo): void {
+    const p = e.pod;
+    if (e.cover === undefined || old.namespace !== p.namespace || !sameLabels(old.labels, p.labels)) {
+      this.drop({ pod: old, cover: e.cover });
+      this.put(e);
+      return;
+    }
+    const c = e.cover;
+    if (c === null) return;
     c.healthy += Number(healthy(p)) - Number(healthy(old));
     c.longestGraceS = Math.max(c.longestGraceS, p.gracePeriodSeconds);
   }
 
-  drop(p: PodInfo): void {
-    const key = this.keyOfPod.get(p.uid);
-    this.keyOfPod.delete(p.uid);
-    if (key == null) return;
-    if (healthy(p)) this.covered.get(key)!.healthy--;
+  drop(e: PodEntry): void {
+    if (e.cover && healthy(e.pod)) e.cover.healthy--;
+    e.cover = undefined;
   }
 
+  /** Every pod is gone (the view re-lists); the PDBs stay listed. */
   clear(): void {
-    this.keyOfPod.clear();
     for (const c of this.covered.values()) c.healthy = 0;
   }
 
   /** The PDB of the latest listing that covers the pod (one the watch has not shown is matched now). */
-  covering(p: PodInfo): PdbInfo | undefined {
-    const key = this.keyOfPod.get(p.uid);
-    if (key === undefined) return this.listing.find((b) => selects(b, p));
-    return key === null ? undefined : this.byKey.get(key);
+  covering(e: PodEntry | undefined, p: PodInfo): PdbInfo | undefined {
+    if (e?.cover === undefined) return this.listing.find((b) => selects(b, p));
+    return e.cover?.pdb;
   }
 
   /** Pods the PDB covers that are Ready and not leaving. */

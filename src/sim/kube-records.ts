@@ -38,7 +38,8 @@ export interface WorkloadRec {
   hash: string;
   /** A new pod of the workload as created, less its name and uid: every pod shares its labels and owner objects. */
   podTemplate: Readonly<PodInfo>;
-  pods: Map<string, PodRec>;
+  /** Its pods that exist, terminating ones included (a StatefulSet's ordinal is taken until its pod is gone). */
+  existing: number;
   /** Ready and not terminating: the PDB's currentHealthy. */
   healthy: number;
   /** Not terminating (Pending or Running): what a ReplicaSet counts. */

@@ -69,7 +69,7 @@ export class KubeState {
         key: `${spec.namespace}/${spec.name}`,
         hash,
         podTemplate: podTemplate(spec, hash),
-        pods: new Map(),
+        existing: 0,
         healthy: 0,
         active: 0,
         stuck: stuck.some((f) => f.workload === spec.name && (f.namespace === undefined || f.namespace === spec.namespace)),
@@ -328,7 +328,7 @@ export class KubeState {
     };
     Object.freeze(p.info);
     this.pods.set(p.key, p);
-    w.pods.set(p.key, p);
+    w.existing++;
     w.active++;
     this.emitPod(p, 'upsert');
     if (node) this.bind(p, node);
@@ -427,7 +427,7 @@ export class KubeState {
   }
 
   private removePod(p: PodRec, cause: RemovalCause, reconcile: boolean): void {
-    if (!this.pods.has(p.key) || this.pods.get(p.key) !== p) return;
+    if (this.pods.get(p.key) !== p) return;
     p.cancelStart?.();
     p.cancelRemoval?.();
     p.cancelStart = p.cancelRemoval = undefined;
@@ -439,7 +439,7 @@ export class KubeState {
     }
     const w = p.workload;
     if (w) {
-      w.pods.delete(p.key);
+      w.existing--;
       w.healthy -= Number(isHealthy(p));
       w.active -= Number(isActive(p));
     }

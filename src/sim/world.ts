@@ -171,7 +171,7 @@ export function createWorld(scenario: Scenario, opts: WorldOptions): SimWorld {
       for (const w of kube.workloads) {
         // A StatefulSet ordinal still exists while its pod terminates; a ReplicaSet counts only live pods.
         if (w.spec.kind === 'Deployment') podsLost += Math.max(0, w.spec.replicas - w.active);
-        if (w.spec.kind === 'StatefulSet') podsLost += Math.max(0, w.spec.replicas - w.pods.size);
+        if (w.spec.kind === 'StatefulSet') podsLost += Math.max(0, w.spec.replicas - w.existing);
       }
       let leftTainted = 0;
       let leftCordoned = 0;

@@ -255,9 +255,8 @@ export async function serveKubeApi(world: SimWorld, opts: KubeApiOptions = {}): 
       return state.workloads
         .filter((w) => w.spec.kind === 'DaemonSet' && (namespace === undefined || w.spec.namespace === namespace))
         .map((w) => {
-          const pods = [...w.pods.values()].filter((p) => !p.info.terminating);
-          const ready = pods.filter((p) => p.info.ready).length;
-          return daemonSetObject({ ...w.spec, scheduled: pods.length, ready, desired }, rv, worldCreatedAt);
+          // active: its pods not terminating; healthy: those of them Ready.
+          return daemonSetObject({ ...w.spec, scheduled: w.active, ready: w.healthy, desired }, rv, worldCreatedAt);
         });
     }
     return state
