@@ -38,13 +38,6 @@ export class NodeStates {
     return out.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
   }
 
-  /** Whether a record in the state passes the test (records taken in no particular order). */
-  some(state: NodeState, test: (rec: NodeRecord) => boolean): boolean {
-    this.sync();
-    for (const rec of this.buckets.get(state)?.records ?? []) if (test(rec)) return true;
-    return false;
-  }
-
   count(...states: NodeState[]): number {
     this.sync();
     return states.reduce((n, s) => n + (this.buckets.get(s)?.records.size ?? 0), 0);

@@ -26,7 +26,8 @@ export async function cleanup(ctx: StepContext): Promise<StepResult> {
     ctx.setNodeState(rec, 'skipped', `${rec.name}: taint and cordon removed, left on ${run.plan.fromVersion}`);
   }
   if (run.nodes.some((r) => r.state === 'waiting')) return taintNodes(ctx);
-  const r = await advanceNodes(ctx, (rec) => rec.role === 'surplus');
+  // Every old node left waiting was skipped above: the tainted nodes now are surplus ones, drained to go.
+  const r = await advanceNodes(ctx, () => true);
   if (r.stopped) return { next: true };
   if (!r.settled) return { wait: r.waitMs, reason: `cleaning up: ${r.reason}` };
   if (run.original && !run.nodes.some((n) => n.role === 'surplus' && n.state === 'failed')) {

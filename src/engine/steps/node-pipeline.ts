@@ -34,8 +34,11 @@ export interface PipelineResult {
   stopped?: boolean;
 }
 
-/** `maxStarts`: start at most this many nodes in this call (the health gate's canary). */
-export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecord) => boolean, maxStarts = Infinity): Promise<PipelineResult> {
+/**
+ * `mayStart`: whether a tainted node may start draining now (asked once something could start);
+ * `maxStarts`: start at most this many nodes in this call (the health gate's canary).
+ */
+export async function advanceNodes(ctx: StepContext, mayStart: () => boolean, maxStarts = Infinity): Promise<PipelineResult> {
   const { run } = ctx;
   let waitMs = ctx.settings.idleRecheckMs;
   let reason = 'waiting for nodes to drain and terminate';
@@ -58,10 +61,10 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   let inFlight = ctx.byState.in(...IN_FLIGHT).filter(holds).length + (minimal ? replacementsPending(ctx) : 0);
   if (run.status === 'running' && !run.decision && !run.requests.pause && inFlight < run.plan.maxUnavailable) {
     const picker = new NodePicker(ctx);
-    const accept = ownNodeLast(ctx, allowStart);
+    const last = ownNodeLast(ctx);
     let starts = 0;
     while (inFlight < run.plan.maxUnavailable && starts < maxStarts) {
-      const rec = await picker.next(accept, run.nodes.length - ctx.byState.count(...NOT_STARTED));
+      const rec = await picker.next(mayStart, run.nodes.length - ctx.byState.count(...NOT_STARTED), last);
       if (!rec) {
         if (picker.heldBack) reason = 'waiting for PDB budgets: every node left shares a spent budget with nodes draining now';
         break;
@@ -94,11 +97,11 @@ export async function advanceNodes(ctx: StepContext, allowStart: (rec: NodeRecor
   return { settled: ctx.byState.count(...SETTLED) === run.nodes.length, waitMs, reason };
 }
 
-/** The node this mngbot runs on starts only once every other node is done: it moves itself off it last. */
-function ownNodeLast(ctx: StepContext, allowStart: (rec: NodeRecord) => boolean): (rec: NodeRecord) => boolean {
+/** The node this mngbot runs on, while other nodes are left: it starts only once every other node is done (it moves itself off it last). */
+function ownNodeLast(ctx: StepContext): NodeRecord | undefined {
   const own = ctx.settings.self?.node;
-  let othersLeft: boolean | undefined;
-  return (rec) => allowStart(rec) && !(rec.name === own && (othersLeft ??= ctx.run.nodes.some((r) => r.name !== own && !SETTLED.has(r.state))));
+  const rec = own === undefined ? undefined : ctx.run.nodes.find((r) => r.name === own && r.state === 'tainted');
+  return rec && ctx.run.nodes.some((r) => r !== rec && !SETTLED.has(r.state)) ? rec : undefined;
 }
 
 /** The nodes being drained (of those in flight), with the pods each still has to ask to leave. */

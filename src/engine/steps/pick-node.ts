@@ -22,19 +22,24 @@ interface Covered {
 const coveredByView = new WeakMap<ClusterView, { generation: number; nodes: Map<string, Covered> }>();
 
 /**
- * A run's tainted nodes in the run's order, each with the number of its set of PDBs, kept from one
- * choice to the next: a node that started (or left otherwise) is passed over until half the list has
- * gone, and the list is made again when nodes join or the PDBs change. A choice then costs a pass
- * over the list, not a lookup and a new list per waiting node.
+ * A run's tainted nodes in the run's order, each with the number of its set of PDBs and how many of each
+ * set still wait, kept from one choice to the next: the node chosen last leaves the list once it has
+ * started, and the list is counted again only when a node left it otherwise, and made again when nodes
+ * joined it or the PDBs changed. A choice then costs a pass over small integers, not a look at every
+ * waiting node's record.
  */
 interface Waiting {
   generation: number;
   joins: number;
   nodes: NodeRecord[];
   setOf: number[];
+  /** 1 while the node is tainted, as far as the list knows. */
+  waits: Uint8Array;
   sets: { keys: Set<string>; count: number }[];
+  total: number;
+  /** The position of the node the last choice returned. */
+  offered?: number;
 }
-
 const waitingByRun = new WeakMap<NodeStates, Waiting>();
 
 export class NodePicker {
@@ -47,48 +52,36 @@ export class NodePicker {
   constructor(private readonly ctx: StepContext) {}
 
   /**
-   * The next tainted node to drain among those `accept` lets start, or undefined when there is none or
-   * every one would only queue on spent budgets (nodes draining now free them; the watch wakes the
-   * runner when they do).
+   * The next tainted node to drain, or undefined when none may start now (`mayStart` says no, or only
+   * `last` is left while it must wait) or every one would only queue on spent budgets (nodes draining
+   * now free them; the watch wakes the runner when they do).
    */
-  async next(accept: (rec: NodeRecord) => boolean, salt: number): Promise<NodeRecord | undefined> {
+  async next(mayStart: () => boolean, salt: number, last?: NodeRecord): Promise<NodeRecord | undefined> {
     this.heldBack = false;
-    if (!this.ctx.byState.some('tainted', accept)) return undefined;
+    if (this.ctx.byState.count('tainted') === 0 || !mayStart()) return undefined;
+    // Listed first: the sets of PDBs are worked out on this listing.
+    this.pdbs ??= await listedPdbs(this.ctx);
+    const w = this.waiting();
+    const lastAt = last && last.state === 'tainted' ? w.nodes.indexOf(last) : -1;
+    if (w.total - (lastAt >= 0 ? 1 : 0) === 0) return undefined;
     // Each node started since the last call may have spent a budget.
     this.tightness.clear();
-    if (!this.pdbs) {
-      this.pdbs = await listedPdbs(this.ctx);
-      const view = this.ctx.view;
-      let known = coveredByView.get(view);
-      if (known?.generation !== view.pdbGeneration()) coveredByView.set(view, (known = { generation: view.pdbGeneration(), nodes: new Map() }));
-      this.coveredOf = known.nodes;
-    }
-    const w = this.waiting();
-    for (const s of w.sets) s.count = 0;
-    let candidates = 0;
-    let gone = 0;
-    for (let i = 0; i < w.nodes.length; i++) {
-      const rec = w.nodes[i];
-      if (rec.state !== 'tainted') gone++;
-      else if (accept(rec)) {
-        w.sets[w.setOf[i]].count++;
-        candidates++;
-      }
-    }
-    if (gone * 2 > w.nodes.length) compact(w);
-    if (candidates === 0) return undefined;
+    const counts = w.sets.map((set) => set.count);
+    if (lastAt >= 0) counts[w.setOf[lastAt]]--;
     const capacity = new Map(this.pdbs.map((b) => [pdbKey(b), pdbCapacity(b)]));
     const inLine = new Map<string, number>();
     for (const rec of this.ctx.byState.in('evicting')) {
       for (const key of this.liveKeys(rec.name)) inLine.set(key, (inLine.get(key) ?? 0) + 1);
     }
     const ahead = new Map<string, number>();
-    for (const { keys, count } of w.sets) for (const key of keys) if (count) ahead.set(key, (ahead.get(key) ?? 0) + count);
-    const best = new Array<boolean>(w.sets.length).fill(false);
+    w.sets.forEach(({ keys }, set) => {
+      for (const key of keys) if (counts[set]) ahead.set(key, (ahead.get(key) ?? 0) + counts[set]);
+    });
+    const best = new Uint8Array(w.sets.length);
     let bestScore = -1;
     let bestNodes = 0;
-    w.sets.forEach(({ keys, count }, set) => {
-      if (count === 0) return;
+    w.sets.forEach(({ keys }, set) => {
+      if (counts[set] === 0) return;
       let score = 0;
       let held = false;
       for (const key of keys) {
@@ -103,10 +96,10 @@ export class NodePicker {
       }
       if (held) return;
       if (score > bestScore) {
-        best.fill(false);
+        best.fill(0);
         [bestScore, bestNodes] = [score, 0];
       }
-      if (score === bestScore) [best[set], bestNodes] = [true, bestNodes + count];
+      if (score === bestScore) [best[set], bestNodes] = [1, bestNodes + counts[set]];
     });
     if (bestNodes === 0) {
       this.heldBack = true;
@@ -115,29 +108,57 @@ export class NodePicker {
     // The draw among the best nodes in the run's order, as a resumed run repeats it.
     let k = Math.floor(this.ctx.random(salt) * bestNodes);
     for (let i = 0; i < w.nodes.length; i++) {
-      const rec = w.nodes[i];
-      if (rec.state === 'tainted' && best[w.setOf[i]] && accept(rec) && k-- === 0) return rec;
+      if (w.waits[i] && best[w.setOf[i]] && i !== lastAt && k-- === 0) {
+        w.offered = i;
+        return w.nodes[i];
+      }
     }
     return undefined;
   }
 
-  /** The run's waiting list, made again when nodes joined it or the PDBs changed. */
+  /** The run's waiting list, brought up to date. */
   private waiting(): Waiting {
     const { byState, view } = this.ctx;
-    let w = waitingByRun.get(byState);
-    if (!w || w.generation !== view.pdbGeneration() || w.joins !== byState.joins('tainted')) {
-      const sets = new Map<string, number>();
-      w = { generation: view.pdbGeneration(), joins: byState.joins('tainted'), nodes: byState.in('tainted'), setOf: [], sets: [] };
-      for (const rec of w.nodes) {
-        const c = this.covered(rec.name);
-        let set = sets.get(c.set);
-        if (set === undefined) {
-          sets.set(c.set, (set = w.sets.length));
-          w.sets.push({ keys: c.keys, count: 0 });
-        }
-        w.setOf.push(set);
+    const w = waitingByRun.get(byState);
+    if (!w || w.generation !== view.pdbGeneration() || w.joins !== byState.joins('tainted')) return this.listWaiting(byState.in('tainted'));
+    if (w.offered !== undefined && w.nodes[w.offered].state !== 'tainted') {
+      w.waits[w.offered] = 0;
+      w.sets[w.setOf[w.offered]].count--;
+      w.total--;
+    }
+    w.offered = undefined;
+    // A node left otherwise (a person skipped it): count again.
+    if (w.total !== byState.count('tainted')) {
+      for (const set of w.sets) set.count = 0;
+      w.total = 0;
+      w.nodes.forEach((rec, i) => {
+        w.waits[i] = rec.state === 'tainted' ? 1 : 0;
+        w.sets[w.setOf[i]].count += w.waits[i];
+        w.total += w.waits[i];
+      });
+    }
+    // Half the list gone: a list of what is left, so that a choice passes over the waiting nodes only.
+    return w.total * 2 < w.nodes.length ? this.listWaiting(w.nodes.filter((_, i) => w.waits[i])) : w;
+  }
+
+  /** A waiting list of these nodes (tainted, in the run's order), by their sets of PDBs. */
+  private listWaiting(nodes: NodeRecord[]): Waiting {
+    const view = this.ctx.view;
+    let known = coveredByView.get(view);
+    if (known?.generation !== view.pdbGeneration()) coveredByView.set(view, (known = { generation: view.pdbGeneration(), nodes: new Map() }));
+    this.coveredOf = known.nodes;
+    const ids = new Map<string, number>();
+    const w: Waiting = { generation: view.pdbGeneration(), joins: this.ctx.byState.joins('tainted'), nodes, setOf: [], waits: new Uint8Array(nodes.length).fill(1), sets: [], total: nodes.length };
+    waitingByRun.set(this.ctx.byState, w);
+    for (const rec of nodes) {
+      const c = this.covered(rec.name);
+      let id = ids.get(c.set);
+      if (id === undefined) {
+        ids.set(c.set, (id = w.sets.length));
+        w.sets.push({ keys: c.keys, count: 0 });
       }
-      waitingByRun.set(byState, w);
+      w.setOf.push(id);
+      w.sets[id].count++;
     }
     return w;
   }
@@ -179,9 +200,3 @@ export class NodePicker {
   }
 }
 
-/** Drops the nodes that left the waiting list, in order. */
-function compact(w: Waiting): void {
-  const keep = w.nodes.map((rec) => rec.state === 'tainted');
-  w.nodes = w.nodes.filter((_, i) => keep[i]);
-  w.setOf = w.setOf.filter((_, i) => keep[i]);
-}
