@@ -9,6 +9,7 @@ import {
   isHealthy,
   nodeView,
   podTemplate,
+  podVersion,
   podView,
   type NodeRec,
   type PodRec,
@@ -240,7 +241,11 @@ export class KubeState {
     }
     p.stuck = false;
     // A new version, not a change in place: watchers hold the one they were given (podView).
-    if (graceSeconds !== undefined) p.info = Object.freeze({ ...p.info, gracePeriodSeconds: graceSeconds });
+    if (graceSeconds !== undefined) {
+      const next = podVersion(p.info);
+      next.gracePeriodSeconds = graceSeconds;
+      p.info = Object.freeze(next);
+    }
     if (!p.info.terminating) {
       this.terminate(p);
     } else if (!p.cancelRemoval) {
@@ -306,7 +311,7 @@ export class KubeState {
     const h = isHealthy(p);
     const a = isActive(p);
     // Copied, changed and frozen: the version watchers were given stays as it was (podView shares it).
-    const next = { ...p.info };
+    const next = podVersion(p.info);
     change(next);
     p.info = Object.freeze(next);
     const w = p.workload;
@@ -318,10 +323,12 @@ export class KubeState {
   }
 
   private createPod(w: WorkloadRec, name: string, node?: NodeRec): PodRec {
+    const info = podVersion(w.podTemplate);
+    info.name = name;
+    info.uid = this.rng.uuid();
     const p: PodRec = {
       key: `${w.spec.namespace}/${name}`,
-      // From the template: a copy in one go rather than a literal built field by field, a hundred thousand times.
-      info: { ...w.podTemplate, name, uid: this.rng.uuid() },
+      info,
       workload: w,
       daemon: w.spec.kind === 'DaemonSet',
       stuck: w.stuck,
@@ -519,3 +526,4 @@ function badImageOf(faults: Extract<Fault, { kind: 'badImage' }>[], spec: Worklo
   const f = faults.find((f) => f.workloads.includes(spec.name) && (f.namespace === undefined || f.namespace === spec.namespace));
   return f ? { badImage: { mode: f.mode, everywhere: f.everywhere, ...(f.crashAfterSeconds !== undefined ? { crashAfterSeconds: f.crashAfterSeconds } : {}) } } : {};
 }
+
