@@ -33,12 +33,9 @@ export class JsonCache {
     this.json.set(obj, b);
     return b;
   }
-  /** A private copy of value, its JSON remembered. */
+  /** A private copy of value, as JSON would make it; its text is made when a write or a reader needs it. */
   copy<T extends object>(value: T): T {
-    const s = JSON.stringify(value);
-    const c = JSON.parse(s) as T;
-    this.json.set(c, s);
-    return c;
+    return jsonCopy(value);
   }
   /** A fresh copy of a stored record, for a caller to keep. */
   clone<T extends object>(stored: T): T {
@@ -80,9 +77,26 @@ export class JsonCache {
   private text(stored: object): string {
     const parts = this.runs.get(stored as LiveRun);
     if (parts && !this.json.has(stored)) return partsJson(parts);
-    const j = this.json.get(stored) ?? this.get(stored);
+    let j = this.json.get(stored);
+    if (j === undefined) this.json.set(stored, (j = JSON.stringify(stored)));
     return typeof j === 'string' ? j : j.toString('utf8');
   }
+}
+
+/**
+ * What JSON.parse(JSON.stringify(value)) gives, for JSON data, without the text in between (a store in
+ * memory never writes it): plain objects and arrays are copied, undefined fields left out; anything
+ * else goes through JSON.
+ */
+function jsonCopy<T>(value: T): T {
+  // JSON has no NaN, Infinity or -0.
+  if (typeof value === 'number') return (Number.isFinite(value) ? value + 0 : null) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => (v === undefined || typeof v === 'function' ? null : jsonCopy(v))) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype || 'toJSON' in value) return JSON.parse(JSON.stringify(value)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined && typeof v !== 'function') out[k] = jsonCopy(v);
+  return out as T;
 }
 
 /**
