@@ -34,8 +34,11 @@ export class NodeStates {
   in(...states: NodeState[]): NodeRecord[] {
     this.sync();
     if (states.length === 1) return [...this.ordered(states[0])];
-    const out = states.flatMap((s) => [...(this.buckets.get(s)?.records ?? [])]);
-    return out.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
+    // Asked on every step for the few nodes in flight: no copies or sorting beyond what they need.
+    const out: NodeRecord[] = [];
+    for (const state of states) for (const rec of this.buckets.get(state)?.records ?? []) out.push(rec);
+    if (out.length > 1) out.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
+    return out;
   }
 
   count(...states: NodeState[]): number {

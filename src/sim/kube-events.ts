@@ -8,8 +8,14 @@ export type EventChange = { rv: number; type: 'ADDED' | 'DELETED'; object: KubeO
 
 const DEFAULT_LIMIT = 20_000;
 
-/** metav1.Time: RFC 3339 to the second. */
-const kubeTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** metav1.Time: RFC 3339 to the second (the last second's text kept: a run's notes come many to a second). */
+let lastSecond = NaN;
+let lastText = '';
+function kubeTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) [lastSecond, lastText] = [second, new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')];
+  return lastText;
+}
 
 export class KubeEvents {
   /** By namespace/name, oldest first (a Map keeps insertion order). */

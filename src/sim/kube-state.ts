@@ -172,24 +172,34 @@ export class KubeState {
     const n = this.nodes.get(name);
     if (!n) throw new UserError(`nodes "${name}" not found`);
     const i = n.info;
-    const before = JSON.stringify([i.taints, i.unschedulable, i.annotations, i.labels]);
-    if (patch.removeTaints) i.taints = i.taints.filter((t) => !patch.removeTaints!.includes(t.key));
+    // A patch that changes nothing is no change: no watch event, as the API server sends none.
+    let changed = false;
+    if (patch.removeTaints) {
+      const kept = i.taints.filter((t) => !patch.removeTaints!.includes(t.key));
+      changed ||= kept.length !== i.taints.length;
+      i.taints = kept;
+    }
     for (const t of patch.addTaints ?? []) {
       const taint = { key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect };
       const at = i.taints.findIndex((x) => x.key === t.key && x.effect === t.effect);
-      if (at >= 0) i.taints[at] = taint;
-      else i.taints.push(taint);
+      if (at < 0) i.taints.push(taint);
+      else if (i.taints[at].value !== taint.value) i.taints[at] = taint;
+      else continue;
+      changed = true;
     }
-    if (patch.unschedulable !== undefined) i.unschedulable = patch.unschedulable;
-    for (const [k, v] of Object.entries(patch.annotations ?? {})) {
-      if (v === null) delete i.annotations[k];
-      else i.annotations[k] = v;
+    if (patch.unschedulable !== undefined && patch.unschedulable !== i.unschedulable) {
+      i.unschedulable = patch.unschedulable;
+      changed = true;
     }
-    for (const [k, v] of Object.entries(patch.labels ?? {})) {
-      if (v === null) delete i.labels[k];
-      else i.labels[k] = v;
+    for (const into of ['annotations', 'labels'] as const) {
+      for (const [k, v] of Object.entries(patch[into] ?? {})) {
+        if (v === null ? !Object.hasOwn(i[into], k) : i[into][k] === v) continue;
+        if (v === null) delete i[into][k];
+        else i[into][k] = v;
+        changed = true;
+      }
     }
-    if (JSON.stringify([i.taints, i.unschedulable, i.annotations, i.labels]) === before) return;
+    if (!changed) return;
     this.emitNode(n, 'upsert');
     this.scheduler.refresh(n);
     if (i.taints.some((t) => t.effect === 'NoExecute')) this.executeNoExecute(n);

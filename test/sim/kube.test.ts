@@ -66,6 +66,34 @@ describe('pods and the scheduler', () => {
     expect(w.nodes().find((x) => x.name === n)!.labels.mutated).toBeUndefined();
     await expect(w.cluster.patchNode('nope', { unschedulable: true })).rejects.toThrow(/not found/);
   });
+
+  it('sends a node event for a patch that changes the node, and none for one that changes nothing', async () => {
+    const { w } = world();
+    const n = w.nodes()[0].name;
+    const seen: ClusterEvent[] = [];
+    const watch = w.cluster.watch((e) => seen.push(e));
+    await watch.ready;
+    const nodeEvents = async () => {
+      await flush();
+      return seen.filter((e) => e.kind === 'node').length;
+    };
+    const patches = [
+      [{ addTaints: [EKS_TAINT], labels: { x: '1' } }, 1],
+      [{ addTaints: [EKS_TAINT], labels: { x: '1' } }, 0],
+      [{ addTaints: [{ ...EKS_TAINT, value: 'other' }] }, 1],
+      [{ unschedulable: false, annotations: { gone: null }, labels: { x: '1' } }, 0],
+      [{ unschedulable: true }, 1],
+      [{ annotations: { a: '1' } }, 1],
+      [{ annotations: { a: null }, removeTaints: ['not-there'] }, 1],
+      [{ labels: { x: null } }, 1],
+    ] as const;
+    for (const [patch, events] of patches) {
+      const before = await nodeEvents();
+      await w.cluster.patchNode(n, patch);
+      expect((await nodeEvents()) - before, JSON.stringify(patch)).toBe(events);
+    }
+    watch.stop();
+  });
 });
 
 describe('evictions and PodDisruptionBudgets', () => {
