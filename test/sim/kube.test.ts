@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClusterEvent } from '../../src/engine/ports.js';
+import type { ClusterEvent, NodePatch } from '../../src/engine/ports.js';
 import { advanceTo, flush, world } from './world-fixture.js';
 
 const EKS_TAINT = { key: 'eks.amazonaws.com/nodegroup', value: 'unschedulable', effect: 'NoSchedule' } as const;
@@ -77,7 +77,7 @@ describe('pods and the scheduler', () => {
       await flush();
       return seen.filter((e) => e.kind === 'node').length;
     };
-    const patches = [
+    const patches: [NodePatch, number][] = [
       [{ addTaints: [EKS_TAINT], labels: { x: '1' } }, 1],
       [{ addTaints: [EKS_TAINT], labels: { x: '1' } }, 0],
       [{ addTaints: [{ ...EKS_TAINT, value: 'other' }] }, 1],
@@ -86,7 +86,7 @@ describe('pods and the scheduler', () => {
       [{ annotations: { a: '1' } }, 1],
       [{ annotations: { a: null }, removeTaints: ['not-there'] }, 1],
       [{ labels: { x: null } }, 1],
-    ] as const;
+    ];
     for (const [patch, events] of patches) {
       const before = await nodeEvents();
       await w.cluster.patchNode(n, patch);
