@@ -85,3 +85,49 @@ export async function appendFileDurable(file: string, data: string | Buffer, ops
   await fh.close();
   if (size === 0) await syncDir(dirname(file), ops);
 }
+
+/**
+ * Appends to one file, each append made durable with fdatasync (the data and the file's length, all
+ * that reading it back needs), keeping the file open between appends: a store appends a line a save.
+ * `expectSize` is how long the caller knows the file to be: checked when the file is opened, and what
+ * a failed append cuts it back to (then the file is closed, and opened and checked again next time).
+ */
+export class DurableAppender {
+  private fh?: fsp.FileHandle;
+
+  constructor(
+    readonly file: string,
+    private readonly ops: FileOps = nodeFileOps,
+  ) {}
+
+  async append(data: string | Buffer, expectSize: number): Promise<void> {
+    if (!this.fh) {
+      const fh = await this.ops.open(this.file, 'a', 0o600);
+      const size = await fh.stat().then((st) => st.size, async (err: unknown) => {
+        await fh.close().catch(() => {});
+        throw err;
+      });
+      // Someone else changed the file (or a failed append could not be cut back): the caller starts over.
+      if (size !== expectSize) {
+        await fh.close().catch(() => {});
+        throw new Error(`${this.file} is ${size} bytes, not the ${expectSize} written to it`);
+      }
+      this.fh = fh;
+    }
+    try {
+      await this.fh.writeFile(data);
+      await this.fh.datasync();
+    } catch (err) {
+      await this.fh.truncate(expectSize).catch(() => {});
+      await this.close();
+      throw err;
+    }
+  }
+
+  /** Lets the file go: the next append opens it again (it may have been replaced or removed meanwhile). */
+  async close(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close().catch(() => {});
+  }
+}

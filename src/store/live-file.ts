@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
 import type { Run } from '../engine/run.js';
-import { appendFileDurable, writeFileAtomic, type FileOps } from './atomic-file.js';
+import { DurableAppender, writeFileAtomic, type FileOps } from './atomic-file.js';
 import { DataFileError } from './data-file-error.js';
 import { jsonErrorOffset } from './json-error.js';
 import { JOURNAL_VERSION, journalFile, journalHeader, partsJson, replayJournal, runChange, runParts, sha256, type ChangedRecords, type RunParts } from './live-journal.js';
@@ -133,12 +133,20 @@ export class MngbotFileAdapter implements Adapter<LiveDoc> {
   private journalBytes = 0;
   /** An append failed and may have left part of a line: write the file whole next. */
   private journalSuspect = false;
+  private readonly journalOut: DurableAppender;
 
   constructor(
     readonly file: string,
     private readonly cache: JsonCache,
     private readonly opts: { fileOps: FileOps; migration: () => MigrationOptions; journalFromBytes?: number },
-  ) {}
+  ) {
+    this.journalOut = new DurableAppender(journalFile(file), opts.fileOps);
+  }
+
+  /** Lets the journal go (the store is closing). */
+  close(): Promise<void> {
+    return this.journalOut.close();
+  }
 
   async read(): Promise<DbFile | null> {
     let text: string;
@@ -250,6 +258,7 @@ export class MngbotFileAdapter implements Adapter<LiveDoc> {
     if (leftover) {
       this.journalBytes = 0;
       this.journal = undefined;
+      await this.journalOut.close();
       // Not needed for safety: a journal whose base is gone is ignored.
       await this.opts.fileOps.rm(journalFile(this.file), { force: true }).catch(() => {});
     }
@@ -260,10 +269,12 @@ export class MngbotFileAdapter implements Adapter<LiveDoc> {
     try {
       if (this.journalBytes === 0) {
         const text = journalHeader(this.base!) + line;
+        // A new file in the journal's place: the one held open (if any) is no longer it.
+        await this.journalOut.close();
         await writeFileAtomic(name, text, this.opts.fileOps);
         this.journalBytes = Buffer.byteLength(text);
       } else {
-        await appendFileDurable(name, line, this.opts.fileOps, this.journalBytes);
+        await this.journalOut.append(line, this.journalBytes);
         this.journalBytes += Buffer.byteLength(line);
       }
     } catch (err) {

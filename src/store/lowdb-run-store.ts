@@ -396,6 +396,7 @@ export class LowdbRunStore implements RunStore, ScheduleStore {
     this.closed = true;
     this.writeHealth.stop();
     while (this.writing) await this.writing;
+    if (this.db.adapter instanceof MngbotFileAdapter) await this.db.adapter.close();
     await this.opts.lock?.release();
   }
 
