@@ -76,6 +76,12 @@ export class Runner {
   /** The last saved state of each run this runner drives: it is the only writer, so steps need not re-read. */
   private readonly cache = new Map<string, Run>();
   private readonly unsaved = new Map<string, UnsavedRecords>();
+  /**
+   * Events of steps that only observed the world (a new node seen Ready), shown at once; what they
+   * changed in the run goes with its next save. Losing them costs nothing: a bot that restarts sees
+   * the world again. Spares a durable write a node.
+   */
+  private readonly observed = new Map<string, ProgressEvent[]>();
   /** Kept with the run object the runner drives: a run loaded again gets its own. */
   private readonly nodeStates = new WeakMap<Run, NodeStates>();
   private stopped = false;
@@ -116,14 +122,15 @@ export class Runner {
    */
   async commit(run: Run, events: ProgressEvent[], opts: { byStep?: boolean } = {}): Promise<void> {
     frozen(run.plan);
+    const shown = this.observed.get(run.id) ?? [];
     try {
-      await this.store.save(run, events, opts.byStep ? this.unsavedOf(run.id).changed : undefined);
+      await this.store.save(run, shown.length ? [...shown, ...events] : events, opts.byStep ? this.unsavedOf(run.id).changed : undefined);
     } catch (err) {
       // Loaded again from the store: new records, encoded whole.
-      this.cache.delete(run.id);
-      this.unsaved.delete(run.id);
+      this.forget(run.id);
       throw err;
     }
+    this.observed.delete(run.id);
     this.unsavedOf(run.id).saved();
     this.cache.set(run.id, run);
     this.publish(run.id, events);
@@ -178,8 +185,7 @@ export class Runner {
    */
   remoteChange(runId: string, events: ProgressEvent[]): void {
     if (!this.leads()) return;
-    this.cache.delete(runId);
-    this.unsaved.delete(runId);
+    this.forget(runId);
     this.publish(runId, events);
     void this.start(runId);
   }
@@ -190,6 +196,7 @@ export class Runner {
     await Promise.allSettled([...this.loops.values()]);
     this.cache.clear();
     this.unsaved.clear();
+    this.observed.clear();
     this.reconciled.clear();
   }
 
@@ -212,6 +219,14 @@ export class Runner {
     this.stopped = true;
     for (const w of [...this.wakers.values()]) w();
     await Promise.allSettled([...this.loops.values()]);
+    // What steps observed since the last save goes with one more, so that a stopped bot's store is whole.
+    for (const [runId] of this.observed) {
+      const run = this.cache.get(runId);
+      if (!run || !this.leads()) continue;
+      await this.withLock(runId, () => this.commit(run, [], { byStep: true })).catch((err: unknown) => {
+        this.log.warn('could not save what the run observed last (a restart sees it again)', { runId, error: errorMessage(err) });
+      });
+    }
     for (const v of this.views.values()) v.stop();
     this.views.clear();
   }
@@ -250,8 +265,7 @@ export class Runner {
         result = await this.stepFailed(runId, view, err, failures);
       }
       if ('done' in result) {
-        this.cache.delete(runId);
-        this.unsaved.delete(runId);
+        this.forget(runId);
         return;
       }
       if ('next' in result) continue;
@@ -301,6 +315,7 @@ export class Runner {
     } finally {
       // What a step did before it threw is real: keep it, so nothing is done twice.
       if (ctx.dirty && !ctx.unsaved) await this.commit(run, ctx.events, { byStep: true });
+      else if (!ctx.unsaved && ctx.events.length > 0) this.showObserved(run.id, ctx.events);
     }
   }
 
@@ -312,8 +327,7 @@ export class Runner {
     const giveUp = err instanceof FatalError || (!retryable && failures >= MAX_STEP_FAILURES);
     try {
       await this.withLock(runId, async () => {
-        this.cache.delete(runId);
-        this.unsaved.delete(runId);
+        this.forget(runId);
         const run = await this.load(runId);
         if (!run || isTerminal(run.status)) return;
         const ctx = this.context(run, view);
@@ -349,6 +363,21 @@ export class Runner {
     let s = this.nodeStates.get(run);
     if (!s) this.nodeStates.set(run, (s = new NodeStates(run.nodes)));
     return s;
+  }
+
+  /** Events of a step that only observed the world: shown now, saved with the run's next save. */
+  private showObserved(runId: string, events: ProgressEvent[]): void {
+    let shown = this.observed.get(runId);
+    if (!shown) this.observed.set(runId, (shown = []));
+    shown.push(...events);
+    this.publish(runId, events);
+  }
+
+  /** Drops what this replica kept of the run: it is read from the store again. */
+  private forget(runId: string): void {
+    this.cache.delete(runId);
+    this.unsaved.delete(runId);
+    this.observed.delete(runId);
   }
 
   private unsavedOf(runId: string): UnsavedRecords {

@@ -133,12 +133,16 @@ export class StepContext {
     });
   }
 
+  /**
+   * What the cluster shows of a new node: an observation, which a bot that restarts makes again. It
+   * goes with the run's next save rather than a durable write of its own; its event is shown at once.
+   */
   setNewNodeState(rec: NewNodeRecord, state: NewNodeState, detail: string): void {
     if (rec.state === state) return;
-    this.touch(rec);
+    this.changes.add(rec);
     rec.state = state;
     rec.at[state] = this.now;
-    this.emit({ kind: 'new-node', node: rec.name ?? rec.instanceId, state, detail });
+    this.events.push({ kind: 'new-node', node: rec.name ?? rec.instanceId, state, detail, runId: this.run.id, at: this.now });
   }
 
   /** A deterministic draw that a resumed run repeats exactly. */
