@@ -7,23 +7,21 @@ export const pdbKey = (b: { namespace: string; name: string }): string => `${b.n
 
 /** Every label the selector asks for, with its value (an empty selector matches all). */
 export function matchesLabels(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  for (const [k, v] of selectorEntries(selector)) if (labels[k] !== v) return false;
+  return true;
 }
 
 /** matchLabels only; an empty selector matches nothing here (PdbInfo cannot say what it was). */
 export function selects(pdb: PdbInfo, pod: PodInfo): boolean {
   if (pdb.namespace !== pod.namespace) return false;
-  const entries = selectorEntries(pdb);
-  if (entries.length === 0) return false;
-  for (const [k, v] of entries) if (pod.labels[k] !== v) return false;
-  return true;
+  return selectorEntries(pdb.selector).length > 0 && matchesLabels(pdb.selector, pod.labels);
 }
 
-// Asked for every pod the watch shows: a PDB's selector is taken apart once.
-const entriesOf = new WeakMap<PdbInfo, [string, string][]>();
-function selectorEntries(pdb: PdbInfo): [string, string][] {
-  let e = entriesOf.get(pdb);
-  if (!e) entriesOf.set(pdb, (e = Object.entries(pdb.selector)));
+// Asked for every pod the watch shows (and the plan sees): a selector is taken apart once.
+const entriesOf = new WeakMap<Record<string, string>, [string, string][]>();
+function selectorEntries(selector: Record<string, string>): [string, string][] {
+  let e = entriesOf.get(selector);
+  if (!e) entriesOf.set(selector, (e = Object.entries(selector)));
   return e;
 }
 

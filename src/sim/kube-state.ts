@@ -332,12 +332,12 @@ export class KubeState {
     this.emitPod(p, 'upsert');
   }
 
-  private createPod(w: WorkloadRec, name: string, node?: NodeRec): PodRec {
+  private createPod(w: WorkloadRec, name: string, key = `${w.spec.namespace}/${name}`, node?: NodeRec): PodRec {
     const info = podVersion(w.podTemplate);
     info.name = name;
     info.uid = this.rng.uuid();
     const p: PodRec = {
-      key: `${w.spec.namespace}/${name}`,
+      key,
       info,
       workload: w,
       daemon: w.spec.kind === 'DaemonSet',
@@ -470,7 +470,10 @@ export class KubeState {
     const s = w.spec;
     switch (s.kind) {
       case 'Deployment':
-        while (w.active < s.replicas) this.createPod(w, this.uniqueName(s.namespace, `${s.name}-${w.hash}-`));
+        while (w.active < s.replicas) {
+          const [name, key] = this.uniqueName(s.namespace, `${s.name}-${w.hash}-`);
+          this.createPod(w, name, key);
+        }
         break;
       case 'StatefulSet':
         // Same identity: ordinal i comes back only once the old pod is completely gone. A pod's removal
@@ -501,14 +504,18 @@ export class KubeState {
       if (w.spec.kind !== 'DaemonSet' || (only && w !== only)) continue;
       let has = false;
       for (const p of n.pods.values()) if (p.workload === w) has = true;
-      if (!has) this.createPod(w, this.uniqueName(w.spec.namespace, `${w.spec.name}-`), n);
+      if (has) continue;
+      const [name, key] = this.uniqueName(w.spec.namespace, `${w.spec.name}-`);
+      this.createPod(w, name, key, n);
     }
   }
 
-  private uniqueName(namespace: string, prefix: string): string {
+  /** A new pod name and its key (namespace/name), made once: the key is looked up here and kept. */
+  private uniqueName(namespace: string, prefix: string): [name: string, key: string] {
     for (;;) {
       const name = prefix + this.rng.suffix(5);
-      if (!this.pods.has(`${namespace}/${name}`)) return name;
+      const key = `${namespace}/${name}`;
+      if (!this.pods.has(key)) return [name, key];
     }
   }
 
