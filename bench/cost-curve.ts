@@ -139,25 +139,39 @@ async function compiled(): Promise<{ script: string; dir: string }> {
   return { script: join(dir, 'bench/cost-curve.js'), dir };
 }
 
+/** The file / memory ratio at 450 nodes is the median of this many pairs, run one after the other. */
+const RATIO_PAIRS = 3;
+
 /** The curve, one line per size: wall time, ms per node, peak RSS, saves per node, bytes written and fsyncs. */
 export async function benchCostCurve(sizes = CURVE_NODES): Promise<Record<string, string>> {
   const figures: Record<string, string> = {};
-  const wall: Record<string, number> = {};
+  const ratios: number[] = [];
   const { script, dir } = await compiled();
   try {
     for (const nodes of sizes) {
-      for (const on of ['memory', 'file'] as const) {
-        const p = pointInChild(script, nodes, on);
-        wall[`${nodes}:${on}`] = p.wallSeconds;
-        figures[`${String(nodes).padStart(4)} nodes, ${on.padEnd(6)}`] =
-          `${p.status}, ${p.wallSeconds} s (${p.cpuSeconds} s CPU), ${p.msPerNode} ms/node, ${p.peakRssMB} MB peak RSS, ${p.savesPerNode} saves/node` +
-          (on === 'file' ? `, ${p.writtenMB} MB written, ${p.fsyncs} fsyncs` : '');
+      // An fsync's time on a shared disk comes and goes from one second to the next: at 450 nodes the
+      // ratio is taken pair by pair, and its median printed with its spread.
+      const pairs = nodes === 450 ? RATIO_PAIRS : 1;
+      for (let pair = 0; pair < pairs; pair++) {
+        const memory = pointInChild(script, nodes, 'memory');
+        const file = pointInChild(script, nodes, 'file');
+        if (nodes === 450) ratios.push(file.wallSeconds / memory.wallSeconds);
+        if (pair > 0) continue;
+        for (const p of [memory, file]) {
+          figures[`${String(nodes).padStart(4)} nodes, ${p.store.padEnd(6)}`] =
+            `${p.status}, ${p.wallSeconds} s (${p.cpuSeconds} s CPU), ${p.msPerNode} ms/node, ${p.peakRssMB} MB peak RSS, ${p.savesPerNode} saves/node` +
+            (p.store === 'file' ? `, ${p.writtenMB} MB written, ${p.fsyncs} fsyncs` : '');
+        }
       }
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  if (wall['450:memory'] && wall['450:file']) figures['450 nodes, file / memory'] = `${round(wall['450:file'] / wall['450:memory'], 2)} (target ≤ 2)`;
+  if (ratios.length) {
+    const sorted = [...ratios].sort((a, b) => a - b);
+    figures['450 nodes, file / memory'] =
+      `${round(sorted[Math.floor(sorted.length / 2)], 2)} (median of ${sorted.length} pairs, ${round(sorted[0], 2)}–${round(sorted.at(-1)!, 2)}; target ≤ 2)`;
+  }
   figures.targets = '2000 nodes ≤ 10 s and ≤ 400 MB; 450 nodes ≤ 3 s; ms/node roughly flat from 150 to 2000';
   return figures;
 }
