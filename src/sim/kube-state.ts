@@ -543,4 +543,3 @@ function badImageOf(faults: Extract<Fault, { kind: 'badImage' }>[], spec: Worklo
   const f = faults.find((f) => f.workloads.includes(spec.name) && (f.namespace === undefined || f.namespace === spec.namespace));
   return f ? { badImage: { mode: f.mode, everywhere: f.everywhere, ...(f.crashAfterSeconds !== undefined ? { crashAfterSeconds: f.crashAfterSeconds } : {}) } } : {};
 }
-
