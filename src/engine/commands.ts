@@ -77,8 +77,10 @@ export class Engine {
     return this.runner.stop();
   }
 
+  /** The run as stored, with what its steps observed since (shown already, saved with the next save). */
   get(runId: string): Promise<Run | undefined> {
-    return this.opts.store.get(runId);
+    const observed = this.runner.observedRun(runId);
+    return observed ? Promise.resolve(observed) : this.opts.store.get(runId);
   }
 
   /** The run as stored. Within runner.withLock it is the runner's own copy, safe to change and commit. */

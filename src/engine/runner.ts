@@ -148,6 +148,15 @@ export class Runner {
     return run;
   }
 
+  /**
+   * A copy of the run with what its steps observed since its last save (a new node seen Ready), for
+   * what a person reads; undefined when the store's copy is as current.
+   */
+  observedRun(runId: string): Run | undefined {
+    const run = this.observed.has(runId) ? this.cache.get(runId) : undefined;
+    return run && (JSON.parse(JSON.stringify(run)) as Run);
+  }
+
   /** Starts driving the run unless a loop already does. */
   start(runId: string): Promise<void> {
     if (!this.leads()) return Promise.resolve();

@@ -1,6 +1,6 @@
 // A new node seen to join or be Ready is an observation: a bot that restarts sees it again. It is shown
-// at once and goes with the run's next save, not with a durable write of its own (an fsync a node on
-// a data file); a bot that stops saves what it observed since its last save.
+// at once (its event, and the run as read) and goes with the run's next save, not with a durable write
+// of its own (an fsync a node on a data file); a bot that stops saves what it observed since.
 import { describe, expect, it } from 'vitest';
 import { buildEngine } from '../../src/app/compose.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
@@ -84,11 +84,14 @@ describe('observations', () => {
     const outcome = await runUntil(clock, () => unsaved().length > 0, { maxSimMs: 6 * 3600_000 });
     expect(outcome).toBe('done');
     const pending = unsaved().map(({ event }) => event);
+    const lastState = new Map(pending.map((e) => ['node' in e ? e.node : '', 'state' in e ? e.state : '']));
+    // What a person reads (the progress message renders the run) shows it already.
+    const read = (await engine.get(runId))!;
+    for (const [node, state] of lastState) expect(read.newNodes.find((n) => (n.name ?? n.instanceId) === node)?.state, `${node} as read`).toBe(state);
     await engine.stop();
     const stored = new Set((await store.events(runId)).events.map(key));
     for (const e of pending) expect(stored.has(key(e)), `${key(e)} saved when the bot stopped`).toBe(true);
     const run = (await store.get(runId))!;
-    const lastState = new Map(pending.map((e) => ['node' in e ? e.node : '', 'state' in e ? e.state : '']));
     for (const [node, state] of lastState) expect(run.newNodes.find((n) => (n.name ?? n.instanceId) === node)?.state, node).toBe(state);
   });
 });
