@@ -1,25 +1,28 @@
-// Real time: the production clock, and the sleep the paced simulator clock shares with it.
+// Real time: the production clock, and the sleep every clock makes of its timer.
 import type { Clock } from './engine/ports.js';
 
-/** Resolves after ms of real time, or at once (without error) when the signal aborts. */
-export function sleepReal(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * A sleep made of a clock's timer: resolves when it fires, or at once (without error) when the signal
+ * aborts, the timer called off. Every clock's sleep, real or simulated.
+ */
+export function sleepOn(clock: Pick<Clock, 'after'>, ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const onAbort = () => {
-      clearTimeout(handle);
+      callOff();
       resolve();
     };
-    const handle = setTimeout(() => {
+    const callOff = clock.after(ms, () => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, Math.max(0, ms));
+    });
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: sleepReal,
+  sleep: (ms, signal) => sleepOn(systemClock, ms, signal),
   after(ms, fn) {
     const handle = setTimeout(fn, Math.max(0, ms));
     return () => clearTimeout(handle);

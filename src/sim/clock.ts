@@ -2,7 +2,7 @@
 // PacedClock runs simulated time at a multiple of real time (the live demo).
 import TinyQueue from 'tinyqueue';
 import type { Clock } from '../engine/ports.js';
-import { sleepReal } from '../real-clock.js';
+import { sleepOn } from '../real-clock.js';
 
 export interface SimClock extends Clock {
   /** Runs fn at atMs (or at once if atMs is past, on the next tick). Returns a cancel function. */
@@ -61,18 +61,7 @@ export class VirtualClock implements SimClock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const onAbort = () => {
-        cancel();
-        resolve();
-      };
-      const cancel = this.schedule(this.nowMs + Math.max(0, ms), () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleepOn(this, ms, signal);
   }
 
   /**
@@ -143,8 +132,6 @@ export async function runUntil(
  */
 export class PacedClock implements SimClock {
   private realStart = performance.now();
-  private running: Promise<void>;
-  private release: () => void = () => {};
   private paused: boolean;
   /** Real time of the last look at the clock; a longer gap than STALL_MS since is a stall. */
   private lastSeen = performance.now();
@@ -169,7 +156,6 @@ export class PacedClock implements SimClock {
     this.paused = opts.paused === true;
     this.skipStalls = opts.skipStalls === true;
     this.livedIn = opts.livedIn === true;
-    this.running = this.paused ? new Promise<void>((resolve) => (this.release = resolve)) : Promise.resolve();
     if (this.skipStalls) heartbeat(this);
   }
 
@@ -183,7 +169,6 @@ export class PacedClock implements SimClock {
     if (!this.paused) return;
     this.paused = false;
     this.realStart = this.lastSeen = performance.now();
-    this.release();
     this.arm();
   }
 
@@ -205,12 +190,7 @@ export class PacedClock implements SimClock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (!this.paused || signal?.aborted) return this.sleepUntil(this.now() + ms, signal);
-    // No simulated time passes while paused: the whole sleep is still ahead once the clock runs.
-    return new Promise<void>((resolve) => {
-      signal?.addEventListener('abort', () => resolve(), { once: true });
-      void this.running.then(() => this.sleepUntil(this.now() + ms, signal).then(resolve));
-    });
+    return sleepOn(this, ms, signal);
   }
 
   schedule(atMs: number, fn: () => void): () => void {
@@ -268,9 +248,6 @@ export class PacedClock implements SimClock {
     }
   }
 
-  private async sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {
-    for (let left = atMs - this.now(); left > 0 && !signal?.aborted; left = atMs - this.now()) await sleepReal(left / this.speed, signal);
-  }
 }
 
 /** Longest gap between two looks at a stall-skipping clock that still counts as time passing. */
