@@ -97,10 +97,9 @@ export function podVersion(from: Readonly<PodInfo>): PodInfo {
   return v;
 }
 
-/** What every pod of the workload carries when created, frozen so that they all share the same objects. */
+/** What every pod of the workload carries when created (its name and uid are its own), frozen so that they all share the same objects. */
 export function podTemplate(spec: WorkloadSpec, hash: string): Readonly<PodInfo> {
   const owner = ownerOf(spec, hash);
-  // name and uid hold their places, so that a pod's fields come in the same order as a written-out literal's.
   return Object.freeze({
     namespace: spec.namespace,
     name: '',
@@ -108,7 +107,7 @@ export function podTemplate(spec: WorkloadSpec, hash: string): Readonly<PodInfo>
     phase: 'Pending',
     ready: false,
     terminating: false,
-    ...(owner ? { owner: Object.freeze(owner) } : {}),
+    owner: owner && Object.freeze(owner),
     labels: Object.freeze({ ...spec.labels, ...(spec.kind === 'Deployment' ? { 'pod-template-hash': hash } : {}) }),
     mirror: false,
     emptyDir: spec.emptyDir,
