@@ -44,7 +44,6 @@ const waitingByRun = new WeakMap<NodeStates, Waiting>();
 
 export class NodePicker {
   private pdbs?: PdbInfo[];
-  private coveredOf = new Map<string, Covered>();
   private readonly tightness = new Map<string, { disrupted: number; inLineAllowed: number }>();
   /** The last call found nodes that could start, but every one would only queue on a spent budget. */
   heldBack = false;
@@ -146,12 +145,11 @@ export class NodePicker {
     const view = this.ctx.view;
     let known = coveredByView.get(view);
     if (known?.generation !== view.pdbGeneration()) coveredByView.set(view, (known = { generation: view.pdbGeneration(), nodes: new Map() }));
-    this.coveredOf = known.nodes;
     const ids = new Map<string, number>();
     const w: Waiting = { generation: view.pdbGeneration(), joins: this.ctx.byState.joins('tainted'), nodes, setOf: [], waits: new Uint8Array(nodes.length).fill(1), sets: [], total: nodes.length };
     waitingByRun.set(this.ctx.byState, w);
     for (const rec of nodes) {
-      const c = this.covered(rec.name);
+      const c = this.covered(rec.name, known.nodes);
       let id = ids.get(c.set);
       if (id === undefined) {
         ids.set(c.set, (id = w.sets.length));
@@ -178,12 +176,12 @@ export class NodePicker {
     return t;
   }
 
-  /** The PDBs covering the pods a waiting node has to move, worked out once. */
-  private covered(node: string): Covered {
-    let c = this.coveredOf.get(node);
+  /** The PDBs covering the pods a waiting node has to move, worked out once (`known`: those worked out on this listing of PDBs). */
+  private covered(node: string, known: Map<string, Covered>): Covered {
+    let c = known.get(node);
     if (!c) {
       const keys = this.liveKeys(node);
-      this.coveredOf.set(node, (c = { keys, set: [...keys].sort().join('\n') }));
+      known.set(node, (c = { keys, set: [...keys].sort().join('\n') }));
     }
     return c;
   }
