@@ -61,46 +61,41 @@ export async function removeStaleTemps(file: string): Promise<string[]> {
 }
 
 /**
- * Appends data to file and fsyncs it (and the directory when the file is new). On failure the file is
- * cut back to its previous length, so that a half-written line (a full disk) is not left behind for
- * the next append to be glued to; if even that fails, the reader's torn-tail repair handles it.
+ * Appends data to file, durably (and syncs the directory when the file is new): a DurableAppender used
+ * once. On failure the file is cut back to its previous length, so that a half-written line (a full
+ * disk) is not left behind for the next append to be glued to; if even that fails, the reader's
+ * torn-tail repair handles it.
  */
 export async function appendFileDurable(file: string, data: string | Buffer, ops: FileOps = nodeFileOps, expectSize?: number): Promise<void> {
-  const fh = await ops.open(file, 'a', 0o600);
-  let size = 0;
+  const out = new DurableAppender(file, ops);
+  let before: number;
   try {
-    size = (await fh.stat()).size;
-    // Someone else changed the file (or a failed append could not be cut back): the caller starts over.
-    if (expectSize !== undefined && size !== expectSize) {
-      await fh.close();
-      throw new Error(`${file} is ${size} bytes, not the ${expectSize} written to it`);
-    }
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (err) {
-    if (expectSize === undefined || size === expectSize) await fh.truncate(size).catch(() => {});
-    await fh.close().catch(() => {});
-    throw err;
+    before = await out.append(data, expectSize);
+  } finally {
+    await out.close();
   }
-  await fh.close();
-  if (size === 0) await syncDir(dirname(file), ops);
+  if (before === 0) await syncDir(dirname(file), ops);
 }
 
 /**
  * Appends to one file, each append made durable with fdatasync (the data and the file's length, all
  * that reading it back needs), keeping the file open between appends: a store appends a line a save.
- * `expectSize` is how long the caller knows the file to be: checked when the file is opened, and what
- * a failed append cuts it back to (then the file is closed, and opened and checked again next time).
+ * `expectSize`, when given, is how long the caller knows the file to be, checked when the file is
+ * opened. A failed append cuts the file back to its length before it, and closes it: the next append
+ * opens it (and checks it) again.
  */
 export class DurableAppender {
   private fh?: fsp.FileHandle;
+  /** The file's length, as this appender has seen and made it. */
+  private size = 0;
 
   constructor(
     readonly file: string,
     private readonly ops: FileOps = nodeFileOps,
   ) {}
 
-  async append(data: string | Buffer, expectSize: number): Promise<void> {
+  /** Returns the file's length before the append. */
+  async append(data: string | Buffer, expectSize?: number): Promise<number> {
     if (!this.fh) {
       const fh = await this.ops.open(this.file, 'a', 0o600);
       const size = await fh.stat().then((st) => st.size, async (err: unknown) => {
@@ -108,20 +103,23 @@ export class DurableAppender {
         throw err;
       });
       // Someone else changed the file (or a failed append could not be cut back): the caller starts over.
-      if (size !== expectSize) {
+      if (expectSize !== undefined && size !== expectSize) {
         await fh.close().catch(() => {});
         throw new Error(`${this.file} is ${size} bytes, not the ${expectSize} written to it`);
       }
-      this.fh = fh;
+      [this.fh, this.size] = [fh, size];
     }
+    const before = this.size;
     try {
       await this.fh.writeFile(data);
       await this.fh.datasync();
     } catch (err) {
-      await this.fh.truncate(expectSize).catch(() => {});
+      await this.fh.truncate(before).catch(() => {});
       await this.close();
       throw err;
     }
+    this.size += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    return before;
   }
 
   /** Lets the file go: the next append opens it again (it may have been replaced or removed meanwhile). */
