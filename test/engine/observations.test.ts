@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { buildEngine } from '../../src/app/compose.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
 import type { RunStore } from '../../src/engine/ports.js';
-import type { Run } from '../../src/engine/run.js';
 import { runUntil, VirtualClock } from '../../src/sim/clock.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { createWorld } from '../../src/sim/world.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
+import { watchedSaves } from './watched-saves.js';
 
 const key = (e: ProgressEvent) => `${e.kind}/${'node' in e ? e.node : ''}/${'state' in e ? e.state : ''}/${e.at}`;
 
@@ -22,20 +22,13 @@ interface Save {
 /** The store, with what each save carried kept aside. */
 function recording(store: RunStore, saves: Save[]): RunStore {
   let lastHead = '';
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== 'save' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-      return (run: Run, events: ProgressEvent[] = [], changed?: ReadonlySet<object>) => {
-        const { rev: _rev, nodes: _nodes, newNodes, ...rest } = run;
-        const head = JSON.stringify(rest);
-        const records = [...(changed ?? [])];
-        const observationOnly = head === lastHead && events.every((e) => e.kind === 'new-node') && records.every((r) => newNodes.includes(r as never));
-        lastHead = head;
-        saves.push({ events: [...events], observationOnly });
-        return (value as (...a: unknown[]) => Promise<void>).call(target, run, events, changed);
-      };
-    },
+  return watchedSaves(store, (run, events, changed) => {
+    const { rev: _rev, nodes: _nodes, newNodes, ...rest } = run;
+    const head = JSON.stringify(rest);
+    const records = [...(changed ?? [])];
+    const observationOnly = head === lastHead && events.every((e) => e.kind === 'new-node') && records.every((r) => newNodes.includes(r as never));
+    lastHead = head;
+    saves.push({ events, observationOnly });
   });
 }
 

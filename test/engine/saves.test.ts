@@ -4,30 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/app/simulate.js';
 import type { ProgressEvent } from '../../src/engine/events.js';
-import type { RunStore } from '../../src/engine/ports.js';
-import type { Run } from '../../src/engine/run.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { MemoryRunStore } from '../../src/store/memory-run-store.js';
-
-/** The store, with every save it is asked for kept aside: the events it carried. */
-function recording(store: RunStore, saves: ProgressEvent[][]): RunStore {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== 'save' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-      return (run: Run, events: ProgressEvent[] = [], ...rest: unknown[]) => {
-        saves.push(events);
-        return (value as (...a: unknown[]) => Promise<void>).call(target, run, events, ...rest);
-      };
-    },
-  });
-}
+import { watchedSaves } from './watched-saves.js';
 
 describe('saves', () => {
   it('a drain saves when it evicts, waits or backs off, not at each look at pods shutting down', async () => {
     const saves: ProgressEvent[][] = [];
     const scenario = await loadScenario('scenarios/tight-pdbs.json');
-    const result = await simulate({ scenario, store: recording(new MemoryRunStore(), saves), maxUnavailable: 5 });
+    const result = await simulate({ scenario, store: watchedSaves(new MemoryRunStore(), (_run, events) => saves.push(events)), maxUnavailable: 5 });
     expect(result.report.status).toBe('succeeded');
     const nodes = scenario.nodegroup.nodes;
     const silent = saves.filter((events) => events.length === 0).length;
